@@ -1,0 +1,143 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Names follow the design brief (`TELEGRAM_API_BASE`, `DATABASE_URL`, `OPENAI_BASE_URL`, ...);
+nested groups use `__`, e.g. `COMMISSION__PLATFORM=20`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+BOT_TOKEN_RE = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,80}$")
+
+
+class CommissionSchedule(BaseModel):
+    """Shares of the margin in percent; they must add up to 100."""
+
+    platform: Decimal = Decimal(20)
+    author: Decimal = Decimal(20)
+    l1: Decimal = Decimal(30)
+    l2: Decimal = Decimal(20)
+    l3: Decimal = Decimal(10)
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> CommissionSchedule:
+        total = self.platform + self.author + self.l1 + self.l2 + self.l3
+        if total != 100:
+            raise ValueError(f"commission shares must add up to 100, not {total}")
+        if min(self.platform, self.author, self.l1, self.l2, self.l3) < 0:
+            raise ValueError("commission shares cannot be negative")
+        return self
+
+    def as_dict(self) -> dict[str, Decimal]:
+        return {"platform": self.platform, "author": self.author, "l1": self.l1, "l2": self.l2, "l3": self.l3}
+
+
+class DatabaseSettings(BaseSettings):
+    """What the commands that only touch the database need (migrate, settle, simulate)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", env_nested_delimiter="__", extra="ignore"
+    )
+
+    database_url: str = "sqlite://data/gptitor.sqlite3"
+    timezone: str = "Europe/Moscow"
+    commission: CommissionSchedule = CommissionSchedule()
+
+
+class Settings(DatabaseSettings):
+    bot_token: SecretStr = Field(description="the platform bot's token from @BotFather")
+    secret_key: SecretStr = Field(description="Fernet key that encrypts bot tokens and API keys at rest")
+    telegram_api_base: str = "https://api.telegram.org"
+    redis_url: str | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: SecretStr = SecretStr("")
+
+    webhook_base_url: str | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8080
+
+    polling_timeout: int = 30
+    settle_interval_minutes: int = 10
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr) -> SecretStr:
+        if not BOT_TOKEN_RE.match(v.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token")
+        return SecretStr(v.get_secret_value().strip())
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_key(cls, v: SecretStr) -> SecretStr:
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(v.get_secret_value().strip().encode())
+        except Exception as exc:  # noqa: BLE001 - any failure means the key is unusable
+            raise ValueError("is not a Fernet key") from exc
+        return SecretStr(v.get_secret_value().strip())
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [int(part) for part in re.split(r"[,\s]+", v.strip()) if part]
+        if isinstance(v, int):
+            return [v]
+        return v
+
+    @field_validator("telegram_api_base", "openai_base_url")
+    @classmethod
+    def _strip_slash(cls, v: str) -> str:
+        return v.rstrip("/")
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.bot_token.get_secret_value().split(":", 1)[0])
+
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite://"):
+            return Path(self.database_url.removeprefix("sqlite://"))
+        return None
+
+
+# One sentence per setting a person must fix, keyed by the pydantic field name.
+_HOW_TO_FIX = {
+    "bot_token": (
+        "BOT_TOKEN is {problem}: create a bot with @BotFather in Telegram (/newbot), "
+        "then put its token in .env as BOT_TOKEN=123456:ABC..."
+    ),
+    "secret_key": (
+        "SECRET_KEY is {problem}: run `gptitor keygen` and put the printed key in .env as SECRET_KEY=..."
+    ),
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; `str()` is one sentence a person can act on."""
+
+
+def explain(error: ValidationError) -> str:
+    sentences = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "settings"
+        problem = "missing" if item["type"] == "missing" else f"malformed ({item['msg'].removeprefix('Value error, ')})"
+        template = _HOW_TO_FIX.get(field, field.upper() + " is {problem}.")
+        sentences.append(template.format(problem=problem))
+    return " ".join(sentences)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(explain(exc)) from None

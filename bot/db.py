@@ -1,0 +1,82 @@
+"""Database: tortoise config, schema migrations and SQLite tuning.
+
+Migrations are tortoise-orm's own (`tortoise makemigrations`, files in `models/migrations/`):
+unlike aerich's SQL files they are dialect-neutral operations, so the same migrations build the
+schema on SQLite and on PostgreSQL. `gptitor run` applies them at start; a user never has to.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as migrate_api
+
+from models import MODEL_MODULES
+
+log = logging.getLogger(__name__)
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite://"):
+        path = Path(database_url.removeprefix("sqlite://"))
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers go on while the settlement writes; NORMAL is safe with WAL and
+        # halves the cost of each commit (see ARCHITECTURE.md, "Measured").
+        connection: Any = {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {
+                "file_path": str(path),
+                "journal_mode": "WAL",
+                "journal_size_limit": 64 * 1024 * 1024,
+                "foreign_keys": "ON",
+                "synchronous": "NORMAL",
+                "busy_timeout": 10000,
+            },
+        }
+    else:
+        connection = database_url
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "models.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(database_url: str) -> None:
+    """Bring the schema up to date (idempotent)."""
+    await migrate_api(config=tortoise_config(database_url))
+
+
+async def init(database_url: str, *, run_migrations: bool = True) -> None:
+    if run_migrations:
+        await migrate(database_url)
+    await Tortoise.init(config=tortoise_config(database_url))
+
+
+async def close() -> None:
+    await connections.close_all()
+
+
+@asynccontextmanager
+async def database(database_url: str) -> AsyncIterator[None]:
+    await init(database_url)
+    try:
+        yield
+    finally:
+        await close()
+
+
+def is_sqlite() -> bool:
+    return connections.get("default").capabilities.dialect == "sqlite"

@@ -1,0 +1,198 @@
+"""Plans, payments, subscriptions, accounting periods, metering and the ledger.
+
+All money is integer kopecks (`*_kopecks`). LLM cost is metered finer than a kopeck, so usage rows
+keep micro-units (`mj_micro`: millionths of an mJ, `cost_ukop`: millionths of a kopeck); a period's
+token cost is their sum rounded to kopecks once, at settlement.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import (
+    AccountKind,
+    EntryKind,
+    PaymentProvider,
+    PayoutStatus,
+    PeriodStatus,
+    PlanKind,
+    Role,
+    SourceType,
+    SubscriptionStatus,
+)
+
+
+class Plan(Model):
+    """A tracker's price for one plan kind. No row, or `on_sale=False`, means not on sale."""
+
+    id = fields.IntField(primary_key=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="plans")
+    kind = fields.CharEnumField(PlanKind, max_length=16)
+    price_kopecks = fields.BigIntField()
+    on_sale = fields.BooleanField(default=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "plans"
+        unique_together = (("tracker", "kind"),)
+
+
+class Payment(Model):
+    """One successful charge. (provider, external_id) is unique: a duplicate update is a no-op."""
+
+    id = fields.IntField(primary_key=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="payments")
+    user = fields.ForeignKeyField("models.User", related_name="payments")
+    provider = fields.CharEnumField(PaymentProvider, max_length=16)
+    external_id = fields.CharField(max_length=255)
+    plan_kind = fields.CharEnumField(PlanKind, max_length=16)
+    currency = fields.CharField(max_length=8)
+    amount_minor = fields.BigIntField()            # as charged: kopecks for RUB, stars for XTR
+    amount_kopecks = fields.BigIntField()          # its value in RUB kopecks (the plan price)
+    refunded = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "payments"
+        unique_together = (("provider", "external_id"),)
+
+
+class Subscription(Model):
+    id = fields.IntField(primary_key=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="subscriptions")
+    user = fields.ForeignKeyField("models.User", related_name="subscriptions")
+    payment = fields.OneToOneField("models.Payment", related_name="subscription", null=True)
+    plan_kind = fields.CharEnumField(PlanKind, max_length=16)
+    price_kopecks = fields.BigIntField()
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    status = fields.CharEnumField(SubscriptionStatus, default=SubscriptionStatus.ACTIVE, max_length=16)
+    auto_renew = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "subscriptions"
+        indexes = (("tracker", "user", "ends_at"),)
+
+
+class AccountingPeriod(Model):
+    """One accounting period of a paid subscription, settled once when `ends_at` has passed.
+
+    `tracker_id` and `user_id` are copied from the subscription so that settlement and the
+    token-cost window need no join through it.
+    """
+
+    id = fields.IntField(primary_key=True)
+    subscription = fields.ForeignKeyField("models.Subscription", related_name="periods")
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="periods")
+    user = fields.ForeignKeyField("models.User", related_name="periods")
+    seq = fields.IntField()
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    revenue_kopecks = fields.BigIntField()
+    status = fields.CharEnumField(PeriodStatus, default=PeriodStatus.OPEN, max_length=16)
+    token_cost_kopecks = fields.BigIntField(null=True)
+    margin_kopecks = fields.BigIntField(null=True)
+    settled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "accounting_periods"
+        unique_together = (("subscription", "seq"),)
+        indexes = (("status", "ends_at"), ("tracker", "user", "starts_at"))
+
+
+class MjRate(Model):
+    """RUB per mJ from `valid_from` on. Rates are added, never edited (the past stays as billed)."""
+
+    id = fields.IntField(primary_key=True)
+    valid_from = fields.DatetimeField(unique=True)
+    rub_per_mj = fields.DecimalField(max_digits=14, decimal_places=6)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mj_rates"
+
+
+class ModelPrice(Model):
+    """What a model costs in mJ per 1K input and per 1K output tokens (set by the admin)."""
+
+    id = fields.IntField(primary_key=True)
+    model = fields.CharField(max_length=128, unique=True)
+    mj_per_1k_input = fields.DecimalField(max_digits=14, decimal_places=6)
+    mj_per_1k_output = fields.DecimalField(max_digits=14, decimal_places=6)
+    active = fields.BooleanField(default=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "model_prices"
+
+
+class UsageRecord(Model):
+    """One metered LLM call. `charged_to` says who bears it: a subscription's margin, the author
+    (test chat) or the platform (free allowance)."""
+
+    id = fields.IntField(primary_key=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="usage")
+    user = fields.ForeignKeyField("models.User", related_name="usage")
+    subscription = fields.ForeignKeyField("models.Subscription", related_name="usage", null=True)
+    meeting_id = fields.IntField(null=True)
+    charged_to = fields.CharField(max_length=16, default="subscription")
+    model = fields.CharField(max_length=128)
+    input_tokens = fields.IntField()
+    output_tokens = fields.IntField()
+    mj_micro = fields.BigIntField()
+    cost_ukop = fields.BigIntField()
+    rate = fields.ForeignKeyField("models.MjRate", related_name="usage", null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "usage_records"
+        indexes = (("tracker", "user", "created_at"),)
+
+
+class Account(Model):
+    """A balance holder: the platform (key "platform") or a user (key "user:<telegram id>")."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    kind = fields.CharEnumField(AccountKind, max_length=16)
+    user = fields.OneToOneField("models.User", related_name="account", null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "accounts"
+
+
+class LedgerEntry(Model):
+    """Append-only. A balance is a sum of entries. The unique key makes every money step
+    idempotent: the same (source, account, role, kind) can be written once."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="entries")
+    kind = fields.CharEnumField(EntryKind, max_length=16)
+    role = fields.CharEnumField(Role, max_length=16)
+    amount_kopecks = fields.BigIntField()
+    source_type = fields.CharEnumField(SourceType, max_length=16)
+    source_id = fields.BigIntField()
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="ledger", null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "ledger_entries"
+        unique_together = (("source_type", "source_id", "account", "role", "kind"),)
+        indexes = (("account", "kind", "role", "amount_kopecks"),)
+
+
+class PayoutRequest(Model):
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="payouts")
+    amount_kopecks = fields.BigIntField()
+    method = fields.CharField(max_length=32)
+    destination_encrypted = fields.TextField()
+    status = fields.CharEnumField(PayoutStatus, default=PayoutStatus.REQUESTED, max_length=16)
+    reference = fields.CharField(max_length=255, null=True)
+    decided_by = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "payout_requests"

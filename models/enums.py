@@ -1,0 +1,71 @@
+from enum import StrEnum
+
+
+class TrackerStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"          # by the author
+    REVOKED = "revoked"        # Telegram rejected the token; waits for a new one
+    DELETED = "deleted"        # kept for the money history, token wiped
+
+
+class PlanKind(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    REFUNDED = "refunded"
+
+
+class PeriodStatus(StrEnum):
+    OPEN = "open"
+    SETTLED = "settled"
+    CANCELLED = "cancelled"    # refunded before it was settled
+
+
+class PaymentProvider(StrEnum):
+    TELEGRAM = "telegram"      # Telegram Payments with a provider token (YooKassa), RUB
+    STARS = "stars"            # Telegram Stars, XTR
+    YOOKASSA = "yookassa"      # YooKassa payment link + webhook
+    SIMULATION = "simulation"  # `gptitor simulate`, never in production data
+
+
+class AccountKind(StrEnum):
+    PLATFORM = "platform"
+    USER = "user"
+
+
+class Role(StrEnum):
+    PLATFORM = "platform"
+    AUTHOR = "author"
+    L1 = "l1"
+    L2 = "l2"
+    L3 = "l3"
+    NONE = "none"              # entries that are not a share of a margin (payouts, reservations)
+
+
+class EntryKind(StrEnum):
+    ACCRUAL = "accrual"        # a share of a settled period's margin
+    LOSS = "loss"              # a period whose margin was <= 0: the platform bears it (negative)
+    RESERVE = "reserve"        # a payout request holds money (negative)
+    RELEASE = "release"        # a rejected or failed payout gives it back (positive)
+    PAYOUT = "payout"          # money left the platform (reserve turned into paid; amount 0 on balance)
+    ADJUSTMENT = "adjustment"
+
+
+class SourceType(StrEnum):
+    PERIOD = "period"
+    PAYOUT = "payout"
+    REFUND = "refund"
+    ADJUSTMENT = "adjustment"
+
+
+class PayoutStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    PAID = "paid"
+    REJECTED = "rejected"
+    FAILED = "failed"

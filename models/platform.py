@@ -1,0 +1,85 @@
+"""People, tracker bots and who is on which tracker."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import TrackerStatus
+
+
+class User(Model):
+    """A Telegram user. The primary key is the Telegram user id."""
+
+    id = fields.BigIntField(primary_key=True, generated=False)
+    first_name = fields.CharField(max_length=128, default="")
+    username = fields.CharField(max_length=64, null=True)
+    language_code = fields.CharField(max_length=16, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "users"
+
+
+class Tracker(Model):
+    """An author's tracker bot. The token is stored encrypted (bot.crypto.SecretBox)."""
+
+    id = fields.IntField(primary_key=True)
+    bot_id = fields.BigIntField(unique=True)
+    username = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=128)
+    description = fields.TextField(default="")
+    author = fields.ForeignKeyField("models.User", related_name="trackers")
+    token_encrypted = fields.TextField()
+    status = fields.CharEnumField(TrackerStatus, default=TrackerStatus.ACTIVE, max_length=16)
+    system_prompt = fields.TextField(default="")
+    model = fields.CharField(max_length=128, null=True)
+    free_messages = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "trackers"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == TrackerStatus.ACTIVE
+
+    @property
+    def link(self) -> str:
+        return f"https://t.me/{self.username}"
+
+
+class Membership(Model):
+    """A user on a tracker, with the referral chain kept on the row.
+
+    `l1` is the inviter, `l2` the inviter's inviter, `l3` the next one, all on this tracker.
+    They are fixed by the first invite link opened here and locked at the first payment
+    (`locked_at`), so settlement reads them without recursion.
+    """
+
+    id = fields.IntField(primary_key=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="memberships")
+    user = fields.ForeignKeyField("models.User", related_name="memberships")
+    l1 = fields.ForeignKeyField("models.User", related_name="l1_members", null=True)
+    l2 = fields.ForeignKeyField("models.User", related_name="l2_members", null=True)
+    l3 = fields.ForeignKeyField("models.User", related_name="l3_members", null=True)
+    invite_link = fields.ForeignKeyField("models.InviteLink", related_name="members", null=True)
+    locked_at = fields.DatetimeField(null=True)
+    is_partner = fields.BooleanField(default=False)
+    messages_used = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "memberships"
+        unique_together = (("tracker", "user"),)
+
+
+class FsmRecord(Model):
+    """aiogram FSM / aiogram-dialog state that survives a restart (see bot.storage)."""
+
+    key = fields.CharField(max_length=255, primary_key=True)
+    state = fields.CharField(max_length=255, null=True)
+    data = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "fsm_records"

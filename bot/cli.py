@@ -49,6 +49,46 @@ def _database_url_only() -> str:
     return DatabaseSettings().database_url
 
 
+def _cmd_settle(_args: argparse.Namespace) -> int:
+    # Settlement needs only the database and the commission schedule, not the bot token.
+    from bot import db
+    from billing.settlement import settle_due_periods
+    from billing.simulate import rub
+
+    settings = DatabaseSettings()
+
+    async def go():
+        await db.init(settings.database_url)
+        try:
+            return await settle_due_periods(schedule=settings.commission)
+        finally:
+            await db.close()
+
+    result = asyncio.run(go())
+    print(
+        f"gptitor: settled {result.periods} periods, margin {result.margin_kopecks} kopecks "
+        f"({rub(result.margin_kopecks)} RUB), {result.entries} ledger entries."
+    )
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import json
+
+    from billing.simulate import ScenarioError, format_report, run
+
+    if not args.verbose:  # the report is the output; settlement's progress lines are noise here
+        for name in ("", "tortoise"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        report = asyncio.run(run(args.scenario, months=args.months, per_month=args.per_month))
+    except ScenarioError as exc:
+        print(f"gptitor: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
 def _cmd_keygen(_args: argparse.Namespace) -> int:
     from bot.crypto import generate_key
 
@@ -66,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=_cmd_migrate)
+    sub.add_parser("settle", help="settle every accounting period that has ended").set_defaults(func=_cmd_settle)
+
+    simulate = sub.add_parser("simulate", help="run a money scenario on a temporary database (docs/simulate.md)")
+    simulate.add_argument("scenario", help="self, representatives, snowball, or a TOML file")
+    simulate.add_argument("--json", action="store_true", help="one JSON object; totals in kopecks")
+    simulate.add_argument("--months", type=int, default=None, help="months to simulate (snowball: 18)")
+    simulate.add_argument("--per-month", type=int, default=1, help="snowball: new subscribers each subscriber brings a month")
+    simulate.set_defaults(func=_cmd_simulate)
     sub.add_parser("keygen", help="print a new SECRET_KEY for .env").set_defaults(func=_cmd_keygen)
     return parser
 

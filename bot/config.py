@@ -53,7 +53,9 @@ class DatabaseSettings(BaseSettings):
 
 class Settings(DatabaseSettings):
     bot_token: SecretStr = Field(description="the platform bot's token from @BotFather")
-    secret_key: SecretStr = Field(description="Fernet key that encrypts bot tokens and API keys at rest")
+    # Without SECRET_KEY a key is made once and kept in data/secret.key (see _key_from_file).
+    secret_key: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
+    secret_key_file: Path = Path("data/secret.key")
     telegram_api_base: str = "https://api.telegram.org"
     redis_url: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -85,6 +87,22 @@ class Settings(DatabaseSettings):
         except Exception as exc:  # noqa: BLE001 - any failure means the key is unusable
             raise ValueError("is not a Fernet key") from exc
         return SecretStr(v.get_secret_value().strip())
+
+    @model_validator(mode="after")
+    def _key_from_file(self) -> Settings:
+        """A first run on one machine needs no key: one is generated and kept beside the data.
+        Set SECRET_KEY explicitly when the database lives elsewhere (PostgreSQL), and back it up:
+        without it the stored bot tokens cannot be read."""
+        if self.secret_key is None:
+            from bot.crypto import generate_key
+
+            path = self.secret_key_file
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(generate_key() + "\n", encoding="utf-8")
+                path.chmod(0o600)
+            self.secret_key = self._fernet_key(SecretStr(path.read_text(encoding="utf-8").strip()))
+        return self
 
     @field_validator("admin_ids", mode="before")
     @classmethod

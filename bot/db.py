@@ -23,8 +23,6 @@ log = logging.getLogger(__name__)
 def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite://"):
         path = Path(database_url.removeprefix("sqlite://"))
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers go on while the settlement writes; NORMAL is safe with WAL and
         # halves the cost of each commit (see ARCHITECTURE.md, "Measured").
         connection: Any = {
@@ -54,19 +52,28 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+def _ensure_sqlite_dir(database_url: str) -> None:
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        Path(database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+
+
 async def migrate(database_url: str) -> None:
     """Bring the schema up to date (idempotent)."""
+    _ensure_sqlite_dir(database_url)
     await migrate_api(config=tortoise_config(database_url))
 
 
-async def init(database_url: str, *, run_migrations: bool = True) -> None:
+async def init(database_url: str, *, run_migrations: bool = True, global_fallback: bool = False) -> None:
+    """Connect (after migrating). `global_fallback` lets tasks that did not inherit the caller's
+    context (scheduler jobs, other tasks in tests) use the same connection."""
+    _ensure_sqlite_dir(database_url)
     if run_migrations:
         await migrate(database_url)
-    await Tortoise.init(config=tortoise_config(database_url))
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
 
 
 async def close() -> None:
-    await connections.close_all()
+    await Tortoise.close_connections()
 
 
 @asynccontextmanager
@@ -80,3 +87,7 @@ async def database(database_url: str) -> AsyncIterator[None]:
 
 def is_sqlite() -> bool:
     return connections.get("default").capabilities.dialect == "sqlite"
+
+
+# For `python -m tortoise -c bot.db.DEV_CONFIG makemigrations` (see the README).
+DEV_CONFIG = tortoise_config("sqlite://data/dev.sqlite3")

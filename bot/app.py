@@ -1,0 +1,227 @@
+"""The composition root: one process, the platform bot and every tracker bot.
+
+`run_platform()` is what `gptitor run` calls, and what the end-to-end tests start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any, Awaitable, Callable
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand
+
+from bot import db
+from bot.config import Settings
+from bot.crypto import SecretBox
+from bot.i18n import LANGS, for_user, translator
+from bot.middlewares import TenantMiddleware, UserMiddleware
+from bot.registry import BotRegistry
+from bot.storage import DbStorage
+from bot.trackers import TrackerService
+from bot.transport import PollingSupervisor, Transport, WebhookServer
+from models import Tracker, TrackerStatus
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The platform cannot start; `str()` is one sentence for the operator."""
+
+
+def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(
+            settings.redis_url,
+            key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True),
+            state_ttl=30 * 86400,
+            data_ttl=30 * 86400,
+        )
+        return storage, RedisEventIsolation(storage.redis)
+    return DbStorage(), SimpleEventIsolation()
+
+
+class Runtime:
+    """Owns the bots, the dispatchers and the transport; adds and removes trackers at run time."""
+
+    def __init__(self, settings: Settings, *, webhook: bool = False) -> None:
+        self.settings = settings
+        self.box = SecretBox(settings.secret_key.get_secret_value())
+        self.registry = BotRegistry(settings.telegram_api_base)
+        self.platform_bot: Bot = self.registry.make(settings.bot_token.get_secret_value())
+        self.trackers = TrackerService(self)
+        self.storage, self.isolation = _storage(settings)
+        services: dict[str, Any] = {"runtime": self, "settings": settings, "trackers": self.trackers}
+        self.platform_dp = self._build_platform_dispatcher(services)
+        self.tracker_dp = self._build_tracker_dispatcher(services)
+        self.transport: Transport
+        if webhook:
+            if not settings.webhook_base_url:
+                raise StartupError("WEBHOOK_BASE_URL is missing: webhook mode needs the public https address of this server.")
+            self.transport = WebhookServer(
+                self.box, settings.webhook_base_url, settings.webhook_host, settings.webhook_port, self.on_unauthorized
+            )
+        else:
+            self.transport = PollingSupervisor(self.on_unauthorized, timeout=settings.polling_timeout)
+        self.scheduler: Any = None
+
+    # -- dispatchers -------------------------------------------------------------------------
+
+    def _build_platform_dispatcher(self, services: dict[str, Any]) -> Dispatcher:
+        from dialogs.platform import setup_platform_dialogs
+        from handlers.platform import get_fallback_routers, get_routers
+
+        dp = Dispatcher(storage=self.storage, events_isolation=self.isolation, **services)
+        dp.update.outer_middleware(UserMiddleware())
+        dp.include_routers(*get_routers())
+        setup_platform_dialogs(dp)
+        dp.include_routers(*get_fallback_routers())
+        return dp
+
+    def _build_tracker_dispatcher(self, services: dict[str, Any]) -> Dispatcher:
+        from dialogs.tracker import setup_tracker_dialogs
+        from handlers.tracker import get_fallback_routers, get_routers
+
+        dp = Dispatcher(storage=self.storage, events_isolation=self.isolation, **services)
+        dp.update.outer_middleware(UserMiddleware())
+        dp.update.outer_middleware(TenantMiddleware())
+        dp.include_routers(*get_routers())
+        setup_tracker_dialogs(dp)
+        dp.include_routers(*get_fallback_routers())
+        return dp
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await db.init(self.settings.database_url, global_fallback=True)
+        try:
+            me = await self.platform_bot.get_me()
+        except TelegramUnauthorizedError:
+            raise StartupError(
+                "Telegram rejected BOT_TOKEN: it was revoked or mistyped; get the current token from @BotFather."
+            ) from None
+        log.info("platform bot @%s is up", me.username)
+        await self.transport.start()
+        await self.transport.attach(self.platform_bot, self.platform_dp, platform=True)
+        await self._set_platform_commands()
+        for tracker in await Tracker.filter(status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED]):
+            await self.serve_tracker(tracker)
+        log.info("serving %d tracker bot(s)", len(self.registry))
+        await self._start_scheduler()
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        await self.transport.stop()
+        await self.platform_dp.storage.close()
+        await self.registry.close()
+        await db.close()
+
+    async def _start_scheduler(self) -> None:
+        try:
+            from scheduler.aps import ApsScheduler
+            from scheduler.jobs import install_default_jobs
+        except ImportError:  # pragma: no cover - the scheduler package is always present
+            return
+        self.scheduler = ApsScheduler(timezone=self.settings.timezone)
+        install_default_jobs(self.scheduler, self.settings)
+        self.scheduler.start()
+
+    # -- trackers at run time ----------------------------------------------------------------
+
+    async def serve_tracker(self, tracker: Tracker) -> None:
+        token = self.box.decrypt(tracker.token_encrypted)
+        if tracker.bot_id in self.registry:
+            await self.unserve_tracker(tracker.bot_id)
+        bot = self.registry.add(token)
+        await self.transport.attach(bot, self.tracker_dp)
+        if tracker.bot_id in self.registry:  # attach may have found the token revoked
+            await self._set_tracker_commands(bot)
+
+    async def unserve_tracker(self, bot_id: int) -> None:
+        bot = self.registry.remove(bot_id)
+        if bot is not None:
+            await self.transport.detach(bot)
+
+    async def on_unauthorized(self, bot_id: int) -> None:
+        """Telegram rejected a tracker's token: pause it and tell its author, once."""
+        if bot_id == self.platform_bot.id:
+            log.critical("Telegram rejected the platform bot's token; get a new one from @BotFather")
+            return
+        self.registry.remove(bot_id)
+        tracker = await Tracker.get_or_none(bot_id=bot_id).prefetch_related("author")
+        if tracker is None or tracker.status in (TrackerStatus.REVOKED, TrackerStatus.DELETED):
+            return
+        await Tracker.filter(id=tracker.id).update(status=TrackerStatus.REVOKED)
+        i18n = for_user(tracker.author.language_code)
+        await self.notify(tracker.author_id, i18n("tracker-token-revoked", username=tracker.username))
+
+    async def notify(self, user_id: int, text: str, **kwargs: Any) -> bool:
+        """A message from the platform bot; a person who blocked it is not an error."""
+        try:
+            await self.platform_bot.send_message(user_id, text, **kwargs)
+            return True
+        except TelegramAPIError as exc:
+            log.info("could not notify %s: %s", user_id, exc)
+            return False
+
+    async def publish_description(self, tracker: Tracker) -> None:
+        bot = self.registry.get(tracker.bot_id)
+        if bot is None:
+            return
+        try:
+            await bot.set_my_description(description=tracker.description[:512])
+            await bot.set_my_short_description(short_description=tracker.description[:120])
+        except TelegramAPIError as exc:
+            log.info("tracker %s: description not published: %s", tracker.id, exc)
+
+    async def _set_platform_commands(self) -> None:
+        await self._set_commands(self.platform_bot, ["start", "help"], "platform")
+
+    async def _set_tracker_commands(self, bot: Bot) -> None:
+        await self._set_commands(bot, ["start", "help"], "tracker")
+
+    async def _set_commands(self, bot: Bot, names: list[str], side: str) -> None:
+        for lang in LANGS:
+            t = translator(lang)
+            commands = [BotCommand(command=n, description=t(f"cmd-{side}-{n}")) for n in names]
+            try:
+                await bot.set_my_commands(commands, language_code=None if lang == "ru" else lang)
+            except TelegramAPIError as exc:
+                log.info("bot %s: commands not set: %s", bot.id, exc)
+                return
+
+
+async def run_platform(
+    settings: Settings,
+    *,
+    webhook: bool = False,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[Runtime], Awaitable[None] | None] | None = None,
+) -> None:
+    """Start everything, run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly."""
+    stop = stop or asyncio.Event()
+    runtime = Runtime(settings, webhook=webhook)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            pass
+    try:
+        await runtime.start()
+        if on_ready is not None:
+            result = on_ready(runtime)
+            if asyncio.iscoroutine(result):
+                await result
+        await stop.wait()
+    finally:
+        await runtime.stop()

@@ -1,0 +1,214 @@
+"""How updates reach the dispatchers: long polling (one task per bot) or webhooks (one server).
+
+Both take bots at run time (`attach`) and let them go (`detach`) without touching the others.
+A bot whose token Telegram rejects is reported through `on_unauthorized` and stops; the rest go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable, Protocol
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError, TelegramUnauthorizedError
+from aiogram.types import Update
+from aiohttp import web
+
+from bot.crypto import SecretBox
+
+log = logging.getLogger(__name__)
+
+UnauthorizedCallback = Callable[[int], Awaitable[None]]
+
+
+class Transport(Protocol):
+    async def attach(self, bot: Bot, dispatcher: Dispatcher, *, platform: bool = False) -> None: ...
+    async def detach(self, bot: Bot) -> None: ...
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class _UpdateRunner:
+    """Feeds updates to a dispatcher as tasks, and waits for them at shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def feed(self, dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
+        task = asyncio.create_task(self._run(dispatcher, bot, update))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _run(dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
+        try:
+            await dispatcher.feed_update(bot, update)
+        except Exception:  # noqa: BLE001 - one bad update must not kill the bot
+            log.exception("update %s for bot %s failed", update.update_id, bot.id)
+
+    async def drain(self, timeout: float = 10) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+
+
+class PollingSupervisor:
+    """One `getUpdates` loop per bot, started and stopped as trackers come and go."""
+
+    def __init__(self, on_unauthorized: UnauthorizedCallback, *, timeout: int = 30) -> None:
+        self._on_unauthorized = on_unauthorized
+        self._timeout = timeout
+        self._loops: dict[int, asyncio.Task] = {}
+        self._runner = _UpdateRunner()
+
+    async def start(self) -> None:
+        return None
+
+    async def attach(self, bot: Bot, dispatcher: Dispatcher, *, platform: bool = False) -> None:
+        await self.detach(bot)
+        # A webhook left from an earlier webhook-mode run would make getUpdates fail with 409.
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+        except TelegramUnauthorizedError:
+            await self._on_unauthorized(bot.id)
+            return
+        self._loops[bot.id] = asyncio.create_task(self._poll(bot, dispatcher), name=f"poll-{bot.id}")
+
+    async def detach(self, bot: Bot) -> None:
+        task = self._loops.pop(bot.id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def polling(self, bot_id: int) -> bool:
+        return bot_id in self._loops
+
+    async def stop(self) -> None:
+        tasks = list(self._loops.values())
+        self._loops.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._runner.drain()
+
+    async def _poll(self, bot: Bot, dispatcher: Dispatcher) -> None:
+        offset: int | None = None
+        backoff = 1.0
+        allowed = dispatcher.resolve_used_update_types()
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=self._timeout, allowed_updates=allowed,
+                    request_timeout=self._timeout + 10,
+                )
+                backoff = 1.0
+            except TelegramUnauthorizedError:
+                log.warning("bot %s: token rejected by Telegram, stopping its polling", bot.id)
+                self._loops.pop(bot.id, None)
+                await self._on_unauthorized(bot.id)
+                return
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+                continue
+            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
+                log.warning("bot %s: polling error %s, retrying in %.0fs", bot.id, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                self._runner.feed(dispatcher, bot, update)
+
+
+class WebhookServer:
+    """One aiohttp server: `/webhook/platform` and `/webhook/tracker/{bot_id}`.
+
+    Each bot has its own secret token (derived from SECRET_KEY and the bot id), checked on every
+    request. The token never appears in a URL. Extra routes (payment notifications) can be added
+    to `app` before `start()`.
+    """
+
+    def __init__(self, box: SecretBox, base_url: str, host: str, port: int, on_unauthorized: UnauthorizedCallback) -> None:
+        self._box = box
+        self._base_url = base_url.rstrip("/")
+        self._host, self._port = host, port
+        self._on_unauthorized = on_unauthorized
+        self._platform: tuple[Bot, Dispatcher] | None = None
+        self._trackers: dict[int, tuple[Bot, Dispatcher]] = {}
+        self._runner = _UpdateRunner()
+        self.app = web.Application()
+        self.app.router.add_post("/webhook/platform", self._handle_platform)
+        self.app.router.add_post("/webhook/tracker/{bot_id}", self._handle_tracker)
+        self._site_runner: web.AppRunner | None = None
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def url_for(self, bot: Bot, *, platform: bool) -> str:
+        path = "/webhook/platform" if platform else f"/webhook/tracker/{bot.id}"
+        return self._base_url + path
+
+    async def start(self) -> None:
+        self._site_runner = web.AppRunner(self.app)
+        await self._site_runner.setup()
+        site = web.TCPSite(self._site_runner, self._host, self._port)
+        await site.start()
+        if self._port == 0:  # tests ask for any free port
+            self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        log.info("webhook server listening on %s:%s", self._host, self._port)
+
+    async def attach(self, bot: Bot, dispatcher: Dispatcher, *, platform: bool = False) -> None:
+        if platform:
+            self._platform = (bot, dispatcher)
+        else:
+            self._trackers[bot.id] = (bot, dispatcher)
+        try:
+            await bot.set_webhook(
+                url=self.url_for(bot, platform=platform),
+                secret_token=self._box.webhook_secret(bot.id),
+                allowed_updates=dispatcher.resolve_used_update_types(),
+            )
+        except TelegramUnauthorizedError:
+            self._trackers.pop(bot.id, None)
+            await self._on_unauthorized(bot.id)
+
+    async def detach(self, bot: Bot) -> None:
+        if self._trackers.pop(bot.id, None) is None:
+            return
+        try:
+            await bot.delete_webhook()
+        except Exception:  # noqa: BLE001 - a revoked token cannot delete its webhook; nothing to do
+            log.info("bot %s: deleteWebhook failed on detach", bot.id)
+
+    async def stop(self) -> None:
+        await self._runner.drain()
+        if self._site_runner is not None:
+            await self._site_runner.cleanup()
+
+    async def _handle_platform(self, request: web.Request) -> web.Response:
+        if self._platform is None:
+            raise web.HTTPNotFound()
+        return await self._accept(request, *self._platform)
+
+    async def _handle_tracker(self, request: web.Request) -> web.Response:
+        try:
+            bot_id = int(request.match_info["bot_id"])
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        target = self._trackers.get(bot_id)
+        if target is None:
+            raise web.HTTPNotFound()
+        return await self._accept(request, *target)
+
+    async def _accept(self, request: web.Request, bot: Bot, dispatcher: Dispatcher) -> web.Response:
+        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not self._box.verify(f"webhook:{bot.id}", secret, 48):
+            log.warning("webhook for bot %s: wrong secret token from %s", bot.id, request.remote)
+            raise web.HTTPUnauthorized()
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+        except Exception:  # noqa: BLE001 - malformed body: tell the sender, process nothing
+            raise web.HTTPBadRequest() from None
+        self._runner.feed(dispatcher, bot, update)
+        return web.Response(text="ok")

@@ -1,0 +1,12 @@
+"""Dialogs of the platform bot. Built by a function so every Dispatcher gets fresh Dialog objects
+(a Dialog is a Router and can have one parent only)."""
+
+from aiogram import Dispatcher
+from aiogram_dialog import setup_dialogs
+
+from dialogs.platform.trackers.dialogs import tracker_dialog, trackers_dialog
+
+
+def setup_platform_dialogs(dp: Dispatcher) -> None:
+    dp.include_routers(trackers_dialog(), tracker_dialog())
+    setup_dialogs(dp)

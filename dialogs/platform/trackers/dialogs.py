@@ -1,0 +1,88 @@
+"""The author's trackers in the platform bot: list, new, card, rename, describe, pause/resume,
+replace token, delete."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from aiogram.enums import ContentType
+from aiogram_dialog import Dialog, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.link_preview import LinkPreview
+from aiogram_dialog.widgets.text import Format
+
+from dialogs.platform.states import TrackerSG, TrackersSG
+from dialogs.platform.trackers import handlers as h
+from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
+from dialogs.widgets import Tr
+
+ERROR = Format("\n⚠️ {error}", when="error")
+NO_PREVIEW = LinkPreview(is_disabled=True)
+
+
+def trackers_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            Tr("menu-title"),
+            Tr("menu-no-trackers", when=lambda d, *_: not d["has_trackers"]),
+            Tr("menu-your-trackers", when="has_trackers"),
+            ERROR,
+            ScrollingGroup(
+                Select(Format("{item[label]}"), id="trk", item_id_getter=itemgetter("id"), items="trackers",
+                       type_factory=int, on_click=h.on_tracker_selected),
+                id="trk_page", width=1, height=8, hide_on_single_page=True,
+            ),
+            SwitchTo(Tr("btn-new-tracker"), id="new", state=TrackersSG.new_token),
+            state=TrackersSG.main,
+            getter=trackers_getter,
+        ),
+        Window(
+            Tr("new-tracker-howto"),
+            ERROR,
+            NO_PREVIEW,
+            MessageInput(h.on_token_entered, content_types=[ContentType.TEXT]),
+            SwitchTo(Tr("btn-back"), id="back", state=TrackersSG.main),
+            state=TrackersSG.new_token,
+            getter=trackers_getter,
+        ),
+    )
+
+
+def tracker_dialog() -> Dialog:
+    back = SwitchTo(Tr("btn-back"), id="to_card", state=TrackerSG.card)
+    return Dialog(
+        Window(
+            Tr("tracker-created", when="created"),
+            Tr("tracker-card", when=lambda d, *_: not d["missing"]),
+            Format("\n✅ {notice}", when="notice"),
+            ERROR,
+            NO_PREVIEW,
+            Column(
+                SwitchTo(Tr("btn-edit-name"), id="name", state=TrackerSG.edit_name),
+                SwitchTo(Tr("btn-edit-description"), id="descr", state=TrackerSG.edit_description),
+                Button(Tr("btn-pause"), id="pause", on_click=h.on_pause, when="is_active"),
+                Button(Tr("btn-resume"), id="resume", on_click=h.on_resume, when="is_paused"),
+                SwitchTo(Tr("btn-replace-token"), id="retoken", state=TrackerSG.replace_token),
+                SwitchTo(Tr("btn-delete"), id="delete", state=TrackerSG.confirm_delete),
+                when=lambda d, *_: not d["missing"],
+            ),
+            Cancel(Tr("btn-to-list")),
+            state=TrackerSG.card,
+            getter=tracker_getter,
+        ),
+        Window(Tr("tracker-ask-name"), ERROR, MessageInput(h.on_name_entered, content_types=[ContentType.TEXT]),
+               back, state=TrackerSG.edit_name, getter=tracker_getter),
+        Window(Tr("tracker-ask-description"), ERROR,
+               MessageInput(h.on_description_entered, content_types=[ContentType.TEXT]),
+               back, state=TrackerSG.edit_description, getter=tracker_getter),
+        Window(Tr("tracker-ask-token"), ERROR, NO_PREVIEW, MessageInput(h.on_new_token_entered, content_types=[ContentType.TEXT]),
+               back, state=TrackerSG.replace_token, getter=tracker_getter),
+        Window(
+            Tr("tracker-delete-confirm"),
+            Button(Tr("btn-delete-yes"), id="yes", on_click=h.on_delete_confirmed),
+            SwitchTo(Tr("btn-delete-no"), id="no", state=TrackerSG.card),
+            state=TrackerSG.confirm_delete,
+            getter=tracker_getter,
+        ),
+    )

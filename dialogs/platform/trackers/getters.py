@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram_dialog import DialogManager
+
+from bot.trackers import TrackerError, TrackerService
+from models import TrackerStatus, User
+
+
+async def trackers_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, **_: Any) -> dict:
+    rows = await trackers.list_for(user.id)
+    return {
+        "trackers": [
+            {"id": t.id, "label": i18n("tracker-list-item", name=t.name, username=t.username, status=t.status.value)}
+            for t in rows
+        ],
+        "has_trackers": bool(rows),
+        "first_name": user.first_name,
+        "error": _error(dialog_manager, i18n),
+    }
+
+
+async def tracker_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, **_: Any) -> dict:
+    tracker_id = (dialog_manager.start_data or {}).get("tracker_id")
+    try:
+        tracker = await trackers.owned(user.id, int(tracker_id))
+    except (TrackerError, TypeError, ValueError):
+        return {"missing": True, "name": "", "username": "", "link": "", "status": "", "description": "",
+                "error": i18n("tracker-not-found")}
+    return {
+        "missing": False,
+        "name": tracker.name,
+        "username": tracker.username,
+        "link": tracker.link,
+        "status": tracker.status.value,
+        "description": tracker.description or i18n("tracker-no-description"),
+        "is_active": tracker.status == TrackerStatus.ACTIVE,
+        "is_paused": tracker.status == TrackerStatus.PAUSED,
+        "is_revoked": tracker.status == TrackerStatus.REVOKED,
+        "created": bool(dialog_manager.dialog_data.get("created", (dialog_manager.start_data or {}).get("created"))),
+        "notice": _notice(dialog_manager, i18n),
+        "error": _error(dialog_manager, i18n),
+    }
+
+
+def _error(manager: DialogManager, i18n) -> str:
+    """A message for the last failed input, shown once."""
+    err = manager.dialog_data.pop("error", None)
+    return i18n(err["key"], **err.get("params", {})) if err else ""
+
+
+def _notice(manager: DialogManager, i18n) -> str:
+    key = manager.dialog_data.pop("notice", None)
+    return i18n(key) if key else ""

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button
+
+from bot.trackers import TrackerError, TrackerService
+from dialogs.platform.states import TrackerSG, TrackersSG
+
+
+def _services(manager: DialogManager) -> tuple[TrackerService, int]:
+    data = manager.middleware_data
+    return data["trackers"], data["user"].id
+
+
+def _tracker_id(manager: DialogManager) -> int:
+    return int((manager.start_data or {})["tracker_id"])
+
+
+def _fail(manager: DialogManager, exc: TrackerError) -> None:
+    manager.dialog_data["error"] = {"key": exc.key, "params": exc.params}
+
+
+async def on_tracker_selected(_: CallbackQuery, __: Any, manager: DialogManager, item_id: str) -> None:
+    trackers, user_id = _services(manager)
+    try:  # the id comes from a button: check it is this author's before opening
+        tracker = await trackers.owned(user_id, int(item_id))
+    except (TrackerError, ValueError):
+        manager.dialog_data["error"] = {"key": "tracker-not-found"}
+        return
+    await manager.start(TrackerSG.card, data={"tracker_id": tracker.id})
+
+
+async def on_token_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+    trackers, user_id = _services(manager)
+    try:
+        tracker = await trackers.register(user_id, message.text)
+    except TrackerError as exc:
+        _fail(manager, exc)
+        return
+    finally:
+        await _forget_token_message(message)
+    await manager.switch_to(TrackersSG.main)
+    await manager.start(TrackerSG.card, data={"tracker_id": tracker.id, "created": True})
+
+
+async def _forget_token_message(message: Message) -> None:
+    # The token stays in the chat history otherwise; deleting may fail in old chats, that is fine.
+    try:
+        await message.delete()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+async def _apply(manager: DialogManager, action, *args, notice: str | None = None) -> bool:
+    trackers, user_id = _services(manager)
+    try:
+        await action(trackers, user_id, _tracker_id(manager), *args)
+    except TrackerError as exc:
+        _fail(manager, exc)
+        return False
+    if notice:
+        manager.dialog_data["notice"] = notice
+    return True
+
+
+async def on_name_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+    if await _apply(manager, TrackerService.rename, message.text or "", notice="tracker-saved"):
+        await manager.switch_to(TrackerSG.card)
+
+
+async def on_description_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+    if await _apply(manager, TrackerService.describe, message.text or "", notice="tracker-saved"):
+        await manager.switch_to(TrackerSG.card)
+
+
+async def on_new_token_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+    ok = await _apply(manager, TrackerService.replace_token, message.text, notice="tracker-token-replaced")
+    await _forget_token_message(message)
+    if ok:
+        await manager.switch_to(TrackerSG.card)
+
+
+async def on_pause(_: CallbackQuery, __: Button, manager: DialogManager) -> None:
+    await _apply(manager, TrackerService.pause, notice="tracker-paused")
+
+
+async def on_resume(_: CallbackQuery, __: Button, manager: DialogManager) -> None:
+    await _apply(manager, TrackerService.resume, notice="tracker-resumed")
+
+
+async def on_delete_confirmed(callback: CallbackQuery, __: Button, manager: DialogManager) -> None:
+    if await _apply(manager, TrackerService.delete):
+        i18n = manager.middleware_data["i18n"]
+        await callback.answer(i18n("tracker-deleted"), show_alert=True)
+        await manager.done(show_mode=ShowMode.EDIT)
+    else:
+        await manager.switch_to(TrackerSG.card)

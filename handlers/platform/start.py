@@ -1,0 +1,51 @@
+"""/start, /help and recovery from a dialog that outlived a restart."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart, ExceptionTypeFilter
+from aiogram.types import ErrorEvent, Message
+from aiogram_dialog import DialogManager, StartMode
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+
+from bot.i18n import Translator
+from dialogs.platform.states import TrackersSG
+
+log = logging.getLogger(__name__)
+
+
+async def on_start(message: Message, dialog_manager: DialogManager) -> None:
+    await dialog_manager.start(TrackersSG.main, mode=StartMode.RESET_STACK)
+
+
+async def on_help(message: Message, i18n: Translator) -> None:
+    await message.answer(i18n("platform-help"))
+
+
+async def on_stale_dialog(event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator) -> None:
+    """A button from before a restart or from a closed dialog: say so and show the menu again."""
+    log.info("stale dialog: %s", event.exception)
+    callback = event.update.callback_query
+    if callback is not None:
+        await callback.answer(i18n("dialog-expired"))
+    await dialog_manager.start(TrackersSG.main, mode=StartMode.RESET_STACK)
+
+
+async def on_anything_else(message: Message, i18n: Translator) -> None:
+    await message.answer(i18n("platform-unknown"))
+
+
+def router() -> Router:
+    r = Router(name="platform-start")
+    r.message.register(on_start, CommandStart())
+    r.message.register(on_help, Command("help"))
+    r.errors.register(on_stale_dialog, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
+    return r
+
+
+def fallback_router() -> Router:
+    r = Router(name="platform-fallback")
+    r.message.register(on_anything_else, F.chat.type == "private")
+    return r

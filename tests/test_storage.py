@@ -1,0 +1,41 @@
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import StorageKey
+
+from bot.storage import DbStorage
+from models import FsmRecord
+
+
+class Form(StatesGroup):
+    name = State()
+
+
+async def test_state_and_data_survive_a_new_storage_object(database):
+    key = StorageKey(bot_id=1, chat_id=10, user_id=10)
+    first = DbStorage()
+    await first.set_state(key, Form.name)
+    await first.set_data(key, {"step": 2, "items": [1, 2]})
+
+    second = DbStorage()  # as after a restart
+    assert await second.get_state(key) == Form.name.state
+    assert await second.get_data(key) == {"step": 2, "items": [1, 2]}
+
+
+async def test_keys_are_separate_per_bot_and_destiny(database):
+    storage = DbStorage()
+    a = StorageKey(bot_id=1, chat_id=10, user_id=10)
+    b = StorageKey(bot_id=2, chat_id=10, user_id=10)
+    c = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogram_dialog_stack")
+    await storage.set_data(a, {"who": "a"})
+    await storage.set_data(b, {"who": "b"})
+    await storage.set_data(c, {"who": "c"})
+    assert [(await storage.get_data(k))["who"] for k in (a, b, c)] == ["a", "b", "c"]
+
+
+async def test_empty_records_are_deleted_not_kept_forever(database):
+    storage = DbStorage()
+    key = StorageKey(bot_id=1, chat_id=10, user_id=10)
+    await storage.set_state(key, Form.name)
+    await storage.set_data(key, {"x": 1})
+    await storage.set_state(key, None)
+    await storage.set_data(key, {})
+    assert await FsmRecord.all().count() == 0

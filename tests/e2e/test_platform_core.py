@@ -238,3 +238,15 @@ async def test_webhook_mode_serves_trackers_and_rejects_a_wrong_secret(tg, datab
             async with http.post(f"http://127.0.0.1:{port}/webhook/tracker/424242", json=forged) as resp:
                 assert resp.status == 404
         await client.expect_no_message("hook_bot", timeout=1.0)
+
+
+async def test_an_open_menu_still_works_after_a_restart(tg, database_url, tmp_path):
+    """Dialog state is in the database: a button pressed after a restart still works."""
+    author = tg.user(1009, "Rita", language_code="ru")
+    settings = make_settings(tg, database_url, tmp_path)
+    async with running_platform(settings):
+        await author.send(PLATFORM, "/start")
+        menu = await author.wait_for_message(PLATFORM, has_button("➕ Новый трекер"))
+    async with running_platform(settings):
+        await author.click(menu, "➕ Новый трекер")
+        await author.wait_for_text(PLATFORM, "@BotFather")

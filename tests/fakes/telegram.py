@@ -39,7 +39,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, MultipartReader, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, MultipartReader, web
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +224,8 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             if entity["length"] and entity["type"]:
                 entities.append(entity)
         else:
-            attrs = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTR.findall(match.group(3))}
+            attrs = {m[0].lower(): html.unescape(m[1] or m[2] or m[3])
+                     for m in _ATTR.findall(match.group(3))}
             kind = _HTML_TAGS.get(name)
             if kind is None or (name == "span" and attrs.get("class") != "tg-spoiler"):
                 raise fail(f'Unsupported start tag "{name}"', lt)
@@ -594,6 +595,8 @@ class FakeUser:
     async def click(self, message: BotMessage, text: str | None = None, *,
                     callback_data: str | None = None) -> str:
         """Press an inline button of the message as it is now; return the callback query id."""
+        if text is None and callback_data is None:
+            raise TypeError("click() needs the button text or callback_data")
         server = self._server
         bot = server.bot(message.bot_id)
         if message.chat_id != self.id:
@@ -606,8 +609,6 @@ class FakeUser:
         found = [b for b in buttons
                  if (text is None or b.get("text") == text)
                  and (callback_data is None or b.get("callback_data") == callback_data)]
-        if text is None and callback_data is None:
-            raise TypeError("click() needs the button text or callback_data")
         if not found:
             listing = [(b.get("text"), b.get("callback_data")) for b in buttons]
             raise AssertionError(f"no button text={text!r} callback_data={callback_data!r} "
@@ -655,9 +656,9 @@ class FakeUser:
         matches = _as_predicate(predicate)
 
         def next_match() -> BotMessage | None:
-            while self._cursors.get(key, 0) < len(conv.events):
-                event = conv.events[self._cursors.get(key, 0)]
-                self._cursors[key] = self._cursors.get(key, 0) + 1
+            while self._cursors.setdefault(key, 0) < len(conv.events):
+                event = conv.events[self._cursors[key]]
+                self._cursors[key] += 1
                 if matches(event):
                     return event
             return None
@@ -830,11 +831,13 @@ class FakeTelegram:
             bot.username = username or bot.username
             bot.first_name = first_name or bot.first_name
         self._by_token[token] = bot
+        self._ensure_worker(bot)  # a renewed token resumes webhook delivery
         bot.changed.notify()
         return bot
 
     def revoke(self, token: str) -> None:
-        """Make the token invalid: every call with it gets 401 Unauthorized."""
+        """Make the token invalid: every call with it gets 401 Unauthorized and webhook delivery
+        pauses until add_bot gives the bot a new token."""
         bot = self._by_token.pop(token)
         bot.revoked = True
         bot.changed.notify()
@@ -992,8 +995,20 @@ class FakeTelegram:
             while (update := await bot.changed.wait_for(next_update, None)) is not False:
                 await self._deliver(bot, bot.webhook, update)  # type: ignore[arg-type]
                 self._confirm(bot, update["update_id"])  # delivered, or given up after retries
+        except Exception as exc:  # a bug in the fake: make the test fail rather than hang
+            logger.exception("fake telegram webhook worker failed")
+            self.internal_errors.append(exc)
         finally:
             bot._worker = None
+
+    def _ensure_worker(self, bot: FakeBot) -> None:
+        if bot.webhook is None or bot._worker is not None or self._stopping:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not started yet; setWebhook will start delivery
+        bot._worker = loop.create_task(self._webhook_worker(bot))
 
     async def _deliver(self, bot: FakeBot, hook: Webhook, update: dict[str, Any]) -> bool:
         assert self._client is not None
@@ -1014,7 +1029,7 @@ class FakeTelegram:
                         await self._run_webhook_answer(bot, response)
                         return True
                     error = f"Wrong response from the webhook: {status} {response.reason}"
-            except (OSError, asyncio.TimeoutError, ValueError) as exc:
+            except (OSError, ClientError, asyncio.TimeoutError) as exc:
                 error = f"Connection failed: {type(exc).__name__}: {exc}"
             bot.webhook_deliveries.append(
                 WebhookDelivery(update["update_id"], hook.url, attempt, status, error))
@@ -1026,7 +1041,25 @@ class FakeTelegram:
         return False
 
     async def _run_webhook_answer(self, bot: FakeBot, response: Any) -> None:
-        """Telegram runs a method returned in the webhook answer (aiogram sends multipart)."""
+        """Telegram runs a method returned in the webhook answer (aiogram sends multipart).
+
+        The update counts as delivered whatever happens here, as in Telegram.
+        """
+        try:
+            raw = await self._read_webhook_answer(response)
+        except (ClientError, ValueError, asyncio.TimeoutError) as exc:
+            logger.warning("fake telegram could not read a webhook answer: %r", exc)
+            return
+        method = raw.pop("method", None)
+        if method:
+            try:
+                params = _normalize_params(raw)
+            except TelegramError:
+                return
+            await self._execute(bot.token, str(method), params, source="webhook_response")
+
+    @staticmethod
+    async def _read_webhook_answer(response: Any) -> dict[str, Any]:
         if response.content_type == "multipart/form-data":
             raw: dict[str, Any] = {}
             reader = MultipartReader(response.headers, response.content)
@@ -1036,19 +1069,11 @@ class FakeTelegram:
                                             part.headers.get("Content-Type"))
                 else:
                     raw[part.name] = await part.text()
-        elif response.content_type == "application/json":
+            return raw
+        if response.content_type == "application/json":
             raw = await response.json()
-            if not isinstance(raw, dict):
-                return
-        else:
-            return
-        method = raw.pop("method", None)
-        if method:
-            try:
-                params = _normalize_params(raw)
-            except TelegramError:
-                return
-            await self._execute(bot.token, str(method), params, source="webhook_response")
+            return raw if isinstance(raw, dict) else {}
+        return {}
 
     # ------------------------------------------------------------------ HTTP layer
 
@@ -1219,7 +1244,7 @@ class FakeTelegram:
         return message
 
     def _edit(self, conv: Conversation, stored: StoredMessage, changes: dict[str, Any],
-              markup: dict[str, Any] | None) -> dict:
+              markup: dict[str, Any] | None, file: StoredFile | None = None) -> dict:
         if not stored.from_bot:
             raise _bad("message can't be edited")
         if markup is not None and "inline_keyboard" not in markup:
@@ -1241,6 +1266,7 @@ class FakeTelegram:
             message["reply_markup"] = markup
         message["edit_date"] = self.now()
         stored.message, stored.reply_markup = message, markup
+        stored.file = file or stored.file
         conv.record(stored, is_edit=True)
         return message
 
@@ -1327,8 +1353,7 @@ class FakeTelegram:
         bot.webhook = Webhook(url, secret, int(params.get("max_connections") or 40),
                               params.get("ip_address"))
         bot.last_webhook_error = None
-        if bot._worker is None and not self._stopping:
-            bot._worker = asyncio.get_running_loop().create_task(self._webhook_worker(bot))
+        self._ensure_worker(bot)
         bot.changed.notify()
         return True
 
@@ -1427,9 +1452,7 @@ class FakeTelegram:
         changes: dict[str, Any] = {k: None for k in _MEDIA_KINDS}
         changes.update({"text": None, "entities": None, kind: new_file.as_api(),
                         "caption": caption or None, "caption_entities": entities})
-        message = self._edit(conv, stored, changes, params.get("reply_markup"))
-        stored.file = new_file
-        return message
+        return self._edit(conv, stored, changes, params.get("reply_markup"), new_file)
 
     @_api("editMessageReplyMarkup")
     def _edit_message_reply_markup(self, bot: FakeBot, params: dict) -> dict:

@@ -24,7 +24,8 @@ from bot.middlewares import TenantMiddleware, UserMiddleware
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
 from bot.trackers import TrackerService
-from bot.transport import PollingSupervisor, Transport, WebhookServer
+from bot.payments import PaymentService
+from bot.transport import HttpServer, PollingSupervisor, Transport, WebhookServer
 from models import Tracker, TrackerStatus
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,12 @@ class Runtime:
         self.trackers = TrackerService(self)
         self.storage, self.isolation = _storage(settings)
         services: dict[str, Any] = {"runtime": self, "settings": settings, "trackers": self.trackers}
+        from bot.ai import AIRuntime  # the LLM client, conversations and meetings (issue 6)
+
+        self.ai = AIRuntime(self)
+        services.update(ai=self.ai, llm=self.ai.llm)
+        self.payments = PaymentService(settings.payments, self.box, self.registry, timezone=settings.timezone)
+        services["payments"] = self.payments
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
         self.transport: Transport
@@ -71,6 +78,14 @@ class Runtime:
             )
         else:
             self.transport = PollingSupervisor(self.on_unauthorized, timeout=settings.polling_timeout)
+        # YooKassa notifications: on the webhook server, or on a small server of their own.
+        self.http: HttpServer | None = None
+        if self.payments.yookassa is not None:
+            if isinstance(self.transport, WebhookServer):
+                self.payments.add_routes(self.transport.app)
+            else:
+                self.http = HttpServer(settings.webhook_host, settings.webhook_port)
+                self.payments.add_routes(self.http.app)
         self.scheduler: Any = None
 
     # -- dispatchers -------------------------------------------------------------------------
@@ -110,29 +125,37 @@ class Runtime:
             ) from None
         log.info("platform bot @%s is up", me.username)
         await self.transport.start()
+        if self.http is not None:
+            await self.http.start()
         await self.transport.attach(self.platform_bot, self.platform_dp, platform=True)
         await self._set_platform_commands()
         for tracker in await Tracker.filter(status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED]):
             await self.serve_tracker(tracker)
         log.info("serving %d tracker bot(s)", len(self.registry))
         await self._start_scheduler()
+        await self.ai.start()
 
     async def stop(self) -> None:
+        await self.ai.stop()
         if self.scheduler is not None:
             self.scheduler.shutdown()
         await self.transport.stop()
+        if self.http is not None:
+            await self.http.stop()
+        await self.payments.close()
         await self.platform_dp.storage.close()
         await self.registry.close()
         await db.close()
 
     async def _start_scheduler(self) -> None:
-        try:
-            from scheduler.aps import ApsScheduler
-            from scheduler.jobs import install_default_jobs
-        except ImportError:  # pragma: no cover - the scheduler package is always present
-            return
-        self.scheduler = ApsScheduler(timezone=self.settings.timezone)
+        from scheduler.aps import APSScheduler
+        from scheduler.jobs import install_default_jobs
+
+        self.scheduler = APSScheduler(timezone=self.settings.timezone)
         install_default_jobs(self.scheduler, self.settings)
+        from scheduler.renewals import install_renewal_jobs
+
+        install_renewal_jobs(self.scheduler, self.payments, minutes=self.settings.renewal_interval_minutes)
         self.scheduler.start()
 
     # -- trackers at run time ----------------------------------------------------------------
@@ -187,7 +210,7 @@ class Runtime:
         await self._set_commands(self.platform_bot, ["start", "help"], "platform")
 
     async def _set_tracker_commands(self, bot: Bot) -> None:
-        await self._set_commands(bot, ["start", "help"], "tracker")
+        await self._set_commands(bot, ["start", "help", "subscription", "meet", "end"], "tracker")
 
     async def _set_commands(self, bot: Bot, names: list[str], side: str) -> None:
         for lang in LANGS:

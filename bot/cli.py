@@ -89,6 +89,47 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_refund(args: argparse.Namespace) -> int:
+    """Refund one payment: Stars through the tracker bot, YooKassa through the API; the
+    subscription's unsettled periods are cancelled and the client is told."""
+    settings = _settings_or_exit()
+    from billing.payments import RefundNotPossible
+    from billing.yookassa_gateway import GatewayError
+    from bot import db
+    from bot.crypto import SecretBox
+    from bot.payments import PaymentService
+    from bot.registry import BotRegistry
+
+    async def go():
+        await db.init(settings.database_url)
+        registry = BotRegistry(settings.telegram_api_base)
+        service = PaymentService(settings.payments, SecretBox(settings.secret_key.get_secret_value()), registry,
+                                 timezone=settings.timezone)
+        try:
+            return await service.refund(args.payment_id, record_only=args.record_only)
+        finally:
+            await service.close()
+            await registry.close()
+            await db.close()
+
+    try:
+        outcome = asyncio.run(go())
+    except (RefundNotPossible, GatewayError) as exc:
+        print(f"gptitor: payment {args.payment_id} was not refunded: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one sentence, not a traceback
+        print(f"gptitor: payment {args.payment_id} was not refunded: {exc}", file=sys.stderr)
+        return 1
+    if outcome.result is None and not outcome.payment.refunded:
+        print(f"gptitor: refund of payment {args.payment_id} requested; YooKassa confirms it later.")
+    elif outcome.already:
+        print(f"gptitor: payment {args.payment_id} was already refunded.")
+    else:
+        cancelled = outcome.result.cancelled_periods if outcome.result else 0
+        print(f"gptitor: payment {args.payment_id} refunded, {cancelled} unsettled period(s) cancelled.")
+    return 0
+
+
 def _cmd_keygen(_args: argparse.Namespace) -> int:
     from bot.crypto import generate_key
 
@@ -115,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--per-month", type=int, default=1, help="snowball: new subscribers each subscriber brings a month")
     simulate.set_defaults(func=_cmd_simulate)
     sub.add_parser("keygen", help="print a new SECRET_KEY for .env").set_defaults(func=_cmd_keygen)
+    refund = sub.add_parser("refund", help="refund a payment and end its subscription")
+    refund.add_argument("payment_id", type=int, help="the payment's id (payments table)")
+    refund.add_argument("--record-only", action="store_true",
+                        help="the money was returned elsewhere (the provider's dashboard): only record it")
+    refund.set_defaults(func=_cmd_refund)
     return parser
 
 

@@ -39,6 +39,48 @@ class CommissionSchedule(BaseModel):
         return {"platform": self.platform, "author": self.author, "l1": self.l1, "l2": self.l2, "l3": self.l3}
 
 
+class PaymentSettings(BaseModel):
+    """The ways to pay, each on when configured (`PAYMENTS__...`)."""
+
+    # Telegram Payments: the provider token from @BotFather (Payments → YooKassa). RUB, kopecks.
+    provider_token: SecretStr | None = None
+    # Telegram Stars (XTR): prices are counted from RUB at `stars_rub_rate` RUB per star.
+    stars_enabled: bool = False
+    stars_rub_rate: Decimal = Decimal("1.5")
+    # YooKassa payment links through the API, confirmed by POST /yookassa/notify.
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: SecretStr | None = None
+    yookassa_api_url: str = "https://api.yookassa.ru/v3"
+    yookassa_return_url: str | None = None   # default: back to the tracker bot (https://t.me/<bot>)
+    yookassa_timeout: float = 10.0
+    # 54-FZ receipts: the shop's tax system (1..6); with it Telegram asks the client for an email.
+    tax_system_code: int | None = None
+    vat_code: int = 1
+
+    @field_validator("stars_rub_rate")
+    @classmethod
+    def _positive_rate(cls, v: Decimal) -> Decimal:
+        if v <= 0:
+            raise ValueError("must be a positive number of RUB per star")
+        return v
+
+    @field_validator("tax_system_code")
+    @classmethod
+    def _tax_system(cls, v: int | None) -> int | None:
+        if v is not None and v not in range(1, 7):
+            raise ValueError("must be 1..6")
+        return v
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.provider_token and self.provider_token.get_secret_value().strip())
+
+    @property
+    def yookassa_enabled(self) -> bool:
+        return bool(self.yookassa_shop_id and self.yookassa_secret_key
+                    and self.yookassa_secret_key.get_secret_value().strip())
+
+
 class DatabaseSettings(BaseSettings):
     """What the commands that only touch the database need (migrate, settle, simulate)."""
 
@@ -47,8 +89,13 @@ class DatabaseSettings(BaseSettings):
     )
 
     database_url: str = "sqlite://data/gptitor.sqlite3"
-    timezone: str = "Europe/Moscow"
+    # Not TIMEZONE: tortoise-orm writes its own TIMEZONE=UTC into the environment at init.
+    platform_timezone: str = "Europe/Moscow"
     commission: CommissionSchedule = CommissionSchedule()
+
+    @property
+    def timezone(self) -> str:
+        return self.platform_timezone
 
 
 class Settings(DatabaseSettings):
@@ -62,6 +109,10 @@ class Settings(DatabaseSettings):
 
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: SecretStr = SecretStr("")
+    default_model: str = "gpt-4o-mini"  # a tracker without its own model uses this one
+    llm_timeout: float = 60.0  # seconds per network step of an LLM call (retries: llm.RetryPolicy)
+    stream_edit_interval: float = 1.0  # seconds between edits of a streamed answer in one chat
+    meetings_sweep_seconds: int = 60  # how often missing meetings are planned and idle ones ended
 
     webhook_base_url: str | None = None
     webhook_host: str = "0.0.0.0"
@@ -69,6 +120,8 @@ class Settings(DatabaseSettings):
 
     polling_timeout: int = 30
     settle_interval_minutes: int = 10
+    renewal_interval_minutes: int = 15
+    payments: PaymentSettings = PaymentSettings()
 
     @field_validator("bot_token")
     @classmethod

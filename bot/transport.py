@@ -212,3 +212,31 @@ class WebhookServer:
             raise web.HTTPBadRequest() from None
         self._runner.feed(dispatcher, bot, update)
         return web.Response(text="ok")
+
+
+class HttpServer:
+    """A small aiohttp server for routes that are not Telegram's (the YooKassa notifications) in
+    polling mode; in webhook mode those routes go on `WebhookServer.app` instead."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host, self._port = host, port
+        self.app = web.Application()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        if self._port == 0:  # tests ask for any free port
+            self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        log.info("http server (payment notifications) listening on %s:%s", self._host, self._port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

@@ -6,6 +6,16 @@ migration runner splits statements on ";", so keep semicolons out of those first
 The tortoise app is called "models"; `MODEL_MODULES` lists the modules it loads.
 """
 
+from models.ai import (
+    AlertSent,
+    ChatMessage,
+    Meeting,
+    MeetingEnd,
+    PlannedMeeting,
+    PlannedStatus,
+    Scenario,
+    ScenarioTrigger,
+)
 from models.billing import (
     Account,
     AccountingPeriod,
@@ -20,6 +30,7 @@ from models.billing import (
 )
 from models.enums import (
     AccountKind,
+    CheckoutStatus,
     EntryKind,
     PaymentProvider,
     PayoutStatus,
@@ -30,16 +41,29 @@ from models.enums import (
     SubscriptionStatus,
     TrackerStatus,
 )
+from models.payments import AutoRenewal, Checkout, SentNotice
 from models.platform import FsmRecord, Membership, Tracker, User
 from models.referral import InviteClick, InviteLink
 
-MODEL_MODULES = ["models.platform", "models.billing", "models.referral"]
+MODEL_MODULES = ["models.platform", "models.billing", "models.referral", "models.ai", "models.payments"]
 
 __all__ = [
     "MODEL_MODULES",
     "Account",
+    "AlertSent",
+    "ChatMessage",
+    "Meeting",
+    "MeetingEnd",
+    "PlannedMeeting",
+    "PlannedStatus",
+    "Scenario",
+    "ScenarioTrigger",
     "AccountKind",
     "AccountingPeriod",
+    "AutoRenewal",
+    "Checkout",
+    "CheckoutStatus",
+    "SentNotice",
     "EntryKind",
     "FsmRecord",
     "InviteClick",

@@ -69,3 +69,9 @@ class PayoutStatus(StrEnum):
     PAID = "paid"
     REJECTED = "rejected"
     FAILED = "failed"
+
+
+class CheckoutStatus(StrEnum):
+    OPEN = "open"              # asked for, not paid (yet)
+    PAID = "paid"
+    CANCELED = "canceled"      # YooKassa canceled it (declined, expired)

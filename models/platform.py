@@ -13,6 +13,7 @@ class User(Model):
     first_name = fields.CharField(max_length=128, default="")
     username = fields.CharField(max_length=64, null=True)
     language_code = fields.CharField(max_length=16, null=True)
+    timezone = fields.CharField(max_length=64, null=True)  # IANA name; None: the platform's
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -33,6 +34,8 @@ class Tracker(Model):
     system_prompt = fields.TextField(default="")
     model = fields.CharField(max_length=128, null=True)
     free_messages = fields.IntField(default=0)
+    # mJ a subscriber may spend per accounting period; None: what keeps the margin non-negative.
+    period_mj_limit = fields.DecimalField(max_digits=14, decimal_places=3, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -71,6 +74,17 @@ class Membership(Model):
     class Meta:
         table = "memberships"
         unique_together = (("tracker", "user"),)
+        # "Everyone I brought, at each level" (forecasts, the partner cabinet) without recursion.
+        # Covering: a level's head count and payers (locked = has paid) are index-only, and the
+        # forecast reaches each payer's periods without reading the row. The last one serves a
+        # link's funnel (starts, payers, their payments).
+        indexes = (
+            ("l1_id", "tracker_id", "locked_at", "user_id"),
+            ("l2_id", "tracker_id", "locked_at", "user_id"),
+            ("l3_id", "tracker_id", "locked_at", "user_id"),
+            ("invite_link_id", "tracker_id", "user_id", "locked_at"),
+            ("tracker_id", "is_partner", "user_id"),  # the partners an author named
+        )
 
 
 class FsmRecord(Model):

@@ -1,7 +1,9 @@
-"""Invite deep links and the clicks on them (the partner funnel's first step)."""
+"""Invite deep links, the clicks on them, and the partner cabinet's running earnings totals."""
 
 from tortoise import fields
 from tortoise.models import Model
+
+from models.enums import Role
 
 
 class InviteLink(Model):
@@ -19,6 +21,8 @@ class InviteLink(Model):
 
     class Meta:
         table = "invite_links"
+        # A partner's links on a tracker, and a tracker's partners in id order (the author's list).
+        indexes = (("tracker_id", "owner_id"),)
 
 
 class InviteClick(Model):
@@ -32,3 +36,40 @@ class InviteClick(Model):
     class Meta:
         table = "invite_clicks"
         unique_together = (("link", "user"),)
+
+
+class EarningsRollup(Model):
+    """A person's accruals summed by tracker, own invite link, role and month (from the ledger).
+
+    A cache of the append-only ledger, so the partner cabinet reads a few rows instead of summing
+    every entry of a big account. `referral.rollup` folds each account's new entries (after its
+    `EarningsCursor`) in id order. `link_id` is the subscriber's invite link when that link is the
+    account holder's own, else 0 (a plain int: part of the unique key, where NULLs would repeat).
+    `month` is "YYYY-MM" in the cursor's time zone.
+    """
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="earnings_rollup")
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="earnings_rollup")
+    link_id = fields.IntField(default=0)
+    role = fields.CharEnumField(Role, max_length=16)
+    month = fields.CharField(max_length=7)
+    amount_kopecks = fields.BigIntField(default=0)
+    entries = fields.IntField(default=0)
+
+    class Meta:
+        table = "earnings_rollup"
+        unique_together = (("account", "tracker", "link_id", "role", "month"),)
+
+
+class EarningsCursor(Model):
+    """How far an account's ledger is folded into EarningsRollup, and in which time zone."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.OneToOneField("models.Account", related_name="earnings_cursor")
+    last_entry_id = fields.BigIntField(default=0)
+    timezone = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "earnings_cursors"

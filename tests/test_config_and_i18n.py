@@ -114,3 +114,12 @@ def test_every_key_used_in_code_exists():
             used |= set(KEY_USE.findall(path.read_text(encoding="utf-8")))
     assert used, "the scan found no keys at all"
     assert sorted(used - keys) == []
+
+
+def test_the_platform_time_zone_ignores_tortoises_timezone_variable(tmp_path, monkeypatch):
+    # tortoise-orm sets TIMEZONE=UTC in the environment when it starts.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    assert load_settings(bot_token=GOOD_TOKEN).timezone == "Europe/Moscow"
+    monkeypatch.setenv("PLATFORM_TIMEZONE", "Asia/Yekaterinburg")
+    assert load_settings(bot_token=GOOD_TOKEN).timezone == "Asia/Yekaterinburg"

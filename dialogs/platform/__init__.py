@@ -4,9 +4,13 @@
 from aiogram import Dispatcher
 from aiogram_dialog import setup_dialogs
 
+from dialogs.platform.plans.dialogs import plans_dialog
+from dialogs.platform.scenarios.dialogs import ai_dialog
 from dialogs.platform.trackers.dialogs import tracker_dialog, trackers_dialog
 
 
 def setup_platform_dialogs(dp: Dispatcher) -> None:
     dp.include_routers(trackers_dialog(), tracker_dialog())
+    dp.include_router(plans_dialog())
+    dp.include_router(ai_dialog())
     setup_dialogs(dp)

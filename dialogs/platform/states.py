@@ -16,3 +16,27 @@ class TrackerSG(StatesGroup):
     edit_description = State()
     replace_token = State()
     confirm_delete = State()
+
+
+class PlansSG(StatesGroup):
+    """A tracker's plans and prices (issue 4)."""
+
+    main = State()
+    price = State()
+
+
+class AiSG(StatesGroup):
+    """A tracker's AI: system prompt, model, free messages, mJ limit, scenarios, the test chat."""
+
+    panel = State()
+    prompt = State()
+    model = State()
+    free = State()
+    limit = State()
+    new_scenario = State()
+    scenario = State()
+    scenario_prompt = State()
+    scenario_when = State()
+    scenario_end = State()
+    test_chat = State()
+    test_result = State()

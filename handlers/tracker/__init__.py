@@ -3,12 +3,14 @@ dialogs, so a dialog's text input is never taken by the fallback."""
 
 from aiogram import Router
 
-from handlers.tracker import basics
+from handlers.tracker import basics, chat, payments
 
 
 def get_routers() -> list[Router]:
-    return [basics.paused_router(), basics.router()]
+    # Payments first: money Telegram took is recorded even while the tracker is paused.
+    return [payments.money_router(), basics.paused_router(), basics.router(), payments.router()]
 
 
 def get_fallback_routers() -> list[Router]:
-    return [basics.fallback_router()]
+    # The conversation takes a private text no dialog took; help only gets what is left.
+    return [chat.router(), basics.fallback_router()]

@@ -2,7 +2,8 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from models.enums import AccountKind, EntryKind, PaymentProvider, PayoutStatus, PeriodStatus, PlanKind, Role, SourceType, SubscriptionStatus, TrackerStatus
+from models.ai import MeetingEnd, PlannedStatus, ScenarioTrigger
+from models.enums import AccountKind, CheckoutStatus, EntryKind, PaymentProvider, PayoutStatus, PeriodStatus, PlanKind, Role, SourceType, SubscriptionStatus, TrackerStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -11,6 +12,16 @@ class Migration(migrations.Migration):
     initial = True
 
     operations = [
+        ops.CreateModel(
+            name='AlertSent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=128)),
+                ('sent_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'alerts_sent', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An alert sent once: budget thresholds per period, LLM configuration errors per cool-down.'},
+            bases=['Model'],
+        ),
         ops.CreateModel(
             name='FsmRecord',
             fields=[
@@ -53,6 +64,7 @@ class Migration(migrations.Migration):
                 ('first_name', fields.CharField(default='', max_length=128)),
                 ('username', fields.CharField(null=True, max_length=64)),
                 ('language_code', fields.CharField(null=True, max_length=16)),
+                ('timezone', fields.CharField(null=True, max_length=64)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'users', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A Telegram user. The primary key is the Telegram user id.'},
@@ -68,6 +80,18 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'accounts', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A balance holder: the platform (key "platform") or a user (key "user:<telegram id>").'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='EarningsCursor',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.OneToOneField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='earnings_cursor', on_delete=OnDelete.CASCADE)),
+                ('last_entry_id', fields.BigIntField(default=0)),
+                ('timezone', fields.CharField(max_length=64)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'earnings_cursors', 'app': 'models', 'pk_attr': 'id', 'table_description': "How far an account's ledger is folded into EarningsRollup, and in which time zone."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -101,10 +125,63 @@ class Migration(migrations.Migration):
                 ('system_prompt', fields.TextField(default='', unique=False)),
                 ('model', fields.CharField(null=True, max_length=128)),
                 ('free_messages', fields.IntField(default=0)),
+                ('period_mj_limit', fields.DecimalField(null=True, max_digits=14, decimal_places=3)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
             options={'table': 'trackers', 'app': 'models', 'pk_attr': 'id', 'table_description': "An author's tracker bot. The token is stored encrypted (bot.crypto.SecretBox)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AutoRenewal',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='auto_renewals', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='auto_renewals', on_delete=OnDelete.CASCADE)),
+                ('provider', fields.CharEnumField(description='TELEGRAM: telegram\nSTARS: stars\nYOOKASSA: yookassa\nSIMULATION: simulation', enum_type=PaymentProvider, max_length=16)),
+                ('method_id', fields.CharField(max_length=255)),
+                ('method_title', fields.CharField(default='', max_length=128)),
+                ('plan_kind', fields.CharEnumField(description='DAY: day\nMONTH: month\nQUARTER: quarter\nYEAR: year', enum_type=PlanKind, max_length=16)),
+                ('enabled', fields.BooleanField(default=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'auto_renewals', 'app': 'models', 'unique_together': (('tracker', 'user'),), 'pk_attr': 'id', 'table_description': "How a client's subscription on a tracker renews: a saved YooKassa method or Telegram Stars."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Checkout',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='checkouts', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='checkouts', on_delete=OnDelete.CASCADE)),
+                ('provider', fields.CharEnumField(default=PaymentProvider.YOOKASSA, description='TELEGRAM: telegram\nSTARS: stars\nYOOKASSA: yookassa\nSIMULATION: simulation', enum_type=PaymentProvider, max_length=16)),
+                ('plan_kind', fields.CharEnumField(description='DAY: day\nMONTH: month\nQUARTER: quarter\nYEAR: year', enum_type=PlanKind, max_length=16)),
+                ('price_kopecks', fields.BigIntField()),
+                ('auto_renew', fields.BooleanField(default=False)),
+                ('is_renewal', fields.BooleanField(default=False)),
+                ('idempotence_key', fields.CharField(unique=True, max_length=64)),
+                ('external_id', fields.CharField(null=True, db_index=True, max_length=64)),
+                ('confirmation_url', fields.CharField(null=True, max_length=1024)),
+                ('status', fields.CharEnumField(default=CheckoutStatus.OPEN, description='OPEN: open\nPAID: paid\nCANCELED: canceled', enum_type=CheckoutStatus, max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'checkouts', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A YooKassa payment we asked for (a link or an auto-renewal charge).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='EarningsRollup',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='earnings_rollup', on_delete=OnDelete.CASCADE)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='earnings_rollup', on_delete=OnDelete.CASCADE)),
+                ('link_id', fields.IntField(default=0)),
+                ('role', fields.CharEnumField(description='PLATFORM: platform\nAUTHOR: author\nL1: l1\nL2: l2\nL3: l3\nNONE: none', enum_type=Role, max_length=16)),
+                ('month', fields.CharField(max_length=7)),
+                ('amount_kopecks', fields.BigIntField(default=0)),
+                ('entries', fields.IntField(default=0)),
+            ],
+            options={'table': 'earnings_rollup', 'app': 'models', 'unique_together': (('account', 'tracker', 'link_id', 'role', 'month'),), 'pk_attr': 'id', 'table_description': "A person's accruals summed by tracker, own invite link, role and month (from the ledger)."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -119,7 +196,7 @@ class Migration(migrations.Migration):
                 ('archived', fields.BooleanField(default=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'invite_links', 'app': 'models', 'pk_attr': 'id', 'table_description': "`https://t.me/<tracker>?start=<code>`. `makes_partner` links are the author's"},
+            options={'table': 'invite_links', 'app': 'models', 'indexes': [Index(fields=['tracker_id', 'owner_id'])], 'pk_attr': 'id', 'table_description': "`https://t.me/<tracker>?start=<code>`. `makes_partner` links are the author's"},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -146,7 +223,7 @@ class Migration(migrations.Migration):
                 ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', null=True, db_constraint=True, to_field='id', related_name='ledger', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'ledger_entries', 'app': 'models', 'unique_together': (('source_type', 'source_id', 'account', 'role', 'kind'),), 'indexes': [Index(fields=['account', 'kind', 'role', 'amount_kopecks'])], 'pk_attr': 'id', 'table_description': 'Append-only. A balance is a sum of entries. The unique key makes every money step'},
+            options={'table': 'ledger_entries', 'app': 'models', 'unique_together': (('source_type', 'source_id', 'account', 'role', 'kind'),), 'indexes': [Index(fields=['account_id', 'kind', 'role', 'amount_kopecks']), Index(fields=['account_id', 'kind', 'id'])], 'pk_attr': 'id', 'table_description': 'Append-only. A balance is a sum of entries. The unique key makes every money step'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -164,7 +241,7 @@ class Migration(migrations.Migration):
                 ('messages_used', fields.IntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'memberships', 'app': 'models', 'unique_together': (('tracker', 'user'),), 'pk_attr': 'id', 'table_description': 'A user on a tracker, with the referral chain kept on the row.'},
+            options={'table': 'memberships', 'app': 'models', 'unique_together': (('tracker', 'user'),), 'indexes': [Index(fields=['l1_id', 'tracker_id', 'locked_at', 'user_id']), Index(fields=['l2_id', 'tracker_id', 'locked_at', 'user_id']), Index(fields=['l3_id', 'tracker_id', 'locked_at', 'user_id']), Index(fields=['invite_link_id', 'tracker_id', 'user_id', 'locked_at']), Index(fields=['tracker_id', 'is_partner', 'user_id'])], 'pk_attr': 'id', 'table_description': 'A user on a tracker, with the referral chain kept on the row.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -182,7 +259,7 @@ class Migration(migrations.Migration):
                 ('refunded', fields.BooleanField(default=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'payments', 'app': 'models', 'unique_together': (('provider', 'external_id'),), 'pk_attr': 'id', 'table_description': 'One successful charge. (provider, external_id) is unique: a duplicate update is a no-op.'},
+            options={'table': 'payments', 'app': 'models', 'unique_together': (('provider', 'external_id'),), 'indexes': [Index(fields=['tracker_id', 'user_id', 'refunded', 'amount_kopecks'])], 'pk_attr': 'id', 'table_description': 'One successful charge. (provider, external_id) is unique: a duplicate update is a no-op.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -196,6 +273,85 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
             options={'table': 'plans', 'app': 'models', 'unique_together': (('tracker', 'kind'),), 'pk_attr': 'id', 'table_description': "A tracker's price for one plan kind. No row, or `on_sale=False`, means not on sale."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Scenario',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='scenarios', on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=64)),
+                ('prompt', fields.TextField(default='', unique=False)),
+                ('opening', fields.TextField(default='', unique=False)),
+                ('trigger', fields.CharEnumField(default=ScenarioTrigger.ON_DEMAND, description='ONCE: once\nWEEKLY: weekly\nON_DEMAND: on_demand', enum_type=ScenarioTrigger, max_length=16)),
+                ('weekdays', fields.CharField(default='', max_length=16)),
+                ('time_of_day', fields.CharField(default='10:00', max_length=8)),
+                ('end_marker', fields.CharField(default='', max_length=32)),
+                ('timeout_minutes', fields.IntField(default=0)),
+                ('active', fields.BooleanField(default=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'scenarios', 'app': 'models', 'pk_attr': 'id', 'table_description': "An author's scenario: its prompt, when it runs and how a meeting of it ends."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Meeting',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='meetings', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='meetings', on_delete=OnDelete.CASCADE)),
+                ('scenario', fields.ForeignKeyField('models.Scenario', source_field='scenario_id', null=True, db_constraint=True, to_field='id', related_name='meetings', on_delete=OnDelete.CASCADE)),
+                ('is_test', fields.BooleanField(default=False)),
+                ('started_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('last_activity_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('ended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('end_reason', fields.CharEnumField(null=True, description='COMMAND: command\nMARKER: marker\nTIMEOUT: timeout\nREPLACED: replaced', enum_type=MeetingEnd, max_length=16)),
+                ('mj_micro', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'meetings', 'app': 'models', 'indexes': [Index(fields=['tracker_id', 'user_id', 'ended_at']), Index(fields=['scenario_id', 'ended_at'])], 'pk_attr': 'id', 'table_description': 'One meeting of a client (or the author in the test chat) with a tracker.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ChatMessage',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='chat_messages', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='chat_messages', on_delete=OnDelete.CASCADE)),
+                ('meeting', fields.ForeignKeyField('models.Meeting', source_field='meeting_id', null=True, db_constraint=True, to_field='id', related_name='messages', on_delete=OnDelete.CASCADE)),
+                ('is_test', fields.BooleanField(default=False)),
+                ('role', fields.CharField(max_length=16)),
+                ('text', fields.TextField(unique=False)),
+                ('tokens', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'chat_messages', 'app': 'models', 'indexes': [Index(fields=['tracker_id', 'user_id', 'is_test', 'id'])], 'pk_attr': 'id', 'table_description': 'One turn of the conversation history (role user or assistant).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PlannedMeeting',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='planned_meetings', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='planned_meetings', on_delete=OnDelete.CASCADE)),
+                ('scenario', fields.ForeignKeyField('models.Scenario', source_field='scenario_id', db_constraint=True, to_field='id', related_name='planned', on_delete=OnDelete.CASCADE)),
+                ('due_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('status', fields.CharEnumField(default=PlannedStatus.PLANNED, description='PLANNED: planned\nOPENED: opened\nSKIPPED: skipped', enum_type=PlannedStatus, max_length=16)),
+                ('meeting', fields.ForeignKeyField('models.Meeting', source_field='meeting_id', null=True, db_constraint=True, to_field='id', related_name='planned', on_delete=OnDelete.CASCADE)),
+            ],
+            options={'table': 'planned_meetings', 'app': 'models', 'unique_together': (('scenario', 'user', 'due_at'),), 'indexes': [Index(fields=['status', 'due_at'])], 'pk_attr': 'id', 'table_description': 'A meeting the scheduler will open. The table is the job store: jobs are rebuilt from it.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SentNotice',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='notices', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='notices', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=32)),
+                ('ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'sent_notices', 'app': 'models', 'unique_together': (('tracker', 'user', 'kind', 'ends_at'),), 'pk_attr': 'id', 'table_description': 'A notice sent once: renewal reminders and failed renewals, keyed by the end of paid time.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -213,7 +369,7 @@ class Migration(migrations.Migration):
                 ('auto_renew', fields.BooleanField(default=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'subscriptions', 'app': 'models', 'indexes': [Index(fields=['tracker', 'user', 'ends_at'])], 'pk_attr': 'id'},
+            options={'table': 'subscriptions', 'app': 'models', 'indexes': [Index(fields=['tracker_id', 'user_id', 'ends_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -232,7 +388,7 @@ class Migration(migrations.Migration):
                 ('margin_kopecks', fields.BigIntField(null=True)),
                 ('settled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'accounting_periods', 'app': 'models', 'unique_together': (('subscription', 'seq'),), 'indexes': [Index(fields=['status', 'ends_at']), Index(fields=['tracker', 'user', 'starts_at'])], 'pk_attr': 'id', 'table_description': 'One accounting period of a paid subscription, settled once when `ends_at` has passed.'},
+            options={'table': 'accounting_periods', 'app': 'models', 'unique_together': (('subscription', 'seq'),), 'indexes': [Index(fields=['status', 'id']), Index(fields=['tracker_id', 'user_id', 'starts_at']), Index(fields=['tracker_id', 'user_id', 'status', 'revenue_kopecks'])], 'pk_attr': 'id', 'table_description': 'One accounting period of a paid subscription, settled once when `ends_at` has passed.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -252,7 +408,7 @@ class Migration(migrations.Migration):
                 ('rate', fields.ForeignKeyField('models.MjRate', source_field='rate_id', null=True, db_constraint=True, to_field='id', related_name='usage', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'usage_records', 'app': 'models', 'indexes': [Index(fields=['tracker', 'user', 'created_at'])], 'pk_attr': 'id', 'table_description': "One metered LLM call. `charged_to` says who bears it: a subscription's margin, the author"},
+            options={'table': 'usage_records', 'app': 'models', 'indexes': [Index(fields=['tracker_id', 'user_id', 'created_at', 'charged_to', 'cost_ukop'])], 'pk_attr': 'id', 'table_description': "One metered LLM call. `charged_to` says who bears it: a subscription's margin, the author"},
             bases=['Model'],
         ),
     ]

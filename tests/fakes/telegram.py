@@ -384,6 +384,7 @@ class FakeBot:
     invoice_links: dict[str, dict[str, Any]] = field(default_factory=dict)
     star_charges: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    star_subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)  # charge id -> state
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)  # language code ("" = default)
     short_descriptions: dict[str, str] = field(default_factory=dict)
@@ -498,6 +499,24 @@ class Conversation:
         self.events.append(snapshot)
         self.bot.changed.notify()
         return snapshot
+
+
+@dataclass
+class PaymentResult:
+    """What happened when a person paid an invoice (`FakeUser.pay`)."""
+
+    ok: bool
+    bot_id: int
+    query_id: str
+    answer: dict[str, Any]  # the bot's answerPreCheckoutQuery parameters
+    invoice: dict[str, Any]  # the sendInvoice / createInvoiceLink parameters
+    charge_id: str | None = None
+    message: dict[str, Any] | None = None  # the successful_payment message, when ok
+    expires_at: int | None = None  # Stars subscriptions: subscription_expiration_date
+
+    @property
+    def error_message(self) -> str | None:
+        return self.answer.get("error_message")
 
 
 # --------------------------------------------------------------------------- people
@@ -623,6 +642,116 @@ class FakeUser:
         }})
         await asyncio.sleep(0)
         return query_id
+
+    # paying
+
+    def _find_invoice(self, invoice: BotMessage | str) -> tuple[FakeBot, dict[str, Any]]:
+        """The invoice behind a sendInvoice message, an invoice link, or a message whose URL
+        button opens one."""
+        server = self._server
+        if isinstance(invoice, BotMessage):
+            if invoice.invoice is not None:
+                return server.bot(invoice.bot_id), invoice.invoice
+            links = [b["url"] for b in invoice.buttons if "url" in b]
+            bot = server.bot(invoice.bot_id)
+            for link in links:
+                if link in bot.invoice_links:
+                    return bot, bot.invoice_links[link]
+            raise AssertionError(f"message {invoice} carries no invoice and no invoice link")
+        for bot in server._bots.values():
+            if invoice in bot.invoice_links:
+                return bot, bot.invoice_links[invoice]
+        raise AssertionError(f"unknown invoice link {invoice!r}")
+
+    async def pay(self, invoice: BotMessage | str, *, total_amount: int | None = None,
+                  currency: str | None = None, payload: str | None = None,
+                  email: str = "client@example.com", timeout: float | None = None) -> PaymentResult:
+        """Pay an invoice as Telegram does: a pre_checkout_query, wait for the bot's answer, and
+        on ok the successful_payment message (Stars subscriptions with is_recurring,
+        is_first_recurring and subscription_expiration_date). The keyword arguments tamper with
+        what the client's app sends, for tests of the bot's checks."""
+        server = self._server
+        bot, params = self._find_invoice(invoice)
+        conv = server._conversation(bot, self.chat)
+        if conv.blocked:
+            raise AssertionError(f"{self} blocked @{bot.username}")
+        conv.opened = True
+        currency = currency or params["currency"]
+        total = total_amount if total_amount is not None else sum(p["amount"] for p in params["prices"])
+        payload = payload if payload is not None else params["payload"]
+        order_info = {"email": email} if params.get("need_email") else None
+        query_id = server._new_id("pcq")
+        query: dict[str, Any] = {"id": query_id, "from": self.as_api(), "currency": currency,
+                                 "total_amount": total, "invoice_payload": payload}
+        if order_info:
+            query["order_info"] = order_info
+        server.push_update(bot, {"pre_checkout_query": query})
+        try:
+            answer = await bot.changed.wait_for(lambda: bot.pre_checkout_answers.get(query_id),
+                                                server.default_timeout if timeout is None else timeout)
+        except TimeoutError:
+            raise FakeTelegramTimeout(f"@{bot.username} never answered {query_id}") from None
+        result = PaymentResult(bool(answer.get("ok")), bot.id, query_id, answer, params)
+        if not result.ok:
+            return result
+        expires = None
+        if params.get("subscription_period"):
+            expires = server.now() + int(params["subscription_period"])
+        result.charge_id, result.expires_at = self._push_successful_payment(
+            bot, currency, total, payload, order_info, expires, first=True, result=result)
+        return result
+
+    def _push_successful_payment(self, bot: FakeBot, currency: str, total: int, payload: str,
+                                 order_info: dict | None, expires: int | None, *, first: bool,
+                                 result: PaymentResult) -> tuple[str, int | None]:
+        server = self._server
+        conv = server._conversation(bot, self.chat)
+        charge_id = server._new_id("tgcharge-")
+        paid: dict[str, Any] = {"currency": currency, "total_amount": total,
+                                "invoice_payload": payload, "telegram_payment_charge_id": charge_id,
+                                "provider_payment_charge_id":
+                                    "" if currency == "XTR" else server._new_id("provider-")}
+        if order_info:
+            paid["order_info"] = order_info
+        if expires is not None:
+            paid["subscription_expiration_date"] = expires
+            paid["is_recurring"] = True
+            if first:
+                paid["is_first_recurring"] = True
+        message = {"message_id": conv.next_message_id(), "from": self.as_api(),
+                   "chat": self.chat.as_api(), "date": server.now(), "successful_payment": paid}
+        conv.messages[message["message_id"]] = StoredMessage(message)
+        if expires is not None and first:
+            bot.star_subscriptions[charge_id] = {"canceled": False}
+        server.push_update(bot, {"message": message})
+        result.message = message
+        return charge_id, expires
+
+    async def renew_star_subscription(self, first: PaymentResult) -> PaymentResult:
+        """Telegram renews a Stars subscription: a new successful_payment with is_recurring, a new
+        charge id and the next expiration date (no pre-checkout query)."""
+        if first.expires_at is None:
+            raise AssertionError("that payment was not a Stars subscription")
+        server = self._server
+        bot = server.bot(first.bot_id)
+        state = bot.star_subscriptions.get(first.charge_id or "", {})
+        if state.get("canceled"):
+            raise AssertionError(f"{self} cancelled that Stars subscription; Telegram would not renew it")
+        paid = first.message["successful_payment"] if first.message else {}
+        period = int(first.invoice.get("subscription_period") or STARS_SUBSCRIPTION_PERIOD)
+        result = PaymentResult(True, bot.id, "", {"ok": True}, first.invoice)
+        result.charge_id, result.expires_at = self._push_successful_payment(
+            bot, paid["currency"], paid["total_amount"], paid["invoice_payload"], None,
+            first.expires_at + period, first=False, result=result)
+        await asyncio.sleep(0)
+        return result
+
+    async def repeat_update(self, payment: PaymentResult) -> None:
+        """Telegram delivers the same successful_payment message again (a duplicate update)."""
+        if payment.message is None:
+            raise AssertionError("nothing was paid")
+        self._server.push_update(payment.bot_id, {"message": copy.deepcopy(payment.message)})
+        await asyncio.sleep(0)
 
     async def block(self, bot: BotRef) -> None:
         """Block the bot: its messages now fail with 403 and it gets a my_chat_member update."""
@@ -1564,6 +1693,17 @@ class FakeTelegram:
             raise _bad("CHARGE_ALREADY_REFUNDED")
         charge["refunded"] = True
         bot.refunds.append(dict(params))
+        return True
+
+    @_api("editUserStarSubscription")
+    def _edit_user_star_subscription(self, bot: FakeBot, params: dict) -> bool:
+        charge_id = str(params.get("telegram_payment_charge_id"))
+        charge = bot.star_charges.get(charge_id)
+        if charge is None or charge["user_id"] != params.get("user_id") \
+                or charge_id not in bot.star_subscriptions:
+            raise _bad("CHARGE_ID_INVALID")
+        bot.star_subscriptions[charge_id] = {"canceled": bool(params.get("is_canceled"))}
+        bot.changed.notify()
         return True
 
     # ------------------------------------------------------------------ methods: chats

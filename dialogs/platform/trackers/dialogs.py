@@ -12,6 +12,8 @@ from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, S
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
+from dialogs.platform.plans.handlers import on_open_plans
+from dialogs.platform.scenarios.handlers import on_open_ai
 from dialogs.platform.states import TrackerSG, TrackersSG
 from dialogs.platform.trackers import handlers as h
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
@@ -61,6 +63,8 @@ def tracker_dialog() -> Dialog:
             Column(
                 SwitchTo(Tr("btn-edit-name"), id="name", state=TrackerSG.edit_name),
                 SwitchTo(Tr("btn-edit-description"), id="descr", state=TrackerSG.edit_description),
+                Button(Tr("btn-plans"), id="plans", on_click=on_open_plans),
+                Button(Tr("btn-ai-settings"), id="ai", on_click=on_open_ai),
                 Button(Tr("btn-pause"), id="pause", on_click=h.on_pause, when="is_active"),
                 Button(Tr("btn-resume"), id="resume", on_click=h.on_resume, when="is_paused"),
                 SwitchTo(Tr("btn-replace-token"), id="retoken", state=TrackerSG.replace_token),

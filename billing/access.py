@@ -1,0 +1,66 @@
+"""Who may talk to a tracker right now, and who bears the cost of that talk.
+
+A client talks on an active paid subscription, or on the tracker's free allowance (N messages,
+the platform's cost); the author always may (the author's cost, their own test use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from tortoise.expressions import F
+
+from billing.sqlutil import utc
+from models import Membership, Subscription, SubscriptionStatus, Tracker
+
+
+class Payer(StrEnum):
+    SUBSCRIPTION = "subscription"
+    PLATFORM = "platform"      # the free allowance
+    AUTHOR = "author"          # the author's own use and the test chat
+
+
+@dataclass(frozen=True)
+class Access:
+    payer: Payer | None                 # None: no access, show the paywall
+    subscription: Subscription | None = None
+    free_left: int = 0
+
+    @property
+    def allowed(self) -> bool:
+        return self.payer is not None
+
+
+async def active_subscription(tracker_id: int, user_id: int, at: datetime | None = None) -> Subscription | None:
+    at = utc(at or datetime.now(UTC))
+    return await (
+        Subscription.filter(
+            tracker_id=tracker_id, user_id=user_id, status=SubscriptionStatus.ACTIVE,
+            starts_at__lte=at, ends_at__gt=at,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+
+
+async def access_for(tracker: Tracker, user_id: int, at: datetime | None = None) -> Access:
+    if user_id == tracker.author_id:
+        return Access(Payer.AUTHOR)
+    subscription = await active_subscription(tracker.id, user_id, at)
+    if subscription is not None:
+        return Access(Payer.SUBSCRIPTION, subscription)
+    membership = await Membership.get_or_none(tracker_id=tracker.id, user_id=user_id)
+    used = membership.messages_used if membership else 0
+    left = max(tracker.free_messages - used, 0)
+    return Access(Payer.PLATFORM, free_left=left) if left > 0 else Access(None)
+
+
+async def take_free_message(tracker: Tracker, user_id: int) -> bool:
+    """Spends one free message; False when none is left. One UPDATE, so two messages at once
+    cannot both take the last one."""
+    taken = await Membership.filter(
+        tracker_id=tracker.id, user_id=user_id, messages_used__lt=tracker.free_messages
+    ).update(messages_used=F("messages_used") + 1)
+    return taken == 1

@@ -1,0 +1,116 @@
+"""The five-way split of a settled period's margin (DESIGN.md, "Money rules").
+
+margin = revenue - token cost, taken as 100% and shared by role:
+
+    platform 20 | author 20 | L1 30 | L2 20 | L3 10     (percent, configurable)
+
+- A level nobody holds (no inviter, or a chain shorter than three) goes to the platform. It is
+  still written under its own role (an `l2` entry on the platform's account), so the platform's
+  totals show what it earned as platform and what fell to it from empty levels.
+- One person may hold several roles (the author who invited a client himself is `author` and
+  `l1`) and is paid for each, as separate entries.
+- Shares are rounded by the largest-remainder method over the five roles in the fixed order
+  platform, author, l1, l2, l3: each role gets the floor of its exact share, and the kopecks left
+  over go one each to the largest remainders, ties to the earlier role. So the shares always add
+  up to the margin, and a role's amount depends only on the margin, never on who holds the others.
+- A margin <= 0 accrues nothing: one LOSS entry of the margin (<= 0) on the platform records it.
+
+Pure integer arithmetic: percents (Decimal) are scaled once to integer weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from models.enums import EntryKind, Role
+
+ROLE_ORDER = (Role.PLATFORM, Role.AUTHOR, Role.L1, Role.L2, Role.L3)
+
+DEFAULT_SCHEDULE: dict[str, Decimal] = {
+    "platform": Decimal(20),
+    "author": Decimal(20),
+    "l1": Decimal(30),
+    "l2": Decimal(20),
+    "l3": Decimal(10),
+}
+
+
+class Share(NamedTuple):
+    role: Role
+    beneficiary: int | None  # a user id; None is the platform
+    amount: int  # kopecks
+    kind: EntryKind
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """A commission schedule as integer weights (in ROLE_ORDER) over a common denominator."""
+
+    weights: tuple[int, int, int, int, int]
+    total: int
+
+    def percent(self, role: Role) -> Decimal:
+        return Decimal(self.weights[ROLE_ORDER.index(role)]) * 100 / self.total
+
+
+def compile_schedule(schedule: Any = None) -> Weights:
+    """Weights from a schedule: None (the defaults), a `Weights`, a mapping role name -> percent,
+    or an object with `as_dict()` such as `bot.config.CommissionSchedule`."""
+    if isinstance(schedule, Weights):
+        return schedule
+    if schedule is None:
+        mapping: Mapping[str, Any] = DEFAULT_SCHEDULE
+    elif isinstance(schedule, Mapping):
+        mapping = schedule
+    else:
+        mapping = schedule.as_dict()
+    return _compile(tuple(Decimal(str(mapping[role.value])) for role in ROLE_ORDER))
+
+
+@lru_cache(maxsize=64)
+def _compile(percents: tuple[Decimal, ...]) -> Weights:
+    if any(p < 0 for p in percents) or sum(percents) != 100:
+        raise ValueError(f"commission shares must be >= 0 and add up to 100, got {percents}")
+    # Scale by 10^d where d is the most decimal places any percent has: 12.5% -> 125 / 1000.
+    places = max(max(0, -p.as_tuple().exponent) for p in percents)  # type: ignore[operator]
+    scale = 10**places
+    weights = tuple(int(p * scale) for p in percents)
+    return Weights(weights=weights, total=100 * scale)  # type: ignore[arg-type]
+
+
+def role_amounts(margin: int, weights: Weights) -> list[int]:
+    """Each role's share of a positive `margin`, in ROLE_ORDER, adding up to `margin` exactly."""
+    total = weights.total
+    amounts = [margin * w // total for w in weights.weights]
+    left = margin - sum(amounts)  # < 5: each remainder is below one kopeck
+    if left:
+        # Largest remainder first; equal remainders go to the earlier role (smaller index).
+        order = sorted((-(margin * w % total), i) for i, w in enumerate(weights.weights))
+        for _, i in order[:left]:
+            amounts[i] += 1
+    return amounts
+
+
+def split_margin(
+    margin: int,
+    *,
+    author: int,
+    l1: int | None = None,
+    l2: int | None = None,
+    l3: int | None = None,
+    schedule: Any = None,
+) -> list[Share]:
+    """Who gets what of a period's `margin` (kopecks). Zero shares are left out."""
+    if margin <= 0:
+        return [Share(Role.PLATFORM, None, margin, EntryKind.LOSS)]
+    amounts = role_amounts(margin, compile_schedule(schedule))
+    holders = (None, author, l1, l2, l3)
+    return [
+        Share(role, holder, amount, EntryKind.ACCRUAL)
+        for role, holder, amount in zip(ROLE_ORDER, holders, amounts)
+        if amount
+    ]

@@ -1,0 +1,193 @@
+"""The payment service of the running platform: which ways to pay are on, the YooKassa webhook
+route, messages to clients about their money, and refunds that need a bot.
+
+The rules live in `billing.payments` (no aiogram); this module connects them to Telegram and HTTP.
+It needs only settings, the secret box and a bot registry, so the CLI builds one too.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiohttp import web
+
+from billing.payments import (
+    METHOD_STARS,
+    METHOD_TELEGRAM,
+    RefundOutcome,
+    YooKassaPayments,
+    encode_payload,
+    refund_payment,
+    stars_for,
+)
+from billing.yookassa_gateway import GatewayError, InvalidNotification, YooKassaGateway, parse_notification
+from bot.config import PaymentSettings
+from bot.crypto import SecretBox
+from bot.i18n import Translator, for_user
+from bot.registry import BotRegistry
+from models import Payment, PlanKind, Tracker, TrackerStatus, User
+
+log = logging.getLogger(__name__)
+
+NOTIFY_PATH = "/yookassa/notify"
+METHOD_YOOKASSA = "y"
+
+
+def rub(kopecks: int) -> str:
+    """12345600 -> "123 456", 200050 -> "2 000.50" (a narrow no-break space would confuse tests and people alike)."""
+    rubles, kop = divmod(kopecks, 100)
+    return f"{rubles:,}".replace(",", " ") + (f".{kop:02d}" if kop else "")
+
+
+def plan_args(i18n: Translator, kind: PlanKind | str) -> dict[str, str]:
+    """The plan's name, "for a month" and what it gives, in the reader's language, as Fluent args."""
+    k = kind.value if isinstance(kind, PlanKind) else str(kind)
+    return {"plan": i18n("plan-name", kind=k), "plan_for": i18n("plan-for", kind=k),
+            "plan_gives": i18n("plan-gives", kind=k)}
+
+
+class PaymentService:
+    def __init__(self, settings: PaymentSettings, box: SecretBox, registry: BotRegistry, *,
+                 timezone: str = "Europe/Moscow") -> None:
+        self.settings = settings
+        self.box = box
+        self.registry = registry
+        self.tz = ZoneInfo(timezone)
+        self.gateway: YooKassaGateway | None = None
+        self.yookassa: YooKassaPayments | None = None
+        if settings.yookassa_enabled:
+            self.gateway = YooKassaGateway(
+                settings.yookassa_shop_id or "", settings.yookassa_secret_key.get_secret_value(),  # type: ignore[union-attr]
+                api_url=settings.yookassa_api_url, timeout=settings.yookassa_timeout,
+            )
+            self.yookassa = YooKassaPayments(self.gateway, tz=self.tz)
+
+    # -- what is on
+
+    @property
+    def methods(self) -> list[str]:
+        """Enabled ways to pay, in the order the buttons show them."""
+        on = []
+        if self.settings.telegram_enabled:
+            on.append(METHOD_TELEGRAM)
+        if self.settings.stars_enabled:
+            on.append(METHOD_STARS)
+        if self.yookassa is not None:
+            on.append(METHOD_YOOKASSA)
+        return on
+
+    @property
+    def provider_token(self) -> str:
+        token = self.settings.provider_token
+        return token.get_secret_value().strip() if token else ""
+
+    @property
+    def rate(self) -> Decimal:
+        return self.settings.stars_rub_rate
+
+    def stars(self, price_kopecks: int) -> int:
+        return stars_for(price_kopecks, self.rate)
+
+    def payload(self, bot_id: int, method: str, tracker: Tracker, user_id: int, plan: PlanKind, price: int) -> str:
+        return encode_payload(self.box, bot_id, method, tracker.id, user_id, plan, price)
+
+    def return_url(self, tracker: Tracker) -> str:
+        return self.settings.yookassa_return_url or tracker.link
+
+    def local_date(self, moment: datetime | None) -> str:
+        return moment.astimezone(self.tz).strftime("%d.%m.%Y") if moment else ""
+
+    async def close(self) -> None:
+        if self.gateway is not None:
+            await self.gateway.aclose()
+
+    # -- telling clients
+
+    async def bot_for(self, tracker: Tracker) -> Bot | None:
+        bot = self.registry.get(tracker.bot_id)
+        if bot is None and tracker.token_encrypted and tracker.status != TrackerStatus.DELETED:
+            bot = self.registry.make(self.box.decrypt(tracker.token_encrypted))  # the CLI: not served here
+        return bot
+
+    async def tell(self, tracker_id: int, user_id: int, key: str, **params: Any) -> bool:
+        """A message from the tracker bot to a client in the client's language; never raises."""
+        tracker = await Tracker.get_or_none(id=tracker_id)
+        user = await User.get_or_none(id=user_id)
+        if tracker is None or user is None:
+            return False
+        bot = await self.bot_for(tracker)
+        if bot is None:
+            return False
+        i18n: Translator = for_user(user.language_code)
+        try:
+            await bot.send_message(user_id, i18n(key, name=tracker.name, **params))
+            return True
+        except TelegramAPIError as exc:
+            log.info("could not tell %s on tracker %s: %s", user_id, tracker_id, exc)
+            return False
+
+    async def tell_active(self, tracker_id: int, user_id: int, until: datetime | None, *, renewal: bool = False) -> bool:
+        key = "payment-renewed" if renewal else "payment-success"
+        return await self.tell(tracker_id, user_id, key, until=self.local_date(until))
+
+    # -- the YooKassa webhook
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post(NOTIFY_PATH, self.handle_notification)
+
+    async def handle_notification(self, request: web.Request) -> web.Response:
+        """`POST /yookassa/notify`. The body is unsigned: only its event and object id are used,
+        and the object is re-fetched. 200 when handled (or not ours), 500 when YooKassa could not
+        be asked: it then delivers the notification again later."""
+        if self.yookassa is None:
+            raise web.HTTPNotFound()
+        try:
+            event, object_id = parse_notification(await request.json())
+        except (InvalidNotification, ValueError):
+            raise web.HTTPBadRequest() from None
+        try:
+            if event == "payment.succeeded":
+                result = await self.yookassa.confirm(object_id)
+                if result.status == "recorded" and result.outcome is not None:
+                    sub = result.outcome.subscription
+                    await self.tell_active(sub.tracker_id, sub.user_id, result.outcome.paid_until)
+            elif event == "payment.canceled":
+                await self.yookassa.confirm(object_id)
+            elif event == "refund.succeeded":
+                outcome = await self.yookassa.refund_succeeded(object_id)
+                if outcome is not None and not outcome.already:
+                    await self._tell_refunded(outcome)
+        except GatewayError as exc:
+            log.warning("YooKassa notification %s %s: could not re-fetch (%s); it will come again", event,
+                        object_id, exc)
+            return web.Response(status=500, text="retry later")
+        return web.Response(text="ok")
+
+    # -- refunds
+
+    async def refund(self, payment_id: int, *, record_only: bool = False) -> RefundOutcome:
+        """The admin's refund (`gptitor refund`): the money back, the periods cancelled, the client told."""
+
+        async def refund_stars(payment: Payment) -> None:
+            tracker = await Tracker.get(id=payment.tracker_id)
+            bot = await self.bot_for(tracker)
+            if bot is None:
+                raise RuntimeError(f"the bot of tracker {tracker.id} is not available")
+            await bot.refund_star_payment(user_id=payment.user_id, telegram_payment_charge_id=payment.external_id)
+
+        outcome = await refund_payment(payment_id, refund_stars=refund_stars, yookassa=self.yookassa,
+                                       record_only=record_only)
+        if outcome.result is not None and not outcome.already:
+            await self._tell_refunded(outcome)
+        return outcome
+
+    async def _tell_refunded(self, outcome: RefundOutcome) -> None:
+        payment = outcome.payment
+        amount = rub(payment.amount_kopecks)
+        await self.tell(payment.tracker_id, payment.user_id, "payment-refunded", amount=amount)

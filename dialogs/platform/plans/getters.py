@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram_dialog import DialogManager
+
+from billing.plans import all_plans
+from bot.payments import plan_args, rub
+from bot.trackers import TrackerError, TrackerService
+from models import User
+
+
+def _price(plan) -> str:
+    return rub(plan.price_kopecks) if plan is not None and plan.on_sale and plan.price_kopecks > 0 else "none"
+
+
+async def plans_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, **_: Any) -> dict:
+    tracker_id = (dialog_manager.start_data or {}).get("tracker_id")
+    try:
+        tracker = await trackers.owned(user.id, int(tracker_id))
+    except (TrackerError, TypeError, ValueError):
+        return {"missing": True, "name": "", "plans": [], "lines": "", "error": i18n("tracker-not-found"),
+                "notice": "", "plan": "", "price": "none", "on_sale": False}
+    plans = await all_plans(tracker.id)
+    chosen = dialog_manager.dialog_data.get("plan")
+    current = plans.get(chosen) if chosen else None  # type: ignore[call-overload]
+    err = dialog_manager.dialog_data.pop("error", None)
+    notice = dialog_manager.dialog_data.pop("notice", None)
+    return {
+        "missing": False,
+        "name": tracker.name,
+        "plans": [{"id": kind.value, "label": i18n("btn-plans-edit", **plan_args(i18n, kind), price=_price(plan))}
+                  for kind, plan in plans.items()],
+        "error": i18n(err["key"], **err.get("params", {})) if err else "",
+        "notice": i18n(notice) if notice else "",
+        **(plan_args(i18n, chosen) if chosen else {"plan": ""}),
+        "price": _price(current),
+        "on_sale": _price(current) != "none",
+    }

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from aiogram_dialog import DialogManager
+
+from billing.estimate import ScheduleLine, meetings_per_month, monthly_estimate
+from billing.rates import MICRO, mj_to_kopecks, rate_at
+from bot.trackers import TrackerError
+from handlers.tracker.paywall import rub
+from llm.conversation import fmt_mj
+from llm.schedule import WEEKDAY_NAMES
+from models import Meeting, ModelPrice, Plan, PlanKind, Scenario, ScenarioTrigger, Tracker
+
+
+async def owned_tracker(manager: DialogManager) -> Tracker | None:
+    data = manager.middleware_data
+    try:
+        return await data["trackers"].owned(data["user"].id, int((manager.start_data or {})["tracker_id"]))
+    except (TrackerError, KeyError, TypeError, ValueError):
+        return None
+
+
+async def average_micro(scenario_id: int) -> tuple[int, int]:
+    """(meetings held, their average mJ in millionths), ended meetings only (tests included)."""
+    values = await Meeting.filter(scenario_id=scenario_id, ended_at__not_isnull=True).values_list("mj_micro", flat=True)
+    return len(values), (sum(values) // len(values) if values else 0)
+
+
+def trigger_text(scenario: Scenario, i18n) -> str:
+    if scenario.trigger == ScenarioTrigger.ONCE:
+        return i18n("ai-trigger-once")
+    if scenario.trigger == ScenarioTrigger.ON_DEMAND:
+        return i18n("ai-trigger-on-demand")
+    days = ",".join(WEEKDAY_NAMES[d] for d in scenario.weekday_list)
+    return i18n("ai-trigger-weekly", days=days, time=scenario.time_of_day)
+
+
+def ending_text(scenario: Scenario, i18n) -> str:
+    if scenario.end_marker:
+        return i18n("ai-end-marker", marker=scenario.end_marker)
+    if scenario.timeout_minutes:
+        return i18n("ai-end-timeout", minutes=scenario.timeout_minutes)
+    return i18n("ai-end-command")
+
+
+async def estimate_text(tracker: Tracker, i18n) -> str:
+    """The seed's "Chat" figure: regular meetings a month x average mJ x rate, and the margin."""
+    rate = await rate_at(datetime.now(UTC))
+    if rate is None:
+        return ""
+    lines, labels = [], []
+    for scenario in await Scenario.filter(tracker_id=tracker.id, active=True, trigger=ScenarioTrigger.WEEKLY):
+        _, avg = await average_micro(scenario.id)
+        count = meetings_per_month(len(scenario.weekday_list))
+        lines.append(ScheduleLine(count, Decimal(avg) / MICRO))
+        labels.append(i18n("ai-estimate-line", name=scenario.name, count=count, avg=fmt_mj(avg)))
+    month = await Plan.get_or_none(tracker_id=tracker.id, kind=PlanKind.MONTH)
+    est = monthly_estimate(lines, rate.rub_per_mj, month.price_kopecks if month else None)
+    if est.margin_kopecks is None or est.price_kopecks is None:
+        margin = i18n("ai-estimate-no-price")
+    else:
+        sign = "-" if est.margin_kopecks < 0 else ""
+        margin = i18n("ai-estimate-margin", price=rub(est.price_kopecks), margin=sign + rub(abs(est.margin_kopecks)))
+    return i18n(
+        "ai-estimate", lines="; ".join(labels) or i18n("ai-estimate-none"), mj=f"{est.mj:.2f}",
+        cost=rub(est.cost_kopecks), rate=f"{Decimal(rate.rub_per_mj).normalize()}", margin=margin,
+    )
+
+
+async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
+    tracker = await owned_tracker(dialog_manager)
+    if tracker is None:
+        return {"missing": True, "scenarios": [], "models": [], "error": i18n("tracker-not-found")}
+    scenarios = await Scenario.filter(tracker_id=tracker.id, active=True).order_by("id")
+    lines = []
+    for s in scenarios:
+        _, avg = await average_micro(s.id)
+        lines.append(i18n("ai-scenario-line", name=s.name, trigger=trigger_text(s, i18n), avg=fmt_mj(avg)))
+    rate = await rate_at(datetime.now(UTC))
+    limit = tracker.period_mj_limit
+    return {
+        "missing": False,
+        "name": tracker.name,
+        "model": tracker.model or settings.default_model,
+        "free": tracker.free_messages,
+        "limit": f"{Decimal(limit).normalize()} mJ" if limit is not None else i18n("ai-panel-limit-default"),
+        "rate": f"{Decimal(rate.rub_per_mj).normalize()}" if rate else i18n("ai-panel-no-rate"),
+        "prompt": (tracker.system_prompt or i18n("ai-panel-no-prompt"))[:1500],
+        "scenario_lines": "\n".join(lines) or i18n("ai-panel-no-scenarios"),
+        "scenarios": [{"id": s.id, "name": s.name} for s in scenarios],
+        "models": [{"id": p.model, "name": p.model} for p in await ModelPrice.filter(active=True).order_by("model")],
+        "has_models": await ModelPrice.filter(active=True).exists(),
+        "error": _pop(dialog_manager, "error", i18n),
+        "notice": _pop(dialog_manager, "notice", i18n),
+    }
+
+
+async def scenario_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
+    tracker = await owned_tracker(dialog_manager)
+    scenario = None
+    if tracker is not None:
+        scenario = await Scenario.get_or_none(id=dialog_manager.dialog_data.get("scenario_id"), tracker_id=tracker.id)
+    if scenario is None:
+        return {"missing": True, "error": i18n("tracker-not-found"), "name": "", "mj": "0"}
+    count, avg = await average_micro(scenario.id)
+    meeting_id = dialog_manager.dialog_data.get("meeting_id")
+    meeting = await Meeting.get_or_none(id=meeting_id) if meeting_id else None
+    rate = await rate_at(datetime.now(UTC))
+    mj_micro = meeting.mj_micro if meeting else 0
+    return {
+        "missing": False,
+        "name": scenario.name,
+        "trigger": trigger_text(scenario, i18n),
+        "ending": ending_text(scenario, i18n),
+        "meetings": count,
+        "avg": fmt_mj(avg),
+        "prompt": scenario.prompt[:1500] or "—",
+        "mj": fmt_mj(mj_micro),
+        "cost": rub(mj_to_kopecks(Decimal(mj_micro) / MICRO, rate.rub_per_mj)) if rate else "—",
+        "estimate": await estimate_text(tracker, i18n),
+        "error": _pop(dialog_manager, "error", i18n),
+        "notice": _pop(dialog_manager, "notice", i18n),
+    }
+
+
+def _pop(manager: DialogManager, key: str, i18n) -> str:
+    value = manager.dialog_data.pop(key, None)
+    return i18n(value) if value else ""

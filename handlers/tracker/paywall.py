@@ -1,0 +1,47 @@
+"""What a client without access sees: the tracker's plans on sale, what each gives, and buy buttons.
+
+`show_paywall` is the one entry point: the conversation calls it when access runs out, and
+`/subscription` shows it to a client without a subscription. A plan button leads to the ways to
+pay that are switched on (handlers.tracker.payments).
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from billing.access import access_for
+from billing.plans import PLAN_ORDER, plans_on_sale
+from bot.i18n import Translator
+from bot.payments import plan_args, rub
+from models import Plan, Tracker, User
+
+__all__ = ["PLAN_ORDER", "BuyPlan", "plans_keyboard", "rub", "show_paywall"]
+
+
+class BuyPlan(CallbackData, prefix="buy"):
+    plan: str
+
+
+def plans_keyboard(plans: list[Plan], i18n: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=i18n("btn-plan", **plan_args(i18n, p.kind.value), price=rub(p.price_kopecks)),
+                              callback_data=BuyPlan(plan=p.kind.value).pack())]
+        for p in plans
+    ])
+
+
+async def show_paywall(message: Message, tracker: Tracker, user: User, i18n: Translator, *,
+                       extend: bool = False) -> None:
+    """The plans with their prices and a button each; `extend`: for a client who already pays."""
+    plans = await plans_on_sale(tracker.id)
+    if not plans:
+        await message.answer(i18n("paywall-nothing-on-sale", name=tracker.name))
+        return
+    lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=rub(p.price_kopecks)) for p in plans]
+    title = i18n("paywall-extend-title", name=tracker.name) if extend else i18n("paywall-title", name=tracker.name)
+    text = title + "\n\n" + "\n".join(lines)
+    if not extend and tracker.free_messages > 0:
+        access = await access_for(tracker, user.id)
+        text += "\n\n" + i18n("paywall-free-left", left=access.free_left, total=tracker.free_messages)
+    await message.answer(text, reply_markup=plans_keyboard(plans, i18n))

@@ -1,0 +1,275 @@
+"""The LLM proxy's client: one OpenAI-compatible endpoint, streamed answers, metered usage.
+
+Domain code: plain values in and out, nothing of aiogram. The caller (a tracker's conversation)
+shows deltas to the client, records `ChatResult.usage` as the call's cost, and maps the errors:
+
+- `LLMUnavailable`: timeout, connection error, 429 or 5xx after our retries, or a stream that broke
+  after output was shown. Apologise; charge nothing (no usage was reported).
+- `LLMConfigError`: invalid key, unknown model, no access, no quota, an endpoint that reports no
+  usage. Retrying cannot help: alert the author and the admin once (dedupe on `kind`).
+- `LLMRequestError`: the API rejected this request (e.g. 400 context too long). Charge nothing.
+
+The SDK's own retries are off (`max_retries=0`): it would retry a stream whose first chunks we had
+already shown, and it knows nothing of our deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]  # {"role": "system" | "user" | "assistant", "content": str}
+OnDelta = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens as the API reported them; never estimated."""
+
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResult:
+    text: str
+    usage: Usage
+    model: str  # as the API named it in its answer
+    finish_reason: str | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 3  # calls in all, the first included
+    base_delay: float = 0.5  # backoff: base * 2**n, half of it random (jitter), capped
+    max_delay: float = 8.0
+    deadline: float = 90.0  # seconds from the call to the first output, all attempts and waits included
+    max_retry_after: float = 20.0  # a longer Retry-After gives up at once rather than keep the client waiting
+
+
+class LLMError(Exception):
+    """Base of the proxy's errors; `__cause__` keeps the SDK's exception."""
+
+    kind: str = "error"
+
+    def __init__(self, message: str, *, kind: str | None = None, attempts: int = 1, partial_text: str = "") -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+        self.attempts = attempts
+        self.partial_text = partial_text  # what on_delta had already shown when it broke
+
+
+class LLMUnavailable(LLMError):
+    kind = "unavailable"
+
+
+class LLMConfigError(LLMError):
+    kind = "config"
+
+
+class LLMRequestError(LLMError):
+    kind = "bad_request"
+
+
+class _Retryable(Exception):
+    """Internal: a transient failure before any output; `retry_after` from the server if any."""
+
+    def __init__(self, kind: str, retry_after: float | None = None) -> None:
+        super().__init__(kind)
+        self.kind, self.retry_after = kind, retry_after
+
+
+class LLMClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 60.0,  # per network operation: connect, each read (so also between chunks)
+        retry: RetryPolicy = RetryPolicy(),
+        sdk: openai.AsyncOpenAI | None = None,  # to share or customise the SDK client
+    ) -> None:
+        self.retry = retry
+        self._sdk = sdk or openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+
+    async def aclose(self) -> None:
+        await self._sdk.close()
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def stream_chat(
+        self, model: str, messages: Sequence[Message], *, on_delta: OnDelta | None = None, **params: Any
+    ) -> ChatResult:
+        """Stream an answer; await `on_delta(text_so_far)` after each chunk that adds text.
+
+        `on_delta` runs inline with the stream: keep it quick (store the text, let a throttled
+        editor send it). Its own exceptions propagate unchanged. `params` go to the API as is
+        (`max_tokens`, `temperature`, ...).
+        """
+
+        async def attempt(shown: list[str], deadline: asyncio.Timeout) -> ChatResult:
+            stream = await self._sdk.chat.completions.create(
+                model=model,
+                messages=list(messages),
+                stream=True,
+                stream_options={"include_usage": True},
+                **params,
+            )
+            text, usage, finish_reason, answered_by = "", None, None, model
+            async with stream:
+                async for chunk in stream:
+                    answered_by = chunk.model or answered_by
+                    if chunk.usage is not None:  # the last chunk, with no choices
+                        usage = chunk.usage
+                    if not chunk.choices:
+                        continue
+                    choice = chunk.choices[0]
+                    finish_reason = choice.finish_reason or finish_reason
+                    if piece := choice.delta.content:
+                        if not text:
+                            # Output is on its way: from now on the socket's read timeout bounds
+                            # stalls, and a failure can no longer be retried (it would repeat it).
+                            deadline.reschedule(None)
+                        text += piece
+                        shown[0] = text
+                        if on_delta is not None:
+                            await on_delta(text)
+            return _result(text, usage, answered_by, finish_reason)
+
+        return await self._with_retries(attempt)
+
+    async def complete(self, model: str, messages: Sequence[Message], **params: Any) -> ChatResult:
+        """One answer without streaming (scenario openers, summaries); retried like `stream_chat`."""
+
+        async def attempt(shown: list[str], deadline: asyncio.Timeout) -> ChatResult:
+            resp = await self._sdk.chat.completions.create(model=model, messages=list(messages), **params)
+            choice = resp.choices[0] if resp.choices else None
+            text = (choice.message.content or "") if choice else ""
+            return _result(text, resp.usage, resp.model or model, choice.finish_reason if choice else None)
+
+        return await self._with_retries(attempt)
+
+    async def list_models(self) -> list[str]:
+        """The endpoint's model ids (for the admin's price table); errors classified as above."""
+
+        async def attempt(shown: list[str], deadline: asyncio.Timeout) -> list[str]:
+            return [m.id async for m in self._sdk.models.list()]
+
+        return await self._with_retries(attempt)
+
+    async def _with_retries(self, attempt: Callable[[list[str], asyncio.Timeout], Awaitable[Any]]) -> Any:
+        policy = self.retry
+        deadline_at = asyncio.get_running_loop().time() + policy.deadline
+        for n in range(1, policy.attempts + 1):
+            shown = [""]  # the text on_delta has seen in this attempt
+            scope = asyncio.timeout_at(deadline_at)
+            try:
+                async with scope:
+                    try:
+                        result = await attempt(shown, scope)
+                    except openai.APIError as exc:
+                        _raise_classified(exc, shown[0])
+                if isinstance(result, ChatResult):
+                    return _with_attempts(result, n)
+                return result
+            except LLMError as exc:
+                exc.attempts = n
+                raise
+            except TimeoutError as exc:
+                if not scope.expired():
+                    raise  # not our deadline: it came from on_delta, let the caller have it
+                raise LLMUnavailable(
+                    f"no answer within the {policy.deadline:g}s deadline", kind="timeout", attempts=n
+                ) from exc
+            except _Retryable as exc:
+                cause = exc.__cause__
+                delay = self._delay(n, exc.retry_after)
+                remaining = deadline_at - asyncio.get_running_loop().time()
+                if n == policy.attempts or delay is None or delay >= remaining:
+                    raise LLMUnavailable(
+                        f"LLM unavailable after {n} attempt(s): {exc.kind}", kind=exc.kind, attempts=n
+                    ) from cause
+                log.warning("LLM call failed (%s), retry %d in %.2fs", exc.kind, n, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _delay(self, n: int, retry_after: float | None) -> float | None:
+        """Seconds before attempt n+1; None gives up (the server asked for too long a pause)."""
+        policy = self.retry
+        if retry_after is not None:
+            return retry_after if retry_after <= policy.max_retry_after else None
+        backoff = min(policy.max_delay, policy.base_delay * 2 ** (n - 1))
+        return backoff / 2 + random.uniform(0, backoff / 2)  # jitter: concurrent clients don't retry in step
+
+
+def _raise_classified(exc: openai.APIError, shown: str) -> None:
+    """Turn an SDK error into ours. Transient ones become `_Retryable` only if nothing was shown."""
+    status = getattr(exc, "status_code", None)
+    code = exc.code
+    if status in (401, 403, 404) or (status == 429 and code == "insufficient_quota"):
+        kind = code or {401: "invalid_api_key", 403: "permission_denied", 404: "not_found"}.get(status, "config")
+        raise LLMConfigError(f"LLM endpoint refused ({status} {kind}): {exc.message}", kind=kind) from exc
+    if isinstance(exc, openai.APITimeoutError):
+        kind = "timeout"
+    elif isinstance(exc, openai.APIConnectionError):
+        kind = "connection"
+    elif status is None:
+        kind = "stream_error"  # an error event inside the stream
+    elif status in (408, 409, 429) or status >= 500:
+        kind = "rate_limited" if status == 429 else f"http_{status}"
+    else:
+        kind = code or f"http_{status}"
+        raise LLMRequestError(f"LLM request rejected ({status}): {exc.message}", kind=kind) from exc
+    if shown:
+        raise LLMUnavailable(f"LLM stream broke after output was shown: {kind}", kind=kind, partial_text=shown) from exc
+    response = getattr(exc, "response", None)
+    raise _Retryable(kind, _retry_after(response.headers) if response is not None else None) from exc
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Retry-After in seconds: OpenAI's `retry-after-ms`, or `Retry-After` as seconds or a date."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    if (value := headers.get("retry-after")) is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_tz(value)
+        return None if parsed is None else max(0.0, email.utils.mktime_tz(parsed) - time.time())
+
+
+def _result(text: str, usage: Any, model: str, finish_reason: str | None) -> ChatResult:
+    if usage is None:
+        # Metering needs the API's own figures; an endpoint that omits them is misconfigured.
+        raise LLMConfigError("the LLM endpoint reported no token usage", kind="no_usage", partial_text=text)
+    return ChatResult(text, Usage(usage.prompt_tokens, usage.completion_tokens), model, finish_reason, attempts=1)
+
+
+def _with_attempts(result: ChatResult, attempts: int) -> ChatResult:
+    if result.attempts == attempts:
+        return result
+    return ChatResult(result.text, result.usage, result.model, result.finish_reason, attempts)

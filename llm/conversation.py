@@ -1,0 +1,370 @@
+"""The conversation pipeline of every tracker: one client's message in, one streamed answer out.
+
+For each message: access (subscription, free allowance, or the author) -> the period's mJ budget
+-> the prompt (the author's system prompt, the meeting's scenario prompt, the recent history
+trimmed to a token budget) -> `LLMClient.stream_chat` with the tracker's model -> the answer shown
+through a `Sink` -> metering (`billing.rates.record_usage`, the API's own token counts, charged to
+the subscription, the platform or the author, with the meeting) -> the history.
+
+One answer at a time per client per tracker: messages are queued per (tracker, user) and a worker
+answers them in order. That serialisation is also what keeps the budget exact under concurrent
+messages: each check sees every earlier answer's usage, so a client overshoots by one answer at
+most. A queue that is full refuses the message politely (flood control).
+
+Domain code: nothing of aiogram. The transport implements `Sink`; texts are locale keys, the
+host translates them (`notify` for alerts to the author and the admins).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from billing import alerts
+from billing.access import Payer, access_for, take_free_message
+from billing.budget import Budget, budget_for
+from billing.rates import MICRO, NoRate, UnknownModel, rate_at, record_usage
+from llm import meetings as mt
+from llm.client import LLMClient, LLMConfigError, LLMError
+from llm.prompt import HISTORY_TOKENS, Turn, build_messages
+from models import ChatMessage, Meeting, MeetingEnd, Membership, Scenario, Tracker, User
+
+log = logging.getLogger(__name__)
+
+CHARGED_TO = {Payer.SUBSCRIPTION: "subscription", Payer.PLATFORM: "platform", Payer.AUTHOR: "author"}
+ALERT_COOLDOWN = timedelta(hours=6)
+HISTORY_ROWS = 60
+
+
+class Sink(Protocol):
+    """Where an answer goes (a Telegram chat). Texts are locale keys with parameters."""
+
+    async def typing(self) -> None: ...
+
+    async def delta(self, text: str) -> None:
+        """The answer so far (called often; throttle on your side)."""
+
+    async def done(self, text: str) -> None:
+        """The whole answer."""
+
+    async def notice(self, key: str, **params: Any) -> None: ...
+
+    async def paywall(self) -> None: ...
+
+
+Notify = Callable[[int, str, dict[str, Any]], Awaitable[Any]]  # (user id, locale key, params)
+
+
+class Outcome(StrEnum):
+    ANSWERED = "answered"
+    OPENED = "opened"  # a meeting opened with its fixed first message
+    PAYWALL = "paywall"
+    BUDGET = "budget"
+    FAILED = "failed"  # the model was unavailable: apologised, nothing charged
+    CONFIG = "config"  # bad key / unknown model: alerted, apologised, nothing charged
+    QUEUE_FULL = "queue_full"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class Request:
+    tracker_id: int
+    user_id: int
+    text: str | None  # None with `open_scenario_id`: open a meeting (the tracker speaks first)
+    sink: Sink
+    test: bool = False  # the author's test chat in the platform bot
+    open_scenario_id: int | None = None
+    tracker: Tracker | None = field(default=None, repr=False)  # the row at hand (saves a query)
+    done: asyncio.Future[Outcome] | None = field(default=None, repr=False)
+
+
+def strip_marker(text: str, marker: str) -> str:
+    return text.replace(marker, "").rstrip() if marker else text
+
+
+def fmt_mj(micro: int) -> str:
+    """millionths of an mJ as a short number: 12.35."""
+    return f"{Decimal(micro) / MICRO:.2f}"
+
+
+class ConversationService:
+    def __init__(
+        self,
+        llm: LLMClient,
+        *,
+        default_model: str,
+        notify: Notify,
+        admin_ids: list[int] | tuple[int, ...] = (),
+        queue_size: int = 20,
+        history_tokens: int = HISTORY_TOKENS,
+        alert_cooldown: timedelta = ALERT_COOLDOWN,
+    ) -> None:
+        self.llm = llm
+        self.default_model = default_model
+        self.notify = notify
+        self.admin_ids = list(admin_ids)
+        self.queue_size = queue_size
+        self.history_tokens = history_tokens
+        self.alert_cooldown = alert_cooldown
+        self._queues: dict[tuple[int, int], deque[Request]] = {}
+        self._workers: dict[tuple[int, int], asyncio.Task[None]] = {}
+        self._flood_told: set[tuple[int, int]] = set()
+        self._alerted: dict[str, float] = {}
+        self._rate_cache: tuple[float, Any] | None = None  # in-memory fast path of `alerts.claim` (monotonic time)
+
+    # -- the queue ---------------------------------------------------------------------------
+
+    def submit(self, request: Request) -> bool:
+        """Queue a request; False (and a polite notice, once per flood) when the queue is full."""
+        key = (request.tracker_id, request.user_id)
+        queue = self._queues.setdefault(key, deque())
+        if len(queue) >= self.queue_size:
+            if key not in self._flood_told:
+                self._flood_told.add(key)
+                asyncio.ensure_future(request.sink.notice(key="ai-queue-full"))
+            if request.done is not None and not request.done.done():
+                request.done.set_result(Outcome.QUEUE_FULL)
+            return False
+        queue.append(request)
+        if key not in self._workers:
+            self._workers[key] = asyncio.create_task(self._drain(key), name=f"chat-{key[0]}-{key[1]}")
+        return True
+
+    async def converse(self, request: Request) -> Outcome:
+        """Queue a request and wait for its outcome."""
+        request.done = asyncio.get_running_loop().create_future()
+        self.submit(request)
+        return await request.done
+
+    def busy(self, tracker_id: int, user_id: int) -> int:
+        """Requests waiting or in progress for this client."""
+        return len(self._queues.get((tracker_id, user_id), ())) + ((tracker_id, user_id) in self._workers)
+
+    async def wait_idle(self, timeout: float = 30.0) -> None:
+        """Until every queue is empty and every answer is metered (tests, shutdown)."""
+        async with asyncio.timeout(timeout):
+            while self._workers:
+                await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def _drain(self, key: tuple[int, int]) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                request = queue.popleft()
+                try:
+                    outcome = await self.handle(request)
+                except Exception:  # noqa: BLE001 - one broken answer must not stop the queue
+                    log.exception("conversation %s failed", key)
+                    outcome = Outcome.FAILED
+                    try:
+                        await request.sink.notice(key="ai-apology")
+                    except Exception:  # noqa: BLE001
+                        log.info("could not apologise to %s", key)
+                if request.done is not None and not request.done.done():
+                    request.done.set_result(outcome)
+        finally:
+            self._workers.pop(key, None)
+            self._flood_told.discard(key)
+            if not queue:
+                self._queues.pop(key, None)
+
+    async def aclose(self) -> None:
+        tasks = list(self._workers.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- one request -------------------------------------------------------------------------
+
+    async def handle(self, request: Request) -> Outcome:
+        sink = request.sink
+        tracker = request.tracker or await Tracker.get_or_none(id=request.tracker_id)
+        if tracker is None:
+            return Outcome.SKIPPED
+        access = await access_for(tracker, request.user_id)
+        if not access.allowed:
+            await sink.paywall()
+            return Outcome.PAYWALL
+        payer = access.payer
+        assert payer is not None
+
+        meeting: Meeting | None
+        if request.open_scenario_id is not None:
+            scenario = await Scenario.get_or_none(id=request.open_scenario_id, tracker_id=tracker.id)
+            if scenario is None:
+                return Outcome.SKIPPED
+            if scenario.opening.strip():  # a fixed first message: no model, nothing to charge
+                meeting = await mt.start_meeting(tracker.id, request.user_id, scenario.id, test=request.test)
+                await sink.done(scenario.opening.strip())
+                await self._remember(tracker.id, request.user_id, meeting, "assistant", scenario.opening.strip(), 0, request.test)
+                return Outcome.OPENED
+        free_taken = False
+        if payer is Payer.PLATFORM:
+            if not await take_free_message(tracker, request.user_id):
+                await sink.paywall()
+                return Outcome.PAYWALL
+            free_taken = True
+        budget: Budget | None = None
+        if payer is Payer.SUBSCRIPTION:
+            assert access.subscription is not None
+            budget = await budget_for(tracker, access.subscription.id, rate=await self._rate())
+            if budget is not None and budget.exhausted:
+                await self._budget_alerts(tracker, request.user_id, budget, [100])
+                await sink.notice(key="ai-budget-reached", until=budget.ends_at.strftime("%d.%m.%Y"))
+                return Outcome.BUDGET
+
+        if request.open_scenario_id is not None:
+            meeting = await mt.start_meeting(tracker.id, request.user_id, request.open_scenario_id, test=request.test)
+        else:
+            meeting = await mt.current_meeting(tracker.id, request.user_id, test=request.test)
+        scenario = meeting.scenario if meeting is not None else None
+        marker = scenario.end_marker if scenario is not None else ""
+
+        history = await self._history(tracker.id, request.user_id, request.test, meeting)
+        if request.text is not None:
+            history.append(Turn("user", request.text))
+        messages = build_messages(
+            tracker.system_prompt,
+            scenario.prompt if scenario is not None else "",
+            marker,
+            history,
+            history_tokens=self.history_tokens,
+            opening=request.text is None,
+        )
+        model = tracker.model or self.default_model
+
+        async def on_delta(text: str) -> None:
+            await sink.delta(strip_marker(text, marker))
+
+        await sink.typing()
+        try:
+            result = await self.llm.stream_chat(model, messages, on_delta=on_delta)
+        except LLMError as exc:
+            if free_taken:  # a failed call costs the client nothing, not even a free message
+                await Membership.filter(tracker_id=tracker.id, user_id=request.user_id, messages_used__gt=0).update(
+                    messages_used=F("messages_used") - 1
+                )
+            if isinstance(exc, LLMConfigError):
+                log.error("tracker %s: LLM configuration error %s: %s", tracker.id, exc.kind, exc)
+                await self._config_alert(tracker, model, exc.kind)
+            else:
+                log.warning("tracker %s: LLM call failed (%s) after %d attempt(s)", tracker.id, exc.kind, exc.attempts)
+            if request.text is not None:  # the question stays in the history
+                await self._remember(tracker.id, request.user_id, meeting, "user", request.text, 0, request.test)
+            if exc.partial_text:
+                await sink.done(strip_marker(exc.partial_text, marker) + " …")
+            await sink.notice(key="ai-apology")
+            return Outcome.CONFIG if isinstance(exc, LLMConfigError) else Outcome.FAILED
+
+        # Metered and remembered before the final edit (the charge never depends on Telegram), in
+        # one short transaction: one commit for the usage, the history and the meeting's mJ.
+        text = strip_marker(result.text, marker) or "…"
+        now = datetime.now(UTC)
+        rows = [] if request.text is None else [("user", request.text, 0)]
+        rows.append(("assistant", text, result.usage.completion_tokens))
+        async with in_transaction():
+            mj_micro, missing = await self._meter(tracker, request.user_id, model, result.usage, payer, access, meeting)
+            await ChatMessage.bulk_create([
+                ChatMessage(tracker_id=tracker.id, user_id=request.user_id, meeting_id=meeting.id if meeting else None,
+                            role=role, text=body, tokens=tokens, is_test=request.test, created_at=now)
+                for role, body, tokens in rows
+            ])
+            if meeting is not None:
+                await Meeting.filter(id=meeting.id).update(mj_micro=F("mj_micro") + mj_micro, last_activity_at=now)
+        if missing == "price":
+            log.error("no price for model %s: the call was not metered", model)
+            await self._alert_admins_once(f"no-price:{model}", "ai-alert-no-price", {"model": model})
+        elif missing == "rate":
+            log.error("no mJ rate in force: the call was not metered")
+            await self._alert_admins_once("no-rate", "ai-alert-no-rate", {})
+        await sink.done(text)
+        if budget is not None and mj_micro:
+            after = Budget(budget.period_id, budget.starts_at, budget.ends_at, budget.limit_micro, budget.spent_micro + mj_micro)
+            await self._budget_alerts(tracker, request.user_id, after, after.crossed(budget.spent_micro))
+        if marker and meeting is not None and marker in result.text:
+            await mt.end_meeting(meeting.id, MeetingEnd.MARKER)
+            ended = await Meeting.get(id=meeting.id)
+            await sink.notice(key="ai-meeting-ended", mj=fmt_mj(ended.mj_micro))
+        return Outcome.ANSWERED
+
+    # -- parts -------------------------------------------------------------------------------
+
+    async def _rate(self) -> Any:
+        """The mJ rate in force, cached for a few seconds (it only derives default budgets)."""
+        now = time.monotonic()
+        if self._rate_cache is None or now - self._rate_cache[0] > 10:
+            self._rate_cache = (now, await rate_at(datetime.now(UTC)))
+        return self._rate_cache[1]
+
+    async def _meter(
+        self, tracker: Tracker, user_id: int, model: str, usage: Any, payer: Payer, access: Any, meeting: Meeting | None
+    ) -> tuple[int, str | None]:
+        """Record the call: (its mJ in millionths, what was missing). A missing price or rate
+        records nothing and the caller alerts the admins once (the client still got the answer:
+        the platform bears that call)."""
+        try:
+            record = await record_usage(
+                tracker.id, user_id, model, usage.prompt_tokens, usage.completion_tokens,
+                subscription_id=access.subscription.id if payer is Payer.SUBSCRIPTION else None,
+                meeting_id=meeting.id if meeting is not None else None,
+                charged_to=CHARGED_TO[payer],
+            )
+        except UnknownModel:
+            return 0, "price"
+        except NoRate:
+            return 0, "rate"
+        return record.mj_micro, None
+
+    async def _history(self, tracker_id: int, user_id: int, test: bool, meeting: Meeting | None) -> list[Turn]:
+        query = ChatMessage.filter(tracker_id=tracker_id, user_id=user_id, is_test=test)
+        if test:  # a test meeting starts from a clean slate
+            query = query.filter(meeting_id=meeting.id if meeting is not None else None)
+        rows = await query.order_by("-id").limit(HISTORY_ROWS).values_list("role", "text", "tokens")
+        return [Turn(role, text, tokens) for role, text, tokens in reversed(rows)]
+
+    async def _remember(self, tracker_id: int, user_id: int, meeting: Meeting | None, role: str, text: str, tokens: int, test: bool) -> None:
+        await ChatMessage.create(
+            tracker_id=tracker_id, user_id=user_id, meeting_id=meeting.id if meeting is not None else None,
+            role=role, text=text, tokens=tokens, is_test=test, created_at=datetime.now(UTC),
+        )
+
+    async def _claim(self, key: str, cooldown: timedelta | None) -> bool:
+        """Once per key (per cool-down): memory first, so a storm of failures costs no queries."""
+        last = self._alerted.get(key)
+        now = time.monotonic()
+        if last is not None and (cooldown is None or now - last < cooldown.total_seconds()):
+            return False
+        self._alerted[key] = now
+        return await alerts.claim(key, cooldown=cooldown)
+
+    async def _budget_alerts(self, tracker: Tracker, user_id: int, budget: Budget, levels: list[int]) -> None:
+        for level in levels:
+            if await self._claim(f"budget:{budget.period_id}:{level}", None):
+                user = await User.get_or_none(id=user_id)
+                await self.notify(tracker.author_id, "ai-alert-budget", {
+                    "tracker": tracker.name, "client": (user.first_name if user else "") or str(user_id),
+                    "percent": level, "limit": fmt_mj(budget.limit_micro), "spent": fmt_mj(budget.spent_micro),
+                })
+
+    async def _config_alert(self, tracker: Tracker, model: str, kind: str) -> None:
+        params = {"tracker": tracker.name, "model": model, "kind": kind}
+        if await self._claim(f"llm:{kind}:tracker:{tracker.id}", self.alert_cooldown):
+            await self.notify(tracker.author_id, "ai-alert-llm-config", params)
+        await self._alert_admins_once(f"llm:{kind}", "ai-alert-llm-config", params)
+
+    async def _alert_admins_once(self, key: str, locale_key: str, params: dict[str, Any]) -> None:
+        if not self.admin_ids or not await self._claim(key, self.alert_cooldown):
+            return
+        for admin_id in self.admin_ids:
+            await self.notify(admin_id, locale_key, params)

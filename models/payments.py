@@ -1,0 +1,79 @@
+"""Payment attempts, auto-renewal settings and notices sent once (issue 4, payments).
+
+Money is integer kopecks. A `Payment` (models.billing) is a charge that succeeded; a `Checkout` is
+an attempt that may not have, kept so that a retry after a timeout or a restart reuses it.
+"""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import CheckoutStatus, PaymentProvider, PlanKind
+
+
+class Checkout(Model):
+    """A YooKassa payment we asked for (a link or an auto-renewal charge).
+
+    `idempotence_key` is sent to YooKassa with every attempt of the same checkout, so a retry
+    after a timeout never creates a second payment. A renewal's key names the subscription it
+    extends, so each subscription is renewed at most once.
+    """
+
+    id = fields.IntField(primary_key=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="checkouts")
+    user = fields.ForeignKeyField("models.User", related_name="checkouts")
+    provider = fields.CharEnumField(PaymentProvider, max_length=16, default=PaymentProvider.YOOKASSA)
+    plan_kind = fields.CharEnumField(PlanKind, max_length=16)
+    price_kopecks = fields.BigIntField()
+    auto_renew = fields.BooleanField(default=False)      # the client opted in to auto-renewal
+    is_renewal = fields.BooleanField(default=False)
+    idempotence_key = fields.CharField(max_length=64, unique=True)
+    external_id = fields.CharField(max_length=64, null=True, db_index=True)
+    confirmation_url = fields.CharField(max_length=1024, null=True)
+    status = fields.CharEnumField(CheckoutStatus, max_length=16, default=CheckoutStatus.OPEN)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "checkouts"
+
+
+class AutoRenewal(Model):
+    """How a client's subscription on a tracker renews: a saved YooKassa method or Telegram Stars.
+
+    One row per (tracker, user). `enabled=False` is the client's "turn it off".
+    `method_id` is the YooKassa saved payment method (usable only with this shop's secret key),
+    or the Telegram charge id of the Stars subscription.
+    """
+
+    id = fields.IntField(primary_key=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="auto_renewals")
+    user = fields.ForeignKeyField("models.User", related_name="auto_renewals")
+    provider = fields.CharEnumField(PaymentProvider, max_length=16)
+    method_id = fields.CharField(max_length=255)
+    method_title = fields.CharField(max_length=128, default="")
+    plan_kind = fields.CharEnumField(PlanKind, max_length=16)
+    enabled = fields.BooleanField(default=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "auto_renewals"
+        unique_together = (("tracker", "user"),)
+
+
+class SentNotice(Model):
+    """A notice sent once: renewal reminders and failed renewals, keyed by the end of paid time.
+
+    The row is written before the message is sent, so a notice goes out at most once even when
+    two scheduler runs overlap.
+    """
+
+    id = fields.IntField(primary_key=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="notices")
+    user = fields.ForeignKeyField("models.User", related_name="notices")
+    kind = fields.CharField(max_length=32)
+    ends_at = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sent_notices"
+        unique_together = (("tracker", "user", "kind", "ends_at"),)

@@ -1,0 +1,185 @@
+"""Attribution: who invited whom on a tracker (DESIGN.md, "Attribution").
+
+- The first live invite link of *this* tracker that a person opens names their inviter (`l1`)
+  and the link (`invite_link`). Another link later changes nothing; neither does anything after
+  the first payment (`lock_inviter`, `locked_at`).
+- Nobody invites themselves, and the tracker's author has no inviter on their own tracker.
+- The inviter must have been a member of the tracker before the invitee arrived. "Before" is the
+  membership's primary key (a strict total order, unlike timestamps), and the author counts as
+  the first member. A chain therefore only ever points to older members: no cycles.
+- `l2`/`l3` are copied from the inviter's row (its `l1` and `l2`), so settlement and the cabinet
+  never recurse. They are copied again from the inviter's current row at the lock, because the
+  inviter's own chain may have been fixed in between; after the lock nothing changes.
+
+Every write is a single conditional statement or an insert that ignores a duplicate, so two
+`/start`s at once (or a `/start` racing the payment) cannot both win.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models import InviteLink, Membership, Payment, Subscription, Tracker, User
+from models.enums import SubscriptionStatus
+from referral import _sql
+from referral.errors import TRACKER_NOT_FOUND, ReferralError
+
+# Telegram's /start payload: 1-64 characters of A-Z, a-z, 0-9, _ and -.
+PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    membership_id: int
+    new_member: bool            # this /start created the membership
+    link_id: int | None         # the live link of this tracker the payload named, if any
+    link_owner_id: int | None
+    click_counted: bool         # the first time this user opened this link (the owner's own opens never count)
+    inviter_id: int | None      # the member's inviter (l1) after this /start
+    attributed: bool            # this /start set the inviter
+    became_partner: bool        # a "become my partner" link named them a partner just now
+
+
+def parse_payload(payload: str | None) -> str | None:
+    """The invite code in a /start payload, or None when it cannot be one."""
+    if not payload:
+        return None
+    payload = payload.strip()
+    return payload if PAYLOAD_RE.fullmatch(payload) else None
+
+
+async def _author_id(tracker_id: int, conn: BaseDBAsyncClient) -> int:
+    author_id = await Tracker.filter(id=tracker_id).using_db(conn).first().values_list("author_id", flat=True)
+    if author_id is None:
+        raise ReferralError(TRACKER_NOT_FOUND, f"tracker {tracker_id} does not exist")
+    return int(author_id)  # type: ignore[arg-type]
+
+
+async def _count_click(conn: BaseDBAsyncClient, link_id: int, user_id: int) -> bool:
+    # ON CONFLICT ... RETURNING: one statement, race-safe, and it tells whether this was the first.
+    result = await _sql.rows(
+        conn,
+        "INSERT INTO invite_clicks (link_id, user_id, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (link_id, user_id) DO NOTHING RETURNING id",
+        [link_id, user_id, _sql.ts(conn, datetime.now(UTC))],
+    )
+    return bool(result)
+
+
+async def record_start(
+    tracker_id: int, user_id: int, payload: str | None, *, using_db: BaseDBAsyncClient | None = None
+) -> StartResult:
+    """Call on every /start of a tracker bot. A malformed, unknown or archived code, or a code of
+    another tracker, is an ordinary /start without an inviter, never an exception."""
+    conn = _sql.conn_or_default(using_db)
+    author_id = await _author_id(tracker_id, conn)
+    link: InviteLink | None = None
+    code = parse_payload(payload)
+    if code is not None:
+        link = await InviteLink.filter(code=code, tracker_id=tracker_id, archived=False).using_db(conn).first()
+
+    await User.get_or_create(id=user_id, using_db=conn)
+    member, new_member = await Membership.get_or_create(tracker_id=tracker_id, user_id=user_id, using_db=conn)
+    if link is None:
+        return StartResult(member.id, new_member, None, None, False, member.l1_id, False, False)
+
+    own_link = link.owner_id == user_id
+    click_counted = False if own_link else await _count_click(conn, link.id, user_id)
+
+    attributed = False
+    inviter_id = member.l1_id
+    if not own_link and user_id != author_id and member.l1_id is None and member.locked_at is None:
+        chain = await _chain_for(conn, tracker_id, link.owner_id, author_id, before=member.id)
+        if chain is not None:
+            l2, l3 = chain
+            # The WHERE repeats the checks, so of two racing /starts only the first link wins.
+            attributed = bool(
+                await Membership.filter(id=member.id, l1_id__isnull=True, locked_at__isnull=True)
+                .using_db(conn)
+                .update(l1_id=link.owner_id, l2_id=l2, l3_id=l3, invite_link_id=link.id)
+            )
+        if attributed:
+            inviter_id = link.owner_id
+        else:
+            inviter_id = await Membership.filter(id=member.id).using_db(conn).first().values_list("l1_id", flat=True)
+
+    became_partner = False
+    # Only the author can hold such a link (codes.create_link), checked again in case of a hand-made row.
+    if link.makes_partner and link.owner_id == author_id and user_id != author_id:
+        became_partner = bool(
+            await Membership.filter(id=member.id, is_partner=False).using_db(conn).update(is_partner=True)
+        )
+    return StartResult(
+        member.id, new_member, link.id, link.owner_id, click_counted, inviter_id, attributed, became_partner
+    )
+
+
+async def _chain_for(
+    conn: BaseDBAsyncClient, tracker_id: int, inviter_id: int, author_id: int, *, before: int
+) -> tuple[int | None, int | None] | None:
+    """(l2, l3) for someone invited by `inviter_id`, or None if the inviter may not be their
+    inviter (not a member of this tracker before membership `before`)."""
+    if inviter_id == author_id:
+        # The author is the tracker's first member even before having a row, and has no inviter.
+        return None, None
+    row = (
+        await Membership.filter(tracker_id=tracker_id, user_id=inviter_id)
+        .using_db(conn)
+        .values("id", "l1_id", "l2_id")
+    )
+    if not row or row[0]["id"] >= before:
+        return None
+    return row[0]["l1_id"], row[0]["l2_id"]
+
+
+async def lock_inviter(
+    tracker_id: int,
+    user_id: int,
+    *,
+    using_db: BaseDBAsyncClient | None = None,
+    at: datetime | None = None,
+) -> Membership:
+    """Fix the member's chain for good: call at the first payment, inside the payment's
+    transaction (`using_db`). Re-derives l2/l3 from the inviter's current row, sets `locked_at`.
+    Idempotent: a locked membership is returned unchanged."""
+    conn = _sql.conn_or_default(using_db)
+    await User.get_or_create(id=user_id, using_db=conn)
+    member, _ = await Membership.get_or_create(tracker_id=tracker_id, user_id=user_id, using_db=conn)
+    if member.locked_at is None:
+        l2 = l3 = None
+        if member.l1_id is not None:
+            inviter = (
+                await Membership.filter(tracker_id=tracker_id, user_id=member.l1_id)
+                .using_db(conn)
+                .values("l1_id", "l2_id")
+            )
+            if inviter:
+                l2, l3 = inviter[0]["l1_id"], inviter[0]["l2_id"]
+        # Re-reads l1 in the WHERE: if a /start set it in between, the next call locks that one.
+        await Membership.filter(id=member.id, locked_at__isnull=True, l1_id=member.l1_id).using_db(conn).update(
+            locked_at=at or datetime.now(UTC), l2_id=l2, l3_id=l3
+        )
+        await member.refresh_from_db(using_db=conn)
+        if member.locked_at is None:  # lost a race with a /start that set the inviter: lock that one
+            return await lock_inviter(tracker_id, user_id, using_db=conn, at=at)
+    return member
+
+
+async def can_invite(tracker_id: int, user_id: int, *, using_db: BaseDBAsyncClient | None = None) -> bool:
+    """May this user own invite links on this tracker? Its author, a member the author named a
+    partner, or someone who has paid here (a payment not refunded, or a subscription that was not
+    refunded)."""
+    conn = _sql.conn_or_default(using_db)
+    if user_id == await _author_id(tracker_id, conn):
+        return True
+    if await Membership.filter(tracker_id=tracker_id, user_id=user_id, is_partner=True).using_db(conn).exists():
+        return True
+    if await Payment.filter(tracker_id=tracker_id, user_id=user_id, refunded=False).using_db(conn).exists():
+        return True
+    return await Subscription.filter(
+        tracker_id=tracker_id, user_id=user_id, status=SubscriptionStatus.ACTIVE
+    ).using_db(conn).exists()

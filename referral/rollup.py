@@ -1,0 +1,196 @@
+"""Running totals of each person's earnings: their ledger accruals folded into `EarningsRollup`.
+
+Why: a partner's figures (per level, per month, per link) are sums over their ledger entries. A
+big account has hundreds of thousands; even an index-only sum of 200,000 entries costs ~50 ms on
+SQLite and 1,000,000 cost ~250 ms (benchmarks/README.md, "cabinet"). The ledger is append-only, so
+each account's entries are folded once, in id order, into a handful of rows per
+(tracker, own link, role, month). A cabinet read first folds what is new since the account's
+cursor (usually nothing, or one settlement's worth), then reads those rows.
+
+Exactly once: an account's fold batch and its cursor move in one transaction, and the cursor row
+is read with FOR UPDATE on PostgreSQL, so two readers cannot fold the same entries. On
+PostgreSQL ids are not committed in order, so the fold also takes a SHARE lock on the ledger
+(it waits for writers in flight, so no id below the cursor can appear later). SQLite has one
+writer at a time and needs neither.
+
+The months are "YYYY-MM" in the time zone stored on the cursor; asking in another zone refolds
+that account from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models.enums import EntryKind, SourceType
+from referral import _sql
+
+DEFAULT_TIMEZONE = "Europe/Moscow"
+BATCH = 20_000  # entries per fold transaction: keeps each transaction short (ARCHITECTURE.md)
+
+# The account holder's entries after `id`, each with the subscriber's invite link when that link
+# is the holder's own (0 otherwise): the holder's "earnings from this link".
+_NEW_ENTRIES = """
+SELECT e.id, e.tracker_id, e.role, e.created_at, e.amount_kopecks,
+       CASE WHEN l.owner_id = ? THEN l.id ELSE 0 END
+FROM ledger_entries e
+LEFT JOIN accounting_periods p ON e.source_type = ? AND p.id = e.source_id
+LEFT JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id
+LEFT JOIN invite_links l ON l.id = m.invite_link_id
+WHERE e.account_id = ? AND e.kind = ? AND e.id > ? AND e.tracker_id IS NOT NULL
+ORDER BY e.id
+LIMIT ?
+"""
+_UPSERT = """
+INSERT INTO earnings_rollup (account_id, tracker_id, link_id, role, month, amount_kopecks, entries)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (account_id, tracker_id, link_id, role, month) DO UPDATE SET
+  amount_kopecks = earnings_rollup.amount_kopecks + excluded.amount_kopecks,
+  entries = earnings_rollup.entries + excluded.entries
+"""
+
+Key = tuple[int, int, str, str]  # tracker id, own link id (0: none), role, month
+
+
+class _Months:
+    """created_at (as stored) -> "YYYY-MM" in a zone. Settlement stamps a whole batch with one
+    time, so a small cache turns 200,000 conversions into a few dozen."""
+
+    def __init__(self, tz: str) -> None:
+        self.zone = ZoneInfo(tz)
+        self.cache: dict[Any, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        month = self.cache.get(value)
+        if month is None:
+            if len(self.cache) > 10_000:
+                self.cache.clear()
+            month = self.cache[value] = _sql.parse_ts(value).astimezone(self.zone).strftime("%Y-%m")  # type: ignore[union-attr]
+        return month
+
+
+def aggregate(rows: Iterable[Any], months: _Months) -> dict[Key, list[int]]:
+    """Rows of _NEW_ENTRIES summed per key: key -> [kopecks, entries]."""
+    sums: dict[Key, list[int]] = {}
+    for _, tracker_id, role, created_at, amount, link_id in rows:
+        key = (int(tracker_id), int(link_id), str(role), months(created_at))
+        acc = sums.get(key)
+        if acc is None:
+            sums[key] = [int(amount), 1]
+        else:
+            acc[0] += int(amount)
+            acc[1] += 1
+    return sums
+
+
+async def account_of(conn: BaseDBAsyncClient, user_id: int) -> int | None:
+    # Read only: someone who never earned has no account yet, and a cabinet view must not make one.
+    found = await _sql.rows(conn, "SELECT id FROM accounts WHERE user_id = ?", [user_id])
+    return int(found[0][0]) if found else None
+
+
+async def _new_entries(conn: BaseDBAsyncClient, account_id: int, user_id: int, after: int, limit: int) -> list[Any]:
+    return await _sql.rows(
+        conn, _NEW_ENTRIES, [user_id, SourceType.PERIOD.value, account_id, EntryKind.ACCRUAL.value, after, limit]
+    )
+
+
+async def _fold_batch(conn: BaseDBAsyncClient, account_id: int, user_id: int, tz: str) -> tuple[int, bool]:
+    """Fold one batch in one transaction. Returns (cursor, more to fold)."""
+    async with in_transaction(conn.connection_name) as tx:
+        now = _sql.ts(tx, datetime.now(UTC))
+        await tx.execute_query(
+            _sql.sql(tx, "INSERT INTO earnings_cursors (account_id, last_entry_id, timezone, updated_at) "
+                         "VALUES (?, 0, ?, ?) ON CONFLICT (account_id) DO NOTHING"),
+            [account_id, tz, now],
+        )  # fmt: skip
+        lock = " FOR UPDATE" if _sql.is_postgres(tx) else ""
+        (cursor, cursor_tz), *_ = await _sql.rows(
+            tx, f"SELECT last_entry_id, timezone FROM earnings_cursors WHERE account_id = ?{lock}", [account_id]
+        )
+        cursor = int(cursor)
+        if cursor_tz != tz:  # months were cut in another zone: start over
+            await tx.execute_query(_sql.sql(tx, "DELETE FROM earnings_rollup WHERE account_id = ?"), [account_id])
+            cursor = 0
+        if _sql.is_postgres(tx):
+            await tx.execute_query("LOCK TABLE ledger_entries IN SHARE MODE")
+        rows = await _new_entries(tx, account_id, user_id, cursor, BATCH)
+        if rows:
+            sums = aggregate(rows, _Months(tz))
+            await tx.execute_many(
+                _sql.sql(tx, _UPSERT),
+                [[account_id, t, link, role, month, amount, n] for (t, link, role, month), (amount, n) in sums.items()],
+            )
+            cursor = int(rows[-1][0])
+        await tx.execute_query(
+            _sql.sql(tx, "UPDATE earnings_cursors SET last_entry_id = ?, timezone = ?, updated_at = ? WHERE account_id = ?"),
+            [cursor, tz, now, account_id],
+        )
+    return cursor, len(rows) == BATCH
+
+
+async def refresh(
+    user_id: int, *, tz: str = DEFAULT_TIMEZONE, using_db: BaseDBAsyncClient | None = None
+) -> tuple[int, int] | None:
+    """Fold the user's new ledger entries. Returns (account id, cursor), or None if the user has no
+    account. Cheap when there is nothing new: one indexed look-up. The scheduler may call it for
+    every beneficiary after a settlement so that no cabinet view waits for a big fold."""
+    conn = _sql.conn_or_default(using_db)
+    account_id = await account_of(conn, user_id)
+    if account_id is None:
+        return None
+    state = await _sql.rows(conn, "SELECT last_entry_id, timezone FROM earnings_cursors WHERE account_id = ?", [account_id])
+    if state and state[0][1] == tz:
+        newer = await _sql.rows(
+            conn,
+            "SELECT 1 FROM ledger_entries WHERE account_id = ? AND kind = ? AND id > ? LIMIT 1",
+            [account_id, EntryKind.ACCRUAL.value, int(state[0][0])],
+        )
+        if not newer:
+            return account_id, int(state[0][0])
+    more = True
+    while more:
+        cursor, more = await _fold_batch(conn, account_id, user_id, tz)
+    return account_id, cursor
+
+
+async def earned(
+    user_id: int,
+    tracker_id: int | None = None,
+    *,
+    tz: str = DEFAULT_TIMEZONE,
+    since_month: str | None = None,
+    using_db: BaseDBAsyncClient | None = None,
+) -> dict[tuple[int, str, str], int]:
+    """The user's accruals as {(own link id or 0, role, month): kopecks}, on one tracker or all,
+    exact up to the last committed entry (entries after the cursor are added live)."""
+    conn = _sql.conn_or_default(using_db)
+    state = await refresh(user_id, tz=tz, using_db=conn)
+    if state is None:
+        return {}
+    account_id, cursor = state
+    where, params = "", []
+    if tracker_id is not None:
+        where, params = " AND tracker_id = ?", [tracker_id]
+    if since_month is not None:
+        where, params = where + " AND month >= ?", params + [since_month]
+    totals: dict[tuple[int, str, str], int] = {}
+    for link_id, role, month, amount in await _sql.rows(
+        conn,
+        "SELECT link_id, role, month, SUM(amount_kopecks) FROM earnings_rollup "
+        f"WHERE account_id = ?{where} GROUP BY link_id, role, month",
+        [account_id, *params],
+    ):
+        totals[(int(link_id), str(role), str(month))] = int(amount)
+    # Whatever was committed after this fold (a settlement batch in between) counts too.
+    late = await _new_entries(conn, account_id, user_id, cursor, 1_000_000_000)
+    for (t, link_id, role, month), (amount, _) in aggregate(late, _Months(tz)).items():
+        if (tracker_id is None or t == tracker_id) and (since_month is None or month >= since_month):
+            key = (link_id, role, month)
+            totals[key] = totals.get(key, 0) + amount
+    return totals

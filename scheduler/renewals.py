@@ -1,0 +1,94 @@
+"""Renewal jobs: reminders 3 days and 1 day before the end of paid time, YooKassa auto-renewal
+through a saved method, and a failed renewal told to the client once.
+
+Jobs are referenced by text and take plain values only. What they need at run time (the bots to
+write with, the YooKassa shop) is the payment service the runtime binds here at start
+(`install_renewal_jobs`). Every job is idempotent through the database: a reminder is claimed in
+`sent_notices` before it is sent, and a renewal charge is keyed by the subscription it extends.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from billing.payments import (
+    REMIND_1D,
+    RENEWAL_FAILED,
+    claim_notice,
+    due_reminders,
+    due_yookassa_renewals,
+    renewal_failed,
+)
+from billing.yookassa_gateway import GatewayError
+from scheduler.base import Scheduler
+
+log = logging.getLogger(__name__)
+
+RENEWALS_JOB_ID = "payments-renewals"
+
+_service: Any = None  # bot.payments.PaymentService, bound by the runtime
+
+
+def bind(service: Any) -> None:
+    global _service
+    _service = service
+
+
+def _now(now_iso: str | None) -> datetime:
+    return datetime.fromisoformat(now_iso) if now_iso else datetime.now(UTC)
+
+
+async def send_reminders(now_iso: str | None = None) -> int:
+    """Remind every client whose paid time ends within 3 days (and again within 1 day), once each."""
+    if _service is None:
+        return 0
+    sent = 0
+    for reminder in await due_reminders(_now(now_iso)):
+        if not await claim_notice(reminder.tracker_id, reminder.user_id, reminder.kind, reminder.ends_at):
+            continue
+        automatic = reminder.auto_renewal is not None and not await renewal_failed(
+            reminder.tracker_id, reminder.user_id, reminder.ends_at)
+        key = "renew-reminder-auto" if automatic else "renew-reminder"
+        days = 1 if reminder.kind == REMIND_1D else 3
+        if await _service.tell(reminder.tracker_id, reminder.user_id, key, days=days,
+                               until=_service.local_date(reminder.ends_at)):
+            sent += 1
+    return sent
+
+
+async def charge_renewals(now_iso: str | None = None) -> int:
+    """Charge the saved YooKassa method of every opted-in client whose paid time ends within a day.
+    A timeout leaves the attempt open and the next run retries it with the same idempotence key."""
+    if _service is None or _service.yookassa is None:
+        return 0
+    renewed = 0
+    now = _now(now_iso)
+    for renewal in await due_yookassa_renewals(now):
+        try:
+            result = await _service.yookassa.renew(renewal, now)
+        except GatewayError as exc:
+            log.warning("renewal of user %s on tracker %s: YooKassa did not answer (%s); retrying next run",
+                        renewal.user_id, renewal.tracker_id, exc)
+            continue
+        if result.status == "renewed" and result.outcome is not None and result.outcome.created:
+            renewed += 1
+            await _service.tell_active(renewal.tracker_id, renewal.user_id, result.outcome.paid_until, renewal=True)
+        elif result.status == "failed" and result.ends_at is not None:
+            if await claim_notice(renewal.tracker_id, renewal.user_id, RENEWAL_FAILED, result.ends_at):
+                await _service.tell(renewal.tracker_id, renewal.user_id, "renew-failed",
+                                    until=_service.local_date(result.ends_at))
+    return renewed
+
+
+async def run_renewals(now_iso: str | None = None) -> None:
+    """Renew first, so a client who was just renewed is not reminded of the old end."""
+    await charge_renewals(now_iso)
+    await send_reminders(now_iso)
+
+
+def install_renewal_jobs(scheduler: Scheduler, service: Any, *, minutes: int = 15) -> None:
+    bind(service)
+    scheduler.add_interval_job(f"{__name__}:run_renewals", job_id=RENEWALS_JOB_ID, seconds=minutes * 60,
+                               first_run_at=datetime.now(UTC))

@@ -16,9 +16,10 @@ Scenarios (both by default):
   each, only P's share is written): the worst case for sums over one account.
 
 Each cabinet function of `referral.stats` (through tortoise and aiosqlite, as the bot calls it)
-is timed, median and p90 of `--runs` calls, beside the same numbers computed by an independent
-raw SQL aggregate through sqlite3 in the same run; the two must agree. The target is < 50 ms at
-the median for each. Writes the table into benchmarks/README.md under "## cabinet" (other
+is timed, median and p90 of `--runs` calls, beside the same numbers computed by a direct raw SQL
+aggregate over the base tables through sqlite3 in the same run (same indexes, no running
+totals); the two must agree. The target is < 50 ms at the median for each. The first view's fold
+of the partner's ledger into `referral.rollup`'s running totals is timed on its own. Writes the table into benchmarks/README.md under "## cabinet" (other
 sections are kept).
 """
 
@@ -241,10 +242,11 @@ WHERE m.invite_link_id IN ({ids}) GROUP BY m.invite_link_id
 """
 RAW_EARNED = """
 SELECT m.invite_link_id, SUM(e.amount_kopecks)
-FROM memberships m CROSS JOIN accounting_periods p CROSS JOIN ledger_entries e
+FROM memberships m CROSS JOIN accounting_periods p
+CROSS JOIN ledger_entries e INDEXED BY sqlite_autoindex_ledger_entries_1  -- (source_type, source_id, account, ...)
 WHERE m.invite_link_id IN ({ids}) AND p.tracker_id = m.tracker_id AND p.user_id = m.user_id
   AND e.source_type = 'period' AND e.source_id = p.id AND e.kind = 'accrual'
-  AND e.account_id = (SELECT id FROM accounts WHERE user_id = ?)
+  AND e.account_id = ?
 GROUP BY m.invite_link_id
 """
 
@@ -255,7 +257,8 @@ def raw_links(c: sqlite3.Connection, only: int | None = None) -> list[tuple]:
     clicks = dict(c.execute(RAW_CLICKS.format(ids=marks), ids))
     starts = dict(c.execute(RAW_STARTS.format(ids=marks), ids))
     paying = {row[0]: row[1:] for row in c.execute(RAW_PAYING.format(ids=marks), ids)}
-    earned = dict(c.execute(RAW_EARNED.format(ids=marks), [*ids, PARTNER]))
+    (account,) = c.execute("SELECT id FROM accounts WHERE user_id = ?", (PARTNER,)).fetchone()
+    earned = dict(c.execute(RAW_EARNED.format(ids=marks), [*ids, account]))
     return [
         (i, clicks.get(i, 0), starts.get(i, 0), *paying.get(i, (0, 0)), earned.get(i, 0))
         for i in ids
@@ -331,6 +334,7 @@ class Row:
     ours: list[float]
     raw: list[float] | None
     note: str = ""
+    cabinet: bool = True  # a partner cabinet query, held to the target
 
 
 def ms(samples: list[float]) -> tuple[float, float]:
@@ -405,9 +409,9 @@ async def measure(path: Path, sc: Scenario, now: datetime, runs: int) -> list[Ro
             rows.append(Row(name, ours_ms, raw_ms))
         # The author's side and the fraud job: not the partner cabinet, timed for the record.
         extra_ms, page = await time_async(lambda: stats.tracker_partners(TRACKER, AUTHOR, limit=20), runs)
-        rows.append(Row("tracker_partners (author, page of 20)", extra_ms, None, f"{page.total:,} partners"))
+        rows.append(Row("tracker_partners (author, page of 20)", extra_ms, None, f"{page.total:,} partners", False))
         extra_ms, alerts = await time_async(lambda: stats.refund_rate_by_partner(TRACKER), max(3, runs // 4))
-        rows.append(Row("refund_rate_by_partner (alert job)", extra_ms, None, f"{len(alerts)} flagged"))
+        rows.append(Row("refund_rate_by_partner (alert job)", extra_ms, None, f"{len(alerts)} flagged", False))
     finally:
         raw.close()
         await db.close()
@@ -432,7 +436,7 @@ def table(sc: Scenario, counts: dict[str, int], rows: list[Row], setup_s: float,
             lines.append(f"| {row.name}{note} | {med:.0f} | — | — | — |")
             continue
         raw_med = f"{ms(row.raw)[0]:.1f}" if row.raw else "—"
-        ok = "yes" if med < TARGET_MS else "**no**"
+        ok = ("yes" if med < TARGET_MS else "**no**") if row.cabinet else "n/a"
         lines.append(f"| {row.name}{note} | {med:.1f} | {p90:.1f} | {raw_med} | {ok} |")
     return "\n".join(lines)
 
@@ -482,11 +486,25 @@ async def main() -> None:
         [
             "## cabinet",
             "",
-            f"`benchmarks/cabinet.py`, {now:%Y-%m-%d}, {env}. Median and p90 of {args.runs} calls of each "
-            "`referral.stats` function through tortoise + aiosqlite (as the bot calls them), beside an independent "
-            "raw SQL aggregate of the same numbers through sqlite3 (the two are checked equal). Warm cache, no ANALYZE.",
+            f"`benchmarks/cabinet.py`, {now:%Y-%m-%d}, {env}, load average {os.getloadavg()[0]:.1f} at the end "
+            "(other jobs shared the machine: compare as ratios). Median and p90 of "
+            f"{args.runs} calls of each `referral.stats` function through tortoise + aiosqlite, as the bot calls "
+            "them, beside a direct SQL aggregate of the same numbers over the base tables through sqlite3 (same "
+            "indexes, no running totals), checked equal. Earnings come from `referral.rollup`'s running totals: "
+            "the first view folds the partner's ledger once (timed on its own), later views fold only what is new. "
+            "`balance` is `billing.ledger.balance`. Warm cache, no ANALYZE.",
             "",
             *("\n\n".join(tables).splitlines()),
+            "",
+            "Notes. The running totals turn every ledger-derived figure (per level, per month, per link) into a",
+            "read of a few rows whatever the account's size; the direct aggregate column shows what they save.",
+            "What still scales with the network: the forecast (one index seek per paying member into their open",
+            "periods: ~1 µs each, so 50,000 payers sit at the target line and 100,000 above it) and a link's",
+            "revenue (its payers' payments). The forecast would become one index range scan if `AccountingPeriod`",
+            "carried its subscriber's l1/l2/l3 (copied at creation: the chain is locked by then). `balance` is billing's",
+            "index-only sum over the account: ~30 ms at 200,000 entries, ~200 ms at 1,000,000; it could read",
+            "accruals from the running totals and only the few other kinds from the ledger. The author's page and",
+            "the refund alert are not partner cabinet queries (n/a).",
             "",
         ]
     )

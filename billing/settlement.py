@@ -36,7 +36,7 @@ from tortoise.transactions import in_transaction
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
 from billing.split import compile_schedule, split_margin
-from billing.sqlutil import default_connection, is_postgres, sql, ts
+from billing.sqlutil import bulk_writes, default_connection, is_postgres, sql, ts
 from models.enums import EntryKind, Role, SourceType
 
 log = logging.getLogger(__name__)
@@ -111,26 +111,27 @@ async def settle_due_periods(
     accounts: dict[int, int] = {}  # user id -> account id, only ids that are committed
     result = SettlementResult()
     last_id = 0
-    while True:
-        async with in_transaction() as tx:
-            rows = await _due_batch(tx, last_id, now, batch_size)
-            if not rows:
-                break
-            new_accounts = await _accounts_for(tx, rows, accounts)
-            entries, marks, batch = _compute(rows, weights, platform, accounts | new_accounts, ts(tx, now))
-            await tx.execute_many(sql(tx, INSERT_ENTRY), entries)
-            if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
-                raise SettlementInterrupted(f"interrupted after {result.batches} batches")
-            await tx.execute_many(sql(tx, _MARK), marks)
-        # Committed: only now may the accounts created in this batch be trusted.
-        accounts.update(new_accounts)
-        last_id = rows[-1][0]
-        result.batches += 1
-        result.periods += batch.periods
-        result.margin_kopecks += batch.margin_kopecks
-        result.loss_kopecks += batch.loss_kopecks
-        result.entries += batch.entries
-        log.debug("settled batch %d: %d periods up to id %d", result.batches, batch.periods, last_id)
+    async with bulk_writes(conn):
+        while True:
+            async with in_transaction() as tx:
+                rows = await _due_batch(tx, last_id, now, batch_size)
+                if not rows:
+                    break
+                new_accounts = await _accounts_for(tx, rows, accounts)
+                entries, marks, batch = _compute(rows, weights, platform, accounts | new_accounts, ts(tx, now))
+                await tx.execute_many(sql(tx, INSERT_ENTRY), entries)
+                if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
+                    raise SettlementInterrupted(f"interrupted after {result.batches} batches")
+                await tx.execute_many(sql(tx, _MARK), marks)
+            # Committed: only now may the accounts created in this batch be trusted.
+            accounts.update(new_accounts)
+            last_id = rows[-1][0]
+            result.batches += 1
+            result.periods += batch.periods
+            result.margin_kopecks += batch.margin_kopecks
+            result.loss_kopecks += batch.loss_kopecks
+            result.entries += batch.entries
+            log.debug("settled batch %d: %d periods up to id %d", result.batches, batch.periods, last_id)
     if result.periods:
         log.info("settled %d periods, margin %d kopecks, %d entries", result.periods, result.margin_kopecks, result.entries)
     return result

@@ -138,6 +138,9 @@ class Runtime:
     async def stop(self) -> None:
         await self.ai.stop()
         if self.scheduler is not None:
+            from scheduler.referral_jobs import install_host
+
+            install_host(None)
             self.scheduler.shutdown()
         await self.transport.stop()
         if self.http is not None:
@@ -156,6 +159,9 @@ class Runtime:
         from scheduler.renewals import install_renewal_jobs
 
         install_renewal_jobs(self.scheduler, self.payments, minutes=self.settings.renewal_interval_minutes)
+        from scheduler.referral_jobs import install_referral_jobs
+
+        install_referral_jobs(self.scheduler, self)
         self.scheduler.start()
 
     # -- trackers at run time ----------------------------------------------------------------
@@ -210,7 +216,7 @@ class Runtime:
         await self._set_commands(self.platform_bot, ["start", "help"], "platform")
 
     async def _set_tracker_commands(self, bot: Bot) -> None:
-        await self._set_commands(bot, ["start", "help", "subscription", "meet", "end"], "tracker")
+        await self._set_commands(bot, ["start", "help", "subscription", "meet", "end", "partner"], "tracker")
 
     async def _set_commands(self, bot: Bot, names: list[str], side: str) -> None:
         for lang in LANGS:

@@ -4,9 +4,14 @@ Plain async functions over the tortoise models; no aiogram. The tracker bot's /s
 payment flow and the partner cabinet's dialogs call these and render the results.
 
 Conventions: ids are plain ints (Telegram user ids, tracker row ids); money is integer kopecks;
-functions that write take an optional `using_db` (a tortoise connection, e.g. a transaction);
-refusals raise `ReferralError` whose `.code` is a locale key (listed in `referral.errors`).
+every function that reads or writes takes an optional keyword `using_db` (a tortoise connection,
+e.g. a transaction); refusals raise `ReferralError` whose `.code` is a locale key (listed in
+`referral.errors`).
 Statistics functions take the asking user's id and only ever return that user's own money.
+"Paying" means has paid on this tracker (the first payment locks the chain: `locked_at`).
+Earnings come from running totals of the ledger (`referral.rollup`), cut into months of a time
+zone: pass the platform's `settings.timezone` as `tz=` to the monthly figures (default
+Europe/Moscow); the others take `tz=None` and read the totals in whatever zone they are in.
 
 Links (`referral.codes`)
     create_link(tracker_id, owner_id, label="", makes_partner=False) -> InviteLink
@@ -38,6 +43,7 @@ Partner cabinet (`referral.stats`), all read-only
         -> list[MonthEarnings]                                    oldest first, zero months included
     network(tracker_id, user_id, names_limit=50) -> Network       people / paying per level, L1 first names
     balance(user_id) -> billing.ledger.Balance                    accrued, reserved, paid, available, ...
+        (delegates to billing.ledger.balance; zeros, and no account created, for a newcomer)
 
 Author's side (`referral.stats`)
     tracker_partners(tracker_id, author_id, limit=20, offset=0) -> PartnersPage
@@ -45,11 +51,19 @@ Author's side (`referral.stats`)
         ("referral-not-author" for anyone but the tracker's author). The author's own numbers:
         earnings(tracker_id, author_id) and links_stats(tracker_id, author_id).
     refund_rate_by_partner(tracker_id, min_refunds=3, min_rate=0.3, since=None) -> list[RefundAlert]
+        partners whose level-1 referrals refund often (>= 3 refunds and >= 30% of their payments),
+        for an alert job; not the author's own referrals
+
+Running totals (`referral.rollup`)
+    refresh_earnings(user_ids, tz=None) -> dict[user_id, (account_id, cursor, zone)]
+        folds new ledger accruals; reads do it themselves, the scheduler may call it after a
+        settlement for its beneficiaries so that no cabinet view waits for a big fold
 """
 
 from referral.attribution import StartResult, can_invite, lock_inviter, parse_payload, record_start
 from referral.codes import archive_link, create_link, deep_link, get_link, list_links, rename_link
 from referral.errors import ReferralError
+from referral.rollup import refresh_many as refresh_earnings
 from referral.stats import (
     Earnings,
     LevelAmounts,
@@ -100,6 +114,7 @@ __all__ = [
     "network",
     "parse_payload",
     "record_start",
+    "refresh_earnings",
     "refund_rate_by_partner",
     "rename_link",
     "settled_by_level",

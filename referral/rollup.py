@@ -13,8 +13,9 @@ PostgreSQL ids are not committed in order, so the fold also takes a SHARE lock o
 (it waits for writers in flight, so no id below the cursor can appear later). SQLite has one
 writer at a time and needs neither.
 
-The months are "YYYY-MM" in the time zone stored on the cursor; asking in another zone refolds
-that account from the start.
+The months are "YYYY-MM" in the time zone stored on the cursor. Figures that do not split by
+month pass no zone and take the cursor's; asking for months in another zone refolds that account
+from the start (so pass the platform's one zone, `settings.timezone`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ async def account_of(conn: BaseDBAsyncClient, user_id: int) -> int | None:
     return int(found[0][0]) if found else None
 
 
+def _chunks(ids: list[int], size: int = 200) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):  # stay under every backend's parameter limit
+        yield ids[start : start + size]
+
+
 async def _new_entries(conn: BaseDBAsyncClient, account_id: int, user_id: int, after: int, limit: int) -> list[Any]:
     return await _sql.rows(
         conn, _NEW_ENTRIES, [user_id, SourceType.PERIOD.value, account_id, EntryKind.ACCRUAL.value, after, limit]
@@ -134,63 +140,94 @@ async def _fold_batch(conn: BaseDBAsyncClient, account_id: int, user_id: int, tz
     return cursor, len(rows) == BATCH
 
 
-async def refresh(
-    user_id: int, *, tz: str = DEFAULT_TIMEZONE, using_db: BaseDBAsyncClient | None = None
-) -> tuple[int, int] | None:
-    """Fold the user's new ledger entries. Returns (account id, cursor), or None if the user has no
-    account. Cheap when there is nothing new: one indexed look-up. The scheduler may call it for
-    every beneficiary after a settlement so that no cabinet view waits for a big fold."""
+# Each account's cursor and its newest accrual (an index-only MAX on (account_id, kind, id)).
+_STATE = """
+SELECT a.user_id, a.id, c.last_entry_id, c.timezone,
+       (SELECT MAX(e.id) FROM ledger_entries e WHERE e.account_id = a.id AND e.kind = ?)
+FROM accounts a LEFT JOIN earnings_cursors c ON c.account_id = a.id
+WHERE a.user_id IN ({ids})
+"""
+
+
+async def refresh_many(
+    user_ids: Iterable[int], *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
+) -> dict[int, tuple[int, int, str]]:
+    """Fold the users' new ledger entries: {user id: (account id, cursor, zone)} for those who
+    have an account. `tz=None` keeps each account's zone (DEFAULT_TIMEZONE for a first fold).
+    Cheap when there is nothing new: one indexed query for all of them. The scheduler may call it
+    for the beneficiaries of a settlement so that no cabinet view waits for a big fold."""
     conn = _sql.conn_or_default(using_db)
-    account_id = await account_of(conn, user_id)
-    if account_id is None:
-        return None
-    state = await _sql.rows(conn, "SELECT last_entry_id, timezone FROM earnings_cursors WHERE account_id = ?", [account_id])
-    if state and state[0][1] == tz:
-        newer = await _sql.rows(
+    states: dict[int, tuple[int, int, str]] = {}
+    for chunk in _chunks(sorted(set(user_ids))):
+        for user_id, account_id, cursor, cursor_tz, newest in await _sql.rows(
+            conn, _STATE.format(ids=_sql.marks(len(chunk))), [EntryKind.ACCRUAL.value, *chunk]
+        ):
+            cursor = int(cursor or 0)
+            zone = tz or cursor_tz or DEFAULT_TIMEZONE
+            if cursor_tz != zone or (newest is not None and int(newest) > cursor):
+                more = True
+                while more:
+                    cursor, more = await _fold_batch(conn, int(account_id), int(user_id), zone)
+            states[int(user_id)] = (int(account_id), cursor, zone)
+    return states
+
+
+async def refresh(
+    user_id: int, *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
+) -> tuple[int, int, str] | None:
+    """`refresh_many` for one user: (account id, cursor, zone), or None without an account."""
+    return (await refresh_many([user_id], tz=tz, using_db=using_db)).get(user_id)
+
+
+async def earned_many(
+    user_ids: Iterable[int],
+    tracker_id: int | None = None,
+    *,
+    tz: str | None = None,
+    since_month: str | None = None,
+    using_db: BaseDBAsyncClient | None = None,
+) -> dict[int, dict[tuple[int, str, str], int]]:
+    """Each user's accruals as {user id: {(own link id or 0, role, month): kopecks}}, on one
+    tracker or all, exact up to the last committed entry (entries after the cursor are added
+    live). A fixed number of queries however many users."""
+    conn = _sql.conn_or_default(using_db)
+    users = sorted(set(user_ids))
+    out: dict[int, dict[tuple[int, str, str], int]] = {uid: {} for uid in users}
+    states = await refresh_many(users, tz=tz, using_db=conn)
+    if not states:
+        return out
+    user_of = {account_id: uid for uid, (account_id, _, _) in states.items()}
+    where, params = "", []
+    if tracker_id is not None:
+        where, params = " AND tracker_id = ?", [tracker_id]
+    if since_month is not None:
+        where, params = where + " AND month >= ?", params + [since_month]
+    for chunk in _chunks(sorted(user_of)):
+        for account_id, link_id, role, month, amount in await _sql.rows(
             conn,
-            "SELECT 1 FROM ledger_entries WHERE account_id = ? AND kind = ? AND id > ? LIMIT 1",
-            [account_id, EntryKind.ACCRUAL.value, int(state[0][0])],
-        )
-        if not newer:
-            return account_id, int(state[0][0])
-    more = True
-    while more:
-        cursor, more = await _fold_batch(conn, account_id, user_id, tz)
-    return account_id, cursor
+            "SELECT account_id, link_id, role, month, SUM(amount_kopecks) FROM earnings_rollup "
+            f"WHERE account_id IN ({_sql.marks(len(chunk))}){where} GROUP BY account_id, link_id, role, month",
+            [*chunk, *params],
+        ):
+            out[user_of[int(account_id)]][(int(link_id), str(role), str(month))] = int(amount)
+    # Whatever was committed after these folds (a settlement batch in between) counts too.
+    for uid, (account_id, cursor, zone) in states.items():
+        late = await _new_entries(conn, account_id, uid, cursor, 1_000_000_000)
+        for (t, link_id, role, month), (amount, _) in aggregate(late, _Months(zone)).items():
+            if (tracker_id is None or t == tracker_id) and (since_month is None or month >= since_month):
+                totals = out[uid]
+                totals[(link_id, role, month)] = totals.get((link_id, role, month), 0) + amount
+    return out
 
 
 async def earned(
     user_id: int,
     tracker_id: int | None = None,
     *,
-    tz: str = DEFAULT_TIMEZONE,
+    tz: str | None = None,
     since_month: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> dict[tuple[int, str, str], int]:
-    """The user's accruals as {(own link id or 0, role, month): kopecks}, on one tracker or all,
-    exact up to the last committed entry (entries after the cursor are added live)."""
-    conn = _sql.conn_or_default(using_db)
-    state = await refresh(user_id, tz=tz, using_db=conn)
-    if state is None:
-        return {}
-    account_id, cursor = state
-    where, params = "", []
-    if tracker_id is not None:
-        where, params = " AND tracker_id = ?", [tracker_id]
-    if since_month is not None:
-        where, params = where + " AND month >= ?", params + [since_month]
-    totals: dict[tuple[int, str, str], int] = {}
-    for link_id, role, month, amount in await _sql.rows(
-        conn,
-        "SELECT link_id, role, month, SUM(amount_kopecks) FROM earnings_rollup "
-        f"WHERE account_id = ?{where} GROUP BY link_id, role, month",
-        [account_id, *params],
-    ):
-        totals[(int(link_id), str(role), str(month))] = int(amount)
-    # Whatever was committed after this fold (a settlement batch in between) counts too.
-    late = await _new_entries(conn, account_id, user_id, cursor, 1_000_000_000)
-    for (t, link_id, role, month), (amount, _) in aggregate(late, _Months(tz)).items():
-        if (tracker_id is None or t == tracker_id) and (since_month is None or month >= since_month):
-            key = (link_id, role, month)
-            totals[key] = totals.get(key, 0) + amount
-    return totals
+    """`earned_many` for one user."""
+    found = await earned_many([user_id], tracker_id, tz=tz, since_month=since_month, using_db=using_db)
+    return found[user_id]

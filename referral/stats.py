@@ -18,8 +18,9 @@ Definitions used throughout:
   person's share of the period's revenue under the commission schedule (`billing.split`). Token
   costs are not known before settlement, so it is an upper estimate;
 - months are calendar months in the platform's time zone, by the ledger entry's `created_at` (the
-  settlement time). Pass the platform's zone (`settings.timezone`) as `tz` consistently: the
-  running totals are cut in one zone, and another one makes them refold.
+  settlement time). Pass the platform's zone (`settings.timezone`) to the monthly figures: the
+  running totals are cut in one zone, and another one makes them refold. Figures without months
+  take `tz=None` (whatever zone the totals are in).
 """
 
 from __future__ import annotations
@@ -74,11 +75,11 @@ class LinkStats:
     makes_partner: bool
     archived: bool
     created_at: datetime | None
-    clicks: int = 0
-    starts: int = 0
-    paying: int = 0
-    revenue_kopecks: int = 0
-    earned_kopecks: int = 0
+    clicks: int = 0  # distinct people who opened it
+    starts: int = 0  # members it brought (their inviter is this link)
+    paying: int = 0  # of those, who have paid here
+    revenue_kopecks: int = 0  # their payments, refunds excluded
+    earned_kopecks: int = 0  # the owner's accruals from their periods
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +177,7 @@ Earned = dict[tuple[int, str, str], int]  # rollup.earned: (own link id, role, m
 
 
 async def _funnel(
-    conn: BaseDBAsyncClient, links: list[Any], tz: str, earned_by_owner: dict[int, Earned] | None = None
+    conn: BaseDBAsyncClient, links: list[Any], tz: str | None, earned_by_owner: dict[int, Earned] | None = None
 ) -> list[LinkStats]:
     """The funnel of each link row (columns as _LINK_COLUMNS): three grouped queries, and the
     owners' running totals for the earnings (given, or read here)."""
@@ -187,13 +188,19 @@ async def _funnel(
         for key, query, params in (("clicks", _CLICKS, []), ("starts", _STARTS, []), ("revenue", _REVENUE, [False])):
             for row in await _sql.rows(conn, query.format(ids=marks), [*params, *chunk]):
                 counts[key][int(row[0])] = row[1:]
+    if earned_by_owner is None:
+        earned_by_owner = {}
+        for tracker_id in {int(row[1]) for row in links}:
+            owners = {int(row[2]) for row in links if int(row[1]) == tracker_id}
+            earned_by_owner.update(await rollup.earned_many(owners, tracker_id, tz=tz, using_db=conn))
+    # A link's earnings are its owner's money from the people it brought; an ancestor's L2/L3
+    # share from the same people belongs to the ancestor, not to this link.
+    owner_of = {int(row[0]): int(row[2]) for row in links}
     earned: dict[int, int] = {}
-    for owner_id, tracker_id in sorted({(int(row[2]), int(row[1])) for row in links}):
-        totals = (earned_by_owner or {}).get(owner_id)
-        if totals is None:
-            totals = await rollup.earned(owner_id, tracker_id, tz=tz, using_db=conn)
+    for owner_id, totals in earned_by_owner.items():
         for (link_id, _, _), amount in totals.items():
-            earned[link_id] = earned.get(link_id, 0) + amount
+            if link_id and owner_of.get(link_id) == owner_id:
+                earned[link_id] = earned.get(link_id, 0) + amount
     out = []
     for row in links:
         link_id = int(row[0])
@@ -219,7 +226,7 @@ async def _funnel(
 
 
 async def link_stats(
-    partner_id: int, link_id: int, *, tz: str = DEFAULT_TIMEZONE, using_db: BaseDBAsyncClient | None = None
+    partner_id: int, link_id: int, *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
 ) -> LinkStats | None:
     """One link's funnel, or None if there is no such link or it is not `partner_id`'s."""
     conn = _sql.conn_or_default(using_db)
@@ -234,7 +241,7 @@ async def links_stats(
     user_id: int,
     *,
     include_archived: bool = False,
-    tz: str = DEFAULT_TIMEZONE,
+    tz: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> list[LinkStats]:
     """The funnel of each of the user's links on a tracker, newest first. [] when they have none."""
@@ -253,7 +260,7 @@ async def links_stats(
 
 
 async def settled_by_level(
-    tracker_id: int | None, user_id: int, *, tz: str = DEFAULT_TIMEZONE, using_db: BaseDBAsyncClient | None = None
+    tracker_id: int | None, user_id: int, *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
 ) -> LevelAmounts:
     """The user's accruals per role, on one tracker or (tracker_id=None) on all of them."""
     return _by_role(await rollup.earned(user_id, tracker_id, tz=tz, using_db=using_db))
@@ -270,15 +277,16 @@ def _by_role(earned: Earned) -> LevelAmounts:
 # on the amount (billing.split), so a handful of (role, revenue, count) rows price them all exactly.
 # CROSS JOIN fixes SQLite's join order (from the user's payers to their periods, both through
 # covering indexes; only members who have paid can have periods); PostgreSQL plans it freely.
+# The role is a literal (an enum value): PostgreSQL cannot type a bare parameter in a select list.
 _FORECAST_LEVEL = """
-SELECT ?, p.revenue_kopecks, COUNT(*)
+SELECT '{level}', p.revenue_kopecks, COUNT(*)
 FROM memberships m CROSS JOIN accounting_periods p
 WHERE m.{level}_id = ?{tracker} AND m.locked_at IS NOT NULL
   AND p.tracker_id = m.tracker_id AND p.user_id = m.user_id AND p.status = ?
 GROUP BY p.revenue_kopecks
 """
 _FORECAST_AUTHOR = """
-SELECT ?, p.revenue_kopecks, COUNT(*)
+SELECT 'author', p.revenue_kopecks, COUNT(*)
 FROM trackers t JOIN accounting_periods p ON p.tracker_id = t.id AND p.status = ?
 WHERE t.author_id = ?{tracker}
 GROUP BY p.revenue_kopecks
@@ -314,10 +322,10 @@ async def forecast_by_level(
     member_where, member_params = _tracker_filter("m.tracker_id", tracker_id)
     for role in LEVEL_ROLES:
         parts.append(_FORECAST_LEVEL.format(level=role.value, tracker=member_where))
-        params += [role.value, user_id, *member_params, _OPEN]
+        params += [user_id, *member_params, _OPEN]
     author_where, author_params = _tracker_filter("t.id", tracker_id)
     parts.append(_FORECAST_AUTHOR.format(tracker=author_where))
-    params += [Role.AUTHOR.value, _OPEN, user_id, *author_params]
+    params += [_OPEN, user_id, *author_params]
     found = await _sql.rows(conn, " UNION ALL ".join(parts), params)
     share = _role_share(schedule)
     totals: dict[str, int] = {}
@@ -331,7 +339,7 @@ async def earnings(
     user_id: int,
     *,
     schedule: Any = None,
-    tz: str = DEFAULT_TIMEZONE,
+    tz: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> Earnings:
     """Settled (ledger) and forecast (open periods) earnings per role."""
@@ -429,7 +437,7 @@ async def tracker_partners(
     *,
     limit: int = 20,
     offset: int = 0,
-    tz: str = DEFAULT_TIMEZONE,
+    tz: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> PartnersPage:
     """The tracker's partners (everyone with a link here, and everyone the author named a partner;
@@ -467,7 +475,7 @@ async def tracker_partners(
             [*ids, tracker_id],
         )
     }
-    earned = {uid: await rollup.earned(uid, tracker_id, tz=tz, using_db=conn) for uid in ids}
+    earned = await rollup.earned_many(ids, tracker_id, tz=tz, using_db=conn)
     links = await _funnel(
         conn,
         await _sql.rows(

@@ -4,6 +4,7 @@
 from aiogram import Dispatcher
 from aiogram_dialog import setup_dialogs
 
+from dialogs.platform.partners.dialogs import partners_dialog
 from dialogs.platform.plans.dialogs import plans_dialog
 from dialogs.platform.scenarios.dialogs import ai_dialog
 from dialogs.platform.trackers.dialogs import tracker_dialog, trackers_dialog
@@ -13,4 +14,5 @@ def setup_platform_dialogs(dp: Dispatcher) -> None:
     dp.include_routers(trackers_dialog(), tracker_dialog())
     dp.include_router(plans_dialog())
     dp.include_router(ai_dialog())
+    dp.include_router(partners_dialog())
     setup_dialogs(dp)

@@ -40,3 +40,10 @@ class AiSG(StatesGroup):
     scenario_end = State()
     test_chat = State()
     test_result = State()
+
+
+class PartnersSG(StatesGroup):
+    """A tracker's partners, the author's own referral earnings and "become my partner" links (issue 5)."""
+
+    main = State()
+    new_link = State()

@@ -1,8 +1,12 @@
-"""Dialogs of every tracker bot (the partner cabinet lives here)."""
+"""Dialogs of every tracker bot (the partner cabinet lives here). Built by a function so every
+Dispatcher gets fresh Dialog objects (a Dialog is a Router and can have one parent only)."""
 
 from aiogram import Dispatcher
 from aiogram_dialog import setup_dialogs
 
+from dialogs.tracker.partner.dialogs import partner_dialog, partner_router
+
 
 def setup_tracker_dialogs(dp: Dispatcher) -> None:
+    dp.include_routers(partner_router(), partner_dialog())
     setup_dialogs(dp)

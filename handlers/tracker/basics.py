@@ -5,12 +5,18 @@ The tenant (`tracker`) and the person (`user`) come from the outer middlewares.
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, Filter
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot.i18n import Translator
+from dialogs.tracker.partner.dialogs import OPEN_CABINET
 from models import Membership, Tracker, User
+from referral import record_start
+
+log = logging.getLogger(__name__)
 
 
 class TrackerPaused(Filter):
@@ -27,11 +33,23 @@ async def on_paused_callback(callback: CallbackQuery, tracker: Tracker, i18n: Tr
 
 
 async def on_start(message: Message, command: CommandObject, tracker: Tracker, user: User, i18n: Translator) -> None:
-    await Membership.get_or_create(tracker=tracker, user=user)
+    # Every /start goes through the referral domain: it counts the click and sets the inviter; a
+    # malformed or unknown code is an ordinary /start (record_start never raises on a payload).
+    became_partner = False
+    try:
+        became_partner = (await record_start(tracker.id, user.id, command.args)).became_partner
+    except Exception:  # the greeting matters more than the bookkeeping
+        log.exception("record_start failed for user %s on tracker %s", user.id, tracker.id)
+        await Membership.get_or_create(tracker=tracker, user=user)
+    menu = InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=i18n("partner-btn-open"), callback_data=OPEN_CABINET)]])
     await message.answer(
         i18n("tracker-greeting", name=tracker.name, first_name=user.first_name,
-             description=tracker.description or i18n("tracker-no-description"))
+             description=tracker.description or i18n("tracker-no-description")),
+        reply_markup=menu,
     )
+    if became_partner:
+        await message.answer(i18n("partner-welcome", name=tracker.name), reply_markup=menu)
 
 
 async def on_help(message: Message, tracker: Tracker, i18n: Translator) -> None:

@@ -108,3 +108,25 @@ async def test_snowball_two_a_month_for_18_months_is_fast():
     months = {m["month"]: m for m in report.monthly}
     assert months[12]["first_income"] == 25_564_000  # 255,640 RUB (the seed says 600,000)
     assert sum(report.totals.values()) == report.margin_kopecks
+
+
+async def test_gptitor_settle_needs_only_the_database(database):
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from billing.subscriptions import create_subscription
+    from models import AccountingPeriod
+    from models.enums import PeriodStatus
+    from tests.billing.helpers import join, make_tracker
+
+    tracker = await make_tracker(author_id=1)
+    await join(tracker, 5, inviter=1)
+    await create_subscription(tracker.id, 5, "month", 123_456, datetime.now(UTC) - timedelta(days=90))
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "SECRET_KEY")}
+    env["DATABASE_URL"] = database
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "settle"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "settled 1 periods, margin 123456 kopecks" in done.stdout
+    assert await AccountingPeriod.filter(status=PeriodStatus.SETTLED).count() == 1

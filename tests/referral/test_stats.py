@@ -146,6 +146,7 @@ async def test_the_authors_view_of_partners(story):
     assert (sasha.members, sasha.subscribers, sasha.earnings) == (2, 1, LevelAmounts(l1=42_000))
     assert [(s.link_id, s.paying, s.earned_kopecks) for s in sasha.links] == [(links["sasha"].id, 1, 42_000)]
     assert (masha.members, masha.subscribers, masha.earnings.total) == (3, 3, 126_000)
+    assert [(s.paying, s.earned_kopecks) for s in masha.links] == [(3, 126_000)]
     assert (await tracker_partners(tracker.id, VERA, limit=1, offset=1)).partners[0].user_id == MASHA
 
     with pytest.raises(ReferralError) as err:

@@ -12,6 +12,7 @@ from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, S
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
+from dialogs.platform.partners.handlers import on_open_partners
 from dialogs.platform.plans.handlers import on_open_plans
 from dialogs.platform.scenarios.handlers import on_open_ai
 from dialogs.platform.states import TrackerSG, TrackersSG
@@ -65,6 +66,7 @@ def tracker_dialog() -> Dialog:
                 SwitchTo(Tr("btn-edit-description"), id="descr", state=TrackerSG.edit_description),
                 Button(Tr("btn-plans"), id="plans", on_click=on_open_plans),
                 Button(Tr("btn-ai-settings"), id="ai", on_click=on_open_ai),
+                Button(Tr("btn-partners"), id="partners", on_click=on_open_partners),
                 Button(Tr("btn-pause"), id="pause", on_click=h.on_pause, when="is_active"),
                 Button(Tr("btn-resume"), id="resume", on_click=h.on_resume, when="is_paused"),
                 SwitchTo(Tr("btn-replace-token"), id="retoken", state=TrackerSG.replace_token),

@@ -1,0 +1,153 @@
+"""The partner cabinet of every tracker bot: balance, links (funnel, create, rename, archive, QR,
+share), earnings by level and month, the network, a chart and how the split works. Opened with
+/partner or the greeting's button. Built by a function: one Dialog object per Dispatcher."""
+
+from __future__ import annotations
+
+import logging
+from operator import itemgetter
+
+from aiogram import F, Router
+from aiogram.enums import ContentType
+from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Select, SwitchTo, Url
+from aiogram_dialog.widgets.link_preview import LinkPreview
+from aiogram_dialog.widgets.text import Format
+
+from bot.i18n import Translator
+from dialogs.tracker.partner import getters as g
+from dialogs.tracker.partner import handlers as h
+from dialogs.tracker.states import PartnerSG
+from dialogs.widgets import Tr
+
+log = logging.getLogger(__name__)
+OPEN_CABINET = "partner:open"  # the greeting's button
+ERROR = Format("\n⚠️ {error}", when="error")
+NOTICE = Format("\n✅ {notice}", when="notice")
+NO_PREVIEW = LinkPreview(is_disabled=True)
+
+
+def _back(state=PartnerSG.main) -> SwitchTo:
+    return SwitchTo(Tr("partner-btn-back"), id=f"back_{state.state.split(':')[-1]}", state=state)
+
+
+def partner_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            Tr("partner-main", when="allowed"),
+            Tr("partner-not-allowed", when="not_allowed"),
+            Column(
+                SwitchTo(Tr("partner-btn-links"), id="links", state=PartnerSG.links),
+                SwitchTo(Tr("partner-btn-earnings"), id="earnings", state=PartnerSG.earnings),
+                SwitchTo(Tr("partner-btn-network"), id="network", state=PartnerSG.network),
+                Button(Tr("partner-btn-chart"), id="chart", on_click=h.on_chart),
+                when="allowed",
+            ),
+            SwitchTo(Tr("partner-btn-howto"), id="howto", state=PartnerSG.howto),
+            Cancel(Tr("partner-btn-close")),
+            state=PartnerSG.main,
+            getter=g.main_getter,
+        ),
+        Window(
+            Tr("partner-links-title", when="has_links"),
+            Format("{links_text}", when="has_links"),
+            Tr("partner-links-empty", when="no_links"),
+            Tr("partner-not-allowed-short", when=lambda d, *_: not d["allowed"]),
+            NOTICE,
+            ERROR,
+            NO_PREVIEW,
+            ScrollingGroup(
+                Select(Format("🔗 {item[label]}"), id="lnk", item_id_getter=itemgetter("id"), items="links",
+                       type_factory=str, on_click=h.on_link_selected),
+                id="lnk_page", width=1, height=8, hide_on_single_page=True,
+            ),
+            SwitchTo(Tr("partner-btn-new-link"), id="new", state=PartnerSG.new_link, when="allowed"),
+            _back(),
+            state=PartnerSG.links,
+            getter=g.links_getter,
+        ),
+        Window(
+            Tr("partner-link-card", when="found"),
+            NOTICE,
+            ERROR,
+            NO_PREVIEW,
+            Url(Tr("partner-btn-share"), Format("{share}"), id="share", when="found"),
+            Row(
+                Button(Tr("partner-btn-qr"), id="qr", on_click=h.on_qr),
+                SwitchTo(Tr("partner-btn-rename"), id="rename", state=PartnerSG.rename),
+                Button(Tr("partner-btn-archive"), id="archive", on_click=h.on_archive),
+                when="found",
+            ),
+            _back(PartnerSG.links),
+            state=PartnerSG.link,
+            getter=g.link_getter,
+        ),
+        Window(
+            Tr("partner-ask-label"),
+            ERROR,
+            MessageInput(h.on_label_entered, content_types=[ContentType.TEXT]),
+            Button(Tr("partner-btn-no-label"), id="nolabel", on_click=h.on_create_unlabelled),
+            _back(PartnerSG.links),
+            state=PartnerSG.new_link,
+            getter=g.links_getter,
+        ),
+        Window(
+            Tr("partner-ask-rename"),
+            ERROR,
+            MessageInput(h.on_rename_entered, content_types=[ContentType.TEXT]),
+            _back(PartnerSG.link),
+            state=PartnerSG.rename,
+            getter=g.link_getter,
+        ),
+        Window(
+            Tr("partner-earnings"),
+            _back(),
+            state=PartnerSG.earnings,
+            getter=g.earnings_getter,
+        ),
+        Window(
+            Tr("partner-network", when="has_people"),
+            Tr("partner-network-empty", when="empty"),
+            _back(),
+            state=PartnerSG.network,
+            getter=g.network_getter,
+        ),
+        Window(
+            Tr("partner-howto", when="has_price"),
+            Tr("partner-howto-no-price", when="no_price"),
+            _back(),
+            state=PartnerSG.howto,
+            getter=g.howto_getter,
+        ),
+    )
+
+
+async def on_stale_dialog(event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator) -> None:
+    """A cabinet button from before a restart or from a closed window: say so and open it again."""
+    log.info("stale partner cabinet: %s", event.exception)
+    callback = event.update.callback_query
+    if callback is not None:
+        await callback.answer(i18n("dialog-expired"))
+    await h.start_cabinet(dialog_manager)
+
+
+async def on_partner_command(message: Message, dialog_manager: DialogManager) -> None:
+    await h.start_cabinet(dialog_manager)
+
+
+async def on_open_cabinet(callback: CallbackQuery, dialog_manager: DialogManager) -> None:
+    await callback.answer()
+    await h.start_cabinet(dialog_manager)
+
+
+def partner_router() -> Router:
+    """/partner and the greeting's button open the cabinet."""
+    r = Router(name="tracker-partner")
+    r.message.register(on_partner_command, Command("partner"))
+    r.callback_query.register(on_open_cabinet, F.data == OPEN_CABINET)
+    r.errors.register(on_stale_dialog, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
+    return r

@@ -1,0 +1,142 @@
+"""What the partner cabinet shows. Every number comes from the referral domain, which only ever
+returns the asking person's own money."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from aiogram_dialog import DialogManager
+
+import referral
+from billing.plans import plan_on_sale
+from billing.split import ROLE_ORDER, compile_schedule, role_amounts
+from dialogs.money import rub
+from models import PlanKind, Tracker, User
+
+
+def link_url(tracker: Tracker, code: str) -> str:
+    return referral.deep_link(tracker.username, code)
+
+
+def share_url(url: str, text: str) -> str:
+    return "https://t.me/share/url?" + urllib.parse.urlencode({"url": url, "text": text}, quote_via=urllib.parse.quote)
+
+
+def _pop(manager: DialogManager, key: str, i18n) -> str:
+    value = manager.dialog_data.pop(key, None)
+    return i18n(value) if value else ""
+
+
+async def main_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
+    allowed = await referral.can_invite(tracker.id, user.id)
+    data: dict[str, Any] = {"allowed": allowed, "not_allowed": not allowed, "name": tracker.name,
+                            "first_name": user.first_name or ""}
+    if allowed:
+        b = await referral.balance(user.id)
+        data.update(accrued=rub(b.accrued), reserved=rub(b.reserved), paid=rub(b.paid), available=rub(b.available))
+    else:
+        plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
+        data["price"] = rub(plan.price_kopecks) if plan else "—"
+    return data
+
+
+def _link_label(i18n, label: str) -> str:
+    return label or i18n("partner-link-no-label")
+
+
+async def links_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
+    allowed = await referral.can_invite(tracker.id, user.id)
+    stats = await referral.links_stats(tracker.id, user.id) if allowed else []
+    lines = [
+        i18n("partner-link-line", label=_link_label(i18n, s.label), clicks=s.clicks, starts=s.starts,
+             paying=s.paying, revenue=rub(s.revenue_kopecks), earned=rub(s.earned_kopecks),
+             url=link_url(tracker, s.code), kind="partner" if s.makes_partner else "client")
+        for s in stats
+    ]
+    return {
+        "allowed": allowed,
+        "has_links": bool(stats),
+        "no_links": allowed and not stats,
+        "links": [{"id": s.link_id, "label": _link_label(i18n, s.label)} for s in stats],
+        "links_text": "\n\n".join(lines),
+        "error": _pop(dialog_manager, "error", i18n),
+        "notice": _pop(dialog_manager, "notice", i18n),
+    }
+
+
+async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
+    stats = None
+    link_id = dialog_manager.dialog_data.get("link_id")
+    if isinstance(link_id, int):
+        stats = await referral.link_stats(user.id, link_id)
+    if stats is None or stats.tracker_id != tracker.id:
+        return {"missing": True, "found": False, "share": "https://t.me/" + tracker.username,
+                "error": i18n("referral-link-not-found"), "notice": ""}
+    url = link_url(tracker, stats.code)
+    text = i18n("partner-share-text", name=tracker.name)
+    return {
+        "missing": False,
+        "found": True,
+        "label": _link_label(i18n, stats.label),
+        "clicks": stats.clicks,
+        "starts": stats.starts,
+        "paying": stats.paying,
+        "revenue": rub(stats.revenue_kopecks),
+        "earned": rub(stats.earned_kopecks),
+        "url": url,
+        "share": share_url(url, text),
+        "kind": "partner" if stats.makes_partner else "client",
+        "error": _pop(dialog_manager, "error", i18n),
+        "notice": _pop(dialog_manager, "notice", i18n),
+    }
+
+
+def _levels(i18n, amounts: referral.LevelAmounts, *, with_author: bool) -> str:
+    parts = []
+    if with_author:
+        parts.append(i18n("partner-level-author", amount=rub(amounts.author)))
+    parts += [i18n("partner-level-n", level=n, amount=rub(getattr(amounts, f"l{n}"))) for n in (1, 2, 3)]
+    return "\n".join(parts)
+
+
+async def earnings_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings, **_: Any) -> dict:
+    is_author = tracker.author_id == user.id
+    e = await referral.earnings(tracker.id, user.id, schedule=settings.commission)
+    months = await referral.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
+    month_lines = [
+        i18n("partner-month-line", month=m.month, total=rub(m.amounts.total), l1=rub(m.amounts.l1),
+             l2=rub(m.amounts.l2), l3=rub(m.amounts.l3))
+        + (i18n("partner-month-author", author=rub(m.amounts.author)) if is_author else "")
+        for m in reversed(months) if m.amounts.total
+    ]
+    return {
+        "settled_total": rub(e.settled.total),
+        "forecast_total": rub(e.forecast.total),
+        "settled_levels": _levels(i18n, e.settled, with_author=is_author),
+        "forecast_levels": _levels(i18n, e.forecast, with_author=is_author),
+        "months_text": "\n".join(month_lines) or i18n("partner-months-empty"),
+    }
+
+
+async def network_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
+    net = await referral.network(tracker.id, user.id)
+    data: dict[str, Any] = {"people": net.people, "names": ", ".join(net.first_names) or "—",
+                            "empty": net.people == 0, "has_people": net.people > 0}
+    for level in net.levels:
+        data[f"l{level.level}_people"] = level.people
+        data[f"l{level.level}_paying"] = level.paying
+    return data
+
+
+async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, settings, **_: Any) -> dict:
+    schedule = settings.commission.as_dict()
+    plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
+    price = plan.price_kopecks if plan else 0
+    amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(settings.commission)))) \
+        if price > 0 else {r.value: 0 for r in ROLE_ORDER}
+    data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0, "price": rub(price)}
+    for role, percent in schedule.items():
+        data[f"{role}_pct"] = f"{percent.normalize():f}"
+        data[f"{role}_amount"] = rub(amounts.get(role, 0))
+    return data

@@ -1,0 +1,177 @@
+"""The partner cabinet's actions. Every action on a link re-checks that the link is the asking
+person's and of this tracker (`referral.get_link`): a forged callback gets nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from typing import Any
+
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button
+
+import referral
+from dialogs.tracker.partner.getters import link_url
+from dialogs.tracker.states import PartnerSG
+
+log = logging.getLogger(__name__)
+
+
+def _ctx(manager: DialogManager) -> tuple[Any, Any, Any]:
+    data = manager.middleware_data
+    return data["tracker"], data["user"], data["i18n"]
+
+
+async def start_cabinet(manager: DialogManager) -> None:
+    await manager.start(PartnerSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+
+
+async def _own_link(manager: DialogManager, link_id: Any):
+    """The link if it is the asking person's and of this tracker, else None."""
+    tracker, user, _ = _ctx(manager)
+    try:
+        link_id = int(link_id)
+    except (TypeError, ValueError):
+        return None
+    link = await referral.get_link(link_id, user.id)
+    if link is None or link.tracker_id != tracker.id:
+        return None
+    return link
+
+
+async def _refuse(callback: CallbackQuery, manager: DialogManager) -> None:
+    _, _, i18n = _ctx(manager)
+    manager.show_mode = ShowMode.NO_UPDATE
+    await callback.answer(i18n("referral-link-not-found"), show_alert=True)
+
+
+async def on_link_selected(callback: CallbackQuery, _: Any, manager: DialogManager, item_id: str) -> None:
+    link = await _own_link(manager, item_id)
+    if link is None:
+        log.info("partner cabinet: user %s asked for link %r that is not theirs", callback.from_user.id, item_id)
+        await _refuse(callback, manager)
+        return
+    manager.dialog_data["link_id"] = link.id
+    await manager.switch_to(PartnerSG.link)
+
+
+async def on_label_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+    tracker, user, _i18n = _ctx(manager)
+    label = "" if (message.text or "").strip() == "-" else (message.text or "")
+    try:
+        link = await referral.create_link(tracker.id, user.id, label)
+    except referral.ReferralError as exc:
+        manager.dialog_data["error"] = exc.code
+        return
+    manager.dialog_data["link_id"] = link.id
+    manager.dialog_data["notice"] = "partner-link-created"
+    await manager.switch_to(PartnerSG.link)
+
+
+async def on_create_unlabelled(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    tracker, user, _i18n = _ctx(manager)
+    try:
+        link = await referral.create_link(tracker.id, user.id, "")
+    except referral.ReferralError as exc:
+        manager.dialog_data["error"] = exc.code
+        return
+    manager.dialog_data["link_id"] = link.id
+    manager.dialog_data["notice"] = "partner-link-created"
+    await manager.switch_to(PartnerSG.link)
+
+
+async def on_rename_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+    _tracker, user, _i18n = _ctx(manager)
+    link = await _own_link(manager, manager.dialog_data.get("link_id"))
+    if link is None:
+        manager.dialog_data["error"] = "referral-link-not-found"
+        await manager.switch_to(PartnerSG.links)
+        return
+    try:
+        await referral.rename_link(link.id, user.id, message.text or "")
+    except referral.ReferralError as exc:
+        manager.dialog_data["error"] = exc.code
+        return
+    manager.dialog_data["notice"] = "partner-link-renamed"
+    await manager.switch_to(PartnerSG.link)
+
+
+async def on_archive(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    _tracker, user, _i18n = _ctx(manager)
+    link = await _own_link(manager, manager.dialog_data.get("link_id"))
+    if link is None:
+        await _refuse(callback, manager)
+        return
+    await referral.archive_link(link.id, user.id)
+    manager.dialog_data.pop("link_id", None)
+    manager.dialog_data["notice"] = "partner-link-archived"
+    await manager.switch_to(PartnerSG.links)
+
+
+def qr_png(url: str) -> bytes:
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
+
+async def on_qr(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    tracker, _user, i18n = _ctx(manager)
+    link = await _own_link(manager, manager.dialog_data.get("link_id"))
+    if link is None:
+        await _refuse(callback, manager)
+        return
+    url = link_url(tracker, link.code)
+    png = await asyncio.to_thread(qr_png, url)
+    await callback.message.answer_photo(BufferedInputFile(png, "invite-qr.png"),
+                                        caption=i18n("partner-qr-caption", url=url))
+    await callback.answer()
+    manager.show_mode = ShowMode.SEND  # the cabinet comes back below the picture
+
+
+def chart_png(months: list[referral.MonthEarnings], labels: dict[str, str], title: str) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    names = [m.month for m in months]
+    fig = Figure(figsize=(9, 4.5), dpi=100)
+    ax = fig.add_subplot()
+    bottom = [0.0] * len(months)
+    for role, color in (("author", "#8e44ad"), ("l1", "#2e86de"), ("l2", "#27ae60"), ("l3", "#f39c12")):
+        values = [getattr(m.amounts, role) / 100 for m in months]
+        if role == "author" and not any(values):
+            continue
+        ax.bar(names, values, bottom=bottom, label=labels[role], color=color)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    ax.set_title(title)
+    ax.set_ylabel("₽")
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+async def on_chart(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    tracker, user, i18n = _ctx(manager)
+    settings = manager.middleware_data["settings"]
+    if not await referral.can_invite(tracker.id, user.id):
+        await _refuse(callback, manager)
+        return
+    months = await referral.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
+    labels = {"author": i18n("partner-chart-author"), "l1": "L1", "l2": "L2", "l3": "L3"}
+    png = await asyncio.to_thread(chart_png, months, labels, i18n("partner-chart-title", name=tracker.name))
+    total = sum(m.amounts.total for m in months)
+    from dialogs.money import rub
+
+    await callback.message.answer_photo(BufferedInputFile(png, "earnings.png"),
+                                        caption=i18n("partner-chart-caption", total=rub(total)))
+    await callback.answer()
+    manager.show_mode = ShowMode.SEND

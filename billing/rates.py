@@ -8,18 +8,33 @@ so the past stays as billed). The seed's rate: 400 mJ = 600 RUB in January 2025,
 A usage record keeps its tokens, its mJ and its cost in millionths (`mj_micro`, `cost_ukop`: one
 call often costs a fraction of a kopeck); settlement sums a period's costs and rounds once.
 All arithmetic is exact Decimal, rounded half-up only when a micro-unit integer is stored.
+
+The hot path (every answer is metered) reads the price and the rate through small in-process
+caches (`current_rate`, `cached_price`):
+- the rate: the rate in force together with the moment it stops being in force, i.e. the next
+  rate's `valid_from` (known rates take effect exactly at their dated boundary), capped at
+  fill time + RATE_CACHE_SECONDS so that a rate added by another process is seen within that
+  time. A lookup for a moment outside the cached window goes to the database.
+- the price per model: for PRICE_CACHE_SECONDS. An admin's price edit made through
+  `set_model_price` in this process takes effect at once; one made by another process takes
+  effect within PRICE_CACHE_SECONDS.
+`add_rate` and `set_model_price` clear both caches, and so does `clear_caches` (bot.db calls it
+when a database is connected or closed: a cache never outlives its database).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import NamedTuple, Protocol
 
-from billing.sqlutil import utc
+from billing.sqlutil import default_connection, utc
 from models import MjRate, ModelPrice, UsageRecord
 
 MICRO = 1_000_000
+RATE_CACHE_SECONDS = 30
+PRICE_CACHE_SECONDS = 30
 
 # Who bears a call's cost (UsageRecord.charged_to). Only "subscription" lowers a period's margin.
 CHARGED_TO_SUBSCRIPTION = "subscription"
@@ -70,6 +85,73 @@ def mj_to_kopecks(mj: Decimal | int | str, rub_per_mj: Decimal) -> int:
         return _half_up(Decimal(mj) * Decimal(rub_per_mj) * 100)
 
 
+# (connection, rate, in force from, in force until (exclusive)); the connection is held so a cache
+# filled against one database is never used against another.
+_rate_cache: tuple[object, MjRate, datetime, datetime] | None = None
+# model -> (connection, monotonic expiry, price)
+_price_cache: dict[str, tuple[object, float, ModelPrice]] = {}
+
+
+def _db_key() -> object:
+    """The database the caches belong to: the client behind a transaction's wrapper (a key that
+    does not match is only a cache miss)."""
+    conn: object = default_connection()
+    for _ in range(8):
+        parent = getattr(conn, "_parent", None)
+        if parent is None:
+            break
+        conn = parent
+    return conn
+
+
+def clear_caches() -> None:
+    global _rate_cache
+    _rate_cache = None
+    _price_cache.clear()
+
+
+async def current_rate(moment: datetime | None = None) -> MjRate | None:
+    """`rate_at(moment)` (default now) through the in-process cache: exact at the dated
+    boundaries of the rates known when the cache was filled (see the module's docstring)."""
+    global _rate_cache
+    now = datetime.now(UTC)
+    moment = utc(moment) if moment is not None else now
+    conn = _db_key()
+    cached = _rate_cache
+    if cached is not None and cached[0] is conn and cached[2] <= moment < cached[3]:
+        return cached[1]
+    rate = await rate_at(moment)
+    if rate is None:
+        return None
+    cap = now + timedelta(seconds=RATE_CACHE_SECONDS)
+    if rate.valid_from <= cap:  # else `moment` is far ahead: not worth caching
+        nxt = (
+            await MjRate.filter(valid_from__gt=rate.valid_from)
+            .order_by("valid_from")
+            .first()
+            .values_list("valid_from", flat=True)
+        )
+        until = cap if nxt is None else min(utc(nxt), cap)
+        if moment < until:
+            _rate_cache = (conn, rate, utc(rate.valid_from), until)
+    return rate
+
+
+async def cached_price(model: str) -> ModelPrice | None:
+    """The model's active price, cached for PRICE_CACHE_SECONDS (None is not cached)."""
+    conn = _db_key()
+    cached = _price_cache.get(model)
+    now = time.monotonic()
+    if cached is not None and cached[0] is conn and now < cached[1]:
+        return cached[2]
+    price = await ModelPrice.get_or_none(model=model, active=True)
+    if price is None:
+        _price_cache.pop(model, None)
+    else:
+        _price_cache[model] = (conn, now + PRICE_CACHE_SECONDS, price)
+    return price
+
+
 async def add_rate(valid_from: datetime, rub_per_mj: Decimal | str) -> MjRate:
     """A new rate from `valid_from` on. It must come after every existing one: a rate that
     reached back into already metered time would contradict what was billed."""
@@ -80,7 +162,11 @@ async def add_rate(valid_from: datetime, rub_per_mj: Decimal | str) -> MjRate:
     rate = Decimal(str(rub_per_mj))
     if rate <= 0:
         raise ValueError("a rate must be positive")
-    return await MjRate.create(valid_from=valid_from, rub_per_mj=rate)
+    clear_caches()
+    try:
+        return await MjRate.create(valid_from=valid_from, rub_per_mj=rate)
+    finally:
+        clear_caches()
 
 
 async def rate_at(moment: datetime) -> MjRate | None:
@@ -90,14 +176,18 @@ async def rate_at(moment: datetime) -> MjRate | None:
 async def set_model_price(
     model: str, mj_per_1k_input: Decimal | str, mj_per_1k_output: Decimal | str, *, active: bool = True
 ) -> ModelPrice:
-    price, _ = await ModelPrice.update_or_create(
-        model=model,
-        defaults={
-            "mj_per_1k_input": Decimal(str(mj_per_1k_input)),
-            "mj_per_1k_output": Decimal(str(mj_per_1k_output)),
-            "active": active,
-        },
-    )
+    clear_caches()
+    try:
+        price, _ = await ModelPrice.update_or_create(
+            model=model,
+            defaults={
+                "mj_per_1k_input": Decimal(str(mj_per_1k_input)),
+                "mj_per_1k_output": Decimal(str(mj_per_1k_output)),
+                "active": active,
+            },
+        )
+    finally:
+        clear_caches()
     return price
 
 
@@ -112,13 +202,24 @@ async def record_usage(
     subscription_id: int | None = None,
     meeting_id: int | None = None,
     charged_to: str = CHARGED_TO_SUBSCRIPTION,
+    price: ModelPrice | None = None,
+    rate: MjRate | None = None,
 ) -> UsageRecord:
-    """Meter one LLM call at the model's price and the rate in force at `at` (default now)."""
+    """Meter one LLM call at the model's price and the rate in force at `at` (default now).
+
+    `price` and `rate` may be passed pre-fetched (the model's active price, the rate in force at
+    `at`, e.g. from `cached_price` / `current_rate`); otherwise they are read from the database."""
     at = utc(at or datetime.now(UTC))
-    price = await ModelPrice.get_or_none(model=model, active=True)
+    if price is None:
+        price = await ModelPrice.get_or_none(model=model, active=True)
+    elif price.model != model:
+        raise ValueError(f"price of {price.model!r} given for model {model!r}")
     if price is None:
         raise UnknownModel(f"no price for model {model!r}")
-    rate = await rate_at(at)
+    if rate is None:
+        rate = await rate_at(at)
+    elif utc(rate.valid_from) > at:
+        raise ValueError(f"rate from {rate.valid_from.isoformat()} given for {at.isoformat()}")
     if rate is None:
         raise NoRate(f"no mJ rate in force at {at.isoformat()}")
     cost = usage_cost(input_tokens, output_tokens, price, rate)

@@ -69,10 +69,16 @@ async def init(database_url: str, *, run_migrations: bool = True, global_fallbac
     _ensure_sqlite_dir(database_url)
     if run_migrations:
         await migrate(database_url)
+    from billing.rates import clear_caches  # the price / rate caches belong to one database
+
+    clear_caches()
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
 
 
 async def close() -> None:
+    from billing.rates import clear_caches
+
+    clear_caches()
     await Tortoise.close_connections()
 
 

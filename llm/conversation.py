@@ -34,7 +34,8 @@ from tortoise.transactions import in_transaction
 from billing import alerts
 from billing.access import Payer, access_for, take_free_message
 from billing.budget import Budget, budget_for
-from billing.rates import MICRO, NoRate, UnknownModel, rate_at, record_usage
+from billing.sqlutil import sql, ts
+from billing.rates import MICRO, NoRate, UnknownModel, cached_price, current_rate, record_usage
 from llm import meetings as mt
 from llm.client import LLMClient, LLMConfigError, LLMError
 from llm.prompt import HISTORY_TOKENS, Turn, build_messages
@@ -45,6 +46,10 @@ log = logging.getLogger(__name__)
 CHARGED_TO = {Payer.SUBSCRIPTION: "subscription", Payer.PLATFORM: "platform", Payer.AUTHOR: "author"}
 ALERT_COOLDOWN = timedelta(hours=6)
 HISTORY_ROWS = 60
+_INSERT_HISTORY = (
+    "INSERT INTO chat_messages (tracker_id, user_id, meeting_id, role, text, tokens, is_test, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class Sink(Protocol):
@@ -121,7 +126,6 @@ class ConversationService:
         self._workers: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._flood_told: set[tuple[int, int]] = set()
         self._alerted: dict[str, float] = {}
-        self._rate_cache: tuple[float, Any] | None = None  # in-memory fast path of `alerts.claim` (monotonic time)
 
     # -- the queue ---------------------------------------------------------------------------
 
@@ -218,7 +222,7 @@ class ConversationService:
         budget: Budget | None = None
         if payer is Payer.SUBSCRIPTION:
             assert access.subscription is not None
-            budget = await budget_for(tracker, access.subscription.id, rate=await self._rate())
+            budget = await budget_for(tracker, access.subscription.id, rate=await current_rate())
             if budget is not None and budget.exhausted:
                 await self._budget_alerts(tracker, request.user_id, budget, [100])
                 await sink.notice(key="ai-budget-reached", until=budget.ends_at.strftime("%d.%m.%Y"))
@@ -273,11 +277,14 @@ class ConversationService:
         now = datetime.now(UTC)
         rows = [] if request.text is None else [("user", request.text, 0)]
         rows.append(("assistant", text, result.usage.completion_tokens))
-        async with in_transaction():
+        async with in_transaction() as conn:
             mj_micro, missing = await self._meter(tracker, request.user_id, model, result.usage, payer, access, meeting)
-            await ChatMessage.bulk_create([
-                ChatMessage(tracker_id=tracker.id, user_id=request.user_id, meeting_id=meeting.id if meeting else None,
-                            role=role, text=body, tokens=tokens, is_test=request.test, created_at=now)
+            # One raw executemany (bulk_create builds a model object per row); `sql`/`ts` keep it
+            # portable and store the datetime exactly as tortoise would.
+            meeting_id = meeting.id if meeting is not None else None
+            created = ts(conn, now)
+            await conn.execute_many(sql(conn, _INSERT_HISTORY), [
+                [tracker.id, request.user_id, meeting_id, role, body, tokens, request.test, created]
                 for role, body, tokens in rows
             ])
             if meeting is not None:
@@ -300,25 +307,26 @@ class ConversationService:
 
     # -- parts -------------------------------------------------------------------------------
 
-    async def _rate(self) -> Any:
-        """The mJ rate in force, cached for a few seconds (it only derives default budgets)."""
-        now = time.monotonic()
-        if self._rate_cache is None or now - self._rate_cache[0] > 10:
-            self._rate_cache = (now, await rate_at(datetime.now(UTC)))
-        return self._rate_cache[1]
-
     async def _meter(
         self, tracker: Tracker, user_id: int, model: str, usage: Any, payer: Payer, access: Any, meeting: Meeting | None
     ) -> tuple[int, str | None]:
         """Record the call: (its mJ in millionths, what was missing). A missing price or rate
         records nothing and the caller alerts the admins once (the client still got the answer:
-        the platform bears that call)."""
+        the platform bears that call). The price and the rate come from `billing.rates`' caches:
+        the rate is the one in force at the call's moment `at`."""
+        at = datetime.now(UTC)
+        price = await cached_price(model)
+        if price is None:
+            return 0, "price"
+        rate = await current_rate(at)
+        if rate is None:
+            return 0, "rate"
         try:
             record = await record_usage(
                 tracker.id, user_id, model, usage.prompt_tokens, usage.completion_tokens,
-                subscription_id=access.subscription.id if payer is Payer.SUBSCRIPTION else None,
+                at=at, subscription_id=access.subscription.id if payer is Payer.SUBSCRIPTION else None,
                 meeting_id=meeting.id if meeting is not None else None,
-                charged_to=CHARGED_TO[payer],
+                charged_to=CHARGED_TO[payer], price=price, rate=rate,
             )
         except UnknownModel:
             return 0, "price"

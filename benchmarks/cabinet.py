@@ -492,7 +492,7 @@ async def main() -> None:
             "them, beside a direct SQL aggregate of the same numbers over the base tables through sqlite3 (same "
             "indexes, no running totals), checked equal. Earnings come from `referral.rollup`'s running totals: "
             "the first view folds the partner's ledger once (timed on its own), later views fold only what is new. "
-            "`balance` is `billing.ledger.balance`. Warm cache, no ANALYZE.",
+            "`balance` is `billing.ledger.balance` (after the view's fold). Warm cache, no ANALYZE.",
             "",
             *("\n\n".join(tables).splitlines()),
             "",
@@ -501,10 +501,12 @@ async def main() -> None:
             "What still scales with the network: the forecast (one index seek per paying member into their open",
             "periods: ~1 µs each, so 50,000 payers sit at the target line and 100,000 above it) and a link's",
             "revenue (its payers' payments). The forecast would become one index range scan if `AccountingPeriod`",
-            "carried its subscriber's l1/l2/l3 (copied at creation: the chain is locked by then). `balance` is billing's",
-            "index-only sum over the account: ~30 ms at 200,000 entries, ~200 ms at 1,000,000; it could read",
-            "accruals from the running totals and only the few other kinds from the ledger. The author's page and",
-            "the refund alert are not partner cabinet queries (n/a).",
+            "carried its subscriber's l1/l2/l3 (copied at creation: the chain is locked by then). `balance` reads the",
+            "accruals from the same running totals plus the entries not folded yet, and only the few other kinds",
+            "(reserve, release, payout, loss, adjustment) from the ledger: it was an index-only sum over the whole",
+            "account (~30 ms at 200,000 entries, ~157 ms at 1,000,000) and no longer grows with the account; it is",
+            "checked equal to the direct sum here and in tests/billing/test_ledger.py. The author's page and the",
+            "refund alert are not partner cabinet queries (n/a).",
             "",
         ]
     )

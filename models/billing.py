@@ -195,7 +195,13 @@ class LedgerEntry(Model):
         # Covering index: a balance is an index-only sum per account (ARCHITECTURE.md).
         # The second: an account's entries after a given id, for the partner cabinet's running
         # totals (referral.rollup folds only what is new).
-        indexes = (("account_id", "kind", "role", "amount_kopecks"), ("account_id", "kind", "id"))
+        # The third: an account's accruals without a tracker, which the running totals do not
+        # fold (billing.ledger.balance adds them directly; settlement never writes one).
+        indexes = (
+            ("account_id", "kind", "role", "amount_kopecks"),
+            ("account_id", "kind", "id"),
+            ("account_id", "tracker_id", "kind"),
+        )
 
 
 class PayoutRequest(Model):

@@ -16,6 +16,10 @@ writer at a time and needs neither.
 The months are "YYYY-MM" in the time zone stored on the cursor. Figures that do not split by
 month pass no zone and take the cursor's; asking for months in another zone refolds that account
 from the start (so pass the platform's one zone, `settings.timezone`).
+
+billing.ledger.balance reads these totals too: the sum of an account's rows is exactly its
+accruals that carry a tracker with id <= the cursor (it adds the rest from the ledger). Keep that
+true if the fold changes (what it takes, or when the rows and the cursor move).
 """
 
 from __future__ import annotations

@@ -420,6 +420,7 @@ async def balance(user_id: int, *, using_db: BaseDBAsyncClient | None = None) ->
     account = await rollup.account_of(conn, user_id)
     if account is None:
         return Balance(accrued=0, losses=0, adjustments=0, reserved=0, paid=0, available=0, by_role={})
+    await rollup.refresh(user_id, using_db=conn)  # fold what is new, so the balance reads a short tail
     return await account_balance(account, conn)
 
 

@@ -223,7 +223,7 @@ class Migration(migrations.Migration):
                 ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', null=True, db_constraint=True, to_field='id', related_name='ledger', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'ledger_entries', 'app': 'models', 'unique_together': (('source_type', 'source_id', 'account', 'role', 'kind'),), 'indexes': [Index(fields=['account_id', 'kind', 'role', 'amount_kopecks']), Index(fields=['account_id', 'kind', 'id'])], 'pk_attr': 'id', 'table_description': 'Append-only. A balance is a sum of entries. The unique key makes every money step'},
+            options={'table': 'ledger_entries', 'app': 'models', 'unique_together': (('source_type', 'source_id', 'account', 'role', 'kind'),), 'indexes': [Index(fields=['account_id', 'kind', 'role', 'amount_kopecks']), Index(fields=['account_id', 'kind', 'id']), Index(fields=['account_id', 'tracker_id', 'kind'])], 'pk_attr': 'id', 'table_description': 'Append-only. A balance is a sum of entries. The unique key makes every money step'},
             bases=['Model'],
         ),
         ops.CreateModel(

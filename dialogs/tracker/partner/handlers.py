@@ -58,9 +58,8 @@ async def on_link_selected(callback: CallbackQuery, _: Any, manager: DialogManag
     await manager.switch_to(PartnerSG.link)
 
 
-async def on_label_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+async def _create_link(manager: DialogManager, label: str) -> None:
     tracker, user, _i18n = _ctx(manager)
-    label = "" if (message.text or "").strip() == "-" else (message.text or "")
     try:
         link = await referral.create_link(tracker.id, user.id, label)
     except referral.ReferralError as exc:
@@ -71,16 +70,13 @@ async def on_label_entered(message: Message, _: MessageInput, manager: DialogMan
     await manager.switch_to(PartnerSG.link)
 
 
+async def on_label_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+    text = message.text or ""
+    await _create_link(manager, "" if text.strip() == "-" else text)
+
+
 async def on_create_unlabelled(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
-    tracker, user, _i18n = _ctx(manager)
-    try:
-        link = await referral.create_link(tracker.id, user.id, "")
-    except referral.ReferralError as exc:
-        manager.dialog_data["error"] = exc.code
-        return
-    manager.dialog_data["link_id"] = link.id
-    manager.dialog_data["notice"] = "partner-link-created"
-    await manager.switch_to(PartnerSG.link)
+    await _create_link(manager, "")
 
 
 async def on_rename_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:

@@ -19,6 +19,7 @@ from models.ai import (
 from models.billing import (
     Account,
     AccountingPeriod,
+    CommissionRate,
     LedgerEntry,
     MjRate,
     ModelPrice,
@@ -30,8 +31,10 @@ from models.billing import (
 )
 from models.enums import (
     AccountKind,
+    ChannelStatus,
     CheckoutStatus,
     EntryKind,
+    OutboxStatus,
     PaymentProvider,
     PayoutStatus,
     PeriodStatus,
@@ -41,11 +44,12 @@ from models.enums import (
     SubscriptionStatus,
     TrackerStatus,
 )
+from models.notify import Lease, OutboxEvent, PartnerChannel
 from models.payments import AutoRenewal, Checkout, SentNotice
 from models.platform import FsmRecord, Membership, Tracker, User
 from models.referral import InviteClick, InviteLink
 
-MODEL_MODULES = ["models.platform", "models.billing", "models.referral", "models.ai", "models.payments"]
+MODEL_MODULES = ["models.platform", "models.billing", "models.referral", "models.ai", "models.payments", "models.notify"]
 
 __all__ = [
     "MODEL_MODULES",
@@ -60,6 +64,12 @@ __all__ = [
     "ScenarioTrigger",
     "AccountKind",
     "AccountingPeriod",
+    "ChannelStatus",
+    "CommissionRate",
+    "Lease",
+    "OutboxEvent",
+    "OutboxStatus",
+    "PartnerChannel",
     "AutoRenewal",
     "Checkout",
     "CheckoutStatus",

@@ -82,7 +82,8 @@ class AccountingPeriod(Model):
     """One accounting period of a paid subscription, settled once when `ends_at` has passed.
 
     `tracker_id` and `user_id` are copied from the subscription so that settlement and the
-    token-cost window need no join through it.
+    token-cost window need no join through it. `l1`..`l3` are copied from the membership's
+    locked chain when the period is created, so a partner's forecast is one index range.
     """
 
     id = fields.IntField(primary_key=True)
@@ -97,6 +98,9 @@ class AccountingPeriod(Model):
     token_cost_kopecks = fields.BigIntField(null=True)
     margin_kopecks = fields.BigIntField(null=True)
     settled_at = fields.DatetimeField(null=True)
+    l1 = fields.ForeignKeyField("models.User", related_name="l1_periods", null=True)
+    l2 = fields.ForeignKeyField("models.User", related_name="l2_periods", null=True)
+    l3 = fields.ForeignKeyField("models.User", related_name="l3_periods", null=True)
 
     class Meta:
         table = "accounting_periods"
@@ -109,6 +113,9 @@ class AccountingPeriod(Model):
             ("status", "id"),
             ("tracker_id", "user_id", "starts_at"),
             ("tracker_id", "user_id", "status", "revenue_kopecks"),
+            ("l1_id", "status", "tracker_id", "revenue_kopecks"),
+            ("l2_id", "status", "tracker_id", "revenue_kopecks"),
+            ("l3_id", "status", "tracker_id", "revenue_kopecks"),
         )
 
 
@@ -122,6 +129,27 @@ class MjRate(Model):
 
     class Meta:
         table = "mj_rates"
+
+
+class CommissionRate(Model):
+    """A commission schedule in force from `valid_from` (percent per role, adding up to 100).
+
+    Dated like the mJ rate: the admin adds a new row, never edits a past one. A period is split
+    by the schedule in force at its end. Without any row, the configured schedule applies.
+    """
+
+    id = fields.IntField(primary_key=True)
+    valid_from = fields.DatetimeField(unique=True)
+    platform = fields.DecimalField(max_digits=6, decimal_places=3)
+    author = fields.DecimalField(max_digits=6, decimal_places=3)
+    l1 = fields.DecimalField(max_digits=6, decimal_places=3)
+    l2 = fields.DecimalField(max_digits=6, decimal_places=3)
+    l3 = fields.DecimalField(max_digits=6, decimal_places=3)
+    created_by = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "commission_rates"
 
 
 class ModelPrice(Model):
@@ -205,7 +233,14 @@ class LedgerEntry(Model):
 
 
 class PayoutRequest(Model):
+    """A partner's or author's withdrawal: reserved in the ledger at once, then paid or released.
+
+    `request_key` comes from the cabinet's form, so a request sent twice (a double tap, two
+    workers) is one row and one reservation. `external_id` is the YooKassa payout id.
+    """
+
     id = fields.IntField(primary_key=True)
+    request_key = fields.CharField(max_length=64, unique=True, null=True)
     account = fields.ForeignKeyField("models.Account", related_name="payouts")
     amount_kopecks = fields.BigIntField()
     method = fields.CharField(max_length=32)
@@ -215,6 +250,10 @@ class PayoutRequest(Model):
     decided_by = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     decided_at = fields.DatetimeField(null=True)
+    external_id = fields.CharField(max_length=64, null=True)
+    failure_reason = fields.TextField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "payout_requests"
+        indexes = (("status", "id"), ("account_id", "id"))

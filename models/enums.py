@@ -75,3 +75,15 @@ class CheckoutStatus(StrEnum):
     OPEN = "open"              # asked for, not paid (yet)
     PAID = "paid"
     CANCELED = "canceled"      # YooKassa canceled it (declined, expired)
+
+
+class ChannelStatus(StrEnum):
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"  # the bot was removed or lost the right to post
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"        # waits for delivery (or a retry at next_attempt_at)
+    SENT = "sent"
+    DEAD = "dead"              # gave up after retries: kept for the admin
+    SKIPPED = "skipped"        # its channel was disconnected or the event turned off before delivery

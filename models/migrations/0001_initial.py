@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
 from models.ai import MeetingEnd, PlannedStatus, ScenarioTrigger
-from models.enums import AccountKind, CheckoutStatus, EntryKind, PaymentProvider, PayoutStatus, PeriodStatus, PlanKind, Role, SourceType, SubscriptionStatus, TrackerStatus
+from models.enums import AccountKind, ChannelStatus, CheckoutStatus, EntryKind, OutboxStatus, PaymentProvider, PayoutStatus, PeriodStatus, PlanKind, Role, SourceType, SubscriptionStatus, TrackerStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -23,6 +23,22 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='CommissionRate',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('valid_from', fields.DatetimeField(unique=True, auto_now=False, auto_now_add=False)),
+                ('platform', fields.DecimalField(max_digits=6, decimal_places=3)),
+                ('author', fields.DecimalField(max_digits=6, decimal_places=3)),
+                ('l1', fields.DecimalField(max_digits=6, decimal_places=3)),
+                ('l2', fields.DecimalField(max_digits=6, decimal_places=3)),
+                ('l3', fields.DecimalField(max_digits=6, decimal_places=3)),
+                ('created_by', fields.BigIntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'commission_rates', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A commission schedule in force from `valid_from` (percent per role, adding up to 100).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='FsmRecord',
             fields=[
                 ('key', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=255)),
@@ -31,6 +47,17 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
             options={'table': 'fsm_records', 'app': 'models', 'pk_attr': 'key', 'table_description': 'aiogram FSM / aiogram-dialog state that survives a restart (see bot.storage).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Lease',
+            fields=[
+                ('name', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('holder', fields.CharField(max_length=128)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'leases', 'app': 'models', 'pk_attr': 'name', 'table_description': 'A named lease held by one worker until `expires_at` (the scheduler leader, issue 8).'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -98,6 +125,7 @@ class Migration(migrations.Migration):
             name='PayoutRequest',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('request_key', fields.CharField(null=True, unique=True, max_length=64)),
                 ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='payouts', on_delete=OnDelete.CASCADE)),
                 ('amount_kopecks', fields.BigIntField()),
                 ('method', fields.CharField(max_length=32)),
@@ -107,8 +135,11 @@ class Migration(migrations.Migration):
                 ('decided_by', fields.BigIntField(null=True)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('external_id', fields.CharField(null=True, max_length=64)),
+                ('failure_reason', fields.TextField(null=True, unique=False)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'payout_requests', 'app': 'models', 'pk_attr': 'id'},
+            options={'table': 'payout_requests', 'app': 'models', 'indexes': [Index(fields=['status', 'id']), Index(fields=['account_id', 'id'])], 'pk_attr': 'id', 'table_description': "A partner's or author's withdrawal: reserved in the ledger at once, then paid or released."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -242,6 +273,47 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'memberships', 'app': 'models', 'unique_together': (('tracker', 'user'),), 'indexes': [Index(fields=['l1_id', 'tracker_id', 'locked_at', 'user_id']), Index(fields=['l2_id', 'tracker_id', 'locked_at', 'user_id']), Index(fields=['l3_id', 'tracker_id', 'locked_at', 'user_id']), Index(fields=['invite_link_id', 'tracker_id', 'user_id', 'locked_at']), Index(fields=['tracker_id', 'is_partner', 'user_id'])], 'pk_attr': 'id', 'table_description': 'A user on a tracker, with the referral chain kept on the row.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PartnerChannel',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='channels', on_delete=OnDelete.CASCADE)),
+                ('owner', fields.ForeignKeyField('models.User', source_field='owner_id', db_constraint=True, to_field='id', related_name='channels', on_delete=OnDelete.CASCADE)),
+                ('chat_id', fields.BigIntField()),
+                ('title', fields.CharField(default='', max_length=255)),
+                ('status', fields.CharEnumField(default=ChannelStatus.CONNECTED, description='CONNECTED: connected\nDISCONNECTED: disconnected', enum_type=ChannelStatus, max_length=16)),
+                ('events', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('accrual_digest', fields.BooleanField(default=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'partner_channels', 'app': 'models', 'unique_together': (('tracker', 'chat_id'),), 'indexes': [Index(fields=['owner_id', 'tracker_id', 'status'])], 'pk_attr': 'id', 'table_description': 'A Telegram channel where a partner (or author) added a tracker bot to receive live events.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OutboxEvent',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('dedupe_key', fields.CharField(unique=True, max_length=160)),
+                ('kind', fields.CharField(max_length=32)),
+                ('bot_id', fields.BigIntField()),
+                ('chat_id', fields.BigIntField()),
+                ('tracker', fields.ForeignKeyField('models.Tracker', source_field='tracker_id', null=True, db_constraint=True, to_field='id', related_name='outbox', on_delete=OnDelete.CASCADE)),
+                ('channel', fields.ForeignKeyField('models.PartnerChannel', source_field='channel_id', null=True, db_constraint=True, to_field='id', related_name='outbox', on_delete=OnDelete.CASCADE)),
+                ('language', fields.CharField(default='ru', max_length=16)),
+                ('params', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharEnumField(default=OutboxStatus.PENDING, description='PENDING: pending\nSENT: sent\nDEAD: dead\nSKIPPED: skipped', enum_type=OutboxStatus, max_length=16)),
+                ('attempts', fields.IntField(default=0)),
+                ('next_attempt_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('claimed_by', fields.CharField(null=True, max_length=64)),
+                ('claimed_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.TextField(null=True, unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'outbox_events', 'app': 'models', 'indexes': [Index(fields=['status', 'next_attempt_at', 'id']), Index(fields=['chat_id', 'status', 'id'])], 'pk_attr': 'id', 'table_description': 'A message to deliver after the fact it reports was committed (written in that transaction).'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -387,8 +459,11 @@ class Migration(migrations.Migration):
                 ('token_cost_kopecks', fields.BigIntField(null=True)),
                 ('margin_kopecks', fields.BigIntField(null=True)),
                 ('settled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('l1', fields.ForeignKeyField('models.User', source_field='l1_id', null=True, db_constraint=True, to_field='id', related_name='l1_periods', on_delete=OnDelete.CASCADE)),
+                ('l2', fields.ForeignKeyField('models.User', source_field='l2_id', null=True, db_constraint=True, to_field='id', related_name='l2_periods', on_delete=OnDelete.CASCADE)),
+                ('l3', fields.ForeignKeyField('models.User', source_field='l3_id', null=True, db_constraint=True, to_field='id', related_name='l3_periods', on_delete=OnDelete.CASCADE)),
             ],
-            options={'table': 'accounting_periods', 'app': 'models', 'unique_together': (('subscription', 'seq'),), 'indexes': [Index(fields=['status', 'id']), Index(fields=['tracker_id', 'user_id', 'starts_at']), Index(fields=['tracker_id', 'user_id', 'status', 'revenue_kopecks'])], 'pk_attr': 'id', 'table_description': 'One accounting period of a paid subscription, settled once when `ends_at` has passed.'},
+            options={'table': 'accounting_periods', 'app': 'models', 'unique_together': (('subscription', 'seq'),), 'indexes': [Index(fields=['status', 'id']), Index(fields=['tracker_id', 'user_id', 'starts_at']), Index(fields=['tracker_id', 'user_id', 'status', 'revenue_kopecks']), Index(fields=['l1_id', 'status', 'tracker_id', 'revenue_kopecks']), Index(fields=['l2_id', 'status', 'tracker_id', 'revenue_kopecks']), Index(fields=['l3_id', 'status', 'tracker_id', 'revenue_kopecks'])], 'pk_attr': 'id', 'table_description': 'One accounting period of a paid subscription, settled once when `ends_at` has passed.'},
             bases=['Model'],
         ),
         ops.CreateModel(

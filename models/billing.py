@@ -236,11 +236,13 @@ class PayoutRequest(Model):
     """A partner's or author's withdrawal: reserved in the ledger at once, then paid or released.
 
     `request_key` comes from the cabinet's form, so a request sent twice (a double tap, two
-    workers) is one row and one reservation. `external_id` is the YooKassa payout id.
+    workers) is one row and one reservation. `external_id` is the YooKassa payout id. `tracker`
+    is the bot the request came from, which tells the requester each step (None: the platform bot).
     """
 
     id = fields.IntField(primary_key=True)
     request_key = fields.CharField(max_length=64, unique=True, null=True)
+    tracker = fields.ForeignKeyField("models.Tracker", related_name="payout_requests", null=True)
     account = fields.ForeignKeyField("models.Account", related_name="payouts")
     amount_kopecks = fields.BigIntField()
     method = fields.CharField(max_length=32)

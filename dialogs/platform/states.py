@@ -47,3 +47,18 @@ class PartnersSG(StatesGroup):
 
     main = State()
     new_link = State()
+
+
+class AdminSG(StatesGroup):
+    """The platform admin's menu: mJ rate, model prices, commission, events, totals, export (issue 7)."""
+
+    menu = State()
+
+
+class AdminPayoutsSG(StatesGroup):
+    """The platform admin's payout queue: approve (YooKassa or by hand), mark paid, reject (issue 7)."""
+
+    queue = State()
+    payout = State()
+    reference = State()
+    reject_reason = State()

@@ -1,7 +1,7 @@
 """Raw SQL through tortoise's connection, portable between SQLite and PostgreSQL.
 
 The money engine writes in bulk with raw SQL (tortoise's `bulk_create` builds a model object per
-row and was ~7x slower, ARCHITECTURE.md). Two things differ between the backends and are handled
+row and was ~7x slower, ARCHITECTURE.md). Three things differ between the backends and are handled
 here, so the queries themselves are written once:
 
 - placeholders: the SQLite client passes `?` to sqlite3, the asyncpg client passes `$1, $2, ...`
@@ -10,6 +10,8 @@ here, so the queries themselves are written once:
   given (sqlite3 adapter registered in tortoise.backends.sqlite.executor), so
   '2026-11-23 18:05:43.085575+00:00'. Text compares correctly only if every stored value is in
   UTC: `ts()` always converts to UTC and formats the same way. asyncpg takes datetime objects.
+- counts: tortoise's asyncpg client says 0 rows for every INSERT, so a count that matters is
+  taken with `execute_count()`; rows of `INSERT ... RETURNING` come only from `execute_query_dict`.
 """
 
 from __future__ import annotations
@@ -40,6 +42,18 @@ def sql(conn: BaseDBAsyncClient, query: str) -> str:
     for n, part in enumerate(parts[1:], start=1):
         out.append(f"${n}{part}")
     return "".join(out)
+
+
+async def execute_count(conn: BaseDBAsyncClient, query: str, params: list[Any]) -> int:
+    """The rows an INSERT / UPDATE / DELETE wrote, on both backends: tortoise's asyncpg client
+    reads an INSERT's count from the wrong word of its status ('INSERT 0 5' gives 0)."""
+    if is_postgres(conn):
+        _, rows = await conn.execute_query(
+            f"WITH written AS ({sql(conn, query)} RETURNING 1) SELECT COUNT(*) FROM written", params
+        )
+        return int(rows[0][0])
+    count, _ = await conn.execute_query(query, params)
+    return int(count or 0)
 
 
 def utc(dt: datetime) -> datetime:

@@ -21,6 +21,22 @@ log = logging.getLogger(__name__)
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": connection_config(database_url)},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "models.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def connection_config(database_url: str) -> Any:
+    """One entry of tortoise's `connections`: SQLite with our tuning, anything else by its URL."""
     if database_url.startswith("sqlite://"):
         path = Path(database_url.removeprefix("sqlite://"))
         # WAL lets readers go on while the settlement writes; NORMAL is safe with WAL and
@@ -38,18 +54,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         }
     else:
         connection = database_url
-    return {
-        "connections": {"default": connection},
-        "apps": {
-            "models": {
-                "models": MODEL_MODULES,
-                "default_connection": "default",
-                "migrations": "models.migrations",
-            }
-        },
-        "use_tz": True,
-        "timezone": "UTC",
-    }
+    return connection
 
 
 def _ensure_sqlite_dir(database_url: str) -> None:

@@ -48,5 +48,11 @@ async def rows(conn: BaseDBAsyncClient, query: str, params: list[Any]) -> list[A
     return list(result)
 
 
+async def returning(conn: BaseDBAsyncClient, query: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of an INSERT / UPDATE / DELETE ... RETURNING, as dicts: tortoise's asyncpg client
+    answers `execute_query` of those statements with the count alone, never the rows."""
+    return await conn.execute_query_dict(sql(conn, query), params)
+
+
 def marks(n: int) -> str:
     return ", ".join("?" * n)

@@ -97,7 +97,7 @@ async def test_balance_equals_a_plain_sum_of_random_ledgers(database):
     from datetime import UTC, datetime
 
     from billing.ledger import INSERT_ENTRY
-    from billing.sqlutil import default_connection, ts
+    from billing.sqlutil import default_connection, sql, ts
     from referral import rollup
 
     conn = default_connection()
@@ -118,7 +118,7 @@ async def test_balance_equals_a_plain_sum_of_random_ledgers(database):
         tracker_id = rng.choice([tracker.id, other.id, tracker.id, None] if kind == "accrual" else [None, tracker.id])
         created = datetime(2025, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), tzinfo=UTC)
         await conn.execute_query(
-            INSERT_ENTRY,
+            sql(conn, INSERT_ENTRY),
             [accounts[uid], kind, rng.choice(roles), rng.randint(-50_000, 100_000), rng.choice(["period", "payout"]),
              source, tracker_id, ts(conn, created)],
         )  # fmt: skip
@@ -127,7 +127,7 @@ async def test_balance_equals_a_plain_sum_of_random_ledgers(database):
         if step % 20 == 0 or step == 399:
             for uid, account in accounts.items():
                 _, rows = await conn.execute_query(
-                    "SELECT kind, role, SUM(amount_kopecks) FROM ledger_entries WHERE account_id = ? GROUP BY kind, role",
+                    sql(conn, "SELECT kind, role, SUM(amount_kopecks) FROM ledger_entries WHERE account_id = ? GROUP BY kind, role"),
                     [account],
                 )
                 by_kind: dict[str, int] = {}

@@ -25,8 +25,9 @@ class Payer(StrEnum):
 @dataclass(frozen=True)
 class Access:
     payer: Payer | None                 # None: no access, show the paywall
-    subscription: Subscription | None = None
+    subscription: Subscription | None = None  # the row, when the caller loaded it
     free_left: int = 0
+    subscription_id: int | None = None  # set whenever the payer is the subscription
 
     @property
     def allowed(self) -> bool:
@@ -45,16 +46,29 @@ async def active_subscription(tracker_id: int, user_id: int, at: datetime | None
     )
 
 
+def decide_access(
+    tracker: Tracker, user_id: int, subscription_id: int | None, messages_used: int,
+    subscription: Subscription | None = None,
+) -> Access:
+    """The rule, given the facts: the active subscription's id (None: none in force) and the free
+    messages used. Callers that read the facts their own way (the conversation pipeline reads them
+    in one statement with the rest of what an answer needs) decide through here too."""
+    if user_id == tracker.author_id:
+        return Access(Payer.AUTHOR)
+    if subscription_id is not None:
+        return Access(Payer.SUBSCRIPTION, subscription, subscription_id=subscription_id)
+    left = max(tracker.free_messages - messages_used, 0)
+    return Access(Payer.PLATFORM, free_left=left) if left > 0 else Access(None)
+
+
 async def access_for(tracker: Tracker, user_id: int, at: datetime | None = None) -> Access:
     if user_id == tracker.author_id:
         return Access(Payer.AUTHOR)
     subscription = await active_subscription(tracker.id, user_id, at)
     if subscription is not None:
-        return Access(Payer.SUBSCRIPTION, subscription)
+        return decide_access(tracker, user_id, subscription.id, 0, subscription)
     membership = await Membership.get_or_none(tracker_id=tracker.id, user_id=user_id)
-    used = membership.messages_used if membership else 0
-    left = max(tracker.free_messages - used, 0)
-    return Access(Payer.PLATFORM, free_left=left) if left > 0 else Access(None)
+    return decide_access(tracker, user_id, None, membership.messages_used if membership else 0)
 
 
 async def take_free_message(tracker: Tracker, user_id: int) -> bool:

@@ -88,12 +88,21 @@ async def budget_for(
     if not rows:
         return None
     period_id, starts_at, ends_at, revenue, _user_id, spent = tuple(rows[0])
+    if tracker.period_mj_limit is None and rate is False:
+        rate = await rate_at(at)
+    return budget_of(tracker, period_id, starts_at, ends_at, revenue, spent, rate or None)
+
+
+def budget_of(
+    tracker: Tracker, period_id: int, starts_at: object, ends_at: object, revenue_kopecks: int, spent: int,
+    rate: MjRate | None,
+) -> Budget | None:
+    """The budget from a period row read by raw SQL (datetimes as the backend returns them) and
+    what was spent in it; None when nothing limits it (no limit set and no rate to derive one)."""
     if tracker.period_mj_limit is not None:
         limit = int(Decimal(tracker.period_mj_limit) * MICRO)
+    elif rate is None:
+        return None
     else:
-        if rate is False:
-            rate = await rate_at(at)
-        if not rate:
-            return None
-        limit = default_limit_micro(revenue, rate.rub_per_mj)  # type: ignore[union-attr]
+        limit = default_limit_micro(revenue_kopecks, rate.rub_per_mj)
     return Budget(period_id, parse_ts(starts_at), parse_ts(ends_at), limit, int(spent))

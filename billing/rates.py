@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import NamedTuple, Protocol
 
-from billing.sqlutil import default_connection, utc
+from billing.sqlutil import default_connection, is_postgres, sql, ts, utc
 from models import MjRate, ModelPrice, UsageRecord
 
 MICRO = 1_000_000
@@ -90,6 +90,9 @@ def mj_to_kopecks(mj: Decimal | int | str, rub_per_mj: Decimal) -> int:
 _rate_cache: tuple[object, MjRate, datetime, datetime] | None = None
 # model -> (connection, monotonic expiry, price)
 _price_cache: dict[str, tuple[object, float, ModelPrice]] = {}
+# Bumped by every clear: a lookup that read the database before a clear (an admin's new rate or
+# price committing meanwhile) must not store what it read after it.
+_generation = 0
 
 
 def _db_key() -> object:
@@ -105,9 +108,10 @@ def _db_key() -> object:
 
 
 def clear_caches() -> None:
-    global _rate_cache
+    global _rate_cache, _generation
     _rate_cache = None
     _price_cache.clear()
+    _generation += 1
 
 
 async def current_rate(moment: datetime | None = None) -> MjRate | None:
@@ -120,6 +124,7 @@ async def current_rate(moment: datetime | None = None) -> MjRate | None:
     cached = _rate_cache
     if cached is not None and cached[0] is conn and cached[2] <= moment < cached[3]:
         return cached[1]
+    generation = _generation
     rate = await rate_at(moment)
     if rate is None:
         return None
@@ -132,7 +137,7 @@ async def current_rate(moment: datetime | None = None) -> MjRate | None:
             .values_list("valid_from", flat=True)
         )
         until = cap if nxt is None else min(utc(nxt), cap)
-        if moment < until:
+        if moment < until and generation == _generation:
             _rate_cache = (conn, rate, utc(rate.valid_from), until)
     return rate
 
@@ -144,10 +149,11 @@ async def cached_price(model: str) -> ModelPrice | None:
     now = time.monotonic()
     if cached is not None and cached[0] is conn and now < cached[1]:
         return cached[2]
+    generation = _generation
     price = await ModelPrice.get_or_none(model=model, active=True)
     if price is None:
         _price_cache.pop(model, None)
-    else:
+    elif generation == _generation:
         _price_cache[model] = (conn, now + PRICE_CACHE_SECONDS, price)
     return price
 
@@ -191,7 +197,20 @@ async def set_model_price(
     return price
 
 
-async def record_usage(
+_INSERT_USAGE = (
+    "INSERT INTO usage_records (tracker_id, user_id, subscription_id, meeting_id, charged_to, model,"
+    " input_tokens, output_tokens, mj_micro, cost_ukop, rate_id, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class Metered(NamedTuple):
+    usage_id: int
+    mj_micro: int
+    cost_ukop: int
+
+
+async def meter_call(
     tracker_id: int,
     user_id: int,
     model: str,
@@ -204,8 +223,10 @@ async def record_usage(
     charged_to: str = CHARGED_TO_SUBSCRIPTION,
     price: ModelPrice | None = None,
     rate: MjRate | None = None,
-) -> UsageRecord:
-    """Meter one LLM call at the model's price and the rate in force at `at` (default now).
+) -> Metered:
+    """Meter one LLM call at the model's price and the rate in force at `at` (default now): one
+    usage record, written with one raw INSERT (every answer is metered; building a model object
+    for it cost more than the insert itself).
 
     `price` and `rate` may be passed pre-fetched (the model's active price, the rate in force at
     `at`, e.g. from `cached_price` / `current_rate`); otherwise they are read from the database."""
@@ -223,17 +244,35 @@ async def record_usage(
     if rate is None:
         raise NoRate(f"no mJ rate in force at {at.isoformat()}")
     cost = usage_cost(input_tokens, output_tokens, price, rate)
-    return await UsageRecord.create(
-        tracker_id=tracker_id,
-        user_id=user_id,
-        subscription_id=subscription_id,
-        meeting_id=meeting_id,
-        charged_to=charged_to,
-        model=model,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        mj_micro=cost.mj_micro,
-        cost_ukop=cost.cost_ukop,
-        rate=rate,
-        created_at=at,
+    conn = default_connection()
+    values = [
+        tracker_id, user_id, subscription_id, meeting_id, charged_to, model,
+        input_tokens, output_tokens, cost.mj_micro, cost.cost_ukop, rate.id, ts(conn, at),
+    ]  # fmt: skip
+    if is_postgres(conn):  # asyncpg hands back the RETURNING row, sqlite3 the last row id
+        usage_id = (await conn.execute_insert(sql(conn, _INSERT_USAGE) + " RETURNING id", values))["id"]
+    else:
+        usage_id = await conn.execute_insert(_INSERT_USAGE, values)
+    return Metered(int(usage_id), cost.mj_micro, cost.cost_ukop)
+
+
+async def record_usage(
+    tracker_id: int,
+    user_id: int,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    at: datetime | None = None,
+    subscription_id: int | None = None,
+    meeting_id: int | None = None,
+    charged_to: str = CHARGED_TO_SUBSCRIPTION,
+    price: ModelPrice | None = None,
+    rate: MjRate | None = None,
+) -> UsageRecord:
+    """`meter_call`, returning the record written."""
+    metered = await meter_call(
+        tracker_id, user_id, model, input_tokens, output_tokens, at=at, subscription_id=subscription_id,
+        meeting_id=meeting_id, charged_to=charged_to, price=price, rate=rate,
     )
+    return await UsageRecord.get(id=metered.usage_id)

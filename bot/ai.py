@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from tortoise.exceptions import IntegrityError
 
 from billing.access import active_subscription
 from billing.rates import add_rate
@@ -166,8 +167,11 @@ class AIRuntime:
 
     async def start(self) -> None:
         if not await MjRate.exists():
-            await add_rate(*SEED_RATE)
-            log.info("seeded the mJ rate: %s RUB per mJ from %s", SEED_RATE[1], SEED_RATE[0].date())
+            try:
+                await add_rate(*SEED_RATE)
+                log.info("seeded the mJ rate: %s RUB per mJ from %s", SEED_RATE[1], SEED_RATE[0].date())
+            except (IntegrityError, ValueError):  # another worker, starting at the same moment, seeded it
+                pass
         jobs.install_host(self)
         for planned in await mt.pending():
             jobs.schedule_open(self.rt.scheduler, planned.id, planned.due_at)

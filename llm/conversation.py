@@ -3,7 +3,7 @@
 For each message: access (subscription, free allowance, or the author) -> the period's mJ budget
 -> the prompt (the author's system prompt, the meeting's scenario prompt, the recent history
 trimmed to a token budget) -> `LLMClient.stream_chat` with the tracker's model -> the answer shown
-through a `Sink` -> metering (`billing.rates.record_usage`, the API's own token counts, charged to
+through a `Sink` -> metering (`billing.rates.meter_call`, the API's own token counts, charged to
 the subscription, the platform or the author, with the meeting) -> the history.
 
 One answer at a time per client per tracker: messages are queued per (tracker, user) and a worker
@@ -32,24 +32,29 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from billing import alerts
-from billing.access import Payer, access_for, take_free_message
-from billing.budget import Budget, budget_for
-from billing.sqlutil import sql, ts
-from billing.rates import MICRO, NoRate, UnknownModel, cached_price, current_rate, record_usage
+from billing.access import Payer, take_free_message
+from billing.budget import Budget
+from billing.sqlutil import default_connection, sql, ts
+from billing.rates import MICRO, NoRate, UnknownModel, cached_price, current_rate, meter_call
 from llm import meetings as mt
 from llm.client import LLMClient, LLMConfigError, LLMError
 from llm.prompt import HISTORY_TOKENS, Turn, build_messages
+from llm.state import HISTORY_ROWS, answer_state
 from models import ChatMessage, Meeting, MeetingEnd, Membership, Scenario, Tracker, User
 
 log = logging.getLogger(__name__)
 
 CHARGED_TO = {Payer.SUBSCRIPTION: "subscription", Payer.PLATFORM: "platform", Payer.AUTHOR: "author"}
 ALERT_COOLDOWN = timedelta(hours=6)
-HISTORY_ROWS = 60
 _INSERT_HISTORY = (
     "INSERT INTO chat_messages (tracker_id, user_id, meeting_id, role, text, tokens, is_test, created_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_SELECT_HISTORY = (
+    "SELECT role, text, tokens FROM chat_messages WHERE tracker_id = ? AND user_id = ? AND is_test = ?{meeting}"
+    f" ORDER BY id DESC LIMIT {HISTORY_ROWS}"
+)
+_METER_MEETING = "UPDATE meetings SET mj_micro = mj_micro + ?, last_activity_at = ? WHERE id = ?"
 
 
 class Sink(Protocol):
@@ -126,6 +131,9 @@ class ConversationService:
         self._workers: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._flood_told: set[tuple[int, int]] = set()
         self._alerted: dict[str, float] = {}
+        # With several workers: (tracker id, user id) -> an async context manager held around each
+        # answer, so one client's messages are answered in turn across processes (bot.locks).
+        self.chat_lock: Callable[[int, int], Any] | None = None
 
     # -- the queue ---------------------------------------------------------------------------
 
@@ -167,7 +175,11 @@ class ConversationService:
             while queue:
                 request = queue.popleft()
                 try:
-                    outcome = await self.handle(request)
+                    if self.chat_lock is None:
+                        outcome = await self.handle(request)
+                    else:
+                        async with self.chat_lock(*key):
+                            outcome = await self.handle(request)
                 except Exception:  # noqa: BLE001 - one broken answer must not stop the queue
                     log.exception("conversation %s failed", key)
                     outcome = Outcome.FAILED
@@ -196,7 +208,12 @@ class ConversationService:
         tracker = request.tracker or await Tracker.get_or_none(id=request.tracker_id)
         if tracker is None:
             return Outcome.SKIPPED
-        access = await access_for(tracker, request.user_id)
+        # Access, the budget's period, the open meeting and (in real talk) the history: one
+        # statement (llm.state).
+        state = await answer_state(
+            tracker, request.user_id, test=request.test, now=datetime.now(UTC), with_history=not request.test
+        )
+        access = state.access
         if not access.allowed:
             await sink.paywall()
             return Outcome.PAYWALL
@@ -211,7 +228,7 @@ class ConversationService:
             if scenario.opening.strip():  # a fixed first message: no model, nothing to charge
                 meeting = await mt.start_meeting(tracker.id, request.user_id, scenario.id, test=request.test)
                 await sink.done(scenario.opening.strip())
-                await self._remember(tracker.id, request.user_id, meeting, "assistant", scenario.opening.strip(), 0, request.test)
+                await self._remember(tracker.id, request.user_id, meeting.id, "assistant", scenario.opening.strip(), 0, request.test)
                 return Outcome.OPENED
         free_taken = False
         if payer is Payer.PLATFORM:
@@ -221,26 +238,36 @@ class ConversationService:
             free_taken = True
         budget: Budget | None = None
         if payer is Payer.SUBSCRIPTION:
-            assert access.subscription is not None
-            budget = await budget_for(tracker, access.subscription.id, rate=await current_rate())
+            budget = state.budget(tracker, await current_rate() if tracker.period_mj_limit is None else None)
             if budget is not None and budget.exhausted:
                 await self._budget_alerts(tracker, request.user_id, budget, [100])
                 await sink.notice(key="ai-budget-reached", until=budget.ends_at.strftime("%d.%m.%Y"))
                 return Outcome.BUDGET
 
+        meeting_id: int | None = None
+        scenario_prompt = marker = ""
         if request.open_scenario_id is not None:
             meeting = await mt.start_meeting(tracker.id, request.user_id, request.open_scenario_id, test=request.test)
-        else:
-            meeting = await mt.current_meeting(tracker.id, request.user_id, test=request.test)
-        scenario = meeting.scenario if meeting is not None else None
-        marker = scenario.end_marker if scenario is not None else ""
+            meeting_id = meeting.id
+            if meeting.scenario is not None:
+                scenario_prompt, marker = meeting.scenario.prompt, meeting.scenario.end_marker
+        elif state.meeting is not None:
+            now = datetime.now(UTC)
+            if state.meeting.timed_out(now):  # as `meetings.current_meeting` does
+                await mt.end_meeting(state.meeting.id, MeetingEnd.TIMEOUT, now)
+            else:
+                meeting_id = state.meeting.id
+                scenario_prompt, marker = state.meeting.prompt, state.meeting.end_marker
 
-        history = await self._history(tracker.id, request.user_id, request.test, meeting)
+        if state.history is not None:
+            history = [Turn(role, body, tokens) for role, body, tokens in state.history]
+        else:
+            history = await self._history(tracker.id, request.user_id, request.test, meeting_id)
         if request.text is not None:
             history.append(Turn("user", request.text))
         messages = build_messages(
             tracker.system_prompt,
-            scenario.prompt if scenario is not None else "",
+            scenario_prompt,
             marker,
             history,
             history_tokens=self.history_tokens,
@@ -265,7 +292,7 @@ class ConversationService:
             else:
                 log.warning("tracker %s: LLM call failed (%s) after %d attempt(s)", tracker.id, exc.kind, exc.attempts)
             if request.text is not None:  # the question stays in the history
-                await self._remember(tracker.id, request.user_id, meeting, "user", request.text, 0, request.test)
+                await self._remember(tracker.id, request.user_id, meeting_id, "user", request.text, 0, request.test)
             if exc.partial_text:
                 await sink.done(strip_marker(exc.partial_text, marker) + " …")
             await sink.notice(key="ai-apology")
@@ -278,17 +305,16 @@ class ConversationService:
         rows = [] if request.text is None else [("user", request.text, 0)]
         rows.append(("assistant", text, result.usage.completion_tokens))
         async with in_transaction() as conn:
-            mj_micro, missing = await self._meter(tracker, request.user_id, model, result.usage, payer, access, meeting)
-            # One raw executemany (bulk_create builds a model object per row); `sql`/`ts` keep it
+            mj_micro, missing = await self._meter(tracker, request.user_id, model, result.usage, payer, access, meeting_id)
+            # Raw statements (an ORM query costs more to build than to run); `sql`/`ts` keep them
             # portable and store the datetime exactly as tortoise would.
-            meeting_id = meeting.id if meeting is not None else None
             created = ts(conn, now)
             await conn.execute_many(sql(conn, _INSERT_HISTORY), [
                 [tracker.id, request.user_id, meeting_id, role, body, tokens, request.test, created]
                 for role, body, tokens in rows
             ])
-            if meeting is not None:
-                await Meeting.filter(id=meeting.id).update(mj_micro=F("mj_micro") + mj_micro, last_activity_at=now)
+            if meeting_id is not None:
+                await conn.execute_query(sql(conn, _METER_MEETING), [mj_micro, created, meeting_id])
         if missing == "price":
             log.error("no price for model %s: the call was not metered", model)
             await self._alert_admins_once(f"no-price:{model}", "ai-alert-no-price", {"model": model})
@@ -299,16 +325,16 @@ class ConversationService:
         if budget is not None and mj_micro:
             after = Budget(budget.period_id, budget.starts_at, budget.ends_at, budget.limit_micro, budget.spent_micro + mj_micro)
             await self._budget_alerts(tracker, request.user_id, after, after.crossed(budget.spent_micro))
-        if marker and meeting is not None and marker in result.text:
-            await mt.end_meeting(meeting.id, MeetingEnd.MARKER)
-            ended = await Meeting.get(id=meeting.id)
+        if marker and meeting_id is not None and marker in result.text:
+            await mt.end_meeting(meeting_id, MeetingEnd.MARKER)
+            ended = await Meeting.get(id=meeting_id)
             await sink.notice(key="ai-meeting-ended", mj=fmt_mj(ended.mj_micro))
         return Outcome.ANSWERED
 
     # -- parts -------------------------------------------------------------------------------
 
     async def _meter(
-        self, tracker: Tracker, user_id: int, model: str, usage: Any, payer: Payer, access: Any, meeting: Meeting | None
+        self, tracker: Tracker, user_id: int, model: str, usage: Any, payer: Payer, access: Any, meeting_id: int | None
     ) -> tuple[int, str | None]:
         """Record the call: (its mJ in millionths, what was missing). A missing price or rate
         records nothing and the caller alerts the admins once (the client still got the answer:
@@ -322,28 +348,30 @@ class ConversationService:
         if rate is None:
             return 0, "rate"
         try:
-            record = await record_usage(
+            metered = await meter_call(
                 tracker.id, user_id, model, usage.prompt_tokens, usage.completion_tokens,
-                at=at, subscription_id=access.subscription.id if payer is Payer.SUBSCRIPTION else None,
-                meeting_id=meeting.id if meeting is not None else None,
-                charged_to=CHARGED_TO[payer], price=price, rate=rate,
+                at=at, subscription_id=access.subscription_id if payer is Payer.SUBSCRIPTION else None,
+                meeting_id=meeting_id, charged_to=CHARGED_TO[payer], price=price, rate=rate,
             )
         except UnknownModel:
             return 0, "price"
         except NoRate:
             return 0, "rate"
-        return record.mj_micro, None
+        return metered.mj_micro, None
 
-    async def _history(self, tracker_id: int, user_id: int, test: bool, meeting: Meeting | None) -> list[Turn]:
-        query = ChatMessage.filter(tracker_id=tracker_id, user_id=user_id, is_test=test)
+    async def _history(self, tracker_id: int, user_id: int, test: bool, meeting_id: int | None) -> list[Turn]:
+        conn = default_connection()
+        params: list[Any] = [tracker_id, user_id, test]
+        meeting = ""
         if test:  # a test meeting starts from a clean slate
-            query = query.filter(meeting_id=meeting.id if meeting is not None else None)
-        rows = await query.order_by("-id").limit(HISTORY_ROWS).values_list("role", "text", "tokens")
-        return [Turn(role, text, tokens) for role, text, tokens in reversed(rows)]
+            meeting = " AND meeting_id IS NULL" if meeting_id is None else " AND meeting_id = ?"
+            params += [] if meeting_id is None else [meeting_id]
+        _, rows = await conn.execute_query(sql(conn, _SELECT_HISTORY.format(meeting=meeting)), params)
+        return [Turn(role, text, tokens) for role, text, tokens in reversed([tuple(r) for r in rows])]
 
-    async def _remember(self, tracker_id: int, user_id: int, meeting: Meeting | None, role: str, text: str, tokens: int, test: bool) -> None:
+    async def _remember(self, tracker_id: int, user_id: int, meeting_id: int | None, role: str, text: str, tokens: int, test: bool) -> None:
         await ChatMessage.create(
-            tracker_id=tracker_id, user_id=user_id, meeting_id=meeting.id if meeting is not None else None,
+            tracker_id=tracker_id, user_id=user_id, meeting_id=meeting_id,
             role=role, text=text, tokens=tokens, is_test=test, created_at=datetime.now(UTC),
         )
 

@@ -46,12 +46,15 @@ async def current_meeting(tracker_id: int, user_id: int, *, test: bool = False, 
     if meeting is None:
         return None
     scenario = meeting.scenario
-    if scenario is not None and scenario.timeout_minutes and meeting.last_activity_at + timedelta(
-        minutes=scenario.timeout_minutes
-    ) <= now:
+    if scenario is not None and timed_out(meeting.last_activity_at, scenario.timeout_minutes, now):
         await end_meeting(meeting.id, MeetingEnd.TIMEOUT, now)
         return None
     return meeting
+
+
+def timed_out(last_activity_at: datetime, timeout_minutes: int, now: datetime) -> bool:
+    """An open meeting idle for its scenario's timeout is over (0: no timeout)."""
+    return bool(timeout_minutes) and last_activity_at + timedelta(minutes=timeout_minutes) <= now
 
 
 async def start_meeting(

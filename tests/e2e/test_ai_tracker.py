@@ -275,7 +275,8 @@ async def test_an_invalid_api_key_alerts_the_author_and_the_admin_once(tg, llm_f
     author = tg.user(1001, "Anna", language_code="ru")
     admin = tg.user(ADMIN, "Root", language_code="en")
     client = tg.user(2008, "Max", language_code="en")
-    settings = ai_settings(tg, database_url, tmp_path, llm_fake, openai_api_key="sk-wrong")
+    # A generous timeout: on a loaded machine a timed-out step would be retried and break the count.
+    settings = ai_settings(tg, database_url, tmp_path, llm_fake, openai_api_key="sk-wrong", llm_timeout=15.0)
     async with running_platform(settings) as runtime:
         for person in (author, admin):
             await person.send(PLATFORM_USERNAME, "/start")

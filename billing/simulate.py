@@ -273,6 +273,7 @@ class _World:
         self.periods: list[list[Any]] = []
         self.usage: list[list[Any]] = []
         self.period_month: dict[int, int] = {}  # period id -> month number (1, 2, ...)
+        self.chains: dict[int, tuple[int | None, ...]] = {}  # user id -> (l1, l2, l3), copied onto their periods
         self.tracker_id = 0
 
     async def create_people(self, users: list[tuple[int, str]], members: list[tuple[int, tuple[int | None, ...], bool]]) -> None:
@@ -280,6 +281,7 @@ class _World:
         tracker = await Tracker.create(bot_id=1, username="simulated_bot", name="Simulated tracker", author=author, token_encrypted="-")
         self.tracker_id = tracker.id
         await User.bulk_create([User(id=uid, first_name=name) for uid, name in users], batch_size=5000)
+        self.chains = {uid: chain for uid, chain, _ in members}
         await Membership.bulk_create(
             [
                 Membership(tracker_id=tracker.id, user_id=uid, l1_id=l1, l2_id=l2, l3_id=l3, is_partner=partner)
@@ -290,6 +292,7 @@ class _World:
 
     def subscribe(self, user_id: int, first_month: int, weight: int, cost_month_kopecks: int, conn: BaseDBAsyncClient) -> None:
         """`user_id` pays for every month from `first_month` on, for `weight` people at once."""
+        l1, l2, l3 = self.chains.get(user_id, (None, None, None))
         for month, plan in enumerate(self.plans, start=1):
             if month < first_month:
                 continue
@@ -302,7 +305,7 @@ class _World:
                 pid = len(self.periods) + 1
                 self.period_month[pid] = month
                 self.periods.append(
-                    [pid, sid, self.tracker_id, user_id, span.seq, ts(conn, span.starts_at), ts(conn, span.ends_at), span.revenue_kopecks * weight, "open"]
+                    [pid, sid, self.tracker_id, user_id, span.seq, ts(conn, span.starts_at), ts(conn, span.ends_at), span.revenue_kopecks * weight, "open", l1, l2, l3]
                 )
             cost_ukop = cost_month_kopecks * weight * MICRO
             if cost_ukop > INT64_MAX:
@@ -321,7 +324,7 @@ class _World:
                 self.subscriptions,
             )
             await conn.execute_many(
-                sql(conn, "INSERT INTO accounting_periods (id, subscription_id, tracker_id, user_id, seq, starts_at, ends_at, revenue_kopecks, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                sql(conn, "INSERT INTO accounting_periods (id, subscription_id, tracker_id, user_id, seq, starts_at, ends_at, revenue_kopecks, status, l1_id, l2_id, l3_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 self.periods,
             )
             if self.usage:

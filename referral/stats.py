@@ -1,9 +1,9 @@
 """The partner cabinet's numbers, and the author's view of a tracker's partners.
 
 Every figure is a fixed number of indexed aggregate queries (no recursion: the chain is on the
-membership rows), and every partner-side function takes the partner's user id and filters by it,
-so a partner only ever sees their own money. Other people appear as counts and, for the first
-level, first names.
+membership rows, and copied onto each accounting period), and every partner-side function takes
+the partner's user id and filters by it, so a partner only ever sees their own money. Other people
+appear as counts and, for the first level, first names.
 
 Definitions used throughout:
 - a link's *starts* are the members attributed to it (`Membership.invite_link`), its *clicks* the
@@ -14,7 +14,8 @@ Definitions used throughout:
 - *earnings* are ledger accruals on the person's account, read from the running totals of
   `referral.rollup` (exact: what is newer than the totals is added live); from a link: the
   accruals whose source period belongs to a member attributed to that link (any role);
-- *forecast*: the open (not yet settled) periods where the person holds a role, each valued at the
+- *forecast*: the open (not yet settled) periods where the person holds a role (as the author,
+  or in the chain the period carries: the membership's, as locked at payment), each valued at the
   person's share of the period's revenue under the commission schedule (`billing.split`). Token
   costs are not known before settlement, so it is an upper estimate;
 - months are calendar months in the platform's time zone, by the ledger entry's `created_at` (the
@@ -275,14 +276,13 @@ def _by_role(earned: Earned) -> LevelAmounts:
 
 # The open periods where the user holds each role, grouped by revenue: a role's share depends only
 # on the amount (billing.split), so a handful of (role, revenue, count) rows price them all exactly.
-# CROSS JOIN fixes SQLite's join order (from the user's payers to their periods, both through
-# covering indexes; only members who have paid can have periods); PostgreSQL plans it freely.
+# A period carries its subscriber's chain as locked at payment (billing.subscriptions), so each
+# level is one range of the (lN_id, status, tracker_id, revenue_kopecks) index, read index-only.
 # The role is a literal (an enum value): PostgreSQL cannot type a bare parameter in a select list.
 _FORECAST_LEVEL = """
 SELECT '{level}', p.revenue_kopecks, COUNT(*)
-FROM memberships m CROSS JOIN accounting_periods p
-WHERE m.{level}_id = ?{tracker} AND m.locked_at IS NOT NULL
-  AND p.tracker_id = m.tracker_id AND p.user_id = m.user_id AND p.status = ?
+FROM accounting_periods p
+WHERE p.{level}_id = ? AND p.status = ?{tracker}
 GROUP BY p.revenue_kopecks
 """
 _FORECAST_AUTHOR = """
@@ -319,10 +319,10 @@ async def forecast_by_level(
     conn = _sql.conn_or_default(using_db)
     parts: list[str] = []
     params: list[Any] = []
-    member_where, member_params = _tracker_filter("m.tracker_id", tracker_id)
+    period_where, period_params = _tracker_filter("p.tracker_id", tracker_id)
     for role in LEVEL_ROLES:
-        parts.append(_FORECAST_LEVEL.format(level=role.value, tracker=member_where))
-        params += [user_id, *member_params, _OPEN]
+        parts.append(_FORECAST_LEVEL.format(level=role.value, tracker=period_where))
+        params += [user_id, _OPEN, *period_params]
     author_where, author_params = _tracker_filter("t.id", tracker_id)
     parts.append(_FORECAST_AUTHOR.format(tracker=author_where))
     params += [_OPEN, user_id, *author_params]

@@ -130,3 +130,22 @@ async def test_gptitor_settle_needs_only_the_database(database):
     assert done.returncode == 0, done.stderr
     assert "settled 1 periods, margin 123456 kopecks" in done.stdout
     assert await AccountingPeriod.filter(status=PeriodStatus.SETTLED).count() == 1
+
+
+async def test_simulated_periods_carry_the_subscribers_chain(database):
+    from zoneinfo import ZoneInfo
+
+    from billing.simulate import Scenario, _World
+    from billing.sqlutil import default_connection
+    from models import AccountingPeriod
+
+    world = _World(Scenario(name="chain", months=2), ZoneInfo("Europe/Moscow"))
+    await world.create_people(
+        [(2, "sasha"), (1000, "brought by sasha"), (1001, "nobody's")],
+        [(2, (1, None, None), True), (1000, (2, 1, None), False), (1001, (None, None, None), False)],
+    )
+    for user_id in (1000, 1001):
+        world.subscribe(user_id, 1, 1, 0, default_connection())
+    await world.flush()
+    chains = await AccountingPeriod.all().order_by("id").values_list("user_id", "l1_id", "l2_id", "l3_id")
+    assert chains == [(1000, 2, 1, None)] * 2 + [(1001, None, None, None)] * 2

@@ -8,7 +8,7 @@ from billing.ledger import settled_total, user_balance
 from billing.refunds import refund_subscription
 from billing.settlement import settle_due_periods
 from billing.subscriptions import create_subscription
-from models import AccountingPeriod, Membership, Payment, Subscription
+from models import AccountingPeriod, Membership, Payment, Subscription, User
 from models.enums import PaymentProvider, PeriodStatus, SubscriptionStatus
 from tests.billing.helpers import MSK, at, join, make_tracker
 
@@ -26,6 +26,24 @@ async def test_a_subscription_is_written_with_all_its_periods(database):
     assert all(p.status == PeriodStatus.OPEN and p.tracker_id == tracker.id and p.user_id == 5 for p in periods)
     # the first payment locks the inviter chain
     assert (await Membership.get(tracker=tracker, user_id=5)).locked_at == T0
+
+
+async def test_the_periods_carry_the_subscribers_chain_as_locked(database):
+    tracker = await make_tracker()
+    await join(tracker, 10, inviter=1)
+    await join(tracker, 11, inviter=10)
+    await join(tracker, 12, inviter=11)
+    await join(tracker, 5, inviter=12)  # 12 <- 11 <- 10: the author is beyond l3
+    sub = await create_subscription(tracker.id, 5, "quarter", 600_000, T0, tz=MSK)
+    chains = await AccountingPeriod.filter(subscription=sub).values_list("l1_id", "l2_id", "l3_id")
+    assert chains == [(12, 11, 10)] * 3
+    # Someone with no membership row has no inviters, and no row is made for them here.
+    await User.create(id=6, first_name="u6")
+    loner = await create_subscription(tracker.id, 6, "month", 200_000, T0, tz=MSK)
+    assert await AccountingPeriod.filter(subscription=loner).values_list("l1_id", "l2_id", "l3_id") == [
+        (None, None, None)
+    ]
+    assert not await Membership.exists(tracker=tracker, user_id=6)
 
 
 async def test_a_renewal_paid_while_active_starts_when_the_current_one_ends(database):

@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import referral
 from billing.payments import record_payment
 from billing.plans import set_price
 from billing.settlement import settle_due_periods
-from models import InviteLink, Membership, PaymentProvider, PlanKind, Tracker
+from models import InviteClick, InviteLink, Membership, PaymentProvider, PlanKind, Tracker, User
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
 
@@ -291,6 +292,128 @@ async def test_attribution_edge_cases_forged_callback_and_empty_cabinet(tg, data
         assert "Ссылка не найдена" in str(answer)
         await sasha.expect_no_message(BOT, timeout=0.5)
         assert not any(author_code in m.text or "Канал" in m.text for m in sasha.messages(BOT))
+
+
+async def test_renaming_and_archiving_a_link_in_the_cabinet(tg, database_url, tmp_path):
+    token = tracker_token(54)
+    tg.add_bot(token, BOT, "Vera")
+    author = tg.user(1054, "Anna", language_code="ru")
+    sasha = tg.user(3021, "Sasha", language_code="ru")
+    early, late = tg.user(4201, "Early", language_code="ru"), tg.user(4202, "Late", language_code="ru")
+    async with running_platform(make_settings(tg, database_url, tmp_path)):
+        await create_tracker(author, token, BOT)
+        tracker = await Tracker.get(username=BOT)
+        await set_price(tracker.id, PlanKind.MONTH, PRICE)
+        partner_link = await InviteLink.create(tracker_id=tracker.id, owner_id=author.id, code="become-partner-54",
+                                               makes_partner=True)
+        await start(sasha, partner_link.code)
+        await sasha.wait_for_text(BOT, "Теперь вы партнёр")
+        code = await create_link(sasha, "Старое имя")
+        other_code = await create_link(sasha, "Вторая")
+        await start(early, code)
+
+        # Rename: a label over 64 characters is refused with the reason, then a good one is saved.
+        links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
+        await sasha.click(links, "🔗 Старое имя")
+        card = await shown(sasha, "Переходов: 1")
+        await sasha.click(card, "✏️ Переименовать")
+        await sasha.wait_for_text(BOT, "Пришлите новое название ссылки")
+        await sasha.send(BOT, "я" * 65)
+        await sasha.wait_for_text(BOT, "Название слишком длинное")
+        await sasha.send(BOT, "Канал в VK")
+        card = await shown(sasha, "Название сохранено.")
+        assert "🔗 Канал в VK" in card.text and code in card.text and "Переходов: 1" in card.text
+        assert (await InviteLink.get(code=code)).label == "Канал в VK"
+        links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
+        assert "Канал в VK" in links.text and "Старое имя" not in links.text
+
+        # Archive: the link leaves the list; the other one stays.
+        await sasha.click(links, "🔗 Канал в VK")
+        card = await shown(sasha, "Переходов: 1")
+        await sasha.click(card, "🗄 В архив")
+        links = await shown(sasha, "Ссылка в архиве")
+        assert "Канал в VK" not in links.text and code not in links.text
+        assert ["🔗 Вторая"] in links.keyboard and ["🔗 Канал в VK"] not in links.keyboard
+        assert other_code in links.text
+        links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
+        assert "Канал в VK" not in links.text
+
+        # The rule (referral.attribution): only a live link attributes or counts a click. The
+        # archived code is an ordinary /start; who came through it before stays Sasha's.
+        await start(late, code)
+        newcomer = await Membership.get(tracker_id=tracker.id, user_id=late.id)
+        assert (newcomer.l1_id, newcomer.invite_link_id) == (None, None)
+        archived = await InviteLink.get(code=code)
+        assert archived.archived and await InviteClick.filter(link_id=archived.id).count() == 1
+        before = await Membership.get(tracker_id=tracker.id, user_id=early.id)
+        assert (before.l1_id, before.invite_link_id) == (sasha.id, archived.id)
+        # Its numbers are kept, and a live link still brings the newcomer to Sasha.
+        kept = [s for s in await referral.links_stats(tracker.id, sasha.id, include_archived=True)
+                if s.link_id == archived.id]
+        assert [(s.clicks, s.starts, s.archived) for s in kept] == [(1, 1, True)]
+        await start(late, other_code)
+        newcomer = await Membership.get(tracker_id=tracker.id, user_id=late.id)
+        assert newcomer.l1_id == sasha.id
+
+
+async def test_an_author_with_hundreds_of_partners_pages_through_them(tg, database_url, tmp_path):
+    token = tracker_token(55)
+    tg.add_bot(token, BOT, "Vera")
+    author = tg.user(1055, "Anna", language_code="ru")
+    async with running_platform(make_settings(tg, database_url, tmp_path)):
+        await create_tracker(author, token, BOT)
+        card = author.last_message(PLATFORM)
+        tracker = await Tracker.get(username=BOT)
+        # 245 partners named by the author, written straight to the database: the story above shows
+        # how one becomes a partner, here only their number matters.
+        first = 500_000
+        await User.bulk_create([User(id=first + i, first_name=f"P{i:03d}") for i in range(245)])
+        await Membership.bulk_create([
+            Membership(tracker_id=tracker.id, user_id=first + i, l1_id=author.id, is_partner=True) for i in range(245)
+        ])
+        # Page 1's partners have many links with the longest labels, the first one the most
+        # allowed: the page must still fit in one Telegram message.
+        label = "Канал " + "я" * 58
+        await InviteLink.bulk_create(
+            [InviteLink(tracker_id=tracker.id, owner_id=first, code=f"many-{k}", label=label) for k in range(100)]
+            + [InviteLink(tracker_id=tracker.id, owner_id=first + i, code=f"few-{i}-{k}", label=label)
+               for i in range(1, 10) for k in range(4)]
+        )
+
+        def pager(current: str) -> list[str]:
+            return ["⏮", "◀️", current, "▶️", "⏭"]
+
+        async def turn(page, button: str, current: str):
+            await author.click(page, button)
+            return await author.wait_for_message(PLATFORM, lambda m: pager(current) in m.keyboard)
+
+        await author.click(card, "🤝 Партнёры")
+        page = await author.wait_for_text(PLATFORM, "Партнёры Vera")
+        assert "Vera (@vera_ref_bot): 245" in page.text
+        assert pager("1/25") in page.keyboard
+        names = [f"P{i:03d}" for i in range(245)]
+        assert all(name in page.text for name in names[:10]) and names[10] not in page.text
+        # Too many long links for one message: each partner shows how many, none is listed.
+        assert len(page.text) < 4096 and label not in page.text
+        assert "🔗 Ссылок: 100" in page.text and page.text.count("🔗 Ссылок: 4") == 9
+
+        page = await turn(page, "▶️", "2/25")
+        assert all(name in page.text for name in names[10:20])
+        assert names[9] not in page.text and names[20] not in page.text
+        assert "Vera (@vera_ref_bot): 245" in page.text  # the author's summary stays on every page
+        page = await turn(page, "⏭", "25/25")
+        assert all(name in page.text for name in names[240:]) and names[239] not in page.text
+        page = await turn(page, "◀️", "24/25")
+        assert all(name in page.text for name in names[230:240])
+        page = await turn(page, "⏮", "1/25")
+        assert names[0] in page.text and names[10] not in page.text
+
+        # A partner with a few links: they are listed, newest first, with the rest counted.
+        await InviteLink.filter(owner_id__in=[first + i for i in range(1, 10)]).delete()
+        page = await turn(page, "▶️", "2/25")
+        page = await turn(page, "◀️", "1/25")
+        assert page.text.count(f"🔗 {label}: 0 → 0 → 0 → {rub(0)}") == 3 and "…и ещё ссылок: 97" in page.text
+        assert "Ссылок:" not in page.text
 
 
 async def test_refund_alert_reaches_the_author_once(database, monkeypatch):

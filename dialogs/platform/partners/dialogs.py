@@ -5,17 +5,41 @@ subscribers brought and earnings per level; the author's own earnings as author 
 from __future__ import annotations
 
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, SwitchTo
+from aiogram_dialog.widgets.kbd import (
+    Button,
+    Cancel,
+    CurrentPage,
+    FirstPage,
+    LastPage,
+    NextPage,
+    PrevPage,
+    Row,
+    StubScroll,
+    SwitchTo,
+)
 from aiogram_dialog.widgets.link_preview import LinkPreview
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.text import Const, Format
 
 from dialogs.platform.partners import handlers as h
-from dialogs.platform.partners.getters import partners_getter
+from dialogs.platform.partners.getters import PAGER_ID, partners_getter
 from dialogs.platform.states import PartnersSG
 from dialogs.widgets import Tr
 
 ERROR = Format("\n⚠️ {error}", when="error")
 NO_PREVIEW = LinkPreview(is_disabled=True)
+
+
+def _pager() -> Row:
+    """⏮ ◀️ 3/25 ▶️ ⏭ under the page. The getter reads the page from the scroll and asks the
+    database for that page only (`referral.tracker_partners` with limit/offset)."""
+    return Row(
+        FirstPage(scroll=PAGER_ID, text=Const("⏮")),
+        PrevPage(scroll=PAGER_ID, text=Const("◀️")),
+        CurrentPage(scroll=PAGER_ID, text=Format("{current_page1}/{pages}")),
+        NextPage(scroll=PAGER_ID, text=Const("▶️")),
+        LastPage(scroll=PAGER_ID, text=Const("⏭")),
+        when="paged",
+    )
 
 
 def partners_dialog() -> Dialog:
@@ -24,9 +48,10 @@ def partners_dialog() -> Dialog:
             Tr("partners-title", when="found"),
             Format("{partners_text}", when="has_partners"),
             Tr("partners-empty", when=lambda d, *_: d["found"] and d["no_partners"]),
-            Tr("partners-more", when="more"),
             ERROR,
             NO_PREVIEW,
+            StubScroll(id=PAGER_ID, pages="pages"),
+            _pager(),
             Button(Tr("btn-partner-link"), id="plink", on_click=h.on_create_partner_link, when="found"),
             Cancel(Tr("btn-back")),
             state=PartnersSG.main,

@@ -1,3 +1,6 @@
+"""What the author's partners window shows: one page of partners at a time (an author may have
+hundreds), each with their newest links, and the author's own earnings."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,15 +8,42 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 import referral
+from billing.commission import schedule_at
 from bot.trackers import TrackerError, TrackerService
 from dialogs.money import rub
 from models import User
 
-PAGE = 20
+PAGE = 10  # partners per page
+PAGER_ID = "partners_page"  # the window's StubScroll: it keeps the page number
+LINKS_SHOWN = 3  # a partner's newest links on the page; a partner may have up to 100
+# Telegram refuses a message over 4,096 characters. The title and ten partners' own lines fit
+# well under this; if their links would not, the page lists only how many links each one has.
+TEXT_BUDGET = 3_300
 
 
 def _levels(i18n, amounts: referral.LevelAmounts) -> str:
     return i18n("partners-levels", l1=rub(amounts.l1), l2=rub(amounts.l2), l3=rub(amounts.l3))
+
+
+def _partners_text(i18n, partners: list[referral.PartnerSummary], links_shown: int) -> str:
+    blocks = []
+    for p in partners:
+        lines = [
+            i18n("partners-partner", first_name=p.first_name or str(p.user_id),
+                 kind="named" if p.is_partner else "client", members=p.members,
+                 subscribers=p.subscribers, total=rub(p.earnings.total), levels=_levels(i18n, p.earnings))
+        ]
+        lines += [
+            i18n("partners-link-line", label=s.label or i18n("partner-link-no-label"), clicks=s.clicks,
+                 starts=s.starts, paying=s.paying, revenue=rub(s.revenue_kopecks))
+            for s in p.links[:links_shown]
+        ]
+        if p.links and not links_shown:
+            lines.append(i18n("partners-links-count", count=len(p.links)))
+        elif len(p.links) > links_shown:
+            lines.append(i18n("partners-more-links", more=len(p.links) - links_shown))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 async def partners_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, settings,
@@ -21,21 +51,22 @@ async def partners_getter(dialog_manager: DialogManager, trackers: TrackerServic
     try:
         tracker = await trackers.owned(user.id, int((dialog_manager.start_data or {})["tracker_id"]))
     except (TrackerError, KeyError, TypeError, ValueError):
-        return {"missing": True, "found": False, "error": i18n("tracker-not-found"), "new_link": ""}
-    page = await referral.tracker_partners(tracker.id, user.id, limit=PAGE)
-    own = await referral.earnings(tracker.id, user.id, schedule=settings.commission)
+        return {"missing": True, "found": False, "error": i18n("tracker-not-found"), "new_link": "", "pages": 1,
+                "paged": False}
+    scroll = dialog_manager.find(PAGER_ID)
+    number = await scroll.get_page()
+    page = await referral.tracker_partners(tracker.id, user.id, limit=PAGE, offset=number * PAGE)
+    pages = max(1, -(-page.total // PAGE))
+    if number >= pages:  # fewer partners than when the page was picked: show the last page
+        number = pages - 1
+        await scroll.set_page(number)
+        page = await referral.tracker_partners(tracker.id, user.id, limit=PAGE, offset=number * PAGE)
+    # The forecast splits by the schedule in force now (a dated one set by the admin, or the configured one).
+    own = await referral.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
     own_links = await referral.links_stats(tracker.id, user.id)
-    blocks = []
-    for p in page.partners:
-        links = "\n".join(
-            i18n("partners-link-line", label=s.label or i18n("partner-link-no-label"), clicks=s.clicks,
-                 starts=s.starts, paying=s.paying, revenue=rub(s.revenue_kopecks))
-            for s in p.links
-        )
-        blocks.append(i18n("partners-partner", first_name=p.first_name or str(p.user_id),
-                           kind="named" if p.is_partner else "client", members=p.members,
-                           subscribers=p.subscribers, total=rub(p.earnings.total), levels=_levels(i18n, p.earnings))
-                      + ("\n" + links if links else ""))
+    text = _partners_text(i18n, page.partners, LINKS_SHOWN)
+    if len(text) > TEXT_BUDGET:
+        text = _partners_text(i18n, page.partners, 0)
     partner_links = [s for s in own_links if s.makes_partner]
     new_link_id = dialog_manager.dialog_data.get("new_link_id")
     new_link = next((referral.deep_link(tracker.username, s.code) for s in own_links if s.link_id == new_link_id), "")
@@ -47,13 +78,14 @@ async def partners_getter(dialog_manager: DialogManager, trackers: TrackerServic
         "total": page.total,
         "has_partners": bool(page.partners),
         "no_partners": not page.partners,
-        "partners_text": "\n\n".join(blocks),
+        "partners_text": text,
+        "pages": pages,
+        "paged": pages > 1,
         "as_author": rub(own.settled.author),
         "as_partner": rub(own.settled.l1 + own.settled.l2 + own.settled.l3),
         "forecast": rub(own.forecast.total),
         "own_clients": sum(s.starts for s in own_links if not s.makes_partner),
         "partner_links": len(partner_links),
         "new_link": new_link,
-        "more": max(page.total - len(page.partners), 0),
         "error": "",
     }

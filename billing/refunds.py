@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from models import AccountingPeriod, Payment, Subscription
 from models.enums import PeriodStatus, SubscriptionStatus
+from notify import events as notify_events
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class RefundResult:
 
 async def refund_subscription(subscription_id: int) -> RefundResult:
     """Mark the subscription (and its payment) refunded and cancel its open periods. Idempotent."""
-    async with in_transaction():
+    async with in_transaction() as conn:
         subscription = await Subscription.get(id=subscription_id)
         already = subscription.status == SubscriptionStatus.REFUNDED
         cancelled = await AccountingPeriod.filter(
@@ -35,5 +36,6 @@ async def refund_subscription(subscription_id: int) -> RefundResult:
             await subscription.save(update_fields=["status"])
             if subscription.payment_id is not None:
                 await Payment.filter(id=subscription.payment_id).update(refunded=True)
+            await notify_events.subscription_refunded(conn, subscription)
         settled = await AccountingPeriod.filter(subscription_id=subscription_id, status=PeriodStatus.SETTLED).count()
     return RefundResult(subscription_id, cancelled, settled, already)

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from models import InviteLink, Membership, Payment, Subscription, Tracker, User
 from models.enums import SubscriptionStatus
+from notify import events as notify_events
 from referral import _sql
 from referral.errors import TRACKER_NOT_FOUND, ReferralError
 
@@ -61,7 +63,7 @@ async def _author_id(tracker_id: int, conn: BaseDBAsyncClient) -> int:
 
 async def _count_click(conn: BaseDBAsyncClient, link_id: int, user_id: int) -> bool:
     # ON CONFLICT ... RETURNING: one statement, race-safe, and it tells whether this was the first.
-    result = await _sql.rows(
+    result = await _sql.returning(
         conn,
         "INSERT INTO invite_clicks (link_id, user_id, created_at) VALUES (?, ?, ?) "
         "ON CONFLICT (link_id, user_id) DO NOTHING RETURNING id",
@@ -88,7 +90,13 @@ async def record_start(
         return StartResult(member.id, new_member, None, None, False, member.l1_id, False, False)
 
     own_link = link.owner_id == user_id
-    click_counted = False if own_link else await _count_click(conn, link.id, user_id)
+    click_counted = False
+    if not own_link:
+        # The click and its event for the link owner's channels commit together.
+        async with in_transaction() as tx:
+            click_counted = await _count_click(tx, link.id, user_id)
+            if click_counted:
+                await notify_events.start_via_link(tx, tracker_id, link.id, link.owner_id, user_id)
 
     attributed = False
     inviter_id = member.l1_id

@@ -412,6 +412,7 @@ class Chat:
     first_name: str | None = None
     last_name: str | None = None
     members: dict[int, str] = field(default_factory=dict)  # groups/channels: id -> status
+    rights: dict[int, dict[str, bool]] = field(default_factory=dict)  # admins: id -> rights
 
     def as_api(self) -> dict[str, Any]:
         fields = {"title": self.title, "username": self.username,
@@ -850,6 +851,7 @@ class _Fault:
     bot_id: int | None
     error: TelegramError
     times: int
+    chat_id: Any = None  # None: any chat
 
 
 # --------------------------------------------------------------------------- the server
@@ -1000,9 +1002,10 @@ class FakeTelegram:
         self._users[id] = FakeUser(self, chat, language_code, is_premium)
         return self._users[id]
 
-    # Groups and channels. Adding a bot by hand (with a my_chat_member update) and people posting
-    # in them are future work: add `add_bot_to_chat(chat, bot, by=user)` here, setting
-    # chat.members and calling push_update with a my_chat_member update.
+    # Groups and channels. A person adds a bot as an admin (`add_bot_to_channel`), takes its right
+    # to post away (`demote_bot`) or removes it (`remove_bot`): each pushes the my_chat_member
+    # update Telegram sends the bot. The bot's posts are read with `channel_posts` and
+    # `wait_for_channel_post`. People posting in channels is future work.
 
     def create_chat(self, type: str, title: str, owner: FakeUser, *,
                     username: str | None = None) -> Chat:
@@ -1020,12 +1023,73 @@ class FakeTelegram:
         member_id = who if isinstance(who, int) else who.id
         chat.members[member_id] = status
 
+    def _bot_member(self, chat: Chat, bot: FakeBot) -> dict[str, Any]:
+        status = chat.members.get(bot.id, "left")
+        member = _chat_member(status, bot.as_user())
+        if status == "administrator":
+            member.update(chat.rights.get(bot.id, {}))
+        return member
+
+    async def _change_bot_member(self, chat: Chat, bot: BotRef, by: FakeUser, status: str,
+                                 rights: dict[str, bool] | None = None) -> dict[str, Any]:
+        fake_bot = self.bot(bot)
+        if chat.members.get(by.id) not in ("creator", "administrator"):
+            raise AssertionError(f"{by} is not an admin of {chat.title!r}")
+        old = self._bot_member(chat, fake_bot)
+        chat.members[fake_bot.id] = status
+        if rights is None:
+            chat.rights.pop(fake_bot.id, None)
+        else:
+            chat.rights[fake_bot.id] = dict(rights)
+        update = self.push_update(fake_bot, {"my_chat_member": {
+            "chat": chat.as_api(), "from": by.as_api(), "date": self.now(),
+            "old_chat_member": old, "new_chat_member": self._bot_member(chat, fake_bot)}})
+        await asyncio.sleep(0)
+        return update
+
+    async def add_bot_to_channel(self, chat: Chat, bot: BotRef, *, by: FakeUser,
+                                 can_post_messages: bool = True) -> dict[str, Any]:
+        """`by` (an admin of the channel) makes the bot an admin, allowed to post or not."""
+        return await self._change_bot_member(chat, bot, by, "administrator",
+                                             {"can_post_messages": can_post_messages})
+
+    async def demote_bot(self, chat: Chat, bot: BotRef, *, by: FakeUser) -> dict[str, Any]:
+        """The bot stays an admin but loses the right to post."""
+        return await self._change_bot_member(chat, bot, by, "administrator",
+                                             {"can_post_messages": False})
+
+    async def remove_bot(self, chat: Chat, bot: BotRef, *, by: FakeUser) -> dict[str, Any]:
+        """`by` removes the bot from the channel (status "left"; its posts now fail with 403)."""
+        return await self._change_bot_member(chat, bot, by, "left")
+
+    def channel_posts(self, chat: Chat, bot: BotRef) -> list[BotMessage]:
+        """Every post the bot made in the channel, in order (edits included, marked is_edit)."""
+        return list(self._conversation(self.bot(bot), chat).events)
+
+    async def wait_for_channel_post(self, chat: Chat, bot: BotRef, predicate: MessagePredicate = None,
+                                    *, timeout: float | None = None) -> BotMessage:
+        """The first post by the bot in the channel that matches (a callable or a substring),
+        whenever it was made. Fails with the channel's posts so far."""
+        fake_bot = self.bot(bot)
+        conv = self._conversation(fake_bot, chat)
+        matches = _as_predicate(predicate)
+        timeout = self.default_timeout if timeout is None else timeout
+        try:
+            return await fake_bot.changed.wait_for(
+                lambda: next((e for e in conv.events if matches(e)), None), timeout)
+        except TimeoutError:
+            posts = "\n  ".join(str(e) for e in conv.events) or "(nothing)"
+            raise FakeTelegramTimeout(
+                f"@{fake_bot.username} posted nothing matching {_describe(predicate)} in "
+                f"{chat.title!r} within {timeout}s; posts:\n  {posts}") from None
+
     # ------------------------------------------------------------------ fault injection and calls
 
     def fail_next(self, method: str, error_code: int = 429, description: str | None = None, *,
                   bot: BotRef | None = None, retry_after: int | None = None,
-                  times: int = 1) -> None:
-        """Answer the next `times` calls of a method (for one bot or any) with an error."""
+                  times: int = 1, chat_id: Any = None) -> None:
+        """Answer the next `times` calls of a method (for one bot or any, in one chat or any)
+        with an error."""
         if error_code == 429 and retry_after is None:
             retry_after = 1
         if description is None:
@@ -1034,7 +1098,7 @@ class FakeTelegram:
                                  500: "Internal Server Error"}.get(error_code, "injected"))
         bot_id = None if bot is None else self.bot(bot).id
         error = TelegramError(error_code, description, retry_after=retry_after)
-        self._faults.append(_Fault(method.lower(), bot_id, error, times))
+        self._faults.append(_Fault(method.lower(), bot_id, error, times, chat_id))
 
     def calls_to(self, method: str, *, bot: BotRef | None = None, **params: Any) -> list[Call]:
         """Recorded calls of a method (case-insensitive) whose params include the given ones."""
@@ -1240,7 +1304,7 @@ class FakeTelegram:
             bot = self._by_token.get(token)
             if bot is None:
                 raise _unauthorized()
-            self._inject_fault(bot, method)
+            self._inject_fault(bot, method, params)
             handler = self._methods.get(method.lower())
             if handler is None:
                 logger.warning("fake telegram: method %s is not implemented", method)
@@ -1260,9 +1324,10 @@ class FakeTelegram:
         call.status, call.result = 200, result
         return 200, {"ok": True, "result": result}
 
-    def _inject_fault(self, bot: FakeBot, method: str) -> None:
+    def _inject_fault(self, bot: FakeBot, method: str, params: dict[str, Any]) -> None:
         for fault in self._faults:
-            if fault.method == method.lower() and fault.bot_id in (None, bot.id):
+            if fault.method == method.lower() and fault.bot_id in (None, bot.id) and (
+                    fault.chat_id is None or fault.chat_id == params.get("chat_id")):
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
@@ -1313,7 +1378,9 @@ class FakeTelegram:
         status = chat.members.get(bot.id, "left")
         if status in ("left", "kicked"):
             raise _forbidden(f"bot is not a member of the {chat.type} chat")
-        if write and chat.type == "channel" and status not in ("administrator", "creator"):
+        if write and chat.type == "channel" and (
+                status not in ("administrator", "creator")
+                or not chat.rights.get(bot.id, {}).get("can_post_messages", True)):
             raise _bad("need administrator rights in the channel chat")
         return conv
 
@@ -1715,6 +1782,20 @@ class FakeTelegram:
                 "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
                                         "unique_gifts": False, "premium_subscription": False,
                                         "gifts_from_channels": False}}
+
+    @_api("leaveChat")
+    def _leave_chat(self, bot: FakeBot, params: dict) -> bool:
+        chat = self._chat_for(bot, params, write=False).chat
+        if chat.type == "private":
+            raise _bad("chat member status can't be changed in private chats")
+        old = self._bot_member(chat, bot)
+        chat.members[bot.id] = "left"
+        chat.rights.pop(bot.id, None)
+        # Telegram tells the bot about its own departure too.
+        self.push_update(bot, {"my_chat_member": {
+            "chat": chat.as_api(), "from": bot.as_user(), "date": self.now(),
+            "old_chat_member": old, "new_chat_member": self._bot_member(chat, bot)}})
+        return True
 
     @_api("getChatMember")
     def _get_chat_member(self, bot: FakeBot, params: dict) -> dict:

@@ -6,7 +6,9 @@ For each due period (status open, ends_at <= now):
                  that were charged to the subscription (usage_records.cost_ukop, millionths of a
                  kopeck), rounded half-up to kopecks once
     margin     = revenue - token cost
-    entries    = billing.split.split_margin(margin, author, l1, l2, l3)
+    entries    = billing.split.split_margin(margin, author, l1, l2, l3), by the commission
+                 schedule in force at the period's end (billing.commission; each batch is split
+                 group by group, one group per schedule)
 
 The author comes from the tracker, l1/l2/l3 from the subscriber's membership row (kept there at
 attribution, so no recursion). A subscriber without a membership row has no inviters.
@@ -35,9 +37,11 @@ from tortoise.transactions import in_transaction
 
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
-from billing.split import compile_schedule, split_margin
-from billing.sqlutil import bulk_writes, default_connection, is_postgres, sql, ts
+from billing import commission
+from billing.split import Weights, split_margin
+from billing.sqlutil import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
 from models.enums import EntryKind, Role, SourceType
+from notify import events as notify_events
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,8 @@ SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, m.l1_id, m.l2_id, m.l
        COALESCE((SELECT SUM(u.cost_ukop) FROM usage_records u
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
-                   AND u.charged_to = 'subscription'), 0)
+                   AND u.charged_to = 'subscription'), 0),
+       p.ends_at
 FROM accounting_periods p
 JOIN trackers t ON t.id = p.tracker_id
 LEFT JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id
@@ -57,6 +62,7 @@ WHERE p.status = 'open' AND p.id > ? AND p.ends_at <= ?
 ORDER BY p.id
 LIMIT ?
 """
+_ENDS_AT = 8  # the column of p.ends_at in _DUE: picks the commission schedule
 # PostgreSQL: two settlers at once split the work instead of waiting on each other.
 _LOCK_PG = " FOR UPDATE OF p SKIP LOCKED"
 
@@ -99,13 +105,14 @@ async def settle_due_periods(
 ) -> SettlementResult:
     """Settle every open period that ended at or before `now` (default: the current time).
 
-    `schedule` is the commission schedule (a `bot.config.CommissionSchedule`, a mapping of
-    percents, or None for the defaults). `interrupt_after_batches` is for tests: after that many
-    committed batches the next one raises SettlementInterrupted after writing its ledger rows,
-    before its commit, as a crash would.
+    Each period is split by the commission schedule in force at its `ends_at`: the latest dated
+    CommissionRate from before it, or else `schedule`, the configured one (a
+    `bot.config.CommissionSchedule`, a mapping of percents, or None for the defaults).
+    `interrupt_after_batches` is for tests: after that many committed batches the next one
+    raises SettlementInterrupted after writing its ledger rows, before its commit, as a crash would.
     """
     now = now or datetime.now(UTC)
-    weights = compile_schedule(schedule)
+    schedules = await commission.load(schedule)
     conn = default_connection()
     platform = await platform_account_id(conn)
     accounts: dict[int, int] = {}  # user id -> account id, only ids that are committed
@@ -118,11 +125,12 @@ async def settle_due_periods(
                 if not rows:
                     break
                 new_accounts = await _accounts_for(tx, rows, accounts)
-                entries, marks, batch = _compute(rows, weights, platform, accounts | new_accounts, ts(tx, now))
+                entries, marks, batch = _compute(rows, schedules, platform, accounts | new_accounts, ts(tx, now))
                 await tx.execute_many(sql(tx, INSERT_ENTRY), entries)
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
                     raise SettlementInterrupted(f"interrupted after {result.batches} batches")
                 await tx.execute_many(sql(tx, _MARK), marks)
+                await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)  # the posts commit with the entries
             # Committed: only now may the accounts created in this batch be trusted.
             accounts.update(new_accounts)
             last_id = rows[-1][0]
@@ -149,24 +157,35 @@ async def _accounts_for(tx: BaseDBAsyncClient, rows: list[Any], known: dict[int,
     return await user_account_ids(wanted, tx) if wanted else {}
 
 
+def _by_schedule(rows: list[Any], schedules: commission.Schedules) -> dict[Weights, list[Any]]:
+    """The batch's rows grouped by the commission schedule in force at each period's end."""
+    if not schedules:  # no dated schedule: the configured one for every period
+        return {schedules.fallback: rows}
+    groups: dict[Weights, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(schedules.weights_at(parse_ts(row[_ENDS_AT])), []).append(row)
+    return groups
+
+
 def _compute(
-    rows: list[Any], weights: Any, platform: int, accounts: dict[int, int], now_ts: Any
+    rows: list[Any], schedules: commission.Schedules, platform: int, accounts: dict[int, int], now_ts: Any
 ) -> tuple[list[tuple], list[tuple], SettlementResult]:
     """Ledger rows and period marks for one batch, with the split in pure Python."""
     source = SourceType.PERIOD.value
     entries: list[tuple] = []
     marks: list[tuple] = []
     batch = SettlementResult()
-    for period_id, tracker_id, revenue, author, l1, l2, l3, cost_ukop in rows:
-        cost = token_cost_kopecks(cost_ukop)
-        margin = int(revenue) - cost
-        for share in split_margin(margin, author=author, l1=l1, l2=l2, l3=l3, schedule=weights):
-            account = platform if share.beneficiary is None else accounts[share.beneficiary]
-            entries.append((account, _KIND[share.kind], _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts))
-        marks.append((cost, margin, now_ts, period_id))
-        batch.periods += 1
-        batch.margin_kopecks += margin
-        if margin < 0:
-            batch.loss_kopecks += margin
+    for weights, group in _by_schedule(rows, schedules).items():
+        for period_id, tracker_id, revenue, author, l1, l2, l3, cost_ukop, *_ in group:  # then ends_at
+            cost = token_cost_kopecks(cost_ukop)
+            margin = int(revenue) - cost
+            for share in split_margin(margin, author=author, l1=l1, l2=l2, l3=l3, schedule=weights):
+                account = platform if share.beneficiary is None else accounts[share.beneficiary]
+                entries.append((account, _KIND[share.kind], _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts))
+            marks.append((cost, margin, now_ts, period_id))
+            batch.periods += 1
+            batch.margin_kopecks += margin
+            if margin < 0:
+                batch.loss_kopecks += margin
     batch.entries = len(entries)
     return entries, marks, batch

@@ -53,6 +53,9 @@ class PaymentSettings(BaseModel):
     yookassa_api_url: str = "https://api.yookassa.ru/v3"
     yookassa_return_url: str | None = None   # default: back to the tracker bot (https://t.me/<bot>)
     yookassa_timeout: float = 10.0
+    # YooKassa payouts (a separate payout account: its agent id and key); off without them.
+    yookassa_payout_agent_id: str | None = None
+    yookassa_payout_secret_key: SecretStr | None = None
     # 54-FZ receipts: the shop's tax system (1..6); with it Telegram asks the client for an email.
     tax_system_code: int | None = None
     vat_code: int = 1
@@ -79,6 +82,11 @@ class PaymentSettings(BaseModel):
     def yookassa_enabled(self) -> bool:
         return bool(self.yookassa_shop_id and self.yookassa_secret_key
                     and self.yookassa_secret_key.get_secret_value().strip())
+
+    @property
+    def yookassa_payouts_enabled(self) -> bool:
+        return bool(self.yookassa_payout_agent_id and self.yookassa_payout_secret_key
+                    and self.yookassa_payout_secret_key.get_secret_value().strip())
 
 
 class DatabaseSettings(BaseSettings):
@@ -119,9 +127,14 @@ class Settings(DatabaseSettings):
     webhook_port: int = 8080
 
     polling_timeout: int = 30
+    # Several webhook workers (issue 8): the scheduler leader's lease, and how often a worker
+    # picks up trackers that another worker added, re-tokened or deleted.
+    leader_lease_seconds: float = 15.0
+    tracker_sync_seconds: float = 30.0
     settle_interval_minutes: int = 10
     renewal_interval_minutes: int = 15
     payments: PaymentSettings = PaymentSettings()
+    payout_min_kopecks: int = 50000  # the smallest payout a partner or author may ask for
 
     @field_validator("bot_token")
     @classmethod

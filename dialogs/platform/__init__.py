@@ -4,10 +4,14 @@
 from aiogram import Dispatcher
 from aiogram_dialog import setup_dialogs
 
+from dialogs.platform.admin.dialogs import admin_dialog
 from dialogs.platform.partners.dialogs import partners_dialog
 from dialogs.platform.plans.dialogs import plans_dialog
 from dialogs.platform.scenarios.dialogs import ai_dialog
 from dialogs.platform.trackers.dialogs import tracker_dialog, trackers_dialog
+from dialogs.platform.admin_payouts.dialogs import admin_payouts_dialog
+from dialogs.platform.states import WalletSG
+from dialogs.tracker.payouts.dialogs import payouts_dialog
 
 
 def setup_platform_dialogs(dp: Dispatcher) -> None:
@@ -15,4 +19,6 @@ def setup_platform_dialogs(dp: Dispatcher) -> None:
     dp.include_router(plans_dialog())
     dp.include_router(ai_dialog())
     dp.include_router(partners_dialog())
+    dp.include_routers(payouts_dialog(WalletSG), admin_payouts_dialog())
+    dp.include_router(admin_dialog())
     setup_dialogs(dp)

@@ -53,6 +53,15 @@ class AdminSG(StatesGroup):
     """The platform admin's menu: mJ rate, model prices, commission, events, totals, export (issue 7)."""
 
     menu = State()
+    rate = State()
+    rate_new = State()
+    prices = State()
+    price = State()
+    price_new = State()
+    commission = State()
+    commission_new = State()
+    events = State()
+    totals = State()
 
 
 class AdminPayoutsSG(StatesGroup):
@@ -62,3 +71,15 @@ class AdminPayoutsSG(StatesGroup):
     payout = State()
     reference = State()
     reject_reason = State()
+
+
+class WalletSG(StatesGroup):
+    """The author's balance and payouts in the platform bot: the same screens as the partner cabinet's (issue 7)."""
+
+    main = State()
+    amount = State()
+    method = State()
+    destination = State()
+    bank = State()
+    confirm = State()
+    history = State()

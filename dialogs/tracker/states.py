@@ -12,3 +12,22 @@ class PartnerSG(StatesGroup):
     earnings = State()
     network = State()
     howto = State()
+
+
+class PayoutsSG(StatesGroup):
+    """Balance and payouts in the partner cabinet: withdraw (amount, method, destination, confirm), my requests (issue 7)."""
+
+    main = State()
+    amount = State()
+    method = State()
+    destination = State()
+    bank = State()
+    confirm = State()
+    history = State()
+
+
+class ChannelsSG(StatesGroup):
+    """The partner's event channels in the cabinet: the list, one channel's settings (issue 7)."""
+
+    main = State()
+    channel = State()

@@ -3,11 +3,11 @@ input is never taken by the fallback."""
 
 from aiogram import Router
 
-from handlers.platform import start
+from handlers.platform import admin, start
 
 
 def get_routers() -> list[Router]:
-    return [start.router()]
+    return [start.router(), admin.router()]
 
 
 def get_fallback_routers() -> list[Router]:

@@ -557,6 +557,7 @@ class FakeYooKassa:
                 "bank_card", "yoo_money", "sbp"):
             raise _ApiError(400, "invalid_request", "Invalid payout destination type",
                             "payout_destination_data.type")
+        _check_payout_destination(destination)
         shown = copy.deepcopy(destination)
         number = (shown.get("card") or {}).pop("number", None)
         if number:  # YooKassa never echoes a full card number
@@ -596,6 +597,29 @@ def _check_amount(amount: Any, parameter: str) -> dict[str, str]:
     if currency != "RUB":
         raise _ApiError(400, "invalid_request", "Unsupported currency", parameter + ".currency")
     return {"value": f"{number:.2f}", "currency": currency}
+
+
+def _check_payout_destination(destination: dict[str, Any]) -> None:
+    """What YooKassa checks of `payout_destination_data`: a card number that passes Luhn, a
+    YooMoney account of digits, an SBP phone and bank id."""
+    def bad(parameter: str) -> _ApiError:
+        return _ApiError(400, "invalid_request", "Invalid payout destination", parameter)
+
+    kind = destination["type"]
+    if kind == "bank_card" and "card" in destination:  # (a payout_token carries no card here)
+        number = str((destination.get("card") or {}).get("number", ""))
+        digits = [int(c) for c in number] if number.isdigit() else []
+        checksum = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2)
+                       for i, d in enumerate(reversed(digits)))
+        if not 13 <= len(digits) <= 19 or checksum % 10:
+            raise bad("payout_destination_data.card.number")
+    elif kind == "yoo_money":
+        account = str(destination.get("account_number", ""))
+        if not account.isdigit():
+            raise bad("payout_destination_data.account_number")
+    elif kind == "sbp":
+        if not str(destination.get("phone", "")).isdigit() or not destination.get("bank_id"):
+            raise bad("payout_destination_data.phone")
 
 
 def _check_metadata(metadata: Any) -> dict[str, str]:

@@ -9,13 +9,16 @@ from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Start
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
+from dialogs.platform.admin.dialogs import admin_menu_button
 from dialogs.platform.partners.handlers import on_open_partners
 from dialogs.platform.plans.handlers import on_open_plans
 from dialogs.platform.scenarios.handlers import on_open_ai
 from dialogs.platform.states import TrackerSG, TrackersSG
+from dialogs.platform.states import WalletSG
 from dialogs.platform.trackers import handlers as h
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
 from dialogs.widgets import Tr
@@ -37,6 +40,8 @@ def trackers_dialog() -> Dialog:
                 id="trk_page", width=1, height=8, hide_on_single_page=True,
             ),
             SwitchTo(Tr("btn-new-tracker"), id="new", state=TrackersSG.new_token),
+            Start(Tr("payouts-btn-open"), id="wallet", state=WalletSG.main),
+            admin_menu_button(),
             state=TrackersSG.main,
             getter=trackers_getter,
         ),

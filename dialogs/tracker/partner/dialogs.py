@@ -15,6 +15,7 @@ from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Select, SwitchTo, Url
+from aiogram_dialog.widgets.kbd import Start
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
@@ -22,6 +23,8 @@ from bot.i18n import Translator
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
 from dialogs.tracker.states import PartnerSG
+from dialogs.tracker.states import PayoutsSG
+from dialogs.tracker.states import ChannelsSG
 from dialogs.widgets import Tr
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,8 @@ def partner_dialog() -> Dialog:
                 SwitchTo(Tr("partner-btn-earnings"), id="earnings", state=PartnerSG.earnings),
                 SwitchTo(Tr("partner-btn-network"), id="network", state=PartnerSG.network),
                 Button(Tr("partner-btn-chart"), id="chart", on_click=h.on_chart),
+                Start(Tr("payouts-btn-open"), id="payouts", state=PayoutsSG.main),
+                Start(Tr("channel-btn-open"), id="channels", state=ChannelsSG.main),
                 when="allowed",
             ),
             SwitchTo(Tr("partner-btn-howto"), id="howto", state=PartnerSG.howto),

@@ -9,6 +9,7 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 import referral
+from billing.commission import schedule_at
 from billing.plans import plan_on_sale
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
 from dialogs.money import rub
@@ -102,7 +103,8 @@ def _levels(i18n, amounts: referral.LevelAmounts, *, with_author: bool) -> str:
 
 async def earnings_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings, **_: Any) -> dict:
     is_author = tracker.author_id == user.id
-    e = await referral.earnings(tracker.id, user.id, schedule=settings.commission)
+    # The forecast splits by the schedule in force now (a dated one set by the admin, or the configured one).
+    e = await referral.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
     months = await referral.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
     month_lines = [
         i18n("partner-month-line", month=m.month, total=rub(m.amounts.total), l1=rub(m.amounts.l1),
@@ -130,10 +132,10 @@ async def network_getter(dialog_manager: DialogManager, tracker: Tracker, user: 
 
 
 async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, settings, **_: Any) -> dict:
-    schedule = settings.commission.as_dict()
+    schedule = await schedule_at(fallback=settings.commission)
     plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
     price = plan.price_kopecks if plan else 0
-    amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(settings.commission)))) \
+    amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(schedule)))) \
         if price > 0 else {r.value: 0 for r in ROLE_ORDER}
     data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0, "price": rub(price)}
     for role, percent in schedule.items():

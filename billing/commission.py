@@ -1,0 +1,122 @@
+"""The dated commission schedule: which split of the margin is in force at a moment.
+
+The admin adds a schedule (CommissionRate) that applies from a moment on, now or later, never
+one that reaches into the past: a period is split by the schedule in force at its end, so a
+schedule dated before an already ended period could change what an unsettled period would get
+compared with what its settled neighbours got. Without any row, the configured schedule
+(`settings.commission`, passed in as `fallback`) is in force.
+
+Settlement reads every row once per run (`Schedules`): the table holds a handful of rows.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from billing.split import ROLE_ORDER, Weights, compile_schedule
+from billing.sqlutil import utc
+from models import CommissionRate
+
+ROLES = tuple(role.value for role in ROLE_ORDER)  # platform, author, l1, l2, l3
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be added; `key` and `params` name a locale message."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class DatedSchedule:
+    valid_from: datetime | None  # None: the configured schedule, in force before any row
+    shares: dict[str, Decimal]  # role name -> percent
+    created_by: int | None = None
+
+
+def as_shares(schedule: Any) -> dict[str, Decimal]:
+    """Percent per role from a `CommissionSchedule`, a mapping or None (the defaults)."""
+    weights = compile_schedule(schedule)  # also validates: >= 0 and adding up to 100
+    return {role.value: weights.percent(role).normalize() for role in ROLE_ORDER}
+
+
+def _row_shares(row: CommissionRate) -> dict[str, Decimal]:
+    return {role: Decimal(getattr(row, role)).normalize() for role in ROLES}
+
+
+class Schedules:
+    """Every dated schedule, for looking up the one in force at many moments (settlement)."""
+
+    def __init__(self, rows: list[CommissionRate], fallback: Any = None) -> None:
+        self.fallback = compile_schedule(fallback)
+        self._starts = [utc(row.valid_from) for row in rows]
+        self._weights = [compile_schedule(_row_shares(row)) for row in rows]
+
+    def weights_at(self, moment: datetime) -> Weights:
+        i = bisect_right(self._starts, moment)
+        return self._weights[i - 1] if i else self.fallback
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+
+async def load(fallback: Any = None) -> Schedules:
+    return Schedules(await CommissionRate.all().order_by("valid_from"), fallback)
+
+
+async def schedule_at(moment: datetime | None = None, fallback: Any = None) -> dict[str, Decimal]:
+    """The shares in force at `moment` (default now), as a mapping every money function takes."""
+    moment = utc(moment or datetime.now(UTC))
+    row = await CommissionRate.filter(valid_from__lte=moment).order_by("-valid_from").first()
+    return _row_shares(row) if row is not None else as_shares(fallback)
+
+
+async def history(fallback: Any = None, limit: int = 10) -> list[DatedSchedule]:
+    """The latest `limit` dated schedules, newest first, then the configured one they replaced."""
+    rows = await CommissionRate.all().order_by("-valid_from").limit(limit)
+    out = [DatedSchedule(utc(r.valid_from), _row_shares(r), r.created_by) for r in rows]
+    return out + [DatedSchedule(None, as_shares(fallback))]
+
+
+def parse_shares(values: list[str]) -> dict[str, Decimal]:
+    """Five percents in role order (platform, author, l1, l2, l3): ">= 0, three decimals at most,
+    adding up to 100". A decimal comma is accepted."""
+    if len(values) != len(ROLES):
+        raise ScheduleError("admin-commission-bad-count")
+    shares: dict[str, Decimal] = {}
+    for role, text in zip(ROLES, values):
+        try:
+            value = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise ScheduleError("admin-commission-bad-number", value=text) from None
+        if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.001")):
+            raise ScheduleError("admin-commission-bad-number", value=text)
+        shares[role] = value
+    total = sum(shares.values())
+    if total != 100:
+        raise ScheduleError("admin-commission-bad-total", total=f"{total.normalize():f}")
+    return shares
+
+
+async def add_schedule(
+    shares: dict[str, Decimal], valid_from: datetime | None = None, *, created_by: int | None = None,
+    now: datetime | None = None,
+) -> CommissionRate:
+    """A new schedule from `valid_from` (default now) on: not in the past, after every existing one."""
+    now = utc(now or datetime.now(UTC))
+    valid_from = utc(valid_from) if valid_from is not None else now
+    if valid_from < now:
+        raise ScheduleError("admin-date-in-past")
+    compile_schedule(shares)  # >= 0, adding up to 100
+    latest = await CommissionRate.all().order_by("-valid_from").first()
+    if latest is not None and valid_from <= utc(latest.valid_from):
+        raise ScheduleError("admin-date-not-after", latest=utc(latest.valid_from))
+    return await CommissionRate.create(
+        valid_from=valid_from, created_by=created_by, **{role: Decimal(shares[role]) for role in ROLES}
+    )

@@ -1,0 +1,150 @@
+"""The platform admin's dialog. Guarded by `admin_only`: its windows, buttons and text inputs
+answer nobody outside ADMIN_IDS, even with a callback copied from an admin's chat."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from aiogram.enums import ContentType
+from aiogram_dialog import Dialog, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Row, Select, Start, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from dialogs.platform.admin import getters as g
+from dialogs.platform.admin import handlers as h
+from dialogs.platform.admin_gate import admin_only
+from dialogs.platform.states import AdminPayoutsSG, AdminSG
+from dialogs.widgets import Tr
+
+ERROR = Format("\n⚠️ {error}", when="error")
+NOTICE = Format("\n✅ {notice}", when="notice")
+
+
+def admin_menu_button() -> Button:
+    """For the platform bot's start menu: shown to admins only, and the click is checked again."""
+    return Button(Tr("admin-btn-open"), id="admin", on_click=h.on_open_admin, when=h.admin_visible)
+
+
+def _back(state=AdminSG.menu, widget_id: str = "to_menu") -> SwitchTo:
+    return SwitchTo(Tr("btn-back"), id=widget_id, state=state)
+
+
+def _text_input(handler) -> MessageInput:
+    return MessageInput(handler, content_types=[ContentType.TEXT])
+
+
+def admin_dialog() -> Dialog:
+    return admin_only(Dialog(
+        Window(
+            Tr("admin-menu"),
+            NOTICE,
+            ERROR,
+            Column(
+                SwitchTo(Tr("admin-btn-rate"), id="rate", state=AdminSG.rate),
+                SwitchTo(Tr("admin-btn-prices"), id="prices", state=AdminSG.prices),
+                SwitchTo(Tr("admin-btn-commission"), id="commission", state=AdminSG.commission),
+                Start(Tr("admin-btn-payouts"), id="payouts", state=AdminPayoutsSG.queue),
+                SwitchTo(Tr("admin-btn-events"), id="events", state=AdminSG.events),
+                SwitchTo(Tr("admin-btn-totals"), id="totals", state=AdminSG.totals),
+            ),
+            Cancel(Tr("admin-btn-close")),
+            state=AdminSG.menu,
+            getter=g.menu_getter,
+        ),
+        Window(
+            Tr("admin-rate"),
+            NOTICE,
+            ERROR,
+            SwitchTo(Tr("admin-btn-rate-new"), id="rate_new", state=AdminSG.rate_new),
+            _back(),
+            state=AdminSG.rate,
+            getter=g.rate_getter,
+        ),
+        Window(
+            Tr("admin-rate-ask"),
+            ERROR,
+            _text_input(h.on_rate_entered),
+            _back(AdminSG.rate, "to_rate"),
+            state=AdminSG.rate_new,
+            getter=g.rate_getter,
+        ),
+        Window(
+            Tr("admin-prices", when="has_prices"),
+            Tr("admin-prices-none", when="no_prices"),
+            NOTICE,
+            ERROR,
+            Column(Select(Format("{item[label]}"), id="price", item_id_getter=itemgetter("id"), items="prices",
+                          type_factory=int, on_click=h.on_price_selected)),
+            SwitchTo(Tr("admin-btn-price-new"), id="price_new", state=AdminSG.price_new),
+            _back(),
+            state=AdminSG.prices,
+            getter=g.prices_getter,
+        ),
+        Window(
+            Tr("admin-price", when="found"),
+            NOTICE,
+            ERROR,
+            _text_input(h.on_price_changed),
+            Button(Tr("admin-btn-deactivate"), id="deactivate", on_click=h.on_deactivate, when="is_active"),
+            _back(AdminSG.prices, "to_prices"),
+            state=AdminSG.price,
+            getter=g.price_getter,
+        ),
+        Window(
+            Tr("admin-price-new-ask"),
+            ERROR,
+            _text_input(h.on_new_price_entered),
+            _back(AdminSG.prices, "to_prices"),
+            state=AdminSG.price_new,
+            getter=g.prices_getter,
+        ),
+        Window(
+            Tr("admin-commission"),
+            NOTICE,
+            ERROR,
+            SwitchTo(Tr("admin-btn-commission-new"), id="commission_new", state=AdminSG.commission_new),
+            _back(),
+            state=AdminSG.commission,
+            getter=g.commission_getter,
+        ),
+        Window(
+            Tr("admin-commission-ask"),
+            ERROR,
+            _text_input(h.on_commission_entered),
+            _back(AdminSG.commission, "to_commission"),
+            state=AdminSG.commission_new,
+            getter=g.commission_getter,
+        ),
+        Window(
+            Tr("admin-events", when="has_events"),
+            Tr("admin-events-none", when="no_events"),
+            Format("{lines}", when="has_events"),
+            NOTICE,
+            ERROR,
+            Group(Select(Format("{item[label]}"), id="retry", item_id_getter=itemgetter("id"), items="events",
+                         type_factory=int, on_click=h.on_retry_one), width=5, when="has_events"),
+            Row(
+                Button(Format("◀️"), id="ev_prev", on_click=h.on_page, when="has_prev"),
+                Button(Format("▶️"), id="ev_next", on_click=h.on_page, when="has_next"),
+            ),
+            Button(Tr("admin-btn-retry-all"), id="retry_all", on_click=h.on_retry_all, when="has_events"),
+            _back(),
+            state=AdminSG.events,
+            getter=g.events_getter,
+        ),
+        Window(
+            Tr("admin-totals"),
+            NOTICE,
+            ERROR,
+            _text_input(h.on_month_entered),
+            Row(
+                Button(Format("◀️"), id="m_prev", on_click=h.on_month_step),
+                Button(Format("▶️"), id="m_next", on_click=h.on_month_step),
+            ),
+            Button(Tr("admin-btn-export"), id="export", on_click=h.on_export),
+            _back(),
+            state=AdminSG.totals,
+            getter=g.totals_getter,
+        ),
+    ))

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram_dialog import DialogManager
+
+from billing import admin as billing_admin
+from billing import commission, rates, reports
+from dialogs.money import rub
+from models import ModelPrice, PayoutRequest, PayoutStatus
+from notify import outbox
+
+EVENTS_PAGE = 10
+HISTORY = 10
+
+
+def local_time(moment: datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def number(value: Decimal) -> str:
+    """A Decimal without trailing zeros or an exponent: 1.500000 -> "1.5", 20.000 -> "20"."""
+    return f"{Decimal(value).normalize():f}"
+
+
+def shares_text(shares: dict[str, Decimal]) -> str:
+    return " / ".join(number(shares[role]) for role in commission.ROLES)
+
+
+def pop_messages(manager: DialogManager, i18n) -> dict[str, str]:
+    """The last action's result, shown once."""
+    out = {}
+    for name in ("error", "notice"):
+        item = manager.dialog_data.pop(name, None)
+        out[name] = i18n(item["key"], **item.get("params", {})) if item else ""
+    return out
+
+
+async def menu_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
+    rate = await rates.rate_at(datetime.now(UTC))
+    shares = await commission.schedule_at(fallback=settings.commission)
+    return {
+        "rate": number(rate.rub_per_mj) if rate is not None else "—",
+        "models": await ModelPrice.filter(active=True).count(),
+        "shares": shares_text(shares),
+        "undelivered": await outbox.count_undelivered(),
+        "payouts": await PayoutRequest.filter(status=PayoutStatus.REQUESTED).count(),
+        **pop_messages(dialog_manager, i18n),
+    }
+
+
+async def rate_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
+    now = datetime.now(UTC)
+    tz = settings.timezone
+    current = await rates.rate_at(now)
+    lines = [
+        i18n("admin-rate-line", valid_from=local_time(r.valid_from, tz), rate=number(r.rub_per_mj),
+             state="current" if current is not None and r.id == current.id
+             else "future" if r.valid_from > now else "past")
+        for r in await billing_admin.rate_history(HISTORY)
+    ]
+    return {
+        "current": number(current.rub_per_mj) if current is not None else "—",
+        "history": "\n".join(lines) or "—",
+        "tz": tz,
+        **pop_messages(dialog_manager, i18n),
+    }
+
+
+def _price_label(i18n, p: ModelPrice) -> str:
+    return i18n("admin-price-item", model=p.model, input=number(p.mj_per_1k_input),
+                output=number(p.mj_per_1k_output), active="yes" if p.active else "no")
+
+
+async def prices_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
+    prices = await billing_admin.all_prices()
+    return {
+        "prices": [{"id": p.id, "label": _price_label(i18n, p)} for p in prices],
+        "has_prices": bool(prices),
+        "no_prices": not prices,
+        **pop_messages(dialog_manager, i18n),
+    }
+
+
+async def price_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
+    price = await ModelPrice.get_or_none(id=dialog_manager.dialog_data.get("price_id", 0))
+    messages = pop_messages(dialog_manager, i18n)
+    if price is None:
+        return {"found": False, "model": "", "input": "", "output": "", "is_active": False,
+                **messages, "error": messages["error"] or i18n("admin-price-missing")}
+    return {"found": True, "model": price.model, "input": number(price.mj_per_1k_input),
+            "output": number(price.mj_per_1k_output), "is_active": price.active,
+            "status": "yes" if price.active else "no", **messages}
+
+
+async def commission_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
+    now = datetime.now(UTC)
+    tz = settings.timezone
+    in_force = await commission.schedule_at(now, settings.commission)
+    lines = []
+    for item in await commission.history(settings.commission, HISTORY):
+        if item.valid_from is None:
+            lines.append(i18n("admin-commission-configured", shares=shares_text(item.shares)))
+        else:
+            lines.append(i18n("admin-commission-line", valid_from=local_time(item.valid_from, tz),
+                              shares=shares_text(item.shares), state="future" if item.valid_from > now else "past"))
+    return {
+        **{f"{role}_pct": number(in_force[role]) for role in commission.ROLES},
+        "history": "\n".join(lines),
+        "tz": tz,
+        **pop_messages(dialog_manager, i18n),
+    }
+
+
+async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
+    total = await outbox.count_undelivered()
+    page = max(0, min(dialog_manager.dialog_data.get("page", 0), (max(total, 1) - 1) // EVENTS_PAGE))
+    dialog_manager.dialog_data["page"] = page
+    events = await outbox.undelivered(EVENTS_PAGE, page * EVENTS_PAGE)
+    lines = [
+        i18n("admin-event-line", id=str(e.id), kind=e.kind, chat=str(e.chat_id), attempts=e.attempts,
+             error=(e.last_error or "—")[:120], created=e.created_at.strftime("%Y-%m-%d %H:%M"))
+        for e in events
+    ]
+    return {
+        "total": total,
+        "has_events": total > 0,
+        "no_events": total == 0,
+        "events": [{"id": e.id, "label": f"🔁 #{e.id}"} for e in events],
+        "lines": "\n".join(lines),
+        "page": page + 1,
+        "pages": max(1, (total + EVENTS_PAGE - 1) // EVENTS_PAGE),
+        "has_prev": page > 0,
+        "has_next": (page + 1) * EVENTS_PAGE < total,
+        **pop_messages(dialog_manager, i18n),
+    }
+
+
+async def totals_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
+    tz = settings.timezone
+    month = dialog_manager.dialog_data.setdefault("month", reports.current_month(datetime.now(UTC), tz))
+    t = await reports.month_totals(month, tz)
+    return {
+        "month": t.month,
+        "periods": t.periods,
+        "revenue": rub(t.revenue_kopecks),
+        "token_cost": rub(t.token_cost_kopecks),
+        "margin": rub(t.margin_kopecks),
+        "losses": rub(t.loss_kopecks),
+        "platform_role": rub(t.by_role["platform"]),
+        "author_role": rub(t.by_role["author"]),
+        "l1_role": rub(t.by_role["l1"]),
+        "l2_role": rub(t.by_role["l2"]),
+        "l3_role": rub(t.by_role["l3"]),
+        "l1_unheld": rub(t.unheld["l1"]),
+        "l2_unheld": rub(t.unheld["l2"]),
+        "l3_unheld": rub(t.unheld["l3"]),
+        "platform_kept": rub(t.platform_kopecks),
+        "to_people": rub(t.paid_to_people_kopecks),
+        "open_due": t.open_due,
+        "tz": tz,
+        **pop_messages(dialog_manager, i18n),
+    }

@@ -1,0 +1,75 @@
+"""The platform admin's payout queue: pending requests → a request's card (the destination in
+full) → pay through YooKassa, mark paid by hand with a reference, or reject with a reason.
+Opened from the admin menu; every window, button and input answers admins only."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from aiogram.enums import ContentType
+from aiogram_dialog import Dialog, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from dialogs.platform.admin_gate import admin_only
+from dialogs.platform.admin_payouts import getters as g
+from dialogs.platform.admin_payouts import handlers as h
+from dialogs.platform.states import AdminPayoutsSG
+from dialogs.widgets import Tr
+
+ERROR = Format("\n⚠️ {error}", when="error")
+NOTICE = Format("\n✅ {notice}", when="notice")
+
+
+def admin_payouts_dialog() -> Dialog:
+    to_card = SwitchTo(Tr("payouts-btn-back"), id="to_card", state=AdminPayoutsSG.payout)
+    return admin_only(Dialog(
+        Window(
+            Tr("admin-payouts-title", when="has_payouts"),
+            Format("{payouts_text}", when="has_payouts"),
+            Tr("admin-payouts-empty", when="no_payouts"),
+            NOTICE,
+            ERROR,
+            ScrollingGroup(
+                Select(Format("{item[label]}"), id="po", item_id_getter=itemgetter("id"), items="items",
+                       on_click=h.on_payout_selected),
+                id="po_page", width=1, height=8, hide_on_single_page=True,
+            ),
+            Cancel(Tr("payouts-btn-close")),
+            state=AdminPayoutsSG.queue,
+            getter=g.queue_getter,
+        ),
+        Window(
+            Tr("admin-payouts-card", when="found"),
+            Format("{extra}", when="extra"),
+            NOTICE,
+            ERROR,
+            Column(
+                Button(Tr("admin-payouts-btn-yookassa"), id="yk", on_click=h.on_yookassa, when="can_yookassa"),
+                SwitchTo(Tr("admin-payouts-btn-paid"), id="paid", state=AdminPayoutsSG.reference, when="requested"),
+                SwitchTo(Tr("admin-payouts-btn-reject"), id="reject", state=AdminPayoutsSG.reject_reason,
+                         when="requested"),
+                Button(Tr("admin-payouts-btn-check"), id="check", on_click=h.on_check, when="approved"),
+            ),
+            SwitchTo(Tr("admin-payouts-btn-queue"), id="to_queue", state=AdminPayoutsSG.queue),
+            state=AdminPayoutsSG.payout,
+            getter=g.payout_getter,
+        ),
+        Window(
+            Tr("admin-payouts-ask-reference"),
+            ERROR,
+            MessageInput(h.on_reference_entered, content_types=[ContentType.TEXT]),
+            to_card,
+            state=AdminPayoutsSG.reference,
+            getter=g.payout_getter,
+        ),
+        Window(
+            Tr("admin-payouts-ask-reason"),
+            ERROR,
+            MessageInput(h.on_reason_entered, content_types=[ContentType.TEXT]),
+            to_card,
+            state=AdminPayoutsSG.reject_reason,
+            getter=g.payout_getter,
+        ),
+    ))

@@ -1,0 +1,96 @@
+"""Balance and payouts: the partner cabinet's "💸 Payouts" in every tracker bot, and the same
+screen for authors in the platform bot (an author's money is the same account). Built by a
+function with the side's own state group: one Dialog object per Dispatcher."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from aiogram.enums import ContentType
+from aiogram_dialog import Dialog, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Select, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from dialogs.tracker.payouts import getters as g
+from dialogs.tracker.payouts import handlers as h
+from dialogs.tracker.states import PayoutsSG
+from dialogs.widgets import Tr
+
+ERROR = Format("\n⚠️ {error}", when="error")
+NOTICE = Format("\n✅ {notice}", when="notice")
+
+
+def payouts_dialog(sg: type = PayoutsSG) -> Dialog:
+    """`sg` has the states main, amount, method, destination, bank, confirm, history."""
+    back = SwitchTo(Tr("payouts-btn-back"), id="to_main", state=sg.main)
+    cancel_form = SwitchTo(Tr("payouts-btn-cancel"), id="cancel_form", state=sg.main)
+    return Dialog(
+        Window(
+            Tr("payouts-main"),
+            Tr("payouts-main-too-little", when="too_little"),
+            NOTICE,
+            ERROR,
+            Column(
+                Button(Tr("payouts-btn-withdraw"), id="withdraw", on_click=h.on_withdraw, when="can_withdraw"),
+                SwitchTo(Tr("payouts-btn-history"), id="history", state=sg.history),
+            ),
+            Cancel(Tr("payouts-btn-close")),
+            state=sg.main,
+            getter=g.main_getter,
+        ),
+        Window(
+            Tr("payouts-ask-amount"),
+            ERROR,
+            MessageInput(h.on_amount_entered, content_types=[ContentType.TEXT]),
+            Button(Tr("payouts-btn-all"), id="all", on_click=h.on_all),
+            cancel_form,
+            state=sg.amount,
+            getter=g.amount_getter,
+        ),
+        Window(
+            Tr("payouts-ask-method"),
+            ERROR,
+            Column(Select(Format("{item[label]}"), id="method", item_id_getter=itemgetter("id"), items="methods",
+                          on_click=h.on_method)),
+            cancel_form,
+            state=sg.method,
+            getter=g.method_getter,
+        ),
+        Window(
+            Tr("payouts-ask-card", when="is_card"),
+            Tr("payouts-ask-phone", when="is_sbp"),
+            Tr("payouts-ask-wallet", when="is_wallet"),
+            ERROR,
+            MessageInput(h.on_destination_entered, content_types=[ContentType.TEXT]),
+            SwitchTo(Tr("payouts-btn-back"), id="to_method", state=sg.method),
+            state=sg.destination,
+            getter=g.destination_getter,
+        ),
+        Window(
+            Tr("payouts-ask-bank"),
+            ERROR,
+            MessageInput(h.on_bank_entered, content_types=[ContentType.TEXT]),
+            SwitchTo(Tr("payouts-btn-back"), id="to_dest", state=sg.destination),
+            state=sg.bank,
+            getter=g.destination_getter,
+        ),
+        Window(
+            Tr("payouts-confirm"),
+            ERROR,
+            Button(Tr("payouts-btn-confirm"), id="confirm", on_click=h.on_confirm),
+            cancel_form,
+            state=sg.confirm,
+            getter=g.confirm_getter,
+        ),
+        Window(
+            Tr("payouts-history-title", when="has_payouts"),
+            Format("{payouts_text}", when="has_payouts"),
+            Tr("payouts-history-empty", when="no_payouts"),
+            NOTICE,
+            ERROR,
+            back,
+            state=sg.history,
+            getter=g.history_getter,
+        ),
+    )

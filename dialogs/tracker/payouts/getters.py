@@ -1,0 +1,91 @@
+"""What the payouts screen shows: the person's own balance and requests, nothing of anyone else's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram_dialog import DialogManager
+
+import referral
+from billing.payouts import METHODS, Destination, Payouts
+from dialogs.money import rub
+from models import User
+
+
+def _pop(manager: DialogManager, key: str, i18n) -> str:
+    value = manager.dialog_data.pop(key, None)
+    if not value:
+        return ""
+    if isinstance(value, dict):  # {"key": ..., "params": {...}}
+        return i18n(value["key"], **value.get("params", {}))
+    return i18n(value)
+
+
+def _messages(manager: DialogManager, i18n) -> dict[str, str]:
+    return {"error": _pop(manager, "error", i18n), "notice": _pop(manager, "notice", i18n)}
+
+
+async def main_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
+    b = await referral.balance(user.id)  # folds what is new first, so big accounts read fast
+    return {
+        "accrued": rub(b.accrued), "reserved": rub(b.reserved), "paid": rub(b.paid), "available": rub(b.available),
+        "minimum": rub(payouts.min_kopecks),
+        "can_withdraw": b.available >= payouts.min_kopecks,
+        "too_little": b.available < payouts.min_kopecks,
+        **_messages(dialog_manager, i18n),
+    }
+
+
+async def amount_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
+    b = await referral.balance(user.id)
+    return {"available": rub(b.available), "minimum": rub(payouts.min_kopecks), **_messages(dialog_manager, i18n)}
+
+
+def method_name(i18n, method: str) -> str:
+    return i18n("payouts-method", method=method)
+
+
+async def method_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
+    return {
+        "amount": rub(int(dialog_manager.dialog_data.get("amount", 0))),
+        "methods": [{"id": m, "label": method_name(i18n, m)} for m in METHODS],
+        **_messages(dialog_manager, i18n),
+    }
+
+
+async def destination_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
+    method = dialog_manager.dialog_data.get("method", "")
+    return {"method": method, "is_card": method == "card", "is_sbp": method == "sbp", "is_wallet": method == "yoomoney",
+            **_messages(dialog_manager, i18n)}
+
+
+async def confirm_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, **_: Any) -> dict:
+    data = dialog_manager.dialog_data
+    dest = Destination.from_json(payouts.box.decrypt(data["dest"])) if data.get("dest") else None
+    return {
+        "amount": rub(int(data.get("amount", 0))),
+        "method_name": method_name(i18n, dest.method) if dest else "",
+        "masked": dest.masked if dest else "",
+        **_messages(dialog_manager, i18n),
+    }
+
+
+def payout_line(i18n, view, tz=None) -> str:
+    line = i18n("payouts-line", id=view.id, date=view.created_at.strftime("%d.%m.%Y"), amount=rub(view.amount_kopecks),
+                method_name=method_name(i18n, view.method), masked=view.masked,
+                status_name=i18n("payouts-status", status=view.status))
+    if view.failure_reason and view.status in ("rejected", "failed"):
+        line += "\n" + i18n("payouts-line-reason", reason=view.failure_reason)
+    if view.reference and view.status == "paid":
+        line += "\n" + i18n("payouts-line-reference", reference=view.reference)
+    return line
+
+
+async def history_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
+    views = await payouts.mine(user.id, limit=10)
+    return {
+        "has_payouts": bool(views),
+        "no_payouts": not views,
+        "payouts_text": "\n\n".join(payout_line(i18n, v) for v in views),
+        **_messages(dialog_manager, i18n),
+    }

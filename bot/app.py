@@ -53,8 +53,10 @@ def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
 class Runtime:
     """Owns the bots, the dispatchers and the transport; adds and removes trackers at run time."""
 
-    def __init__(self, settings: Settings, *, webhook: bool = False) -> None:
+    def __init__(self, settings: Settings, *, webhook: bool = False, primary: bool = True) -> None:
         self.settings = settings
+        # The worker that sets webhooks and commands at start; its siblings only listen (bot.workers).
+        self.primary = primary
         self.box = SecretBox(settings.secret_key.get_secret_value())
         self.registry = BotRegistry(settings.telegram_api_base)
         self.platform_bot: Bot = self.registry.make(settings.bot_token.get_secret_value())
@@ -64,9 +66,17 @@ class Runtime:
         from bot.ai import AIRuntime  # the LLM client, conversations and meetings (issue 6)
 
         self.ai = AIRuntime(self)
+        if settings.redis_url:  # several workers: one answer at a time per client across them
+            from bot.locks import RedisChatLocks
+
+            self.ai.conversations.chat_lock = RedisChatLocks(self.storage.redis)  # type: ignore[attr-defined]
         services.update(ai=self.ai, llm=self.ai.llm)
         self.payments = PaymentService(settings.payments, self.box, self.registry, timezone=settings.timezone)
         services["payments"] = self.payments
+        from billing.payouts import Payouts  # partners' and authors' withdrawals (issue 7)
+
+        self.payouts = Payouts.from_settings(settings, self.box)
+        services["payouts"] = self.payouts
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
         self.transport: Transport
@@ -74,7 +84,9 @@ class Runtime:
             if not settings.webhook_base_url:
                 raise StartupError("WEBHOOK_BASE_URL is missing: webhook mode needs the public https address of this server.")
             self.transport = WebhookServer(
-                self.box, settings.webhook_base_url, settings.webhook_host, settings.webhook_port, self.on_unauthorized
+                self.box, settings.webhook_base_url, settings.webhook_host, settings.webhook_port, self.on_unauthorized,
+                resolve=lambda bot_id: self.coordinator.adopt(bot_id),
+                reuse_port=settings.sqlite_path() is None,  # several workers share the port (bot.workers)
             )
         else:
             self.transport = PollingSupervisor(self.on_unauthorized, timeout=settings.polling_timeout)
@@ -87,6 +99,12 @@ class Runtime:
                 self.http = HttpServer(settings.webhook_host, settings.webhook_port)
                 self.payments.add_routes(self.http.app)
         self.scheduler: Any = None
+        from bot.outbox import OutboxWorker
+
+        self.outbox = OutboxWorker(self.registry, self.platform_bot)
+        from bot.workers import Coordinator
+
+        self.coordinator = Coordinator(self)
 
     # -- dispatchers -------------------------------------------------------------------------
 
@@ -127,15 +145,22 @@ class Runtime:
         await self.transport.start()
         if self.http is not None:
             await self.http.start()
-        await self.transport.attach(self.platform_bot, self.platform_dp, platform=True)
-        await self._set_platform_commands()
+        if self.primary:
+            await self.transport.attach(self.platform_bot, self.platform_dp, platform=True)
+            await self._set_platform_commands()
+        else:
+            self.transport.adopt(self.platform_bot, self.platform_dp, platform=True)  # type: ignore[attr-defined]
         for tracker in await Tracker.filter(status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED]):
-            await self.serve_tracker(tracker)
+            await self.serve_tracker(tracker, register=self.primary)
         log.info("serving %d tracker bot(s)", len(self.registry))
         await self._start_scheduler()
         await self.ai.start()
+        await self.outbox.start()  # partners' events, written with their facts (issue 7)
+        await self.coordinator.start()  # the jobs run once this worker leads
 
     async def stop(self) -> None:
+        await self.coordinator.stop()
+        await self.outbox.stop()
         await self.ai.stop()
         if self.scheduler is not None:
             from scheduler.referral_jobs import install_host
@@ -146,6 +171,7 @@ class Runtime:
         if self.http is not None:
             await self.http.stop()
         await self.payments.close()
+        await self.payouts.close()
         await self.platform_dp.storage.close()
         await self.registry.close()
         await db.close()
@@ -162,20 +188,32 @@ class Runtime:
         from scheduler.referral_jobs import install_referral_jobs
 
         install_referral_jobs(self.scheduler, self)
-        self.scheduler.start()
+        from scheduler.payouts import install_payout_jobs
+
+        install_payout_jobs(self.scheduler, self.payouts)
+        from scheduler.channel_digest import install_digest_job
+
+        install_digest_job(self.scheduler, self.settings)
+        self.scheduler.start(paused=True)  # the coordinator resumes it in the leader
 
     # -- trackers at run time ----------------------------------------------------------------
 
-    async def serve_tracker(self, tracker: Tracker) -> None:
+    async def serve_tracker(self, tracker: Tracker, *, register: bool = True) -> None:
+        """`register=False`: another worker set its webhook and commands; only listen."""
+        if not register and isinstance(self.transport, WebhookServer):
+            self.coordinator.adopt_row(tracker)
+            return
         token = self.box.decrypt(tracker.token_encrypted)
         if tracker.bot_id in self.registry:
             await self.unserve_tracker(tracker.bot_id)
+        self.coordinator.served(tracker)
         bot = self.registry.add(token)
         await self.transport.attach(bot, self.tracker_dp)
         if tracker.bot_id in self.registry:  # attach may have found the token revoked
             await self._set_tracker_commands(bot)
 
     async def unserve_tracker(self, bot_id: int) -> None:
+        self.coordinator.unserved(bot_id)
         bot = self.registry.remove(bot_id)
         if bot is not None:
             await self.transport.detach(bot)
@@ -185,9 +223,11 @@ class Runtime:
         if bot_id == self.platform_bot.id:
             log.critical("Telegram rejected the platform bot's token; get a new one from @BotFather")
             return
-        self.registry.remove(bot_id)
+        stale = self.registry.remove(bot_id)
         tracker = await Tracker.get_or_none(bot_id=bot_id).prefetch_related("author")
         if tracker is None or tracker.status in (TrackerStatus.REVOKED, TrackerStatus.DELETED):
+            return
+        if stale is not None and await self.coordinator.retoken(tracker, stale):
             return
         await Tracker.filter(id=tracker.id).update(status=TrackerStatus.REVOKED)
         i18n = for_user(tracker.author.language_code)
@@ -235,10 +275,12 @@ async def run_platform(
     webhook: bool = False,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[Runtime], Awaitable[None] | None] | None = None,
+    primary: bool = True,
 ) -> None:
-    """Start everything, run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly."""
+    """Start everything, run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly.
+    `primary=False`: a sibling worker that leaves webhooks and commands to the first one."""
     stop = stop or asyncio.Event()
-    runtime = Runtime(settings, webhook=webhook)
+    runtime = Runtime(settings, webhook=webhook, primary=primary)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:

@@ -1,4 +1,4 @@
-"""`gptitor` command line: run, migrate, settle, simulate, keygen.
+"""`gptitor` command line: run, migrate, settle, simulate, refund, copy-data, keygen.
 
 Every command that needs settings reports a bad or missing one as one sentence and exit code 2,
 never a traceback.
@@ -24,6 +24,14 @@ def _settings_or_exit() -> Settings:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
+    if args.workers > 1:
+        if not args.webhook:
+            print("gptitor: several workers need --webhook: Telegram gives each bot's updates to one "
+                  "getUpdates caller at a time.", file=sys.stderr)
+            return 2
+        from bot.workers import run_workers
+
+        return run_workers(settings, args.workers)
     from bot.app import run_platform
 
     asyncio.run(run_platform(settings, webhook=args.webhook))
@@ -130,6 +138,35 @@ def _cmd_refund(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_copy_data(args: argparse.Namespace) -> int:
+    from bot.copydata import CopyError, copy_data, format_report
+
+    for name in ("", "tortoise"):  # the table below is the output
+        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    print(f"gptitor: copying {_hide_password(args.source)} -> {_hide_password(args.target)} "
+          "(stop the platform first: rows written during the copy may be missed)")
+    try:
+        report = asyncio.run(copy_data(args.source, args.target, progress=lambda line: print(f"  {line}")))
+    except CopyError as exc:
+        print(f"gptitor: nothing copied: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one sentence, not a traceback
+        print(f"gptitor: the copy failed ({type(exc).__name__}: {exc}); the copy's rows were rolled back",
+              file=sys.stderr)
+        return 1
+    print(format_report(report))
+    return 0 if report.matches else 1
+
+
+def _hide_password(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
 def _cmd_keygen(_args: argparse.Namespace) -> int:
     from bot.crypto import generate_key
 
@@ -144,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the platform bot and every tracker bot")
     run.add_argument("--webhook", action="store_true", help="serve webhooks instead of long polling")
+    run.add_argument("--workers", type=int, default=1,
+                     help="webhook worker processes sharing the port and the (PostgreSQL) database")
     run.set_defaults(func=_cmd_run)
 
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=_cmd_migrate)
@@ -161,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     refund.add_argument("--record-only", action="store_true",
                         help="the money was returned elsewhere (the provider's dashboard): only record it")
     refund.set_defaults(func=_cmd_refund)
+    copy = sub.add_parser("copy-data", help="copy every row into another, empty database (e.g. SQLite to PostgreSQL)")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="e.g. sqlite://data/gptitor.sqlite3")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help="e.g. postgres://user:pass@host/db")
+    copy.set_defaults(func=_cmd_copy_data)
     return parser
 
 

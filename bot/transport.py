@@ -20,6 +20,8 @@ from bot.crypto import SecretBox
 log = logging.getLogger(__name__)
 
 UnauthorizedCallback = Callable[[int], Awaitable[None]]
+# A tracker this worker does not serve yet (another worker added it): its bot, or None.
+ResolveCallback = Callable[[int], Awaitable[Bot | None]]
 
 
 class Transport(Protocol):
@@ -46,6 +48,17 @@ class _UpdateRunner:
             await dispatcher.feed_update(bot, update)
         except Exception:  # noqa: BLE001 - one bad update must not kill the bot
             log.exception("update %s for bot %s failed", update.update_id, bot.id)
+
+    async def run(self, dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
+        """Handle one update in the caller's time (a webhook request), tracked for `drain`."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            await self._run(dispatcher, bot, update)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
 
     async def drain(self, timeout: float = 10) -> None:
         if self._tasks:
@@ -126,13 +139,31 @@ class WebhookServer:
     Each bot has its own secret token (derived from SECRET_KEY and the bot id), checked on every
     request. The token never appears in a URL. Extra routes (payment notifications) can be added
     to `app` before `start()`.
+
+    Several workers (processes) may listen on one port (`reuse_port`, SO_REUSEPORT: the kernel
+    spreads connections over them). An update is answered 200 only after it was handled, so one
+    that a dying worker took is delivered again by Telegram rather than lost. A tracker bot id
+    this worker does not know (another worker added it) is looked up through `resolve` once its
+    secret token checks out; only then is it a 404.
     """
 
-    def __init__(self, box: SecretBox, base_url: str, host: str, port: int, on_unauthorized: UnauthorizedCallback) -> None:
+    def __init__(
+        self,
+        box: SecretBox,
+        base_url: str,
+        host: str,
+        port: int,
+        on_unauthorized: UnauthorizedCallback,
+        *,
+        resolve: ResolveCallback | None = None,
+        reuse_port: bool = False,
+    ) -> None:
         self._box = box
         self._base_url = base_url.rstrip("/")
         self._host, self._port = host, port
         self._on_unauthorized = on_unauthorized
+        self._resolve = resolve
+        self._reuse_port = reuse_port
         self._platform: tuple[Bot, Dispatcher] | None = None
         self._trackers: dict[int, tuple[Bot, Dispatcher]] = {}
         self._runner = _UpdateRunner()
@@ -152,7 +183,7 @@ class WebhookServer:
     async def start(self) -> None:
         self._site_runner = web.AppRunner(self.app)
         await self._site_runner.setup()
-        site = web.TCPSite(self._site_runner, self._host, self._port)
+        site = web.TCPSite(self._site_runner, self._host, self._port, reuse_port=self._reuse_port or None)
         await site.start()
         if self._port == 0:  # tests ask for any free port
             self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
@@ -172,6 +203,20 @@ class WebhookServer:
         except TelegramUnauthorizedError:
             self._trackers.pop(bot.id, None)
             await self._on_unauthorized(bot.id)
+
+    def adopt(self, bot: Bot, dispatcher: Dispatcher, *, platform: bool = False) -> None:
+        """Serve a bot whose webhook another worker has set: no call to Telegram."""
+        if platform:
+            self._platform = (bot, dispatcher)
+        else:
+            self._trackers[bot.id] = (bot, dispatcher)
+
+    def forget(self, bot_id: int) -> None:
+        """Stop serving a tracker here only (another worker deleted it and its webhook)."""
+        self._trackers.pop(bot_id, None)
+
+    def serves(self, bot_id: int) -> bool:
+        return bot_id in self._trackers
 
     async def detach(self, bot: Bot) -> None:
         if self._trackers.pop(bot.id, None) is None:
@@ -198,8 +243,20 @@ class WebhookServer:
             raise web.HTTPNotFound() from None
         target = self._trackers.get(bot_id)
         if target is None:
-            raise web.HTTPNotFound()
+            target = await self._adopt_unknown(request, bot_id)
         return await self._accept(request, *target)
+
+    async def _adopt_unknown(self, request: web.Request, bot_id: int) -> tuple[Bot, Dispatcher]:
+        # The secret is checked before the database is asked, so a scan of made-up ids costs an
+        # HMAC each, not a query.
+        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if self._resolve is None or not self._box.verify(f"webhook:{bot_id}", secret, 48):
+            raise web.HTTPNotFound()
+        await self._resolve(bot_id)
+        target = self._trackers.get(bot_id)
+        if target is None:
+            raise web.HTTPNotFound()
+        return target
 
     async def _accept(self, request: web.Request, bot: Bot, dispatcher: Dispatcher) -> web.Response:
         secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -210,7 +267,7 @@ class WebhookServer:
             update = Update.model_validate(await request.json(), context={"bot": bot})
         except Exception:  # noqa: BLE001 - malformed body: tell the sender, process nothing
             raise web.HTTPBadRequest() from None
-        self._runner.feed(dispatcher, bot, update)
+        await self._runner.run(dispatcher, bot, update)
         return web.Response(text="ok")
 
 

@@ -57,8 +57,15 @@ class APSScheduler:
     def running(self) -> bool:
         return self._aps.running
 
-    def start(self) -> None:
-        self._aps.start()
+    def start(self, paused: bool = False) -> None:
+        """`paused`: keep the jobs but run none until `resume()` (a worker that is not the leader)."""
+        self._aps.start(paused=paused)
+
+    def pause(self) -> None:
+        self._aps.pause()
+
+    def resume(self) -> None:
+        self._aps.resume()
 
     def shutdown(self, wait: bool = False) -> None:
         if self._aps.running:

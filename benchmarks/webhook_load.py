@@ -1,0 +1,300 @@
+"""Webhook throughput end to end: updates per second the platform's webhook workers handle, beside
+a bare aiogram webhook echo bot measured in the same run.
+
+    .venv/bin/python benchmarks/webhook_load.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+    (or TEST_DATABASE_URL in the environment; --updates 1000 per measurement by default)
+
+1. The fake Telegram Bot API server (tests/fakes/telegram.py) runs in this process. Every answer
+   a bot sends goes to it over real HTTP.
+2. Ours: `gptitor run --webhook --workers N` (the real command, N = 1 and 2) on a fresh
+   PostgreSQL database holding one tracker with prices. Half the updates are `/start` from a new
+   person (the greeting), half are a text from a person with no subscription and no free
+   messages (the paywall, through the conversation queue).
+3. Bare: aiogram's own `SimpleRequestHandler` and one handler that echoes the text with
+   `message.answer`, one process, no database.
+4. The load: this process plays Telegram and POSTs the updates to the webhook (secret token
+   header, one person per update), 32 at a time (Telegram's default is 40 connections a bot).
+   An update counts when its answer has reached the fake server; the figure is updates over the
+   wall time from the first POST to the last answer. A warm-up of 100 updates comes first.
+
+Prints updates per second for each and the ratios to the bare bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PLATFORM_TOKEN = "100000001:" + "P" * 35
+TRACKER_TOKEN = "200000042:" + "T" * 35
+BARE_TOKEN = "300000007:" + "B" * 35
+CONCURRENCY = 32
+WARMUP = 100
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- the bare aiogram bot (run as a child: `webhook_load.py --bare PORT API_BASE SECRET`) ------------
+
+
+def run_bare(port: int, api_base: str, secret: str) -> None:
+    from aiogram import Bot, Dispatcher, Router
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import web
+
+    logging.basicConfig(level=logging.INFO)  # as the platform's workers log
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "…")
+
+    bot = Bot(BARE_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
+    dp = Dispatcher()
+    dp.include_router(router)
+    app = web.Application()
+    # handle_in_background=False: answer 200 after handling, as the platform's workers do.
+    SimpleRequestHandler(dp, bot, secret_token=secret, handle_in_background=False).register(app, path="/webhook")
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------------
+
+
+def db_url(admin_url: str, name: str) -> str:
+    parts = urlsplit(admin_url)
+    return urlunsplit(("postgres", parts.netloc, "/" + name, parts.query, ""))
+
+
+async def admin(admin_url: str, *statements: str) -> None:
+    import asyncpg
+
+    p = urlsplit(admin_url)
+    conn = await asyncpg.connect(host=p.hostname, port=p.port or 5432, user=p.username, password=p.password,
+                                 database=p.path.lstrip("/") or "postgres")
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def prepare_database(url: str, secret_key: str) -> None:
+    """The schema, an author, one tracker with a month price (so the paywall offers a plan)."""
+    from bot import db
+    from bot.crypto import SecretBox
+    from models import Plan, PlanKind, Tracker, User
+
+    await db.init(url)
+    try:
+        await User.create(id=1, first_name="Author")
+        tracker = await Tracker.create(bot_id=int(TRACKER_TOKEN.split(":")[0]), username="bench_tracker_bot",
+                                       name="Bench", author_id=1, free_messages=0,
+                                       token_encrypted=SecretBox(secret_key).encrypt(TRACKER_TOKEN))
+        await Plan.create(tracker=tracker, kind=PlanKind.MONTH, price_kopecks=200_000)
+    finally:
+        await db.close()
+
+
+# -- the load ----------------------------------------------------------------------------------------
+
+
+def update(update_id: int, user_id: int, text: str) -> dict:
+    message = {
+        "message_id": update_id, "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": f"u{user_id}"},
+        "from": {"id": user_id, "is_bot": False, "first_name": f"u{user_id}", "language_code": "en"},
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id, "message": message}
+
+
+async def load(tg, bot_ref: str, url: str, secret: str, updates: list[dict], timeout: float = 300) -> float:
+    """POST every update (CONCURRENCY at a time) and wait until each person got an answer;
+    returns the wall time in seconds."""
+    import aiohttp
+
+    fake_bot = tg.bot(bot_ref)
+    people = {u["message"]["from"]["id"] for u in updates}
+    for uid in people:  # each of them "started" the bot, so the bot may write to them
+        person = tg.user(uid, f"u{uid}", language_code="en")
+        tg._conversation(fake_bot, person.chat).opened = True
+    start_at = len(tg.calls)
+    answered: set[int] = set()
+    scanned = start_at
+    queue: asyncio.Queue[dict] = asyncio.Queue()
+    for item in updates:
+        queue.put_nowait(item)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    failures = 0
+
+    async def sender(http: aiohttp.ClientSession) -> None:
+        nonlocal failures
+        while not queue.empty():
+            item = queue.get_nowait()
+            async with http.post(url, json=item, headers=headers) as resp:
+                if resp.status != 200:
+                    failures += 1
+                await resp.read()
+
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as http:
+        senders = asyncio.gather(*(sender(http) for _ in range(CONCURRENCY)))
+        deadline = time.monotonic() + timeout
+        while answered < people:
+            calls = tg.calls
+            for call in calls[scanned:]:
+                if call.method.lower() == "sendmessage" and call.token == fake_bot.token and call.status == 200:
+                    answered.add(int(call.params["chat_id"]))
+            scanned = len(calls)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(people - answered)} of {len(people)} people got no answer")
+            await asyncio.sleep(0.005)
+        wall = time.perf_counter() - started
+        await senders
+    if failures:
+        raise RuntimeError(f"{failures} webhook requests were not answered 200")
+    return wall
+
+
+def updates_for(first_user: int, count: int, mix: bool) -> list[dict]:
+    """`mix`: half /start, half a text that meets the paywall; else texts for the echo bot."""
+    out = []
+    for n in range(count):
+        uid = first_user + n
+        text = ("/start" if n % 2 == 0 else "How do I start?") if mix else f"hello {n}"
+        out.append(update(uid, uid, text))
+    return out
+
+
+async def wait_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+async def measure_bare(tg, count: int, log_dir: Path) -> float:
+    port = free_port()
+    secret = "bare-secret"
+    proc = subprocess.Popen([sys.executable, __file__, "--bare", str(port), tg.base_url, secret],
+                            stdout=(log_dir / "bare.log").open("wb"), stderr=subprocess.STDOUT)
+    try:
+        await wait_port(port)
+        url = f"http://127.0.0.1:{port}/webhook"
+        await load(tg, "bench_bare_bot", url, secret, updates_for(10_000_000, WARMUP, mix=False))
+        wall = await load(tg, "bench_bare_bot", url, secret, updates_for(11_000_000, count, mix=False))
+        return count / wall
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+
+
+async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Path, base_user: int) -> float:
+    from bot.crypto import SecretBox, generate_key
+
+    name = f"bench_webhook_{os.getpid()}_{workers}"
+    await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    url = db_url(admin_url, name)
+    key = generate_key()
+    await prepare_database(url, key)
+    port = free_port()
+    env = {**os.environ, "BOT_TOKEN": PLATFORM_TOKEN, "SECRET_KEY": key, "DATABASE_URL": url,
+           "TELEGRAM_API_BASE": tg.base_url, "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
+           "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port), "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)
+    started_before = len(tg.calls_to("getMe", bot="bench_platform_bot"))
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--webhook", "--workers", str(workers)],
+                            env=env, cwd=log_dir, stdout=(log_dir / f"ours-{workers}.log").open("wb"),
+                            stderr=subprocess.STDOUT)
+    try:
+        await wait_port(port)
+        # every worker is up once each asked Telegram who its platform bot is
+        deadline = time.monotonic() + 120
+        while len(tg.calls_to("getMe", bot="bench_platform_bot")) < started_before + workers:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the workers did not start")
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(2.0)  # the last worker's scheduler and outbox settle in
+        bot_id = int(TRACKER_TOKEN.split(":")[0])
+        url_hook = f"http://127.0.0.1:{port}/webhook/tracker/{bot_id}"
+        secret = SecretBox(key).webhook_secret(bot_id)
+        await load(tg, "bench_tracker_bot", url_hook, secret, updates_for(base_user, WARMUP, mix=True))
+        wall = await load(tg, "bench_tracker_bot", url_hook, secret, updates_for(base_user + 100_000, count, mix=True))
+        return count / wall
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    from tests.fakes.telegram import FakeTelegram
+
+    logging.basicConfig(level=logging.WARNING)
+    async with FakeTelegram() as tg:
+        tg.add_bot(PLATFORM_TOKEN, "bench_platform_bot", "GPTitor")
+        tg.add_bot(TRACKER_TOKEN, "bench_tracker_bot", "Bench")
+        tg.add_bot(BARE_TOKEN, "bench_bare_bot", "Echo")
+        with tempfile.TemporaryDirectory(prefix="webhook-load-") as tmp:
+            logs = Path(tmp)
+            bare = await measure_bare(tg, args.updates, logs)
+            print(f"bare aiogram echo bot, 1 process:  {bare:7.0f} updates/s", flush=True)
+            results = {}
+            for n, workers in enumerate((1, 2), start=1):
+                results[workers] = await measure_ours(tg, args.database_url, workers, args.updates, logs, n * 1_000_000)
+                print(f"gptitor, {workers} worker(s) on PostgreSQL: {results[workers]:7.0f} updates/s "
+                      f"({results[workers] / bare:.2f}x the bare bot)", flush=True)
+            print(f"2 workers / 1 worker: {results[2] / results[1]:.2f}x")
+            print(f"({args.updates} updates each after {WARMUP} warm-up; {os.cpu_count()} CPUs, "
+                  f"load average {os.getloadavg()[0]:.1f}; Python {platform.python_version()})")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--bare":
+        run_bare(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="a PostgreSQL server's URL (its database is used to create and drop the benchmark's own)")
+    parser.add_argument("--updates", type=int, default=1000, help="updates per measurement")
+    args = parser.parse_args()
+    if not args.database_url:
+        parser.error("needs PostgreSQL: --database-url postgres://user@host:port/postgres (or TEST_DATABASE_URL)")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()

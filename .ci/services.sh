@@ -24,8 +24,9 @@ _ci_fail() {
     return 1
 }
 
+# The server's bin directory; the client package alone (psql) has one too, but without initdb.
 _ci_pg_bin() {
-    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+    ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 | xargs -r dirname
 }
 
 ci_install_packages() {

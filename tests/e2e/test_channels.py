@@ -255,3 +255,54 @@ async def test_a_bot_that_loses_the_right_to_post_disconnects_the_channel_until_
         await sasha.wait_for_text(BOT, "Канал «Саша о трекинге» подключён к Vera")
         channel = await PartnerChannel.get(chat_id=chat.id)
         assert channel.status == ChannelStatus.CONNECTED and len(channel.events) == 6
+
+
+async def test_the_whole_story_from_a_channel_to_a_payout(tg, database_url, tmp_path):
+    """Issue 7's acceptance: a channel connected, a client subscribes by card through the partner's
+    link, the start, payment and accrual posts arrive; the partner asks for a payout, the admin pays
+    it, and the cabinet's balance and the channel show it."""
+    from tests.e2e.test_payouts import ADMIN_ID, open_card, open_payouts, withdraw
+
+    token = tracker_token(74)
+    tg.add_bot(token, BOT, "Vera")
+    author, sasha = tg.user(1074, "Anna"), tg.user(3074, "Sasha", language_code="ru")
+    client = tg.user(4074, "Ivan", language_code="ru")
+    admin = tg.user(ADMIN_ID, "Admin", language_code="ru")
+    settings = make_settings(tg, database_url, tmp_path, admin_ids=str(ADMIN_ID), payout_min_kopecks=10000,
+                             payments={"provider_token": "381764678:TEST:100"})
+    async with running_platform(settings):
+        tracker, code = await setup_partner(tg, author, sasha, token)
+        chat = await connect_channel(tg, sasha)
+
+        await start(client, code, bot=BOT)
+        await tg.wait_for_channel_post(chat, BOT, "👋 Vera: Ivan открыл(а) бота по вашей ссылке.")
+        await client.send(BOT, "/subscription")
+        paywall = await client.wait_for_text(BOT, "оформите подписку")
+        await client.click(paywall, "Месяц — 1 490 ₽")
+        methods = await client.wait_for_text(BOT, "Как удобнее оплатить")
+        await client.click(methods, "💳 Картой в Telegram — 1 490 ₽")
+        invoice = await client.wait_for_message(BOT, lambda m: m.invoice is not None)
+        assert (await client.pay(invoice)).ok
+        await tg.wait_for_channel_post(chat, BOT, "💳 Vera: новый подписчик Ivan — месяц, 1 490.00 ₽ (1-й уровень).")
+
+        # The month ends; settlement accrues Sasha's 30 %.
+        await settle_due_periods(now=datetime.now(UTC) + timedelta(days=32))
+        await tg.wait_for_channel_post(chat, BOT, "💰 Vera: начислено 447.00 ₽ за период клиента Ivan (1-й уровень).")
+
+        done = await withdraw(sasha, "400", "💳 Банковская карта", "4111 1111 1111 1111", bot=BOT)
+        assert "Заявка №1 на 400.00 ₽" in done.text
+        await tg.wait_for_channel_post(chat, BOT, "🕓 Заявка на выплату 400.00 ₽ принята, сумма зарезервирована.")
+        card = await open_card(admin, 1)
+        await admin.click(card, "✍️ Выплачено вручную")
+        await admin.wait_for_text(PLATFORM_USERNAME, "пришлите номер или ссылку платежа")
+        await admin.send(PLATFORM_USERNAME, "п/п 12")
+        await admin.wait_for_text(PLATFORM_USERNAME, "Заявка №1 отмечена выплаченной")
+        await tg.wait_for_channel_post(chat, BOT, "💸 Выплата 400.00 ₽ отправлена.")
+        await sasha.wait_for_text(BOT, "Выплата 400.00 ₽ отправлена")
+
+        screen = await open_payouts(sasha, BOT)
+        assert "Начислено: 447.00 ₽" in screen.text and "Выплачено: 400.00 ₽" in screen.text
+        assert "Доступно к выплате: 47.00 ₽" in screen.text
+        posts = texts(tg, chat)
+        for post in set(posts):
+            assert posts.count(post) == 1, post

@@ -77,30 +77,30 @@ async def partner_with_balance(tg, author, partner, clients: int) -> Tracker:
     return tracker
 
 
-async def open_payouts(partner):
-    await partner.send(BOT, "/partner")
-    main = await shown(partner, "Кабинет партнёра —")
+async def open_payouts(partner, bot: str = BOT):
+    await partner.send(bot, "/partner")
+    main = await shown(partner, "Кабинет партнёра —", bot)
     await partner.click(main, "💸 Баланс и выплаты")
-    return await shown(partner, "Доступно к выплате")
+    return await shown(partner, "Доступно к выплате", bot)
 
 
 async def withdraw(partner, amount: str, method: str, destination: str, bank: str | None = None, *,
-                   double_tap: bool = False):
-    screen = await open_payouts(partner)
+                   double_tap: bool = False, bot: str = BOT):
+    screen = await open_payouts(partner, bot)
     await partner.click(screen, "💳 Вывести деньги")
-    await shown(partner, "Сколько вывести?")
-    await partner.send(BOT, amount)
-    methods = await shown(partner, "Куда перевести")
+    await shown(partner, "Сколько вывести?", bot)
+    await partner.send(bot, amount)
+    methods = await shown(partner, "Куда перевести", bot)
     await partner.click(methods, method)
-    await partner.wait_for_message(BOT, lambda m: "Пришлите номер" in m.text)
-    await partner.send(BOT, destination)
+    await partner.wait_for_message(bot, lambda m: "Пришлите номер" in m.text)
+    await partner.send(bot, destination)
     if bank is not None:
-        await partner.wait_for_text(BOT, "В какой банк")
-        await partner.send(BOT, bank)
-    confirm = await shown(partner, "Проверьте заявку")
+        await partner.wait_for_text(bot, "В какой банк")
+        await partner.send(bot, bank)
+    confirm = await shown(partner, "Проверьте заявку", bot)
     taps = 2 if double_tap else 1
     await asyncio.gather(*(partner.click(confirm, "✅ Отправить заявку") for _ in range(taps)))
-    return await shown(partner, "отправлена, деньги зарезервированы")
+    return await shown(partner, "отправлена, деньги зарезервированы", bot)
 
 
 def is_payouts_button(button: dict) -> bool:

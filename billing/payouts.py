@@ -4,7 +4,8 @@ The life of a request, each step one short transaction that also writes the requ
 notification (`notify.events.payout_changed`):
 
     requested --approve--> approved --YooKassa succeeded--> paid
-        |                      `----YooKassa canceled/refused--> failed (reservation released)
+        |                      |----YooKassa canceled/refused--> failed (reservation released)
+        |                      `----stuck: the admin closes it by hand--> failed or paid
         |--mark paid by hand (with a reference)--> paid
         `--reject (with a reason)--> rejected (reservation released)
 
@@ -22,6 +23,12 @@ notification (`notify.events.payout_changed`):
 Destinations are kept encrypted (the secret box of `bot.crypto`, passed in: no `bot` import here);
 screens show them masked, the admin's payout card shows them in full to pay by hand. An SBP payout
 through YooKassa needs the bank's SBP id, which people do not know, so SBP requests are paid by hand.
+
+A request can get stuck in `approved`: YooKassa never answered its creation and the retry window
+is over, YooKassa says it has no payout under our id, or YooKassa payouts were switched off since.
+Only then (`Payouts.stuck_reason`, asked again right before the step) may the admin close it by
+hand: failed (the reservation comes back) or paid with a reference. While YooKassa reports the
+payout pending, or cannot be reached, nothing is offered: the money may still be on its way.
 """
 
 from __future__ import annotations
@@ -58,6 +65,11 @@ PENDING = (PayoutStatus.REQUESTED, PayoutStatus.APPROVED)  # the admin's queue
 RETRY_CREATE_FOR = timedelta(hours=23)
 REFERENCE_MAX = 255
 REASON_MAX = 500
+
+# Why an approved request may be closed by hand (the suffix of a locale key the card shows).
+STUCK_NO_GATEWAY = "no-gateway"  # YooKassa payouts are off: nothing will ever finish it
+STUCK_NO_ANSWER = "no-answer"  # creation never answered and the retry window is over
+STUCK_NOT_FOUND = "not-found"  # YooKassa has no payout under the id it gave us
 
 
 class SecretBoxLike(Protocol):
@@ -291,6 +303,10 @@ async def _notify(conn: Any, payout_id: int) -> None:
     await events.payout_changed(conn, payout_id)  # the requester hears it iff the step commits
 
 
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
 async def request_payout(
     box: SecretBoxLike,
     *,
@@ -300,12 +316,14 @@ async def request_payout(
     request_key: str,
     min_kopecks: int,
     tracker_id: int | None = None,
+    admin_ids: Sequence[int] = (),
 ) -> Outcome:
     """Ask for a payout of `amount_kopecks` to `destination`; reserves the amount at once.
 
     The same `request_key` again returns the first request (changed=False) and reserves nothing
     more, whatever it asks. Raises PayoutError("payouts-below-minimum") under the minimum and
-    PayoutError("payouts-not-enough") above the available balance.
+    PayoutError("payouts-not-enough") above the available balance. Each of `admin_ids` is told
+    of the new request, in the same transaction.
     """
     if not request_key or len(request_key) > 64:
         raise ValueError("request_key must be 1..64 characters")
@@ -332,6 +350,7 @@ async def request_payout(
             available = (await ledger.balance(account_id, conn)).available
             raise PayoutError("payouts-not-enough", available=max(available, 0)) from None
         await _notify(conn, payout.id)
+        await events.payout_requested(conn, payout.id, admin_ids)
     return Outcome(payout, True)
 
 
@@ -357,7 +376,7 @@ async def _move(payout_id: int, frm: Sequence[PayoutStatus], to: PayoutStatus, *
 
 async def reject(payout_id: int, admin_id: int, reason: str) -> Outcome:
     """Refuse a request that is not yet decided; its reservation goes back to the balance."""
-    reason = " ".join((reason or "").split())
+    reason = _clean(reason)
     if not reason:
         raise PayoutError("payouts-reason-empty")
     return await _move(payout_id, [PayoutStatus.REQUESTED], PayoutStatus.REJECTED, ledger_step=ledger.release_payout,
@@ -366,7 +385,7 @@ async def reject(payout_id: int, admin_id: int, reason: str) -> Outcome:
 
 async def mark_paid(payout_id: int, admin_id: int, reference: str) -> Outcome:
     """The admin paid it outside the platform; `reference` says where to find that payment."""
-    reference = " ".join((reference or "").split())
+    reference = _clean(reference)
     if not reference:
         raise PayoutError("payouts-reference-empty")
     return await _move(payout_id, [PayoutStatus.REQUESTED], PayoutStatus.PAID, ledger_step=ledger.mark_payout_paid,
@@ -381,10 +400,13 @@ class Payouts:
     """The payout desk of a running platform: the secret box, the minimum and, when configured,
     the YooKassa payout account. The dialogs and the polling job use one of these."""
 
-    def __init__(self, box: SecretBoxLike, *, min_kopecks: int, gateway: YooKassaGateway | None = None) -> None:
+    def __init__(self, box: SecretBoxLike, *, min_kopecks: int, gateway: YooKassaGateway | None = None,
+                 admin_ids: Sequence[int] = ()) -> None:
         self.box = box
         self.min_kopecks = min_kopecks
         self.gateway = gateway
+        # Kept by reference: the settings' list, so an admin added or removed at run time counts.
+        self.admin_ids = admin_ids
 
     @classmethod
     def from_settings(cls, settings: Any, box: SecretBoxLike) -> Payouts:
@@ -394,7 +416,7 @@ class Payouts:
         if pay.yookassa_payouts_enabled:
             gateway = YooKassaGateway(pay.yookassa_payout_agent_id, pay.yookassa_payout_secret_key.get_secret_value(),
                                       api_url=pay.yookassa_api_url, timeout=pay.yookassa_timeout)
-        return cls(box, min_kopecks=settings.payout_min_kopecks, gateway=gateway)
+        return cls(box, min_kopecks=settings.payout_min_kopecks, gateway=gateway, admin_ids=settings.admin_ids)
 
     async def close(self) -> None:
         if self.gateway is not None:
@@ -409,7 +431,8 @@ class Payouts:
                       tracker_id: int | None = None) -> Outcome:
         return await request_payout(self.box, user_id=user_id, amount_kopecks=amount_kopecks,
                                     destination=destination, request_key=request_key,
-                                    min_kopecks=self.min_kopecks, tracker_id=tracker_id)
+                                    min_kopecks=self.min_kopecks, tracker_id=tracker_id,
+                                    admin_ids=list(self.admin_ids))
 
     async def mine(self, user_id: int, *, limit: int = 10) -> list[PayoutView]:
         return await my_payouts(self.box, user_id, limit=limit)
@@ -475,6 +498,21 @@ class Payouts:
         return await _move(payout_id, [PayoutStatus.APPROVED], PayoutStatus.FAILED,
                            ledger_step=ledger.release_payout, failure_reason=reason[:REASON_MAX], **fields)
 
+    async def _poll_one(self, payout: PayoutRequest, now: datetime, settle_after: timedelta) -> PayoutRequest:
+        """Ask YooKassa about one approved payout, or create it again (same key) while the key
+        still holds. Raises GatewayError when YooKassa cannot be asked."""
+        assert self.gateway is not None
+        if payout.external_id:
+            return await self._apply(payout.id, await self.gateway.get_payout(payout.external_id))
+        decided = payout.decided_at or payout.created_at
+        if now - decided < settle_after:
+            return payout  # the admin's own call may still be on its way
+        if now - decided > RETRY_CREATE_FOR:
+            log.error("payout %s: approved %s ago and YooKassa never answered; check it by hand",
+                      payout.id, now - decided)
+            return payout
+        return await self._pay(payout)
+
     async def poll(self, *, now: datetime | None = None, settle_after: timedelta = timedelta(seconds=30)) -> int:
         """Finish approved payouts: ask YooKassa about each one it has, and create again (same key)
         the ones whose creation got no answer. Returns how many reached a final status."""
@@ -484,23 +522,99 @@ class Payouts:
         finished = 0
         for payout in await PayoutRequest.filter(status=PayoutStatus.APPROVED).order_by("id"):
             try:
-                if payout.external_id:
-                    result = await self._apply(payout.id, await self.gateway.get_payout(payout.external_id))
-                else:
-                    decided = payout.decided_at or payout.created_at
-                    if now - decided < settle_after:
-                        continue  # the admin's own call may still be on its way
-                    if now - decided > RETRY_CREATE_FOR:
-                        log.error("payout %s: approved %s ago and YooKassa never answered; check it by hand",
-                                  payout.id, now - decided)
-                        continue
-                    result = await self._pay(payout)
+                result = await self._poll_one(payout, now, settle_after)
             except GatewayError as exc:
                 log.warning("payout %s: YooKassa poll failed: %s", payout.id, exc)
                 continue
             if result.status in (PayoutStatus.PAID, PayoutStatus.FAILED):
                 finished += 1
         return finished
+
+    # -- approved requests that will not finish on their own
+
+    def _stuck_offline(self, payout: PayoutRequest, now: datetime) -> str | None:
+        """What can be told without asking YooKassa."""
+        if self.gateway is None:
+            return STUCK_NO_GATEWAY
+        decided = payout.decided_at or payout.created_at
+        if not payout.external_id and now - decided > RETRY_CREATE_FOR:
+            # A second creation with the same key could now make a second payout: never retried.
+            return STUCK_NO_ANSWER
+        return None
+
+    async def stuck_reason(self, payout_id: int, *, ask: bool = False, now: datetime | None = None) -> str | None:
+        """Why this approved request may be closed by hand (a STUCK_* value), or None: it is not
+        approved, or YooKassa may still pay it. `ask=True` also asks YooKassa about a payout it
+        has; a final answer is recorded (the request leaves `approved`) and gives None."""
+        reason, _, _ = await self._stuck(payout_id, ask=ask, now=now)
+        return reason
+
+    async def _stuck(self, payout_id: int, *, ask: bool, now: datetime | None = None
+                     ) -> tuple[str | None, PayoutRequest | None, bool]:
+        """(why it may be closed by hand or None, the request as it is now, whether YooKassa answered)."""
+        now = now or datetime.now(UTC)
+        payout = await PayoutRequest.get_or_none(id=payout_id)
+        if payout is None or payout.status != PayoutStatus.APPROVED:
+            return None, payout, True
+        reason = self._stuck_offline(payout, now)
+        if reason is not None or not ask or not payout.external_id:
+            return reason, payout, True
+        assert self.gateway is not None
+        try:
+            info = await self.gateway.get_payout(payout.external_id)
+        except GatewayRejected as exc:
+            if exc.status == 404:
+                return STUCK_NOT_FOUND, payout, True
+            log.warning("payout %s: YooKassa refused the status request: %s", payout.id, exc)
+            return None, payout, False
+        except GatewayError as exc:  # unknown: the money may be moving, so nothing is offered
+            log.warning("payout %s: YooKassa status unknown: %s", payout.id, exc)
+            return None, payout, False
+        return None, await self._apply(payout.id, info), True
+
+    async def check(self, payout_id: int) -> tuple[PayoutRequest | None, str | None, bool]:
+        """The admin's "check status": ask YooKassa about this request now (creating it again with
+        the same key if its creation got no answer and the key still holds). Returns the request
+        as it is after that, why it may be closed by hand (or None), and whether YooKassa answered."""
+        now = datetime.now(UTC)
+        payout = await PayoutRequest.get_or_none(id=payout_id)
+        if (payout is not None and payout.status == PayoutStatus.APPROVED and self.gateway is not None
+                and not payout.external_id):
+            try:
+                payout = await self._poll_one(payout, now, timedelta(0))
+            except GatewayError as exc:
+                log.warning("payout %s: YooKassa check failed: %s", payout_id, exc)
+            if payout.status == PayoutStatus.APPROVED and not payout.external_id:  # still no answer
+                return payout, self._stuck_offline(payout, now), False
+        reason, payout, answered = await self._stuck(payout_id, ask=True, now=now)
+        return payout, reason, answered
+
+    async def _require_stuck(self, payout_id: int) -> None:
+        reason, payout, _ = await self._stuck(payout_id, ask=True)
+        if payout is None:
+            raise PayoutError("payouts-not-found")
+        if payout.status == PayoutStatus.APPROVED and reason is None:
+            raise PayoutError("admin-payouts-not-stuck")
+        # Not approved (decided meanwhile): the step below changes nothing and says so.
+
+    async def close_failed(self, payout_id: int, admin_id: int, reason: str) -> Outcome:
+        """A stuck approved request did not pay: failed, with the admin's reason; the reservation
+        goes back to the balance."""
+        reason = _clean(reason)
+        if not reason:
+            raise PayoutError("payouts-reason-empty")
+        await self._require_stuck(payout_id)
+        return await _move(payout_id, [PayoutStatus.APPROVED], PayoutStatus.FAILED, ledger_step=ledger.release_payout,
+                           failure_reason=reason[:REASON_MAX], decided_by=admin_id, decided_at=datetime.now(UTC))
+
+    async def close_paid(self, payout_id: int, admin_id: int, reference: str) -> Outcome:
+        """A stuck approved request was paid outside YooKassa; `reference` finds that payment."""
+        reference = _clean(reference)
+        if not reference:
+            raise PayoutError("payouts-reference-empty")
+        await self._require_stuck(payout_id)
+        return await _move(payout_id, [PayoutStatus.APPROVED], PayoutStatus.PAID, ledger_step=ledger.mark_payout_paid,
+                           reference=reference[:REFERENCE_MAX], decided_by=admin_id, decided_at=datetime.now(UTC))
 
 
 async def reserved_total(conn: Any = None) -> int:

@@ -33,6 +33,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import for_user
 from dialogs.money import rub
@@ -86,8 +87,23 @@ def render(kind: str, params: dict[str, Any], language: str | None) -> str:
         ev.ACCRUAL: "channel-ev-accrual",
         ev.ACCRUAL_DIGEST: "channel-ev-accrual-digest",
         ev.TEST: "channel-ev-test",
+        ev.PAYOUT_REQUEST: "admin-payouts-new-request",
     }[kind]
     return t(key, **values)
+
+
+# Callback data of the button on the admins' "new payout request" message; the admin payout
+# dialog (dialogs/platform/admin_payouts) answers it by opening that request's card.
+OPEN_CARD = "admpo:"
+
+
+def markup(kind: str, params: dict[str, Any], language: str | None) -> InlineKeyboardMarkup | None:
+    """The button an event carries, if any: a new payout request opens its card for the admin."""
+    if kind == ev.PAYOUT_REQUEST and params.get("payout"):
+        button = InlineKeyboardButton(text=for_user(language)("admin-payouts-btn-open"),
+                                      callback_data=f"{OPEN_CARD}{int(params['payout'])}")
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    return None
 
 
 # -- channels that went away -------------------------------------------------------------------
@@ -204,7 +220,8 @@ class OutboxWorker:
             return
         text = render(event.kind, event.params or {}, event.language)
         try:
-            await bot.send_message(event.chat_id, text)
+            await bot.send_message(event.chat_id, text,
+                                   reply_markup=markup(event.kind, event.params or {}, event.language))
         except TelegramRetryAfter as exc:
             at = datetime.now(UTC) + timedelta(seconds=max(float(exc.retry_after), 1.0))
             await outbox.postpone(event, token, at, error=f"429 retry after {exc.retry_after}s", failed=False)

@@ -32,6 +32,7 @@ REFUND = "refund"
 ACCRUAL = "accrual"
 ACCRUAL_DIGEST = "accrual_digest"
 PAYOUT = "payout"
+PAYOUT_REQUEST = "payout_request"  # to the platform admins: a new request waits in the queue
 TEST = "test"
 
 # What a channel can choose to receive, in the cabinet's order; all on for a new channel.
@@ -182,6 +183,25 @@ async def payout_changed(conn: BaseDBAsyncClient, payout_id: int) -> None:
         await _to_channels(
             conn, kind=PAYOUT, tracker=tracker, recipients={user_id: params}, key=f"payout:{payout.id}:{status}"
         )
+
+
+async def payout_requested(conn: BaseDBAsyncClient, payout_id: int, admin_ids: Iterable[int]) -> int:
+    """A new payout request, to each platform admin's private chat with the platform bot: the
+    amount and the requester's first name (the text carries a button to the request's card)."""
+    admins = sorted({int(a) for a in admin_ids})
+    if not admins:
+        return 0
+    payout = await PayoutRequest.get(id=payout_id).using_db(conn)
+    account = await Account.get(id=payout.account_id).using_db(conn)
+    name = await _first_name(conn, int(account.user_id)) if account.user_id is not None else ""
+    langs = await _languages(conn, admins)
+    params = {"payout": payout.id, "amount": int(payout.amount_kopecks), "name": name}
+    written = 0
+    for admin in admins:
+        written += await enqueue(conn, kind=PAYOUT_REQUEST, bot_id=PLATFORM_BOT, chat_id=admin,
+                                 dedupe_key=f"payout-request:{payout.id}:a{admin}", params=params,
+                                 language=langs.get(admin, "ru"))
+    return written
 
 
 # -- accruals: set-based, inside settlement's batch transaction ------------------------------------

@@ -1,5 +1,7 @@
 """The payout polling job: approved YooKassa payouts that were still `pending` (or whose creation
 got no answer) are asked about again until they are paid or failed (`billing.payouts.Payouts.poll`).
+One whose creation got no answer for ~23 h is no longer retried (YooKassa's idempotence key
+expires); the admin's payout card then offers to close it by hand (`Payouts.stuck_reason`).
 
 Like the renewal jobs, the job takes plain values; the runtime binds its payout desk here at start
 (`install_payout_jobs`) and unbinds it at stop. With nothing bound, or YooKassa payouts off, the

@@ -9,12 +9,13 @@ from dialogs.platform.partners.dialogs import partners_dialog
 from dialogs.platform.plans.dialogs import plans_dialog
 from dialogs.platform.scenarios.dialogs import ai_dialog
 from dialogs.platform.trackers.dialogs import tracker_dialog, trackers_dialog
-from dialogs.platform.admin_payouts.dialogs import admin_payouts_dialog
+from dialogs.platform.admin_payouts.dialogs import admin_payouts_dialog, open_card_router
 from dialogs.platform.states import WalletSG
 from dialogs.tracker.payouts.dialogs import payouts_dialog
 
 
 def setup_platform_dialogs(dp: Dispatcher) -> None:
+    dp.include_router(open_card_router())  # first: an open dialog takes every callback in its chat
     dp.include_routers(trackers_dialog(), tracker_dialog())
     dp.include_router(plans_dialog())
     dp.include_router(ai_dialog())

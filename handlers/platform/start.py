@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandStart, ExceptionTypeFilter
@@ -10,6 +12,7 @@ from aiogram.types import ErrorEvent, Message
 from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 
+from billing import commission
 from bot.i18n import Translator
 from dialogs.platform.states import TrackersSG
 
@@ -20,8 +23,11 @@ async def on_start(message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(TrackersSG.main, mode=StartMode.RESET_STACK)
 
 
-async def on_help(message: Message, i18n: Translator) -> None:
-    await message.answer(i18n("platform-help"))
+async def on_help(message: Message, i18n: Translator, settings: Any) -> None:
+    # The admin changes the schedule (dated): the text shows the one in force, never fixed numbers.
+    shares = await commission.schedule_at(fallback=settings.commission)
+    percents = {role: f"{Decimal(shares[role]).normalize():f}" for role in commission.ROLES}
+    await message.answer(i18n("platform-help", **percents))
 
 
 async def on_stale_dialog(event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator) -> None:

@@ -95,3 +95,21 @@ admin-payouts-yk-paid = YooKassa paid { $amount } for request #{ $id }.
 admin-payouts-yk-pending = YooKassa accepted the payout for request #{ $id }; its status is checked automatically.
 admin-payouts-yk-failed = The payout for request #{ $id } failed: { $reason }. The money went back to the balance.
 admin-payouts-already = Request #{ $id } is already decided (status: { $status }); nothing changed.
+
+# An approved request stuck at YooKassa: the admin closes it by hand.
+admin-payouts-btn-close-failed = ⛔ Close as failed
+admin-payouts-btn-close-paid = ✍️ Mark paid by hand
+admin-payouts-stuck-no-gateway = ⚠️ YooKassa payouts are switched off now, so this request will not finish on its own. Close it: as failed (the money goes back to the balance) or as paid by hand.
+admin-payouts-stuck-no-answer = ⚠️ YooKassa never answered the creation of this payout, and the request can no longer be repeated with the same key (more than 23 hours have passed). Check the payout in the YooKassa dashboard and close the request: as failed (the money goes back to the balance) or as paid by hand.
+admin-payouts-stuck-not-found = ⚠️ YooKassa says it has no such payout. Close the request: as failed (the money goes back to the balance) or as paid by hand.
+admin-payouts-check-pending = YooKassa is still processing the payout for request #{ $id }; its status is checked automatically.
+admin-payouts-check-no-answer = YooKassa did not answer about request #{ $id }. Try later: while its status is unknown, the request cannot be closed by hand.
+admin-payouts-check-stuck = Request #{ $id } will not finish on its own; you can close it by hand.
+admin-payouts-not-stuck = YooKassa may still make this payout (or did not answer), so the request cannot be closed by hand now. Check its status later.
+admin-payouts-ask-close-reason = Why did the payout for request #{ $id } fail? The recipient sees the reason; { $amount } goes back to their balance.
+admin-payouts-ask-close-reference = If you transferred { $amount } for request #{ $id } yourself, send the payment's number or link; it is kept with the request.
+admin-payouts-done-closed-failed = Request #{ $id } closed as failed; { $amount } went back to the balance.
+
+# To the admins: a new payout request.
+admin-payouts-new-request = 💸 New payout request #{ $payout }: { $amount }, { $name }.
+admin-payouts-btn-open = Open the request

@@ -314,6 +314,146 @@ async def test_sbp_and_no_gateway_cannot_be_approved_automatically(database, des
     assert card_view.full == "+79123456789, Sber" and card_view.first_name == f"Partner{PARTNER}"
 
 
+# --- stuck approved payouts: closed by hand only when YooKassa cannot finish them ----------------------
+
+
+async def approved_at_yookassa(desk, key: str, amount: int = 60_000) -> PayoutRequest:
+    payout = (await ask(amount, key)).payout
+    assert (await desk.approve(payout.id, 1)).payout.status == PayoutStatus.APPROVED
+    return await PayoutRequest.get(id=payout.id)
+
+
+async def test_a_payout_yookassa_is_paying_cannot_be_closed_by_hand(database, yk, desk):
+    account = await fund(PARTNER, 100_000)
+    payout = await approved_at_yookassa(desk, "moving")
+    assert await desk.stuck_reason(payout.id, ask=True) is None  # YooKassa: pending
+    for close in (desk.close_failed(payout.id, 2, "lost"), desk.close_paid(payout.id, 2, "ref")):
+        with pytest.raises(po.PayoutError) as refused:
+            await close
+        assert refused.value.code == "admin-payouts-not-stuck"
+    row, reason, answered = await desk.check(payout.id)
+    assert (row.status, reason, answered) == (PayoutStatus.APPROVED, None, True)
+    # YooKassa cannot be reached: the outcome is unknown, so still nothing is offered.
+    yk.fail_next(500)
+    row, reason, answered = await desk.check(payout.id)
+    assert (row.status, reason, answered) == (PayoutStatus.APPROVED, None, False)
+    yk.fail_next(500)
+    with pytest.raises(po.PayoutError):
+        await desk.close_failed(payout.id, 2, "lost")
+    assert (await balance(account)).reserved == 60_000
+    # A final answer found by the check is recorded as usual: nothing left to close.
+    yk.succeed_payout(payout.external_id)
+    row, reason, _ = await desk.check(payout.id)
+    assert (row.status, reason) == (PayoutStatus.PAID, None)
+    assert not (await desk.close_failed(payout.id, 2, "late")).changed
+    b = await balance(account)
+    assert (b.reserved, b.paid, b.available) == (0, 60_000, 40_000)
+
+
+async def test_a_payout_yookassa_does_not_know_is_closed_once_by_one_of_two_admins(database, yk, desk):
+    account = await fund(PARTNER, 100_000)
+    payout = await approved_at_yookassa(desk, "forgotten")
+    del yk.payouts[payout.external_id]  # YooKassa answers 404 for our id
+    assert await desk.stuck_reason(payout.id) is None  # not known without asking
+    row, reason, answered = await desk.check(payout.id)
+    assert (row.status, reason, answered) == (PayoutStatus.APPROVED, po.STUCK_NOT_FOUND, True)
+    with pytest.raises(po.PayoutError) as empty:
+        await desk.close_failed(payout.id, 2, "  ")
+    assert empty.value.code == "payouts-reason-empty"
+    results = await asyncio.gather(desk.close_failed(payout.id, 2, "YooKassa lost it"),
+                                   desk.close_paid(payout.id, 3, "bank order 9"),
+                                   desk.close_failed(payout.id, 4, "twice"))
+    assert sum(r.changed for r in results) == 1
+    final = await PayoutRequest.get(id=payout.id)
+    b = await balance(account)
+    if final.status == PayoutStatus.FAILED:
+        assert final.failure_reason in ("YooKassa lost it", "twice") and final.decided_by in (2, 4)
+        assert (b.reserved, b.paid, b.available) == (0, 0, 100_000)
+    else:
+        assert final.reference == "bank order 9" and final.decided_by == 3
+        assert (b.reserved, b.paid, b.available) == (0, 60_000, 40_000)
+    assert await payout_events(payout.id) == ["requested", "approved", final.status.value]
+    assert not (await desk.close_failed(payout.id, 2, "again")).changed  # a repeat: a no-op
+    assert await LedgerEntry.filter(kind__in=["release", "payout"]).count() == 1
+
+
+async def test_a_creation_never_answered_is_closable_after_the_retry_window(database, yk, desk):
+    account = await fund(PARTNER, 100_000)
+    payout = (await ask(60_000, "silent")).payout
+    yk.fail_next(500)  # not processed: YooKassa made nothing
+    assert (await desk.approve(payout.id, 1)).payout.external_id is None
+    now = datetime.now(UTC)
+    assert await desk.stuck_reason(payout.id, now=now + timedelta(hours=1)) is None  # the poll still retries
+    assert await desk.stuck_reason(payout.id, now=now + po.RETRY_CREATE_FOR + timedelta(minutes=1)) == po.STUCK_NO_ANSWER
+    with pytest.raises(po.PayoutError):
+        await desk.close_failed(payout.id, 2, "no answer")
+    # A day later (the poll has given up): closed by hand, never created again at YooKassa.
+    await PayoutRequest.filter(id=payout.id).update(decided_at=now - timedelta(hours=24))
+    assert await desk.poll() == 0
+    row, reason, answered = await desk.check(payout.id)
+    assert (row.status, reason, answered) == (PayoutStatus.APPROVED, po.STUCK_NO_ANSWER, False)
+    closed = await desk.close_failed(payout.id, 2, "YooKassa never answered")
+    assert closed.changed and closed.payout.status == PayoutStatus.FAILED
+    assert closed.payout.failure_reason == "YooKassa never answered" and closed.payout.decided_by == 2
+    assert len(yk.payouts) == 0 and len([r for r in yk.requests if r.path == "/v3/payouts"]) == 1
+    b = await balance(account)
+    assert (b.reserved, b.paid, b.available) == (0, 0, 100_000)
+    assert await payout_events(payout.id) == ["requested", "approved", "failed"]
+    rows = await OutboxEvent.filter(kind="payout", dedupe_key__startswith=f"payout:{payout.id}:failed").values_list("params", flat=True)
+    params = [json.loads(p) if isinstance(p, str) else p for p in rows]
+    assert params and params[0]["reason"] == "YooKassa never answered"
+
+
+async def test_with_yookassa_payouts_switched_off_an_approved_request_is_closable(database, yk, desk):
+    account = await fund(PARTNER, 200_000)
+    payout = await approved_at_yookassa(desk, "switched-off")
+    by_hand = po.Payouts(BOX, min_kopecks=MIN)  # the same platform after YooKassa payouts were turned off
+    assert await by_hand.stuck_reason(payout.id) == po.STUCK_NO_GATEWAY
+    paid = await by_hand.close_paid(payout.id, 5, "  п/п   12  ")
+    assert paid.changed and paid.payout.reference == "п/п 12" and paid.payout.status == PayoutStatus.PAID
+    assert await by_hand.stuck_reason(payout.id) is None  # decided: nothing to close
+    b = await balance(account)
+    assert (b.reserved, b.paid) == (0, 60_000)
+    # A request not yet approved is never "closed": it is rejected or paid through the usual steps.
+    second = (await ask(MIN, "fresh")).payout
+    assert not (await by_hand.close_failed(second.id, 5, "no")).changed
+    assert (await PayoutRequest.get(id=second.id)).status == PayoutStatus.REQUESTED
+
+
+# --- the admins hear of each new request ----------------------------------------------------------------
+
+
+async def test_admins_are_told_of_a_new_request_once_each_in_its_transaction(database):
+    from bot.outbox import OPEN_CARD, markup, render
+
+    await User.create(id=901, first_name="Admin", language_code="en")
+    admins = [901, 902]
+    desk = po.Payouts(BOX, min_kopecks=MIN, admin_ids=admins)
+    await fund(PARTNER, 100_000)
+    await User.filter(id=PARTNER).update(first_name="Sasha")
+    first = await desk.request(user_id=PARTNER, amount_kopecks=60_000, destination=card(), request_key="n1")
+    again = await desk.request(user_id=PARTNER, amount_kopecks=60_000, destination=card(), request_key="n1")
+    assert first.changed and not again.changed
+    for amount in (MIN - 1, 50_000):  # below the minimum; above what is left: nothing asked, nobody told
+        with pytest.raises(po.PayoutError):
+            await desk.request(user_id=PARTNER, amount_kopecks=amount, destination=card(), request_key=f"x{amount}")
+    events = await OutboxEvent.filter(kind="payout_request").order_by("id")
+    assert [(e.chat_id, e.bot_id, e.language) for e in events] == [(901, 0, "en"), (902, 0, "ru")]
+    assert [e.dedupe_key for e in events] == [f"payout-request:{first.payout.id}:a901", f"payout-request:{first.payout.id}:a902"]
+    params = events[0].params if isinstance(events[0].params, dict) else json.loads(events[0].params)
+    assert params == {"payout": first.payout.id, "amount": 60_000, "name": "Sasha"}
+    assert render("payout_request", params, "ru") == f"💸 Новая заявка на выплату №{first.payout.id}: 600.00 ₽, Sasha."
+    assert "600.00 ₽, Sasha" in render("payout_request", params, "en")
+    (button,) = markup("payout_request", params, "ru").inline_keyboard[0]
+    assert button.text == "Открыть заявку" and button.callback_data == f"{OPEN_CARD}{first.payout.id}"
+    assert markup("payout", {"payout": 1, "status": "paid"}, "ru") is None
+    # An admin removed at run time (the settings' list is shared) is not told of the next one.
+    admins.remove(902)
+    await fund(PARTNER, 100_000, source_id=2)
+    second = await desk.request(user_id=PARTNER, amount_kopecks=60_000, destination=card(), request_key="n2")
+    assert await OutboxEvent.filter(kind="payout_request", dedupe_key__contains=f":{second.payout.id}:").count() == 1
+
+
 # --- properties --------------------------------------------------------------------------------------
 
 DB_EXAMPLES = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -204,8 +204,11 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
     async with running_platform(settings_for(tg, database_url, tmp_path)) as runtime:
         await partner_with_balance(tg, author, partner, clients=2)
         total = 2 * L1
+        await admin.send(PLATFORM, "/start")  # a bot may write only to who started it
+        await admin.wait_for_message(PLATFORM, lambda m: bool(m.buttons))
         await withdraw(partner, "700", "👛 Кошелёк ЮMoney", "4100 1160 7515 6746")
         await partner.wait_for_text(BOT, "Заявка на выплату 700.00 ₽ принята")
+        await admin.wait_for_text(PLATFORM, "Новая заявка на выплату №1: 700.00 ₽, Masha")
 
         # The admin's card, then a stranger sends its callbacks and opens the menu: nothing.
         card = await open_card(admin, 1)
@@ -277,3 +280,79 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await author.wait_for_text(PLATFORM, "Заявка на выплату 500.00 ₽ принята")  # told by the platform bot
         row = await PayoutRequest.get(id=2)
         assert row.tracker_id is None and row.amount_kopecks == 50000
+
+
+async def test_admins_are_told_of_a_request_and_close_one_yookassa_lost(tg, database_url, tmp_path):
+    author = tg.user(1073, "Anna", language_code="ru")
+    partner = tg.user(3073, "Dasha", language_code="ru")
+    admin = tg.user(ADMIN_ID, "Admin", language_code="ru")
+    stranger = tg.user(3998, "Petya", language_code="ru")
+    tg.add_bot(tracker_token(71), BOT, "Vera")
+    async with FakeYooKassa() as yk:
+        async with running_platform(settings_for(tg, database_url, tmp_path, yk)):
+            await partner_with_balance(tg, author, partner, clients=2)
+            total = 2 * L1
+            await admin.send(PLATFORM, "/start")  # a bot may write only to who started it
+            await admin.wait_for_message(PLATFORM, lambda m: bool(m.buttons))
+            await withdraw(partner, "600", "💳 Банковская карта", CARD)
+
+            # The admin hears of it from the platform bot, with a button to the request's card.
+            told = await admin.wait_for_message(PLATFORM, lambda m: "Новая заявка на выплату №1" in m.text)
+            assert "600.00 ₽, Dasha" in told.text and "4111" not in told.text
+            await admin.click(told, "Открыть заявку")
+            card = await admin.wait_for_message(PLATFORM, lambda m: "Заявка №1" in m.text and bool(m.buttons))
+            assert "4111 1111 1111 1111" in card.text
+
+            # The same button's data from someone who is not an admin opens nothing.
+            await stranger.send(PLATFORM, "/start")
+            own = await stranger.wait_for_message(PLATFORM, lambda m: bool(m.buttons))
+            stored = tg._conversation(tg.bot(PLATFORM), stranger.chat).messages[own.message_id].message
+            tg.push_update(PLATFORM, {"callback_query": {"id": "forged-open", "from": stranger.as_api(),
+                                                         "message": stored, "chat_instance": "x",
+                                                         "data": told.buttons[0]["callback_data"]}})
+            await asyncio.sleep(1.0)
+            assert not any("Заявка №1" in m.text or "4111" in m.text for m in stranger.messages(PLATFORM))
+
+            # Paid through YooKassa, which is paying it: nothing to close by hand yet.
+            await admin.click(card, "💳 Выплатить через ЮKassa")
+            card = await admin.wait_for_text(PLATFORM, "ЮKassa приняла выплату по заявке №1")
+            assert "Закрыть как неуспешную" not in str(card.keyboard)
+            await admin.click(card, "🔄 Проверить статус в ЮKassa")
+            card = await admin.wait_for_text(PLATFORM, "ЮKassa ещё проводит выплату по заявке №1")
+            assert "Закрыть как неуспешную" not in str(card.keyboard)
+
+            # YooKassa loses it (answers 404 for its id): the check offers to close it, says why.
+            (external,) = yk.payouts
+            del yk.payouts[external]
+            await admin.click(card, "🔄 Проверить статус в ЮKassa")
+            card = await admin.wait_for_text(PLATFORM, "ЮKassa отвечает, что такой выплаты у неё нет")
+            assert "✍️ Отметить выплаченной вручную" in str(card.keyboard)
+            await admin.click(card, "⛔ Закрыть как неуспешную")
+            await admin.wait_for_text(PLATFORM, "Почему выплата по заявке №1 не прошла?")
+            await admin.send(PLATFORM, "ЮKassa потеряла выплату")
+            await admin.wait_for_text(PLATFORM, "Заявка №1 закрыта как неуспешная, 600.00 ₽ вернулись на баланс")
+            told = await partner.wait_for_text(BOT, "Выплата 600.00 ₽ не прошла")
+            assert "ЮKassa потеряла выплату" in told.text
+            row = await PayoutRequest.get(id=1)
+            assert row.status == PayoutStatus.FAILED and row.decided_by == ADMIN_ID
+            screen = await open_payouts(partner)
+            assert f"Доступно к выплате: {rub(total)}" in screen.text and f"В резерве под выплаты: {rub(0)}" in screen.text
+            assert await LedgerEntry.filter(kind="release").count() == 1
+
+
+async def test_platform_help_shows_the_commission_schedule_in_force(tg, database_url, tmp_path):
+    from billing import commission
+
+    author = tg.user(1074, "Anna", language_code="ru")
+    reader = tg.user(1075, "Ben", language_code="en")
+    async with running_platform(settings_for(tg, database_url, tmp_path)):
+        await author.send(PLATFORM, "/help")
+        text = (await author.wait_for_text(PLATFORM, "маржа делится")).text
+        assert "платформа 20%, автор 20%, партнёры 30% / 20% / 10%" in text  # the configured schedule
+        await commission.add_schedule(commission.parse_shares(["22.5", "17.5", "30", "20", "10"]), created_by=ADMIN_ID)
+        await author.send(PLATFORM, "/help")
+        text = (await author.wait_for_text(PLATFORM, "маржа делится")).text
+        assert "платформа 22.5%, автор 17.5%, партнёры 30% / 20% / 10%" in text
+        await reader.send(PLATFORM, "/help")
+        text = (await reader.wait_for_text(PLATFORM, "margin is split")).text
+        assert "platform 22.5%, author 17.5%, partners 30% / 20% / 10%" in text

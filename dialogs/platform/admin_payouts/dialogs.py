@@ -1,17 +1,21 @@
 """The platform admin's payout queue: pending requests → a request's card (the destination in
-full) → pay through YooKassa, mark paid by hand with a reference, or reject with a reason.
-Opened from the admin menu; every window, button and input answers admins only."""
+full) → pay through YooKassa, mark paid by hand with a reference, or reject with a reason; an
+approved request stuck at YooKassa can be closed by hand (failed, or paid with a reference).
+Opened from the admin menu or from the "new request" message; every window, button, input and
+that message's button answers admins only."""
 
 from __future__ import annotations
 
 from operator import itemgetter
 
+from aiogram import F, Router
 from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
+from bot.outbox import OPEN_CARD
 from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.admin_payouts import getters as g
 from dialogs.platform.admin_payouts import handlers as h
@@ -20,6 +24,15 @@ from dialogs.widgets import Tr
 
 ERROR = Format("\n⚠️ {error}", when="error")
 NOTICE = Format("\n✅ {notice}", when="notice")
+
+
+def open_card_router() -> Router:
+    """The "open this request" button of the admins' new-request message (sent by the outbox,
+    outside any dialog). Include it before the dialogs: a dialog answers every callback that
+    comes while its window is the chat's open one, and would swallow this one."""
+    router = admin_only(Router(name="admin-payouts-open"))
+    router.callback_query.register(h.on_open_card, F.data.startswith(OPEN_CARD))
+    return router
 
 
 def admin_payouts_dialog() -> Dialog:
@@ -43,21 +56,28 @@ def admin_payouts_dialog() -> Dialog:
         Window(
             Tr("admin-payouts-card", when="found"),
             Format("{extra}", when="extra"),
+            Format("\n{stuck_text}", when="stuck"),
             NOTICE,
             ERROR,
             Column(
                 Button(Tr("admin-payouts-btn-yookassa"), id="yk", on_click=h.on_yookassa, when="can_yookassa"),
-                SwitchTo(Tr("admin-payouts-btn-paid"), id="paid", state=AdminPayoutsSG.reference, when="requested"),
+                SwitchTo(Tr("admin-payouts-btn-paid"), id="paid", state=AdminPayoutsSG.reference, when="requested",
+                         on_click=h.on_decide),
                 SwitchTo(Tr("admin-payouts-btn-reject"), id="reject", state=AdminPayoutsSG.reject_reason,
-                         when="requested"),
+                         when="requested", on_click=h.on_decide),
                 Button(Tr("admin-payouts-btn-check"), id="check", on_click=h.on_check, when="approved"),
+                SwitchTo(Tr("admin-payouts-btn-close-failed"), id="close_failed", state=AdminPayoutsSG.reject_reason,
+                         when="stuck", on_click=h.on_close),
+                SwitchTo(Tr("admin-payouts-btn-close-paid"), id="close_paid", state=AdminPayoutsSG.reference,
+                         when="stuck", on_click=h.on_close),
             ),
             SwitchTo(Tr("admin-payouts-btn-queue"), id="to_queue", state=AdminPayoutsSG.queue),
             state=AdminPayoutsSG.payout,
             getter=g.payout_getter,
         ),
         Window(
-            Tr("admin-payouts-ask-reference"),
+            Tr("admin-payouts-ask-reference", when="deciding"),
+            Tr("admin-payouts-ask-close-reference", when="closing"),
             ERROR,
             MessageInput(h.on_reference_entered, content_types=[ContentType.TEXT]),
             to_card,
@@ -65,11 +85,13 @@ def admin_payouts_dialog() -> Dialog:
             getter=g.payout_getter,
         ),
         Window(
-            Tr("admin-payouts-ask-reason"),
+            Tr("admin-payouts-ask-reason", when="deciding"),
+            Tr("admin-payouts-ask-close-reason", when="closing"),
             ERROR,
             MessageInput(h.on_reason_entered, content_types=[ContentType.TEXT]),
             to_card,
             state=AdminPayoutsSG.reject_reason,
             getter=g.payout_getter,
         ),
+        on_start=h.on_start,
     ))

@@ -54,13 +54,20 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
     common = {"error": _pop(dialog_manager, "error", i18n), "notice": _pop(dialog_manager, "notice", i18n)}
     if view is None:
         return {"found": False, "missing": True, "requested": False, "approved": False, "can_yookassa": False,
-                **common, "error": common["error"] or i18n("payouts-not-found")}
+                "stuck": False, "deciding": True, "closing": False, **common, "error": common["error"] or i18n("payouts-not-found")}
     source = i18n("admin-payouts-source-platform")
     if view.tracker_id:
         tracker = await Tracker.get_or_none(id=view.tracker_id)
         if tracker is not None:
             source = f"@{tracker.username}"
     requested = view.status == PayoutStatus.REQUESTED.value
+    stuck = await payouts.stuck_reason(view.id)
+    found = dialog_manager.dialog_data.get("stuck")  # what the last "check status" found
+    if stuck is None and isinstance(found, dict) and found.get("id") == view.id:
+        stuck = found.get("reason")
+    if view.status != PayoutStatus.APPROVED.value:
+        stuck = None
+    closing = dialog_manager.dialog_data.get("action") == "close"
     extra = ""
     if view.reference:
         extra += "\n" + i18n("payouts-line-reference", reference=view.reference)
@@ -82,5 +89,9 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
         "requested": requested,
         "approved": view.status == PayoutStatus.APPROVED.value and payouts.gateway is not None,
         "can_yookassa": requested and payouts.can_pay_automatically(view.method),
+        "stuck": bool(stuck),
+        "stuck_text": i18n(f"admin-payouts-stuck-{stuck}") if stuck else "",
+        "closing": closing,
+        "deciding": not closing,
         **common,
     }

@@ -8,11 +8,12 @@ import logging
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import DialogManager
+from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from billing.payouts import Outcome, PayoutError
+from bot.outbox import OPEN_CARD
 from dialogs.money import rub
 from dialogs.platform.states import AdminPayoutsSG
 from models import PayoutStatus
@@ -28,6 +29,22 @@ def _ctx(manager: DialogManager) -> tuple[Any, Any, Any]:
 def _payout_id(manager: DialogManager) -> int | None:
     value = manager.dialog_data.get("payout_id")
     return value if isinstance(value, int) else None
+
+
+async def on_start(start_data: Any, manager: DialogManager) -> None:
+    if isinstance(start_data, dict) and isinstance(start_data.get("payout_id"), int):
+        manager.dialog_data["payout_id"] = start_data["payout_id"]
+
+
+async def on_open_card(callback: CallbackQuery, dialog_manager: DialogManager) -> None:
+    """The button of the admins' "new request" message (sent by the outbox, outside any dialog)."""
+    try:
+        payout_id = int((callback.data or "").removeprefix(OPEN_CARD))
+    except ValueError:
+        await callback.answer()
+        return
+    await callback.answer()
+    await dialog_manager.start(AdminPayoutsSG.payout, data={"payout_id": payout_id}, mode=StartMode.RESET_STACK)
 
 
 async def on_payout_selected(callback: CallbackQuery, _: Any, manager: DialogManager, item_id: str) -> None:
@@ -71,9 +88,38 @@ async def on_yookassa(callback: CallbackQuery, _: Button, manager: DialogManager
 
 
 async def on_check(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
-    """Ask YooKassa now instead of waiting for the polling job."""
+    """Ask YooKassa about this request now instead of waiting for the polling job; what it finds
+    decides whether the card offers to close the request by hand."""
     payouts, _user, _i18n = _ctx(manager)
-    await payouts.poll()
+    payout_id = _payout_id(manager)
+    if payout_id is None:
+        return
+    payout, stuck, answered = await payouts.check(payout_id)
+    if payout is None:
+        manager.dialog_data["error"] = {"key": "payouts-not-found", "params": {}}
+        return
+    manager.dialog_data["stuck"] = {"id": payout_id, "reason": stuck}
+    params = {"id": payout.id, "amount": rub(payout.amount_kopecks), "reason": payout.failure_reason or ""}
+    status = PayoutStatus(payout.status)
+    if status != PayoutStatus.APPROVED:
+        key = _after_yookassa(payout) if status in (PayoutStatus.PAID, PayoutStatus.FAILED) else "admin-payouts-already"
+        manager.dialog_data["notice"] = {"key": key, "params": {**params, "status": status.value}}
+    elif stuck:
+        manager.dialog_data["error"] = {"key": "admin-payouts-check-stuck", "params": params}
+    elif answered:
+        manager.dialog_data["notice"] = {"key": "admin-payouts-check-pending", "params": params}
+    else:
+        manager.dialog_data["error"] = {"key": "admin-payouts-check-no-answer", "params": params}
+
+
+async def on_decide(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    """Paid by hand / reject of a request not yet decided (the input below knows which step)."""
+    manager.dialog_data["action"] = "decide"
+
+
+async def on_close(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    """Closing a stuck approved request by hand: failed or paid."""
+    manager.dialog_data["action"] = "close"
 
 
 async def on_reference_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
@@ -82,10 +128,16 @@ async def on_reference_entered(message: Message, _: MessageInput, manager: Dialo
     if payout_id is None:
         await manager.switch_to(AdminPayoutsSG.queue)
         return
+    closing = manager.dialog_data.get("action") == "close"
     try:
-        outcome = await payouts.mark_paid(payout_id, user.id, message.text or "")
+        if closing:
+            outcome = await payouts.close_paid(payout_id, user.id, message.text or "")
+        else:
+            outcome = await payouts.mark_paid(payout_id, user.id, message.text or "")
     except PayoutError as exc:
         manager.dialog_data["error"] = {"key": exc.code, "params": {}}
+        if exc.code == "admin-payouts-not-stuck":  # YooKassa may still pay it: back to the card
+            await manager.switch_to(AdminPayoutsSG.payout)
         return
     _tell(manager, outcome, "admin-payouts-done-paid")
     await manager.switch_to(AdminPayoutsSG.payout)
@@ -97,10 +149,16 @@ async def on_reason_entered(message: Message, _: MessageInput, manager: DialogMa
     if payout_id is None:
         await manager.switch_to(AdminPayoutsSG.queue)
         return
+    closing = manager.dialog_data.get("action") == "close"
     try:
-        outcome = await payouts.reject(payout_id, user.id, message.text or "")
+        if closing:
+            outcome = await payouts.close_failed(payout_id, user.id, message.text or "")
+        else:
+            outcome = await payouts.reject(payout_id, user.id, message.text or "")
     except PayoutError as exc:
         manager.dialog_data["error"] = {"key": exc.code, "params": {}}
+        if exc.code == "admin-payouts-not-stuck":  # YooKassa may still pay it: back to the card
+            await manager.switch_to(AdminPayoutsSG.payout)
         return
-    _tell(manager, outcome, "admin-payouts-done-rejected")
+    _tell(manager, outcome, "admin-payouts-done-closed-failed" if closing else "admin-payouts-done-rejected")
     await manager.switch_to(AdminPayoutsSG.payout)

@@ -101,7 +101,7 @@ class Runtime:
         self.scheduler: Any = None
         from bot.outbox import OutboxWorker
 
-        self.outbox = OutboxWorker(self.registry, self.platform_bot)
+        self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         from bot.workers import Coordinator
 
         self.coordinator = Coordinator(self)

@@ -131,6 +131,8 @@ class Settings(DatabaseSettings):
     # picks up trackers that another worker added, re-tokened or deleted.
     leader_lease_seconds: float = 15.0
     tracker_sync_seconds: float = 30.0
+    # How long a worker's claim on an outbox event lasts: a crashed worker's events wait this long.
+    outbox_claim_seconds: float = 60.0
     settle_interval_minutes: int = 10
     renewal_interval_minutes: int = 15
     payments: PaymentSettings = PaymentSettings()

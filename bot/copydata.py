@@ -157,11 +157,11 @@ async def copy_data(
     started = time.monotonic()
     # The target first: a wrong URL or password stops here, before the source is touched. The
     # source too: rows of an older schema are copied as the current models see them.
-    try:
-        await db.migrate(target_url)
-        await db.migrate(source_url)
-    except (DBConnectionError, OperationalError, OSError) as exc:
-        raise CopyError(f"cannot open a database: {exc}") from None
+    for role, url in (("target", target_url), ("source", source_url)):
+        try:
+            await db.migrate(url)
+        except (DBConnectionError, OperationalError, OSError) as exc:
+            raise CopyError(f"cannot open the {role} database: {exc}") from None
     config = db.tortoise_config(target_url)
     config["connections"][SOURCE] = db.connection_config(source_url)
     await Tortoise.init(config=config)

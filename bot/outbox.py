@@ -17,7 +17,7 @@ What an answer from Telegram does to an event:
 - anything else (network, 5xx, a tracker bot not running): retried with growing pauses, DEAD
   after `MAX_ATTEMPTS`.
 
-A stop releases the claims; a crash leaves them to expire (`notify.outbox.CLAIM_SECONDS`), so
+A stop releases the claims; a crash leaves them to expire (`claim_seconds`, OUTBOX_CLAIM_SECONDS), so
 nothing is lost either way. A message that went out just before a crash may go out again: the
 delivery is at least once, and dedupe keys keep each fact to one event.
 """
@@ -141,10 +141,11 @@ def _channel_gone(exc: Exception) -> bool:
 
 class OutboxWorker:
     def __init__(self, registry: Any, platform_bot: Bot, *, poll_interval: float = 0.5,
-                 worker_id: str | None = None) -> None:
+                 claim_seconds: float = outbox.CLAIM_SECONDS, worker_id: str | None = None) -> None:
         self.registry = registry
         self.platform_bot = platform_bot
         self.poll_interval = poll_interval
+        self.claim_seconds = claim_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:48]
         self._round = 0
         self._task: asyncio.Task | None = None
@@ -186,7 +187,7 @@ class OutboxWorker:
         """One round: claim due heads of chats and deliver them; returns how many were claimed."""
         self._round += 1
         token = f"{self.worker_id}:{self._round}"
-        claimed = await outbox.claim(token, limit=ROUND_LIMIT, now=now)
+        claimed = await outbox.claim(token, limit=ROUND_LIMIT, now=now, claim_seconds=self.claim_seconds)
         if claimed:
             await asyncio.gather(*(self._deliver(token, event) for event in claimed))
         return len(claimed)

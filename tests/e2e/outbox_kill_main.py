@@ -3,16 +3,15 @@ which runs it as its own process so that it can kill it:
 
     python -m tests.e2e.outbox_kill_main STATUS_FILE CLAIM_SECONDS CHANNEL_GAP
 
-Settings come from the environment. Two timings are shortened so the test stays short, and
-nothing else changes: an outbox claim lasts CLAIM_SECONDS instead of a minute, and a channel's
-posts are CHANNEL_GAP seconds apart instead of three. Once the platform runs, one JSON line
-(`{"pid": ..., "ready": <unix time>}`) is appended to STATUS_FILE.
+Settings come from the environment, but for OUTBOX_CLAIM_SECONDS. Two timings are shortened so
+the test stays short, and nothing else changes: an outbox claim lasts CLAIM_SECONDS instead of a
+minute, and a channel's posts are CHANNEL_GAP seconds apart instead of three. Once the platform
+runs, one JSON line (`{"pid": ..., "ready": <unix time>}`) is appended to STATUS_FILE.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import os
@@ -22,7 +21,6 @@ from pathlib import Path
 
 from bot.app import run_platform  # first, as `gptitor run` imports it
 from bot.config import load_settings
-from notify import outbox
 
 import bot.outbox
 
@@ -30,15 +28,13 @@ import bot.outbox
 def main() -> None:
     status, claim_seconds, channel_gap = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [{os.getpid()}] %(name)s: %(message)s")
-    # The delivery loop calls `outbox.claim` through the module, so this reaches every round.
-    outbox.claim = functools.partial(outbox.claim, claim_seconds=claim_seconds)
-    bot.outbox.CHANNEL_GAP = channel_gap
+    bot.outbox.CHANNEL_GAP = channel_gap  # read at each send, so this reaches every post
 
     def ready(_runtime) -> None:
         with status.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"pid": os.getpid(), "ready": time.time()}) + "\n")
 
-    asyncio.run(run_platform(load_settings(), on_ready=ready))
+    asyncio.run(run_platform(load_settings(outbox_claim_seconds=claim_seconds), on_ready=ready))
 
 
 if __name__ == "__main__":

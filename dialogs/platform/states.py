@@ -72,14 +72,3 @@ class AdminPayoutsSG(StatesGroup):
     reference = State()
     reject_reason = State()
 
-
-class WalletSG(StatesGroup):
-    """The author's balance and payouts in the platform bot: the same screens as the partner cabinet's (issue 7)."""
-
-    main = State()
-    amount = State()
-    method = State()
-    destination = State()
-    bank = State()
-    confirm = State()
-    history = State()

@@ -88,4 +88,5 @@ channel-btn-disconnect = 🔌 Disconnect channel
 channel-btn-back = ⬅️ Back
 channel-test-sent = Test post published.
 channel-test-failed = Could not post: the bot may not post there. The channel is disconnected.
+channel-test-try-later = Could not post: Telegram did not answer. The channel stays connected; try again later.
 channel-disconnected-done = The channel is disconnected and the bot left it.

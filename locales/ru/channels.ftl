@@ -88,4 +88,5 @@ channel-btn-disconnect = 🔌 Отключить канал
 channel-btn-back = ⬅️ Назад
 channel-test-sent = Тестовый пост опубликован.
 channel-test-failed = Не удалось опубликовать: у бота нет права публикации. Канал отключён.
+channel-test-try-later = Не удалось опубликовать: Telegram не ответил. Канал остаётся подключённым, попробуйте ещё раз позже.
 channel-disconnected-done = Канал отключён, бот вышел из него.

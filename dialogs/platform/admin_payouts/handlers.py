@@ -21,9 +21,9 @@ from models import PayoutStatus
 log = logging.getLogger(__name__)
 
 
-def _ctx(manager: DialogManager) -> tuple[Any, Any, Any]:
+def _ctx(manager: DialogManager) -> tuple[Any, Any]:
     data = manager.middleware_data
-    return data["payouts"], data["user"], data["i18n"]
+    return data["payouts"], data["user"]
 
 
 def _payout_id(manager: DialogManager) -> int | None:
@@ -75,7 +75,7 @@ def _after_yookassa(payout) -> str:
 
 
 async def on_yookassa(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
-    payouts, user, i18n = _ctx(manager)
+    payouts, user = _ctx(manager)
     payout_id = _payout_id(manager)
     if payout_id is None:
         return
@@ -90,7 +90,7 @@ async def on_yookassa(callback: CallbackQuery, _: Button, manager: DialogManager
 async def on_check(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
     """Ask YooKassa about this request now instead of waiting for the polling job; what it finds
     decides whether the card offers to close the request by hand."""
-    payouts, _user, _i18n = _ctx(manager)
+    payouts, _user = _ctx(manager)
     payout_id = _payout_id(manager)
     if payout_id is None:
         return
@@ -122,43 +122,35 @@ async def on_close(callback: CallbackQuery, _: Button, manager: DialogManager) -
     manager.dialog_data["action"] = "close"
 
 
-async def on_reference_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
-    payouts, user, _i18n = _ctx(manager)
+async def _decide_by_hand(message: Message, manager: DialogManager, *, paid: bool) -> None:
+    """The text typed after "paid"/"close as paid" (a reference) or "reject"/"close as failed" (a
+    reason); `action` tells a fresh request from a stuck approved one."""
+    payouts, user = _ctx(manager)
     payout_id = _payout_id(manager)
     if payout_id is None:
         await manager.switch_to(AdminPayoutsSG.queue)
         return
     closing = manager.dialog_data.get("action") == "close"
+    if paid:
+        step, done = (payouts.close_paid if closing else payouts.mark_paid), "admin-payouts-done-paid"
+    elif closing:
+        step, done = payouts.close_failed, "admin-payouts-done-closed-failed"
+    else:
+        step, done = payouts.reject, "admin-payouts-done-rejected"
     try:
-        if closing:
-            outcome = await payouts.close_paid(payout_id, user.id, message.text or "")
-        else:
-            outcome = await payouts.mark_paid(payout_id, user.id, message.text or "")
+        outcome = await step(payout_id, user.id, message.text or "")
     except PayoutError as exc:
         manager.dialog_data["error"] = {"key": exc.code, "params": {}}
         if exc.code == "admin-payouts-not-stuck":  # YooKassa may still pay it: back to the card
             await manager.switch_to(AdminPayoutsSG.payout)
         return
-    _tell(manager, outcome, "admin-payouts-done-paid")
+    _tell(manager, outcome, done)
     await manager.switch_to(AdminPayoutsSG.payout)
+
+
+async def on_reference_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
+    await _decide_by_hand(message, manager, paid=True)
 
 
 async def on_reason_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
-    payouts, user, _i18n = _ctx(manager)
-    payout_id = _payout_id(manager)
-    if payout_id is None:
-        await manager.switch_to(AdminPayoutsSG.queue)
-        return
-    closing = manager.dialog_data.get("action") == "close"
-    try:
-        if closing:
-            outcome = await payouts.close_failed(payout_id, user.id, message.text or "")
-        else:
-            outcome = await payouts.reject(payout_id, user.id, message.text or "")
-    except PayoutError as exc:
-        manager.dialog_data["error"] = {"key": exc.code, "params": {}}
-        if exc.code == "admin-payouts-not-stuck":  # YooKassa may still pay it: back to the card
-            await manager.switch_to(AdminPayoutsSG.payout)
-        return
-    _tell(manager, outcome, "admin-payouts-done-closed-failed" if closing else "admin-payouts-done-rejected")
-    await manager.switch_to(AdminPayoutsSG.payout)
+    await _decide_by_hand(message, manager, paid=False)

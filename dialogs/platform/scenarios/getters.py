@@ -81,6 +81,7 @@ async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) 
         lines.append(i18n("ai-scenario-line", name=s.name, trigger=trigger_text(s, i18n), avg=fmt_mj(avg)))
     rate = await rate_at(datetime.now(UTC))
     limit = tracker.period_mj_limit
+    models = await ModelPrice.filter(active=True).order_by("model").values_list("model", flat=True)
     return {
         "missing": False,
         "name": tracker.name,
@@ -91,8 +92,8 @@ async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) 
         "prompt": (tracker.system_prompt or i18n("ai-panel-no-prompt"))[:1500],
         "scenario_lines": "\n".join(lines) or i18n("ai-panel-no-scenarios"),
         "scenarios": [{"id": s.id, "name": s.name} for s in scenarios],
-        "models": [{"id": p.model, "name": p.model} for p in await ModelPrice.filter(active=True).order_by("model")],
-        "has_models": await ModelPrice.filter(active=True).exists(),
+        "models": [{"id": model, "name": model} for model in models],
+        "has_models": bool(models),
         "error": _pop(dialog_manager, "error", i18n),
         "notice": _pop(dialog_manager, "notice", i18n),
     }

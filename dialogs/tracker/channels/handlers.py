@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.kbd import Button
@@ -62,10 +63,13 @@ async def on_test(callback: CallbackQuery, button: Button, manager: DialogManage
     try:
         await bot.send_message(channel.chat_id, render(TEST, {"tracker": tracker.name}, owner_language))
         manager.dialog_data["notice"] = "channel-test-sent"
-    except Exception as exc:
-        log.info("test post to channel %s failed: %s", channel.id, exc)
+    except (TelegramForbiddenError, TelegramBadRequest) as exc:  # Telegram refused: as the outbox does
+        log.info("test post to channel %s refused: %s", channel.id, exc)
         await channel_lost(bot, channel, f"test post failed: {exc}")
         manager.dialog_data["error"] = "channel-test-failed"
+    except Exception as exc:  # network, 5xx, flood wait: a retry may work, the channel stays
+        log.info("test post to channel %s failed: %s", channel.id, exc)
+        manager.dialog_data["error"] = "channel-test-try-later"
 
 
 async def on_disconnect(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

@@ -1,6 +1,7 @@
 """Balance and payouts: the partner cabinet's "💸 Payouts" in every tracker bot, and the same
-screen for authors in the platform bot (an author's money is the same account). Built by a
-function with the side's own state group: one Dialog object per Dispatcher."""
+screen for authors in the platform bot (an author's money is the same account). Both bots share
+`PayoutsSG`: each Dispatcher has its own dialog registry, so the function only has to build a
+fresh Dialog (a Router with one parent) for each."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ ERROR = Format("\n⚠️ {error}", when="error")
 NOTICE = Format("\n✅ {notice}", when="notice")
 
 
-def payouts_dialog(sg: type = PayoutsSG) -> Dialog:
-    """`sg` has the states main, amount, method, destination, bank, confirm, history."""
+def payouts_dialog() -> Dialog:
+    sg = PayoutsSG
     back = SwitchTo(Tr("payouts-btn-back"), id="to_main", state=sg.main)
     cancel_form = SwitchTo(Tr("payouts-btn-cancel"), id="cancel_form", state=sg.main)
     return Dialog(

@@ -17,6 +17,7 @@ from aiogram_dialog.widgets.kbd import Button
 
 import referral
 from billing.payouts import METHODS, SBP, Destination, PayoutError, parse_bank, parse_phone, parse_rubles
+from dialogs.tracker.states import PayoutsSG
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +34,10 @@ def _error(manager: DialogManager, exc: PayoutError) -> None:
     manager.dialog_data["error"] = {"key": exc.code, "params": params}
 
 
-def _states(manager: DialogManager):
-    return manager.current_context().state.group
-
-
 async def on_withdraw(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
     manager.dialog_data.pop("dest", None)
     manager.dialog_data["request_key"] = uuid.uuid4().hex
-    await manager.switch_to(_states(manager).amount)
+    await manager.switch_to(PayoutsSG.amount)
 
 
 async def _set_amount(manager: DialogManager, amount: int) -> None:
@@ -55,7 +52,7 @@ async def _set_amount(manager: DialogManager, amount: int) -> None:
         _error(manager, exc)
         return
     manager.dialog_data["amount"] = amount
-    await manager.switch_to(_states(manager).method)
+    await manager.switch_to(PayoutsSG.method)
 
 
 async def on_amount_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
@@ -76,7 +73,7 @@ async def on_method(callback: CallbackQuery, _: Any, manager: DialogManager, ite
     if item_id not in METHODS:
         return
     manager.dialog_data["method"] = item_id
-    await manager.switch_to(_states(manager).destination)
+    await manager.switch_to(PayoutsSG.destination)
 
 
 async def _forget(message: Message) -> None:
@@ -95,21 +92,21 @@ async def on_destination_entered(message: Message, _: MessageInput, manager: Dia
     try:
         if method == SBP:
             manager.dialog_data["phone"] = payouts.box.encrypt(parse_phone(text))
-            await manager.switch_to(_states(manager).bank)
+            await manager.switch_to(PayoutsSG.bank)
             return
         dest = Destination.parse(method, text)
     except PayoutError as exc:
         _error(manager, exc)
         return
     manager.dialog_data["dest"] = payouts.box.encrypt(dest.to_json())
-    await manager.switch_to(_states(manager).confirm)
+    await manager.switch_to(PayoutsSG.confirm)
 
 
 async def on_bank_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
     payouts, _user = _ctx(manager)
     phone = manager.dialog_data.pop("phone", None)
     if not phone:
-        await manager.switch_to(_states(manager).destination)
+        await manager.switch_to(PayoutsSG.destination)
         return
     try:
         dest = Destination(SBP, payouts.box.decrypt(phone), parse_bank(message.text or ""))
@@ -118,15 +115,14 @@ async def on_bank_entered(message: Message, _: MessageInput, manager: DialogMana
         _error(manager, exc)
         return
     manager.dialog_data["dest"] = payouts.box.encrypt(dest.to_json())
-    await manager.switch_to(_states(manager).confirm)
+    await manager.switch_to(PayoutsSG.confirm)
 
 
 async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
     payouts, user = _ctx(manager)
     data = manager.dialog_data
-    states = _states(manager)
     if not data.get("dest") or not data.get("request_key") or not data.get("amount"):
-        await manager.switch_to(states.main)
+        await manager.switch_to(PayoutsSG.main)
         return
     tracker = manager.middleware_data.get("tracker")  # None in the platform bot
     try:
@@ -136,8 +132,8 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
             request_key=data["request_key"], tracker_id=tracker.id if tracker is not None else None)
     except PayoutError as exc:
         _error(manager, exc)
-        await manager.switch_to(states.amount if exc.code in ("payouts-below-minimum", "payouts-not-enough")
-                                else states.confirm)
+        await manager.switch_to(PayoutsSG.amount if exc.code in ("payouts-below-minimum", "payouts-not-enough")
+                                else PayoutsSG.confirm)
         return
     for key in ("dest", "request_key", "amount", "method"):
         data.pop(key, None)
@@ -145,4 +141,4 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
 
     data["notice"] = {"key": "payouts-sent", "params": {"id": outcome.payout.id,
                                                         "amount": rub(outcome.payout.amount_kopecks)}}
-    await manager.switch_to(states.history)
+    await manager.switch_to(PayoutsSG.history)

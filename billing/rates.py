@@ -27,7 +27,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from billing.sqlutil import default_connection, is_postgres, sql, ts, utc
 from models import MjRate, ModelPrice, UsageRecord
@@ -256,23 +256,7 @@ async def meter_call(
     return Metered(int(usage_id), cost.mj_micro, cost.cost_ukop)
 
 
-async def record_usage(
-    tracker_id: int,
-    user_id: int,
-    model: str,
-    input_tokens: int,
-    output_tokens: int,
-    *,
-    at: datetime | None = None,
-    subscription_id: int | None = None,
-    meeting_id: int | None = None,
-    charged_to: str = CHARGED_TO_SUBSCRIPTION,
-    price: ModelPrice | None = None,
-    rate: MjRate | None = None,
-) -> UsageRecord:
-    """`meter_call`, returning the record written."""
-    metered = await meter_call(
-        tracker_id, user_id, model, input_tokens, output_tokens, at=at, subscription_id=subscription_id,
-        meeting_id=meeting_id, charged_to=charged_to, price=price, rate=rate,
-    )
+async def record_usage(*args: Any, **kwargs: Any) -> UsageRecord:
+    """`meter_call` (same arguments), returning the record written."""
+    metered = await meter_call(*args, **kwargs)
     return await UsageRecord.get(id=metered.usage_id)

@@ -15,12 +15,23 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from billing.sqlutil import is_postgres, sql, ts
 from models import OutboxEvent, OutboxStatus
 
 # `bot_id` of an event the platform bot sends: domain code does not know the platform bot's id,
 # the delivery loop does (bot/outbox.py).
 PLATFORM_BOT = 0
+
+
+def _sql(conn: BaseDBAsyncClient, query: str) -> str:
+    if conn.capabilities.dialect != "postgres":
+        return query
+    parts = query.split("?")
+    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+
+
+def _now(conn: BaseDBAsyncClient) -> Any:
+    now = datetime.now(UTC)
+    return now if conn.capabilities.dialect == "postgres" else now.isoformat(" ")
 
 
 _INSERT = (
@@ -44,10 +55,10 @@ async def enqueue(
 ) -> bool:
     """Write one event for delivery; False when an event with this `dedupe_key` already exists."""
     conn = conn or connections.get("default")
-    now = ts(conn, datetime.now(UTC))
+    now = _now(conn)
     # RETURNING, not the count: tortoise's asyncpg client reports 0 for every INSERT.
     inserted = await conn.execute_query_dict(
-        sql(conn, _INSERT + " RETURNING id"),
+        _sql(conn, _INSERT + " RETURNING id"),
         [dedupe_key, kind, bot_id, chat_id, tracker_id, channel_id, language or "ru",
          json.dumps(params or {}, separators=(",", ":"), ensure_ascii=False), OutboxStatus.PENDING.value, now, now],
     )
@@ -72,6 +83,11 @@ LIMIT ?
 """
 
 
+def _ts(conn: BaseDBAsyncClient, dt: datetime) -> Any:
+    dt = dt.astimezone(UTC)
+    return dt if conn.capabilities.dialect == "postgres" else dt.isoformat(" ")
+
+
 async def claim(token: str, *, limit: int = 20, now: datetime | None = None,
                 claim_seconds: float = CLAIM_SECONDS) -> list[OutboxEvent]:
     """Due events, at most one per chat (each the head of its chat's queue), claimed under
@@ -83,10 +99,11 @@ async def claim(token: str, *, limit: int = 20, now: datetime | None = None,
     now = now or datetime.now(UTC)
     until = now + timedelta(seconds=claim_seconds)
     async with in_transaction() as tx:
-        heads = _HEADS + (" FOR UPDATE OF e SKIP LOCKED" if is_postgres(tx) else "")
+        postgres = tx.capabilities.dialect == "postgres"
+        heads = _HEADS + (" FOR UPDATE OF e SKIP LOCKED" if postgres else "")
         await tx.execute_query(
-            sql(tx, f"UPDATE outbox_events SET claimed_by = ?, claimed_until = ? WHERE id IN ({heads})"),
-            [token, ts(tx, until), ts(tx, now), ts(tx, now), limit],
+            _sql(tx, f"UPDATE outbox_events SET claimed_by = ?, claimed_until = ? WHERE id IN ({heads})"),
+            [token, _ts(tx, until), _ts(tx, now), _ts(tx, now), limit],
         )
         events = await OutboxEvent.filter(claimed_by=token, status=OutboxStatus.PENDING).using_db(tx).order_by("id")
     return list(events)
@@ -129,9 +146,9 @@ async def postpone(event: OutboxEvent, token: str | None, at: datetime, *, error
 async def pace_chat(chat_id: int, not_before: datetime) -> None:
     """Nothing more goes to this chat before `not_before` (Telegram's per-chat limits)."""
     conn = connections.get("default")
-    at = ts(conn, not_before)
+    at = _ts(conn, not_before)
     await conn.execute_query(
-        sql(conn, "UPDATE outbox_events SET next_attempt_at = ? "
+        _sql(conn, "UPDATE outbox_events SET next_attempt_at = ? "
                    "WHERE chat_id = ? AND status = 'pending' AND next_attempt_at < ?"),
         [at, chat_id, at],
     )

@@ -38,7 +38,6 @@ async def redis_url():
 @pytest.fixture
 async def tg(fake_telegram):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
-    fake_telegram.default_timeout = 15
     return fake_telegram
 
 

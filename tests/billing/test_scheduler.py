@@ -15,6 +15,7 @@ from scheduler import jobs
 from scheduler.aps import APSScheduler
 from scheduler.base import Scheduler, check_job
 from tests.billing.helpers import MSK, join, make_tracker
+from tests.waiting import eventually
 
 CALLS: list[int] = []
 DONE = asyncio.Event()
@@ -58,10 +59,7 @@ async def test_default_jobs_settle_due_periods(database):
     assert scheduler.job_ids() == [jobs.SETTLE_JOB_ID]
     scheduler.start()  # the settle job runs at once, then every interval
     try:
-        for _ in range(100):
-            if await AccountingPeriod.filter(status=PeriodStatus.SETTLED).count():
-                break
-            await asyncio.sleep(0.05)
+        await eventually(AccountingPeriod.filter(status=PeriodStatus.SETTLED).exists, "the settle job's first run")
     finally:
         scheduler.shutdown()
     assert await AccountingPeriod.filter(status=PeriodStatus.SETTLED).count() == 1

@@ -12,6 +12,7 @@ from bot.app import Runtime, run_platform
 from bot.config import Settings, load_settings
 from bot.crypto import generate_key
 from tests.fakes.telegram import FakeTelegram
+from tests.waiting import scaled
 
 PLATFORM_TOKEN = "100000001:" + "P" * 35
 PLATFORM_USERNAME = "gptitor_bot"
@@ -45,12 +46,12 @@ async def running_platform(settings: Settings, *, webhook: bool = False) -> Asyn
     stop = asyncio.Event()
     ready: asyncio.Future[Runtime] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(run_platform(settings, webhook=webhook, stop=stop, on_ready=ready.set_result))
-    done, _ = await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait({task, ready}, timeout=scaled(60), return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         task.result()  # raises what stopped it
     if ready not in done:
         task.cancel()
-        raise TimeoutError("the platform did not start in 30 s")
+        raise TimeoutError(f"the platform did not start in {scaled(60):.0f} s")
     try:
         yield ready.result()
     finally:

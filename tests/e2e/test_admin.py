@@ -9,7 +9,6 @@ admin's callbacks copied into their own chat or from a hand-made one.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from models import CommissionRate, MjRate, ModelPrice, OutboxEvent, OutboxStatus
 from notify.outbox import PLATFORM_BOT
 from tests.billing.helpers import MSK, at, join, make_tracker
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform
+from tests.waiting import eventually
 
 PLATFORM = PLATFORM_USERNAME
 ADMIN_ID, STRANGER_ID = 900, 901
@@ -33,7 +33,6 @@ ADMIN_WORDS = ("administration", "Rate now", "Model prices", "Totals for", "Ledg
 @pytest.fixture
 async def tg(fake_telegram):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
-    fake_telegram.default_timeout = 15  # generous on a loaded 2-core machine; success returns early
     return fake_telegram
 
 
@@ -154,10 +153,10 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
         await admin.click(events, "🔁 Retry all")
         events = await window(admin, "Every event was delivered")
         assert await OutboxEvent.filter(status=OutboxStatus.DEAD).count() == 0
-        for _ in range(150):  # the delivery loop sends them now
-            if await OutboxEvent.filter(status=OutboxStatus.SENT).count() == 2:
-                break
-            await asyncio.sleep(0.1)
+        async def both_sent() -> bool:  # the delivery loop sends them now
+            return await OutboxEvent.filter(status=OutboxStatus.SENT).count() == 2
+
+        await eventually(both_sent, "both events sent again")
         assert sum("Bob opened the bot" in m.text for m in admin.messages(PLATFORM)) == 2
         await admin.click(events, "← Back")
 

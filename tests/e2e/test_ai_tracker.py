@@ -34,6 +34,7 @@ from models import (
 )
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.fakes.openai_server import Failure, FakeOpenAIServer
+from tests.waiting import stays
 
 MODEL = "gpt-4o-mini"
 REPLY = "Great start! Tell me one goal for this week and one small step you will take tomorrow."
@@ -44,7 +45,6 @@ ADMIN = 9001
 @pytest.fixture
 async def tg(fake_telegram):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
-    fake_telegram.default_timeout = 15
     return fake_telegram
 
 
@@ -152,8 +152,8 @@ async def test_budget_reached_under_a_burst_alerts_the_author_once(tg, llm_fake,
         assert sorted(a.split("израсходовал ")[1].split("%")[0] for a in alerts) == ["100", "80"]
         await client.send("budget_bot", "one more")
         await client.wait_for_text("budget_bot", "limit is used up")
-        await asyncio.sleep(0.3)
-        assert len([m for m in author.messages(PLATFORM_USERNAME) if "лимита периода" in m.text]) == 2
+        await stays(lambda: len([m for m in author.messages(PLATFORM_USERNAME) if "лимита периода" in m.text]) == 2,
+                    "no third budget alert", for_seconds=0.3)
 
 
 async def test_the_budget_renews_with_the_next_period(tg, llm_fake, database_url, tmp_path):
@@ -286,8 +286,7 @@ async def test_an_invalid_api_key_alerts_the_author_and_the_admin_once(tg, llm_f
         for i in range(3):
             await client.send("keyless_bot", f"hello {i}")
             await client.wait_for_text("keyless_bot", "Sorry, I cannot answer right now")
-        await asyncio.sleep(0.3)
-        assert len(llm_fake.chat_requests) == 3  # a config error is not retried
+        await stays(lambda: len(llm_fake.chat_requests) == 3, "a config error is not retried", for_seconds=0.3)
         assert len([m for m in author.messages(PLATFORM_USERNAME) if "ошибка настройки" in m.text]) == 1
         assert len([m for m in admin.messages(PLATFORM_USERNAME) if "configuration error" in m.text]) == 1
         assert await UsageRecord.all().count() == 0

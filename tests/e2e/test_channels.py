@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import asyncio
 
 import pytest
 
@@ -24,6 +23,7 @@ from models import ChannelStatus, OutboxEvent, OutboxStatus, PartnerChannel, Pay
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
 from tests.e2e.test_referral import create_link, open_cabinet, shown, start
+from tests.waiting import eventually
 
 BOT = "vera_news_bot"
 PRICE = 149000
@@ -33,7 +33,6 @@ L1_SHARE = PRICE * 30 // 100  # no AI cost: the margin is the price
 @pytest.fixture
 async def tg(fake_telegram, monkeypatch):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
-    fake_telegram.default_timeout = 15
     # Telegram's 20 posts a minute per channel would make the story slow; the order is the same.
     monkeypatch.setattr(bot.outbox, "CHANNEL_GAP", 0.5)
     return fake_telegram
@@ -71,6 +70,10 @@ async def connect_channel(tg, sasha, title="Саша о трекинге"):
     return chat
 
 
+async def rows_are(count: int, **where) -> bool:
+    return await OutboxEvent.filter(**where).count() == count
+
+
 def texts(tg, chat) -> list[str]:
     return [p.text for p in tg.channel_posts(chat, BOT)]
 
@@ -106,7 +109,8 @@ async def test_a_partner_channel_gets_the_start_the_payment_and_the_accrual(tg, 
             accrual,
         ]
         assert not any("Petrov" in p for p in posts)
-        assert await OutboxEvent.filter(status=OutboxStatus.SENT, channel_id=channel.id).count() == 3
+        # A row is marked SENT just after Telegram took its post.
+        await eventually(lambda: rows_are(3, status=OutboxStatus.SENT, channel_id=channel.id), "3 rows marked sent")
 
 
 async def test_a_429_delays_the_post_which_arrives_once(tg, database_url, tmp_path):
@@ -139,10 +143,8 @@ async def test_events_in_the_outbox_survive_a_restart_and_arrive_once(tg, databa
         # Telegram is down for this post: it backs off, and the platform stops meanwhile.
         tg.fail_next("sendMessage", 500, bot=BOT, chat_id=chat.id)
         await start(clients[0], code, bot=BOT)
-        for _ in range(100):
-            if [c for c in tg.calls_to("sendMessage", bot=BOT, chat_id=chat.id) if c.status == 500]:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: [c for c in tg.calls_to("sendMessage", bot=BOT, chat_id=chat.id) if c.status == 500],
+                         "Telegram to refuse the start's post")
     # While the platform is down, a payment is recorded (say, by `gptitor` from the shell).
     await db.init(database_url, run_migrations=False)
     try:
@@ -162,7 +164,7 @@ async def test_events_in_the_outbox_survive_a_restart_and_arrive_once(tg, databa
             "👋 Vera: Client0 открыл(а) бота по вашей ссылке.",
             "💳 Vera: новый подписчик Client0 — месяц, 1 490.00 ₽ (1-й уровень).",
         ]
-        assert await OutboxEvent.filter(status=OutboxStatus.PENDING).count() == 0
+        await eventually(lambda: rows_are(0, status=OutboxStatus.PENDING), "no row left pending")
 
 
 async def test_the_bot_removed_from_the_channel_disconnects_it(tg, database_url, tmp_path):
@@ -298,7 +300,7 @@ async def test_the_whole_story_from_a_channel_to_a_payout(tg, database_url, tmp_
         await admin.send(PLATFORM_USERNAME, "п/п 12")
         await admin.wait_for_text(PLATFORM_USERNAME, "Заявка №1 отмечена выплаченной")
         await tg.wait_for_channel_post(chat, BOT, "💸 Выплата 400.00 ₽ отправлена.")
-        await sasha.wait_for_text(BOT, "Выплата 400.00 ₽ отправлена")
+        await sasha.wait_for_notice(BOT, "Выплата 400.00 ₽ отправлена")
 
         screen = await open_payouts(sasha, BOT)
         assert "Начислено: 447.00 ₽" in screen.text and "Выплачено: 400.00 ₽" in screen.text

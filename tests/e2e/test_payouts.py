@@ -22,6 +22,7 @@ from models import LedgerEntry, PaymentProvider, PayoutRequest, PayoutStatus, Pl
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
 from tests.fakes.yookassa_server import FakeYooKassa
+from tests.waiting import stays
 
 PLATFORM = PLATFORM_USERNAME
 BOT = "vera_pay_bot"
@@ -34,7 +35,6 @@ ADMIN_ID = 9001
 @pytest.fixture
 async def tg(fake_telegram):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
-    fake_telegram.default_timeout = 15
     return fake_telegram
 
 
@@ -151,7 +151,7 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             assert "Заявка №1 на 600.00 ₽" in done.text and "•••• 1111" in done.text and "ждёт проверки" in done.text
             conv = tg._conversation(tg.bot(BOT), partner.chat)
             assert not any("4111" in (s.message.get("text") or "") for s in conv.messages.values())
-            await partner.wait_for_text(BOT, "Заявка на выплату 600.00 ₽ принята")
+            await partner.wait_for_notice(BOT, "Заявка на выплату 600.00 ₽ принята")
             screen = await open_payouts(partner)
             assert await PayoutRequest.all().count() == 1 and await LedgerEntry.filter(kind="reserve").count() == 1
             assert f"В резерве под выплаты: {rub(60000)}" in screen.text
@@ -168,10 +168,10 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             (external,) = yk.payouts
             sent = [r for r in yk.requests if r.path == "/v3/payouts" and r.method == "POST"]
             assert len(sent) == 1 and sent[0].body["payout_destination_data"]["card"]["number"] == "4111111111111111"
-            await partner.wait_for_text(BOT, "Выплата 600.00 ₽ одобрена")
+            await partner.wait_for_notice(BOT, "Выплата 600.00 ₽ одобрена")
             yk.succeed_payout(external)
             await admin.click(card, "🔄 Проверить статус в ЮKassa")
-            await partner.wait_for_text(BOT, "Выплата 600.00 ₽ отправлена")
+            await partner.wait_for_notice(BOT, "Выплата 600.00 ₽ отправлена")
             assert (await PayoutRequest.get(id=1)).status == PayoutStatus.PAID
 
             # An SBP payout of 500 ₽, paid by hand with a reference.
@@ -184,7 +184,7 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             await admin.wait_for_text(PLATFORM, "пришлите номер или ссылку платежа")
             await admin.send(PLATFORM, "п/п 77 от сегодня")
             await admin.wait_for_text(PLATFORM, "Заявка №2 отмечена выплаченной")
-            await partner.wait_for_text(BOT, "Выплата 500.00 ₽ отправлена")
+            await partner.wait_for_notice(BOT, "Выплата 500.00 ₽ отправлена")
 
             screen = await open_payouts(partner)
             assert f"Выплачено: {rub(110000)}" in screen.text and f"В резерве под выплаты: {rub(0)}" in screen.text
@@ -207,7 +207,7 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await admin.send(PLATFORM, "/start")  # a bot may write only to who started it
         await admin.wait_for_message(PLATFORM, lambda m: bool(m.buttons))
         await withdraw(partner, "700", "👛 Кошелёк ЮMoney", "4100 1160 7515 6746")
-        await partner.wait_for_text(BOT, "Заявка на выплату 700.00 ₽ принята")
+        await partner.wait_for_notice(BOT, "Заявка на выплату 700.00 ₽ принята")
         await admin.wait_for_text(PLATFORM, "Новая заявка на выплату №1: 700.00 ₽, Masha")
 
         # The admin's card, then a stranger sends its callbacks and opens the menu: nothing.
@@ -239,8 +239,8 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await admin.click(card, "❌ Отклонить")
         await admin.expect_no_message(PLATFORM, timeout=1.5)
         await admin.send(PLATFORM, "Кошелёк не идентифицирован")
-        await asyncio.sleep(1.0)
-        assert not any("отклонена" in m.text for m in admin.messages(PLATFORM))
+        await stays(lambda: not any("отклонена" in m.text for m in admin.messages(PLATFORM)),
+                    "a former admin's reason rejects nothing", for_seconds=1.0)
         assert (await PayoutRequest.get(id=1)).status == PayoutStatus.REQUESTED
         runtime.settings.admin_ids.append(ADMIN_ID)
         card = await open_card(admin, 1)
@@ -251,7 +251,7 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await admin.wait_for_text(PLATFORM, "Почему отклоняете заявку №1?")
         await admin.send(PLATFORM, "Кошелёк не идентифицирован")
         await admin.wait_for_text(PLATFORM, "Заявка №1 отклонена, 700.00 ₽ вернулись на баланс")
-        await partner.wait_for_text(BOT, "Заявка на выплату 700.00 ₽ отклонена")
+        await partner.wait_for_notice(BOT, "Заявка на выплату 700.00 ₽ отклонена")
         screen = await open_payouts(partner)
         assert f"Доступно к выплате: {rub(total)}" in screen.text and f"В резерве под выплаты: {rub(0)}" in screen.text
         await partner.click(screen, "📋 Мои заявки")
@@ -277,7 +277,7 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         confirm = await author.wait_for_text(PLATFORM, "Проверьте заявку")
         await author.click(confirm, "✅ Отправить заявку")
         await author.wait_for_text(PLATFORM, "Заявка №2 на 500.00 ₽ отправлена")
-        await author.wait_for_text(PLATFORM, "Заявка на выплату 500.00 ₽ принята")  # told by the platform bot
+        await author.wait_for_notice(PLATFORM, "Заявка на выплату 500.00 ₽ принята")  # told by the platform bot
         row = await PayoutRequest.get(id=2)
         assert row.tracker_id is None and row.amount_kopecks == 50000
 
@@ -310,8 +310,8 @@ async def test_admins_are_told_of_a_request_and_close_one_yookassa_lost(tg, data
             tg.push_update(PLATFORM, {"callback_query": {"id": "forged-open", "from": stranger.as_api(),
                                                          "message": stored, "chat_instance": "x",
                                                          "data": told.buttons[0]["callback_data"]}})
-            await asyncio.sleep(1.0)
-            assert not any("Заявка №1" in m.text or "4111" in m.text for m in stranger.messages(PLATFORM))
+            await stays(lambda: not any("Заявка №1" in m.text or "4111" in m.text for m in stranger.messages(PLATFORM)),
+                        "a forged button opens nothing", for_seconds=1.0)
 
             # Paid through YooKassa, which is paying it: nothing to close by hand yet.
             await admin.click(card, "💳 Выплатить через ЮKassa")
@@ -331,7 +331,7 @@ async def test_admins_are_told_of_a_request_and_close_one_yookassa_lost(tg, data
             await admin.wait_for_text(PLATFORM, "Почему выплата по заявке №1 не прошла?")
             await admin.send(PLATFORM, "ЮKassa потеряла выплату")
             await admin.wait_for_text(PLATFORM, "Заявка №1 закрыта как неуспешная, 600.00 ₽ вернулись на баланс")
-            told = await partner.wait_for_text(BOT, "Выплата 600.00 ₽ не прошла")
+            told = await partner.wait_for_notice(BOT, "Выплата 600.00 ₽ не прошла")
             assert "ЮKassa потеряла выплату" in told.text
             row = await PayoutRequest.get(id=1)
             assert row.status == PayoutStatus.FAILED and row.decided_by == ADMIN_ID

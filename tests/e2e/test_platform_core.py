@@ -26,7 +26,6 @@ PLATFORM = PLATFORM_USERNAME
 @pytest.fixture
 async def tg(fake_telegram):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
-    fake_telegram.default_timeout = 15  # generous on a loaded 2-core machine; success returns early
     return fake_telegram
 
 

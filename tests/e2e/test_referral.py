@@ -32,7 +32,6 @@ SHARES = {"platform": 20, "author": 20, "l1": 30, "l2": 20, "l3": 10}
 @pytest.fixture
 async def tg(fake_telegram):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
-    fake_telegram.default_timeout = 15
     return fake_telegram
 
 

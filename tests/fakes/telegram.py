@@ -41,10 +41,13 @@ from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, MultipartReader, web
 
+from tests.waiting import DEADLINE
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 5.0
-"""Seconds a person waits for a bot's answer before the test fails."""
+# How long a test waits for a reply or a post: generous, since success returns at once and a
+# loaded machine only answers later (tests/waiting.py).
+DEFAULT_TIMEOUT = DEADLINE
 
 # Update types Telegram sends only when a bot asks for them in allowed_updates.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -805,6 +808,24 @@ class FakeUser:
     async def wait_for_text(self, bot: BotRef, substring: str, *,
                             timeout: float | None = None) -> BotMessage:
         return await self.wait_for_message(bot, substring, timeout=timeout)
+
+    async def wait_for_notice(self, bot: BotRef, predicate: MessagePredicate = None, *,
+                              timeout: float | None = None) -> BotMessage:
+        """A message that matches anywhere in this chat, before or after the cursor, which it
+        leaves alone: for a notice the outbox delivers on its own schedule, so it may come before
+        or after the window the person is busy with (`wait_for_message` would consume it there)."""
+        server = self._server
+        fake_bot = server.bot(bot)
+        conv = server._conversation(fake_bot, self.chat)
+        matches = _as_predicate(predicate)
+        timeout = server.default_timeout if timeout is None else timeout
+        try:
+            return await fake_bot.changed.wait_for(lambda: next((e for e in conv.events if matches(e)), None), timeout)
+        except TimeoutError:
+            seen = "\n  ".join(str(e) for e in conv.events) or "(nothing)"
+            raise FakeTelegramTimeout(
+                f"{self} waited {timeout}s for a notice from @{fake_bot.username} matching "
+                f"{_describe(predicate)}; the chat holds:\n  {seen}") from None
 
     async def expect_no_message(self, bot: BotRef, timeout: float = 0.3) -> None:
         """Assert the bot shows nothing new in this chat for `timeout` seconds."""

@@ -21,7 +21,6 @@ TRACKER = "200000077:" + "T" * 35
 @pytest.fixture
 async def world(database, fake_telegram):
     tg = fake_telegram
-    tg.default_timeout = 15
     tg.add_bot(PLATFORM, "gptitor_bot")
     tg.add_bot(TRACKER, "vera_bot")
     owner = tg.user(501, "Olga", language_code="en")

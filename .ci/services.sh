@@ -6,14 +6,34 @@
 #
 # The servers are throwaway test servers: their own data directory, a fixed port away from the
 # defaults (so a system PostgreSQL or Redis on 5432 / 6379 is never touched), a fixed password,
-# and durability switched off for speed.
+# and durability switched off for speed. `ci_private_services` gives a run a data directory and
+# free ports of its own instead (.ci/run uses it), so two runs never share or stop each other's.
 
 CI_SERVICES_DIR=${CI_SERVICES_DIR:-/tmp/gptitor-ci}
 CI_POSTGRES_PORT=${CI_POSTGRES_PORT:-54329}
 CI_REDIS_PORT=${CI_REDIS_PORT:-63790}
-CI_POSTGRES_URL="postgres://gptitor:gptitor@127.0.0.1:${CI_POSTGRES_PORT}/postgres"
-CI_REDIS_URL="redis://127.0.0.1:${CI_REDIS_PORT}/0"
 CI_STARTED=()  # what this shell started, to stop at exit
+
+_ci_urls() {
+    CI_POSTGRES_URL="postgres://gptitor:gptitor@127.0.0.1:${CI_POSTGRES_PORT}/postgres"
+    CI_REDIS_URL="redis://127.0.0.1:${CI_REDIS_PORT}/0"
+}
+_ci_urls
+
+_ci_free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# A fresh data directory and two free ports for this shell's servers; removed by ci_services_down.
+ci_private_services() {
+    CI_SERVICES_DIR=$(mktemp -d /tmp/gptitor-ci.XXXXXX)
+    chmod 755 "$CI_SERVICES_DIR"
+    CI_POSTGRES_PORT=$(_ci_free_port)
+    CI_REDIS_PORT=$(_ci_free_port)
+    while [ "$CI_REDIS_PORT" = "$CI_POSTGRES_PORT" ]; do CI_REDIS_PORT=$(_ci_free_port); done
+    CI_PRIVATE_DIR=$CI_SERVICES_DIR
+    _ci_urls
+}
 
 _ci_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -51,8 +71,10 @@ ci_start_postgres() {
     data=$CI_SERVICES_DIR/postgres
     mkdir -p "$CI_SERVICES_DIR" && chmod 755 "$CI_SERVICES_DIR"
     # PostgreSQL refuses to run as root: as root, the server runs as Debian's `postgres` user.
+    # From /, which the postgres user may enter: runuser keeps the caller's working directory,
+    # and PostgreSQL warns when it cannot change into it.
     if [ "$(id -u)" = 0 ]; then
-        as=(runuser -u postgres --)
+        as=(env -C / runuser -u postgres --)
         install -d -m 700 -o postgres -g postgres "$data"
     else
         install -d -m 700 "$data"
@@ -114,7 +136,7 @@ ci_services_down() {
         case $s in
             postgres)
                 if [ "$(id -u)" = 0 ]; then
-                    runuser -u postgres -- "$(_ci_pg_bin)/pg_ctl" -D "$CI_SERVICES_DIR/postgres" -m fast stop >/dev/null || true
+                    env -C / runuser -u postgres -- "$(_ci_pg_bin)/pg_ctl" -D "$CI_SERVICES_DIR/postgres" -m fast stop >/dev/null || true
                 else
                     "$(_ci_pg_bin)/pg_ctl" -D "$CI_SERVICES_DIR/postgres" -m fast stop >/dev/null || true
                 fi ;;
@@ -122,4 +144,8 @@ ci_services_down() {
         esac
     done
     CI_STARTED=()
+    if [ -n "${CI_PRIVATE_DIR:-}" ]; then
+        rm -rf "$CI_PRIVATE_DIR"
+        CI_PRIVATE_DIR=
+    fi
 }

@@ -19,8 +19,8 @@ Each cabinet function of `referral.stats` (through tortoise and aiosqlite, as th
 is timed, median and p90 of `--runs` calls, beside the same numbers computed by a direct raw SQL
 aggregate over the base tables through sqlite3 in the same run (same indexes, no running
 totals); the two must agree. The target is < 50 ms at the median for each. The first view's fold
-of the partner's ledger into `referral.rollup`'s running totals is timed on its own. Writes the table into benchmarks/README.md under "## cabinet" (other
-sections are kept).
+of the partner's ledger into `referral.rollup`'s running totals is timed on its own. Writes the
+table into benchmarks/README.md under "## cabinet" (other sections are kept).
 """
 
 from __future__ import annotations
@@ -125,7 +125,8 @@ def build(path: Path, sc: Scenario, now: datetime) -> dict[str, int]:
 
     with conn:
         counts["users"] = insert(conn, "users", "id, first_name, created_at",
-            [(AUTHOR, "Author", t0), (PARTNER, "Partner", t0)] + [(uid(i), f"Name{i}", t0) for i in range(sc.network)])  # fmt: skip
+            [(AUTHOR, "Author", t0), (PARTNER, "Partner", t0)]
+            + [(uid(i), f"Name{i}", t0) for i in range(sc.network)])  # fmt: skip
         insert(conn, "trackers",
             "id, bot_id, username, name, description, token_encrypted, status, system_prompt, free_messages, "
             "created_at, updated_at, author_id",
@@ -156,7 +157,8 @@ def build(path: Path, sc: Scenario, now: datetime) -> dict[str, int]:
 
         counts["invite_clicks"] = insert(conn, "invite_clicks", "created_at, link_id, user_id", clicks())
 
-        accounts = [(PLATFORM_ACCOUNT, "platform", "platform", t0, None), (AUTHOR_ACCOUNT, f"user:{AUTHOR}", "user", t0, AUTHOR),
+        accounts = [(PLATFORM_ACCOUNT, "platform", "platform", t0, None),
+                    (AUTHOR_ACCOUNT, f"user:{AUTHOR}", "user", t0, AUTHOR),
                     (PARTNER_ACCOUNT, f"user:{PARTNER}", "user", t0, PARTNER)]  # fmt: skip
         accounts += [(4 + i, f"user:{uid(i)}", "user", t0, uid(i)) for i in range(n1 + n2)]
         counts["accounts"] = insert(conn, "accounts", "id, key, kind, created_at, user_id", accounts)
@@ -172,7 +174,8 @@ def build(path: Path, sc: Scenario, now: datetime) -> dict[str, int]:
 
         # Month k back: the period [k+1 months ago, k months ago), settled a day after its end.
         K = sc.settled_per_payer
-        months = [(stamp(month_back(now, k + 1)), stamp(month_back(now, k)), stamp(month_back(now, k) + timedelta(days=1)))
+        months = [(stamp(month_back(now, k + 1)), stamp(month_back(now, k)),
+                   stamp(month_back(now, k) + timedelta(days=1)))
                   for k in range(1, K + 1)]  # fmt: skip
         open_start, open_end = stamp(month_back(now, 0)), stamp(month_back(now, -1))
 
@@ -201,8 +204,10 @@ def build(path: Path, sc: Scenario, now: datetime) -> dict[str, int]:
                    refunded: bool = False) -> None:
             nonlocal pid
             pid += 1
-            payments.append((pid, "simulation", f"b{pid}", "month", "RUB", PRICE, PRICE, int(refunded), start, TRACKER, user))
-            subscriptions.append((pid, "month", PRICE, start, end, "refunded" if refunded else "active", 0, start, TRACKER, user, pid))
+            payments.append((pid, "simulation", f"b{pid}", "month", "RUB", PRICE, PRICE, int(refunded), start,
+                             TRACKER, user))
+            subscriptions.append((pid, "month", PRICE, start, end, "refunded" if refunded else "active", 0, start,
+                                  TRACKER, user, pid))
             settled_row = (COST, PRICE - COST, settled) if status == "settled" else (None, None, None)
             # The chain as billing.subscriptions copies it: the payer's membership, locked at payment.
             periods.append((pid, 1, start, end, PRICE, status, *settled_row, pid, TRACKER, user, *inviters))
@@ -217,7 +222,8 @@ def build(path: Path, sc: Scenario, now: datetime) -> dict[str, int]:
                 holders = {"platform": None, "author": AUTHOR, "l1": l1, "l2": l2, "l3": l3}
                 for role, holder in holders.items():
                     if sc.all_roles or holder == PARTNER:
-                        entries.append(("accrual", role, SHARES[role], "period", pid, settled, account_of(holder), TRACKER))
+                        entries.append(("accrual", role, SHARES[role], "period", pid, settled, account_of(holder),
+                                        TRACKER))
             period(user, (l1, l2, l3), open_start, open_end, "open", None)
             if i % 50 == 0:
                 period(user, (l1, l2, l3), months[-1][0], months[-1][1], "cancelled", None, refunded=True)
@@ -225,7 +231,8 @@ def build(path: Path, sc: Scenario, now: datetime) -> dict[str, int]:
                 flush()
         flush()
         # P asked for a payout once (a reserve) and was paid (its mark): the balance sees all kinds.
-        insert(conn, "ledger_entries", "kind, role, amount_kopecks, source_type, source_id, created_at, account_id, tracker_id",
+        insert(conn, "ledger_entries",
+               "kind, role, amount_kopecks, source_type, source_id, created_at, account_id, tracker_id",
                [("reserve", "none", -1_000_000, "payout", 1, open_start, PARTNER_ACCOUNT, None),
                 ("payout", "none", 1_000_000, "payout", 1, open_start, PARTNER_ACCOUNT, None)])  # fmt: skip
     conn.close()
@@ -400,7 +407,9 @@ async def measure(path: Path, sc: Scenario, now: datetime, runs: int) -> list[Ro
     raw = sqlite3.connect(path)
     rows: list[Row] = []
     try:
-        checks: list[tuple[str, Callable[[], Awaitable[Any]], Callable[[], Any] | None, Callable[[Any, Any], bool]]] = []
+        checks: list[
+            tuple[str, Callable[[], Awaitable[Any]], Callable[[], Any] | None, Callable[[Any, Any], bool]]
+        ] = []
 
         def funnel(s: stats.LinkStats) -> tuple:
             return (s.link_id, s.clicks, s.starts, s.paying, s.revenue_kopecks, s.earned_kopecks)
@@ -514,7 +523,10 @@ async def main() -> None:
             rows = await measure(path, sc, now, args.runs)
             tables.append(table(sc, counts, rows, setup, args.runs))
             print(tables[-1], "\n", flush=True)
-    env = f"{platform.python_implementation()} {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
+    env = (
+        f"{platform.python_implementation()} {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{os.cpu_count()} CPUs"
+    )
     section = "\n".join(
         [
             "## cabinet",

@@ -30,10 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tortoise import connections  # noqa: E402
+
 from billing.periods import cut_periods  # noqa: E402
 from billing.settlement import settle_due_periods  # noqa: E402
 from bot import db  # noqa: E402
-from tortoise import connections  # noqa: E402
 
 PRICE_YEAR = 2_400_000  # kopecks: 24,000 RUB a year, 200,000 a month
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000")
@@ -55,10 +56,13 @@ def populate(path: Path, periods: int, partners: int, usage_per_period: int, see
     first_sub_user = 10_000_000
     users = [(1, "author")] + [(1 + k, f"p{k}") for k in range(1, partners + 1)]
     users += [(first_sub_user + n, "s") for n in range(subscribers)]
-    con.executemany("INSERT INTO users (id, first_name, created_at) VALUES (?, ?, ?)", [(u, n, created) for u, n in users])
+    con.executemany(
+        "INSERT INTO users (id, first_name, created_at) VALUES (?, ?, ?)", [(u, n, created) for u, n in users]
+    )
     con.execute(
         "INSERT INTO trackers (id, bot_id, username, name, description, author_id, token_encrypted, status, "
-        "system_prompt, free_messages, created_at, updated_at) VALUES (1, 1, 'bench_bot', 'Bench', '', 1, '-', 'active', '', 0, ?, ?)",
+        "system_prompt, free_messages, created_at, updated_at) "
+        "VALUES (1, 1, 'bench_bot', 'Bench', '', 1, '-', 'active', '', 0, ?, ?)",
         (created, created),
     )
     # Partner chains: p1 by the author, p2 by p1, every later partner by some partner >= p2, so
@@ -99,17 +103,20 @@ def populate(path: Path, periods: int, partners: int, usage_per_period: int, see
                 usage.append((user, sid, rng.randrange(8 * 10**10), stamp(when)))
             latest_end = max(latest_end, span.ends_at)
     con.executemany(
-        "INSERT INTO subscriptions (id, tracker_id, user_id, plan_kind, price_kopecks, starts_at, ends_at, status, auto_renew, created_at) "
+        "INSERT INTO subscriptions (id, tracker_id, user_id, plan_kind, price_kopecks, starts_at, ends_at, status, "
+        "auto_renew, created_at) "
         "VALUES (?, 1, ?, 'year', ?, ?, ?, 'active', 0, ?)",
         subs,
     )
     con.executemany(
-        "INSERT INTO accounting_periods (id, subscription_id, tracker_id, user_id, seq, starts_at, ends_at, revenue_kopecks, status) "
+        "INSERT INTO accounting_periods (id, subscription_id, tracker_id, user_id, seq, starts_at, ends_at, "
+        "revenue_kopecks, status) "
         "VALUES (?, ?, 1, ?, ?, ?, ?, ?, 'open')",
         rows,
     )
     con.executemany(
-        "INSERT INTO usage_records (tracker_id, user_id, subscription_id, charged_to, model, input_tokens, output_tokens, mj_micro, cost_ukop, created_at) "
+        "INSERT INTO usage_records (tracker_id, user_id, subscription_id, charged_to, model, input_tokens, "
+        "output_tokens, mj_micro, cost_ukop, created_at) "
         "VALUES (1, ?, ?, 'subscription', 'bench', 1000, 1000, 0, ?, ?)",
         usage,
     )
@@ -128,7 +135,9 @@ def raw_floor(path: Path, cache_mb: int | None) -> tuple[float, int]:
         con.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
     ddl = con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger_entries'").fetchone()[0]
     con.execute(ddl.replace('"ledger_entries"', '"ledger_floor"', 1).replace("IF NOT EXISTS ", ""))
-    for (index_sql,) in con.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger_entries' AND sql IS NOT NULL").fetchall():
+    for (index_sql,) in con.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger_entries' AND sql IS NOT NULL"
+    ).fetchall():
         con.execute(index_sql.replace('"ledger_entries"', '"ledger_floor"').replace('INDEX "', 'INDEX "floor_', 1))
     columns = "account_id, kind, role, amount_kopecks, source_type, source_id, tracker_id, created_at"
     rows = con.execute(f"SELECT {columns} FROM ledger_entries ORDER BY id").fetchall()
@@ -152,7 +161,8 @@ async def settle(path: Path, now: datetime, batch_size: int, cache_mb: int | Non
         conn = connections.get("default")
         _, check = await conn.execute_query(
             "SELECT (SELECT COUNT(*) FROM accounting_periods WHERE status = 'settled'), "
-            "(SELECT COALESCE(SUM(margin_kopecks), 0) FROM accounting_periods), (SELECT COALESCE(SUM(amount_kopecks), 0) FROM ledger_entries)"
+            "(SELECT COALESCE(SUM(margin_kopecks), 0) FROM accounting_periods), "
+            "(SELECT COALESCE(SUM(amount_kopecks), 0) FROM ledger_entries)"
         )
         settled, margin, ledger = check[0]
         assert settled == result.periods and margin == ledger == result.margin_kopecks, "ledger does not add up"
@@ -188,7 +198,8 @@ def main() -> None:
 
         settle_s, result = asyncio.run(settle(path, now, args.batch_size, args.cache_mb))
         print(f"settlement (production code, batches of {args.batch_size:,}): {result.periods:,} periods, "
-              f"{result.entries:,} ledger rows in {settle_s:.1f} s = {result.periods / settle_s:,.0f} periods/s", flush=True)
+              f"{result.entries:,} ledger rows in {settle_s:.1f} s = {result.periods / settle_s:,.0f} periods/s",
+              flush=True)
         floor_s, rows = raw_floor(path, args.cache_mb)
         print(f"raw floor (one sqlite3 executemany of the same {rows:,} ledger rows): {floor_s:.1f} s "
               f"= {result.periods / floor_s:,.0f} periods/s")

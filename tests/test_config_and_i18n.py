@@ -103,7 +103,10 @@ def test_catalogs_have_the_same_keys():
     assert catalog_keys("ru") == catalog_keys("en")
 
 
-KEY_USE = re.compile(r"""(?:\b(?:i18n|Tr|TrackerError|t)\(|\b(?:notice|key)=|["']key["']:)\s*["']([a-z][a-z0-9]*(?:-[a-z0-9]+)+)["']""")
+KEY_USE = re.compile(
+    r"""(?:\b(?:i18n|Tr|TrackerError|t)\(|\b(?:notice|key)=|["']key["']:)"""
+    r"""\s*["']([a-z][a-z0-9]*(?:-[a-z0-9]+)+)["']"""
+)
 
 
 def test_every_key_used_in_code_exists():

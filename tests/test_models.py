@@ -1,4 +1,3 @@
-from tortoise import Tortoise
 
 from models import Tracker, User
 

@@ -49,6 +49,7 @@ async def wipe() -> None:
     conn = connections.get("default")
     for table in (
         "ledger_entries", "payout_requests", "accounts", "usage_records", "accounting_periods",
-        "subscriptions", "payments", "memberships", "invite_clicks", "invite_links", "plans", "trackers", "mj_rates", "model_prices", "users",
+        "subscriptions", "payments", "memberships", "invite_clicks", "invite_links", "plans", "trackers", "mj_rates",
+        "model_prices", "users",
     ):
         await conn.execute_script(f"DELETE FROM {table}")

@@ -125,9 +125,10 @@ async def test_balance_equals_a_plain_sum_of_random_ledgers(database):
         if rng.random() < 0.1:  # a cabinet view folds what is new (now and then in another zone)
             await rollup.refresh(rng.choice(users), tz=rng.choice([None, None, "UTC"]))
         if step % 20 == 0 or step == 399:
-            for uid, account in accounts.items():
+            for account in accounts.values():
                 _, rows = await conn.execute_query(
-                    sql(conn, "SELECT kind, role, SUM(amount_kopecks) FROM ledger_entries WHERE account_id = ? GROUP BY kind, role"),
+                    sql(conn, "SELECT kind, role, SUM(amount_kopecks) FROM ledger_entries WHERE account_id = ? "
+                              "GROUP BY kind, role"),
                     [account],
                 )
                 by_kind: dict[str, int] = {}

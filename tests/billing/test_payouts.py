@@ -37,8 +37,9 @@ async def fund(user_id: int, kopecks: int, source_id: int = 1) -> int:
     await User.get_or_create(id=user_id, defaults={"first_name": f"Partner{user_id}", "username": f"p{user_id}"})
     account = await user_account_id(user_id)
     conn = default_connection()
-    await conn.execute_query(sql(conn, INSERT_ENTRY), [account, "adjustment", "none", kopecks, "adjustment", source_id, None,
-                                            ts(conn, datetime.now(UTC))])
+    await conn.execute_query(sql(conn, INSERT_ENTRY),
+                             [account, "adjustment", "none", kopecks, "adjustment", source_id, None,
+                              ts(conn, datetime.now(UTC))])
     return account
 
 
@@ -384,7 +385,9 @@ async def test_a_creation_never_answered_is_closable_after_the_retry_window(data
     assert (await desk.approve(payout.id, 1)).payout.external_id is None
     now = datetime.now(UTC)
     assert await desk.stuck_reason(payout.id, now=now + timedelta(hours=1)) is None  # the poll still retries
-    assert await desk.stuck_reason(payout.id, now=now + po.RETRY_CREATE_FOR + timedelta(minutes=1)) == po.STUCK_NO_ANSWER
+    assert (
+        await desk.stuck_reason(payout.id, now=now + po.RETRY_CREATE_FOR + timedelta(minutes=1)) == po.STUCK_NO_ANSWER
+    )
     with pytest.raises(po.PayoutError):
         await desk.close_failed(payout.id, 2, "no answer")
     # A day later (the poll has given up): closed by hand, never created again at YooKassa.
@@ -399,7 +402,9 @@ async def test_a_creation_never_answered_is_closable_after_the_retry_window(data
     b = await balance(account)
     assert (b.reserved, b.paid, b.available) == (0, 0, 100_000)
     assert await payout_events(payout.id) == ["requested", "approved", "failed"]
-    rows = await OutboxEvent.filter(kind="payout", dedupe_key__startswith=f"payout:{payout.id}:failed").values_list("params", flat=True)
+    rows = await OutboxEvent.filter(kind="payout", dedupe_key__startswith=f"payout:{payout.id}:failed").values_list(
+        "params", flat=True
+    )
     params = [json.loads(p) if isinstance(p, str) else p for p in rows]
     assert params and params[0]["reason"] == "YooKassa never answered"
 
@@ -439,7 +444,9 @@ async def test_admins_are_told_of_a_new_request_once_each_in_its_transaction(dat
             await desk.request(user_id=PARTNER, amount_kopecks=amount, destination=card(), request_key=f"x{amount}")
     events = await OutboxEvent.filter(kind="payout_request").order_by("id")
     assert [(e.chat_id, e.bot_id, e.language) for e in events] == [(901, 0, "en"), (902, 0, "ru")]
-    assert [e.dedupe_key for e in events] == [f"payout-request:{first.payout.id}:a901", f"payout-request:{first.payout.id}:a902"]
+    assert [e.dedupe_key for e in events] == [
+        f"payout-request:{first.payout.id}:a901", f"payout-request:{first.payout.id}:a902"
+    ]
     params = events[0].params if isinstance(events[0].params, dict) else json.loads(events[0].params)
     assert params == {"payout": first.payout.id, "amount": 60_000, "name": "Sasha"}
     assert render("payout_request", params, "ru") == f"💸 Новая заявка на выплату №{first.payout.id}: 600.00 ₽, Sasha."
@@ -458,7 +465,8 @@ async def test_admins_are_told_of_a_new_request_once_each_in_its_transaction(dat
 
 DB_EXAMPLES = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-step = st.tuples(st.sampled_from(["ask", "ask", "reject", "paid", "repeat"]), st.integers(min_value=0, max_value=150_000),
+step = st.tuples(st.sampled_from(["ask", "ask", "reject", "paid", "repeat"]),
+                 st.integers(min_value=0, max_value=150_000),
                  st.integers(min_value=0, max_value=10))
 
 

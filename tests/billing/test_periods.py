@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -39,7 +40,7 @@ def test_year_plan_has_twelve_contiguous_monthly_periods():
     periods = cut_periods("year", 1_000_001, start, MSK)
     assert [p.seq for p in periods] == list(range(1, 13))
     assert periods[0].starts_at == start
-    for before, after in zip(periods, periods[1:]):
+    for before, after in pairwise(periods):
         assert before.ends_at == after.starts_at
     assert [p.ends_at.astimezone(MOSCOW).date().isoformat() for p in periods] == [
         "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30", "2024-07-31",
@@ -103,7 +104,7 @@ def test_even_split_adds_up_with_the_remainder_first(total, parts):
 def test_periods_tile_the_subscription_and_carry_the_price(start, plan, price):
     periods = cut_periods(plan, price, start, MSK)
     assert periods[0].starts_at == start
-    assert all(a.ends_at == b.starts_at for a, b in zip(periods, periods[1:]))
+    assert all(a.ends_at == b.starts_at for a, b in pairwise(periods))
     assert all(p.ends_at > p.starts_at for p in periods)
     assert sum(p.revenue_kopecks for p in periods) == price
     wall = start.replace(tzinfo=None)

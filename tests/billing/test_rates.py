@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing.ledger import platform_balance, user_balance
-from billing.rates import NoRate, UnknownModel, add_rate, mj_to_kopecks, rate_at, record_usage, set_model_price, usage_cost
+from billing.rates import (
+    NoRate,
+    UnknownModel,
+    add_rate,
+    mj_to_kopecks,
+    rate_at,
+    record_usage,
+    set_model_price,
+    usage_cost,
+)
 from billing.settlement import settle_due_periods
 from billing.subscriptions import create_subscription
 from models import AccountingPeriod, UsageRecord

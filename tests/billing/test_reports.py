@@ -94,7 +94,7 @@ async def test_the_csv_of_february(settled):
     assert await write_ledger_csv(out, "2025-02", MSK, chunk_rows=5) == 12
     rows = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8"))))
     assert tuple(rows[0]) == CSV_COLUMNS
-    body = [dict(zip(CSV_COLUMNS, row)) for row in rows[1:]]
+    body = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]]
     assert len(body) == 12
     assert [int(r["entry_id"]) for r in body] == sorted(int(r["entry_id"]) for r in body)
     assert {r["created_at"] for r in body} == {"2025-02-05T12:00:00+00:00"}

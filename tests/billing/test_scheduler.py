@@ -39,7 +39,8 @@ async def test_aps_runs_a_job_by_reference():
     DONE.clear()
     scheduler = APSScheduler(timezone=MSK)
     assert isinstance(scheduler, Scheduler)
-    scheduler.add_date_job(f"{__name__}:record_call", job_id="once", run_at=datetime.now(UTC) + timedelta(milliseconds=50), kwargs={"tracker_id": 7})
+    scheduler.add_date_job(f"{__name__}:record_call", job_id="once",
+                           run_at=datetime.now(UTC) + timedelta(milliseconds=50), kwargs={"tracker_id": 7})
     scheduler.start()
     try:
         await asyncio.wait_for(DONE.wait(), 5)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing.ledger import settled_total, user_balance, platform_balance
+from billing.ledger import platform_balance, settled_total, user_balance
 from billing.settlement import SettlementInterrupted, settle_due_periods, token_cost_kopecks
 from billing.split import split_margin
 from billing.subscriptions import create_subscription
@@ -124,7 +124,11 @@ async def test_settling_across_many_batches(database):
 
 plans = st.sampled_from(["day", "month", "quarter", "year"])
 usage = st.lists(
-    st.tuples(st.integers(min_value=0, max_value=400 * 24), st.integers(min_value=0, max_value=3 * 10**11), st.sampled_from(["subscription", "subscription", "author"])),
+    st.tuples(
+        st.integers(min_value=0, max_value=400 * 24),
+        st.integers(min_value=0, max_value=3 * 10**11),
+        st.sampled_from(["subscription", "subscription", "author"]),
+    ),
     max_size=4,
 )
 subscriber = st.fixed_dictionaries(
@@ -166,7 +170,8 @@ async def build(spec) -> None:
         paid = T0 + timedelta(hours=sub["start_hours"])
         await create_subscription(tracker.id, user, sub["plan"], sub["price"], paid, tz=MSK)
         if sub["renew"]:  # paid while active: queued after the first
-            await create_subscription(tracker.id, user, sub["plan"], sub["price"] + 1, paid + timedelta(hours=1), tz=MSK)
+            await create_subscription(tracker.id, user, sub["plan"], sub["price"] + 1, paid + timedelta(hours=1),
+                                      tz=MSK)
         for hours, cost, charged_to in sub["usage"]:
             await use(tracker, user, paid + timedelta(hours=hours), cost, charged_to)
 
@@ -179,7 +184,8 @@ async def expected_ledger(now) -> set[tuple]:
         member = await Membership.get_or_none(tracker_id=period.tracker_id, user_id=period.user_id)
         cost_ukop = sum(
             u.cost_ukop for u in usage_rows
-            if u.tracker_id == period.tracker_id and u.user_id == period.user_id and period.starts_at <= u.created_at < period.ends_at
+            if u.tracker_id == period.tracker_id and u.user_id == period.user_id
+            and period.starts_at <= u.created_at < period.ends_at
         )
         margin = period.revenue_kopecks - (cost_ukop + 500_000) // 1_000_000
         chain = (member.l1_id, member.l2_id, member.l3_id) if member else (None, None, None)
@@ -224,14 +230,20 @@ async def test_a_settlement_killed_half_way_and_rerun_equals_one_clean_run(datab
         assert settled == crash_after * spec["batch_size"]
     await settle_due_periods(now, batch_size=spec["batch_size"])
     rerun = await ledger_snapshot()
-    periods_after_rerun = await AccountingPeriod.all().order_by("id").values_list("id", "status", "token_cost_kopecks", "margin_kopecks")
+    periods_after_rerun = await AccountingPeriod.all().order_by("id").values_list(
+        "id", "status", "token_cost_kopecks", "margin_kopecks"
+    )
 
     # the same world settled in one clean run
     await LedgerEntry.all().delete()
-    await AccountingPeriod.all().update(status=PeriodStatus.OPEN, token_cost_kopecks=None, margin_kopecks=None, settled_at=None)
+    await AccountingPeriod.all().update(
+        status=PeriodStatus.OPEN, token_cost_kopecks=None, margin_kopecks=None, settled_at=None
+    )
     await settle_due_periods(now, batch_size=spec["batch_size"])
     assert rerun == await ledger_snapshot() == await expected_ledger(now)
-    assert periods_after_rerun == await AccountingPeriod.all().order_by("id").values_list("id", "status", "token_cost_kopecks", "margin_kopecks")
+    assert periods_after_rerun == await AccountingPeriod.all().order_by("id").values_list(
+        "id", "status", "token_cost_kopecks", "margin_kopecks"
+    )
 
 
 async def test_interrupted_batch_rolls_back_entirely(database):

@@ -50,7 +50,8 @@ def test_seed_through_representatives():
 def test_one_person_in_several_roles_is_paid_for_each():
     shares = split_margin(100, author=AUTHOR, l1=AUTHOR, l2=AUTHOR, l3=AUTHOR)
     assert [(s.role, s.beneficiary, s.amount) for s in shares] == [
-        (Role.PLATFORM, None, 20), (Role.AUTHOR, AUTHOR, 20), (Role.L1, AUTHOR, 30), (Role.L2, AUTHOR, 20), (Role.L3, AUTHOR, 10)
+        (Role.PLATFORM, None, 20), (Role.AUTHOR, AUTHOR, 20), (Role.L1, AUTHOR, 30), (Role.L2, AUTHOR, 20),
+        (Role.L3, AUTHOR, 10),
     ]
 
 
@@ -86,7 +87,9 @@ def test_no_margin_accrues_nothing_and_records_the_platforms_loss(margin):
     assert split_margin(margin, author=AUTHOR, l1=SASHA) == [(Role.PLATFORM, None, margin, EntryKind.LOSS)]
 
 
-percents = st.lists(st.integers(min_value=0, max_value=10_000), min_size=4, max_size=4).filter(lambda xs: sum(xs) <= 10_000)
+percents = st.lists(st.integers(min_value=0, max_value=10_000), min_size=4, max_size=4).filter(
+    lambda xs: sum(xs) <= 10_000
+)
 
 
 @given(
@@ -97,7 +100,7 @@ percents = st.lists(st.integers(min_value=0, max_value=10_000), min_size=4, max_
 def test_shares_always_add_up_to_the_margin(margin, cuts, holders):
     # five percents with two decimals that add up to exactly 100
     hundredths = [*cuts, 10_000 - sum(cuts)]
-    schedule = {role.value: Decimal(h) / 100 for role, h in zip(ROLE_ORDER, hundredths)}
+    schedule = {role.value: Decimal(h) / 100 for role, h in zip(ROLE_ORDER, hundredths, strict=True)}
     l1, l2, l3 = holders
     shares = split_margin(margin, author=AUTHOR, l1=l1, l2=l2, l3=l3, schedule=schedule)
     assert sum(s.amount for s in shares) == margin

@@ -19,10 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+import bot.outbox
 from bot.app import run_platform  # first, as `gptitor run` imports it
 from bot.config import load_settings
-
-import bot.outbox
 
 
 def main() -> None:

@@ -249,7 +249,9 @@ async def test_a_meeting_planned_before_a_restart_opens_after_it(tg, llm_fake, d
 
 
 async def test_an_on_demand_meeting_opened_by_the_model_and_ended_by_its_marker(tg, llm_fake, database_url, tmp_path):
-    llm_fake.reply = lambda messages: "Let us set your goal. [END]" if "OK" in messages[-1]["content"] else "Hello! What is your goal?"
+    llm_fake.reply = lambda messages: (
+        "Let us set your goal. [END]" if "OK" in messages[-1]["content"] else "Hello! What is your goal?"
+    )
     client = tg.user(2007, "Ada", language_code="en")
     async with running_platform(ai_settings(tg, database_url, tmp_path, llm_fake)) as runtime:
         tracker = await add_tracker(runtime, tg, 7, "demand_bot")
@@ -292,7 +294,9 @@ async def test_an_invalid_api_key_alerts_the_author_and_the_admin_once(tg, llm_f
         assert await UsageRecord.all().count() == 0
 
 
-async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_estimate(tg, llm_fake, database_url, tmp_path):
+async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_estimate(
+    tg, llm_fake, database_url, tmp_path
+):
     from models import Plan, PlanKind
 
     author = tg.user(1001, "Anna", language_code="ru")
@@ -300,7 +304,9 @@ async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_esti
         tracker = await add_tracker(runtime, tg, 9, "vera_chat_bot")
         await Plan.create(tracker=tracker, kind=PlanKind.MONTH, price_kopecks=200_000)
         await author.send(PLATFORM_USERNAME, "/start")
-        menu = await author.wait_for_message(PLATFORM_USERNAME, lambda m: any("vera_chat_bot" in b["text"] for b in m.buttons))
+        menu = await author.wait_for_message(
+            PLATFORM_USERNAME, lambda m: any("vera_chat_bot" in b["text"] for b in m.buttons)
+        )
         [label] = [b["text"] for b in menu.buttons if "vera_chat_bot" in b["text"]]
         await author.click(menu, label)
         card = await author.wait_for_text(PLATFORM_USERNAME, "@vera_chat_bot")

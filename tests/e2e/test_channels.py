@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-
 import pytest
 
 import bot.outbox
 import referral
-from bot import db
 from billing.payments import record_payment
 from billing.plans import set_price
 from billing.settlement import settle_due_periods
+from bot import db
 from models import ChannelStatus, OutboxEvent, OutboxStatus, PartnerChannel, PaymentProvider, PlanKind, Tracker
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
@@ -240,7 +239,9 @@ async def test_the_cabinet_channel_screen(tg, database_url, tmp_path):
         assert chat.members[tg.bot(BOT).id] == "left"
 
 
-async def test_a_bot_that_loses_the_right_to_post_disconnects_the_channel_until_it_gets_it_back(tg, database_url, tmp_path):
+async def test_a_bot_that_loses_the_right_to_post_disconnects_the_channel_until_it_gets_it_back(
+    tg, database_url, tmp_path
+):
     token = tracker_token(76)
     tg.add_bot(token, BOT, "Vera")
     author, sasha, client = tg.user(1076, "Anna"), tg.user(3076, "Sasha"), tg.user(4076, "Lena")

@@ -32,13 +32,13 @@ import pytest
 
 from bot.crypto import generate_key
 from models import OutboxEvent, OutboxStatus, PartnerChannel
+from notify import events as ev
+from notify.outbox import enqueue
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, tracker_token
 from tests.e2e.test_channels import BOT, connect_channel, pay, setup_partner, texts
 from tests.e2e.test_referral import start
-from tests.waiting import eventually
-from notify import events as ev
-from notify.outbox import enqueue
 from tests.fakes.telegram import TelegramError
+from tests.waiting import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 # Longer than any start-up of the second process; the test brings the expiry forward itself.
@@ -105,7 +105,8 @@ class Platform:
                 env=self.env, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
             )
         pid = self.proc.pid
-        await eventually(lambda: self._ready(pid) or self.proc.poll() is not None, f"platform run {self.runs} to start", timeout=60)
+        await eventually(lambda: self._ready(pid) or self.proc.poll() is not None, f"platform run {self.runs} to start",
+                         timeout=60)
         assert self.proc.poll() is None, f"the platform exited:\n{self.logs()}"
         return self._ready(pid)
 
@@ -127,7 +128,8 @@ class Platform:
                 self.proc.wait()
 
     def logs(self) -> str:
-        return "\n".join(f"-- platform run {n}:\n" + (self.dir / f"platform-{n}.log").read_text(errors="replace")[-4000:]
+        return "\n".join(f"-- platform run {n}:\n"
+                         + (self.dir / f"platform-{n}.log").read_text(errors="replace")[-4000:]
                          for n in range(1, self.runs + 1))
 
 

@@ -336,7 +336,8 @@ async def test_admins_are_told_of_a_request_and_close_one_yookassa_lost(tg, data
             row = await PayoutRequest.get(id=1)
             assert row.status == PayoutStatus.FAILED and row.decided_by == ADMIN_ID
             screen = await open_payouts(partner)
-            assert f"Доступно к выплате: {rub(total)}" in screen.text and f"В резерве под выплаты: {rub(0)}" in screen.text
+            assert (f"Доступно к выплате: {rub(total)}" in screen.text
+                    and f"В резерве под выплаты: {rub(0)}" in screen.text)
             assert await LedgerEntry.filter(kind="release").count() == 1
 
 

@@ -123,7 +123,7 @@ async def test_through_representatives(tg, database_url, tmp_path):
         sasha_code = await create_link(sasha, "Sasha TG")
         masha_code = await create_link(masha, "Masha YT")
 
-        for client, code in zip(clients, [author_code] * 2 + [sasha_code] + [masha_code] * 3):
+        for client, code in zip(clients, [author_code] * 2 + [sasha_code] + [masha_code] * 3, strict=True):
             await start(client, code)
         # The partners themselves, re-opening a link later, change nothing.
         await start(sasha, masha_code)
@@ -229,7 +229,8 @@ async def test_attribution_edge_cases_forged_callback_and_empty_cabinet(tg, data
     other_author = tg.user(1053, "Olga", language_code="ru")
     sasha = tg.user(3011, "Sasha", language_code="ru")
     stranger = tg.user(3012, "Petya", language_code="ru")
-    xenia, yuri, zoya = (tg.user(4100 + i, name, language_code="ru") for i, name in enumerate(("Xenia", "Yuri", "Zoya")))
+    xenia, yuri, zoya = (tg.user(4100 + i, name, language_code="ru")
+                         for i, name in enumerate(("Xenia", "Yuri", "Zoya")))
     async with running_platform(make_settings(tg, database_url, tmp_path)):
         await create_tracker(author, token_a, BOT)
         await create_tracker(other_author, token_b, "other_ref_bot")

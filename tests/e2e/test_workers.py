@@ -46,8 +46,15 @@ from models import (
     User,
 )
 from tests.conftest import ON_POSTGRES
+from tests.e2e.harness import (
+    PLATFORM_TOKEN,
+    PLATFORM_USERNAME,
+    free_port,
+    make_settings,
+    running_platform,
+    tracker_token,
+)
 from tests.waiting import eventually, stays
-from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, free_port, make_settings, running_platform, tracker_token
 
 REPO = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 6.0  # short for the test, long enough not to lapse on a loaded machine
@@ -117,7 +124,8 @@ async def lease_holder_pid() -> int | None:
     return int(lease.holder.split(":")[1])
 
 
-async def seed_periods(tracker: Tracker, first_user: int, subscribers: int, periods_each: int, ended: datetime) -> list[int]:
+async def seed_periods(tracker: Tracker, first_user: int, subscribers: int, periods_each: int,
+                       ended: datetime) -> list[int]:
     """`subscribers` people with `periods_each` ended periods each; every other one came through
     L1 (whose chain is L2, L3), the rest on their own. Returns the subscriber ids with a chain."""
     ids = list(range(first_user, first_user + subscribers))
@@ -191,7 +199,8 @@ async def test_two_workers_settle_deliver_and_hand_over_the_jobs(tg, database, t
         follower = 1 - leader
         assert leader_pid == workers.pid(leader)
         # The leader ran its jobs (settlement first, at once); the follower ran none.
-        await eventually(lambda: any(r.get("job") == "settle-due-periods" for r in workers.reports(leader)), "the leader's first settlement run", timeout=30)
+        await eventually(lambda: any(r.get("job") == "settle-due-periods" for r in workers.reports(leader)),
+                         "the leader's first settlement run", timeout=30)
         assert not any("job" in r for r in workers.reports(follower))
 
         # -- 10,000 due periods and 1,000 events, then both workers at once --------------------
@@ -214,7 +223,10 @@ async def test_two_workers_settle_deliver_and_hand_over_the_jobs(tg, database, t
 
         settled = {}
         for index in (0, 1):
-            report = await eventually(lambda i=index: next((r for r in workers.reports(i) if r.get("event") == "settled"), None), f"worker {index} to settle", timeout=240)
+            report = await eventually(
+                lambda i=index: next((r for r in workers.reports(i) if r.get("event") == "settled"), None),
+                f"worker {index} to settle", timeout=240,
+            )
             settled[index] = report["periods"]
         total = SUBSCRIBERS * PERIODS_EACH
         assert settled[0] + settled[1] == total
@@ -261,7 +273,8 @@ async def test_two_workers_settle_deliver_and_hand_over_the_jobs(tg, database, t
         killed_at = time.monotonic()
         os.kill(workers.pid(leader), signal.SIGKILL)
         workers.procs[leader].wait(10)
-        new_pid = await eventually(lambda: _holder_is(workers.pid(follower)), "the take-over", timeout=4 * LEASE_SECONDS + 10)
+        new_pid = await eventually(lambda: _holder_is(workers.pid(follower)), "the take-over",
+                                   timeout=4 * LEASE_SECONDS + 10)
         took = time.monotonic() - killed_at
         # the lease runs out (LEASE_SECONDS) and the next renewal round (LEASE_SECONDS / 3) takes it
         assert took < 2 * LEASE_SECONDS + LEASE_SECONDS / 3, took  # a loaded machine answers late, never early
@@ -338,7 +351,8 @@ async def test_a_tracker_added_by_another_worker_is_served_on_its_first_update(t
         async with aiohttp.ClientSession() as http:
             async with http.post(f"http://127.0.0.1:{settings.webhook_port}/webhook/tracker/{ghost}",
                                  json={"update_id": 1},
-                                 headers={"X-Telegram-Bot-Api-Secret-Token": runtime.box.webhook_secret(ghost)}) as resp:
+                                 headers={"X-Telegram-Bot-Api-Secret-Token":
+                                          runtime.box.webhook_secret(ghost)}) as resp:
                 assert resp.status == 404
 
 
@@ -405,7 +419,8 @@ async def test_the_workers_command_runs_n_processes_and_stops_them_cleanly(tg, d
     proc = _cli("run", "--webhook", "--workers", "2", env=env, cwd=tmp_path)
     try:
         # Both workers asked who the platform bot is; only the first set the webhooks.
-        await eventually(lambda: len(tg.calls_to("getMe", bot=PLATFORM_USERNAME)) >= 2 or proc.poll() is not None, "two workers", timeout=120)
+        await eventually(lambda: len(tg.calls_to("getMe", bot=PLATFORM_USERNAME)) >= 2 or proc.poll() is not None,
+                         "two workers", timeout=120)
         assert proc.poll() is None, proc.stdout.read().decode()[-3000:] if proc.stdout else ""
         await eventually(lease_holder_pid, "a scheduler leader", timeout=30)
         clients = [tg.user(600_000 + n, f"p{n}", language_code="en") for n in range(8)]

@@ -1243,7 +1243,7 @@ class FakeTelegram:
                         await self._run_webhook_answer(bot, response)
                         return True
                     error = f"Wrong response from the webhook: {status} {response.reason}"
-            except (OSError, ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, ClientError) as exc:
                 error = f"Connection failed: {type(exc).__name__}: {exc}"
             bot.webhook_deliveries.append(
                 WebhookDelivery(update["update_id"], hook.url, attempt, status, error))
@@ -1261,7 +1261,7 @@ class FakeTelegram:
         """
         try:
             raw = await self._read_webhook_answer(response)
-        except (ClientError, ValueError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, ClientError, ValueError) as exc:
             logger.warning("fake telegram could not read a webhook answer: %r", exc)
             return
         method = raw.pop("method", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from itertools import pairwise
 
 import openai
 import pytest
@@ -55,7 +56,7 @@ async def test_deltas_arrive_in_order_as_growing_text(fake, llm):
     result = await llm.stream_chat(MODEL, MESSAGES, on_delta=on_delta)
 
     assert len(seen) == fake.chunks
-    assert all(later.startswith(earlier) and later != earlier for earlier, later in zip(seen, seen[1:]))
+    assert all(later.startswith(earlier) and later != earlier for earlier, later in pairwise(seen))
     assert seen[-1] == result.text
 
 
@@ -80,7 +81,7 @@ async def test_concurrent_calls_each_get_their_own_reply_and_usage(fake, llm):
     results = await asyncio.gather(*(llm.stream_chat(MODEL, p) for p in prompts))
 
     by_prompt = {r.messages[0]["content"]: r for r in fake.chat_requests}
-    for prompt, result in zip(prompts, results):
+    for prompt, result in zip(prompts, results, strict=True):
         request = by_prompt[prompt[0]["content"]]
         assert result.text == request.reply == f"Echo: {prompt[0]['content']}"
         assert result.usage == usage_of(request.usage)
@@ -190,7 +191,8 @@ async def test_exhausted_quota_is_a_config_error_not_a_rate_limit(fake, llm):
 
 
 async def test_a_rejected_request_is_neither_retried_nor_a_config_error(fake, llm):
-    body = {"error": {"message": "context too long", "type": "invalid_request_error", "code": "context_length_exceeded"}}
+    body = {"error": {"message": "context too long", "type": "invalid_request_error",
+                      "code": "context_length_exceeded"}}
     fake.fail(Failure(400, body))
 
     with pytest.raises(LLMRequestError) as caught:

@@ -28,4 +28,5 @@ def test_weekly_occurrence_in_the_clients_time_zone():
     monday_noon_utc = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)  # 15:00 in Moscow
     # Monday 19:00 Moscow is 16:00 UTC the same day; in Vladivostok (UTC+10) it is Thursday's.
     assert next_occurrence([0, 3], "19:00", "Europe/Moscow", monday_noon_utc) == datetime(2025, 1, 6, 16, 0, tzinfo=UTC)
-    assert next_occurrence([0, 3], "19:00", "Asia/Vladivostok", monday_noon_utc) == datetime(2025, 1, 9, 9, 0, tzinfo=UTC)
+    assert (next_occurrence([0, 3], "19:00", "Asia/Vladivostok", monday_noon_utc)
+            == datetime(2025, 1, 9, 9, 0, tzinfo=UTC))

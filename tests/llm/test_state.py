@@ -94,7 +94,9 @@ async def test_the_open_meeting_agrees_with_current_meeting(database):
 
     state = await answer_state(tracker, 5, test=False, now=now)
     assert state.meeting is not None and state.meeting.id == meeting.id == (await mt.current_meeting(tracker.id, 5)).id
-    assert (state.meeting.prompt, state.meeting.end_marker, state.meeting.timeout_minutes) == ("Ask about the week.", "[END]", 30)
+    assert (state.meeting.prompt, state.meeting.end_marker, state.meeting.timeout_minutes) == (
+        "Ask about the week.", "[END]", 30
+    )
     assert not state.meeting.timed_out(now)
     assert (await answer_state(tracker, 5, test=True, now=now)).meeting is None  # test and real talk apart
     author = await answer_state(tracker, 1, test=True, now=now)
@@ -167,7 +169,8 @@ async def test_the_pipeline_sees_a_refund_and_a_new_payment_at_once(database):
             assert await say("I paid") is Outcome.ANSWERED
             await refund_subscription(sub.id)
             assert await say("and now?") is Outcome.PAYWALL
-            renewed = await create_subscription(tracker.id, 5, "month", 200_000, datetime.now(UTC) - timedelta(seconds=1))
+            renewed = await create_subscription(tracker.id, 5, "month", 200_000,
+                                                datetime.now(UTC) - timedelta(seconds=1))
             assert await say("paid again") is Outcome.ANSWERED
         finally:
             await llm.aclose()

@@ -52,7 +52,9 @@ async def test_payout_status_goes_to_the_requester_and_their_channels_once(datab
     async with in_transaction() as conn:
         await events.payout_changed(conn, payout.id)
     last = await OutboxEvent.all().order_by("-id").first()
-    assert (last.bot_id, last.chat_id, last.params["status"], last.params["reason"]) == (PLATFORM_BOT, 7, "rejected", "wrong card")
+    assert (last.bot_id, last.chat_id, last.params["status"], last.params["reason"]) == (
+        PLATFORM_BOT, 7, "rejected", "wrong card"
+    )
     assert await OutboxEvent.all().count() == 3
 
 
@@ -112,14 +114,18 @@ async def test_start_subscriber_renewal_refund_reach_each_earners_channel_with_t
 
     await OutboxEvent.all().delete()
     sub = await create_subscription(tracker.id, 4, "month", 149_000, datetime.now(UTC))
-    assert await _events("subscriber") == [(-1, "author", "Ivan Petrov"), (-2, "l2", "Ivan Petrov"), (-3, "l1", "Ivan Petrov")]
+    assert await _events("subscriber") == [
+        (-1, "author", "Ivan Petrov"), (-2, "l2", "Ivan Petrov"), (-3, "l1", "Ivan Petrov")
+    ]
     assert {e.params["amount"] for e in await OutboxEvent.filter(kind="subscriber")} == {149_000}
     renewal = await create_subscription(tracker.id, 4, "month", 149_000, datetime.now(UTC))
     assert len(await _events("renewal")) == 3
 
     await refund_subscription(renewal.id)
     await refund_subscription(renewal.id)  # a repeat tells nobody again
-    assert sorted(await _events("refund")) == [(-3, "l1", "Ivan Petrov"), (-2, "l2", "Ivan Petrov"), (-1, "author", "Ivan Petrov")]
+    assert sorted(await _events("refund")) == [
+        (-3, "l1", "Ivan Petrov"), (-2, "l2", "Ivan Petrov"), (-1, "author", "Ivan Petrov")
+    ]
     assert sub.id != renewal.id
     # The partners' and the author's channels heard of the first payment once, of the renewal once.
     assert await OutboxEvent.filter(kind="subscriber").count() == 3

@@ -42,8 +42,9 @@ async def pay(
 ) -> Payment:
     """A month's payment as the payment flow records it: the payment, the lock of the inviter
     chain, the subscription with its period and, optionally, LLM usage inside the period."""
-    from billing.subscriptions import create_subscription
     from tortoise.transactions import in_transaction
+
+    from billing.subscriptions import create_subscription
 
     payment = await Payment.create(
         tracker_id=tracker_id, user_id=user_id, provider=PaymentProvider.SIMULATION,

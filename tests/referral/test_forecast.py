@@ -160,4 +160,5 @@ async def test_the_forecast_equals_the_membership_join_for_a_random_network(data
 
     for uid in [author, *members]:
         for tracker_id in (tracker.id, None):
-            assert await forecast_by_level(tracker_id, uid) == await membership_forecast(tracker_id, uid), (uid, tracker_id)
+            assert (await forecast_by_level(tracker_id, uid)
+                    == await membership_forecast(tracker_id, uid)), (uid, tracker_id)

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from models import LedgerEntry
-from models.referral import EarningsCursor, EarningsRollup
 from models.enums import EntryKind, Role, SourceType
+from models.referral import EarningsCursor, EarningsRollup
 from referral import create_link, links_stats, monthly_earnings_by_level, record_start, rollup, settled_by_level
 from tests.referral.conftest import PAID_AT, make_tracker, make_user, pay
 
@@ -112,7 +112,8 @@ async def test_another_time_zone_refolds_the_months(database):
     # Figures without months keep whatever zone the totals are in: no refold back and forth.
     cursor = await EarningsCursor.get()
     assert (await settled_by_level(tracker.id, PARTNER)).l1 == 100
-    assert (await EarningsCursor.get()).timezone == "UTC" and (await EarningsCursor.get()).updated_at == cursor.updated_at
+    assert ((await EarningsCursor.get()).timezone == "UTC"
+            and (await EarningsCursor.get()).updated_at == cursor.updated_at)
 
 
 async def test_reading_makes_no_account(database):

@@ -23,8 +23,8 @@ from bot.i18n import LANGS, for_user, translator
 from bot.middlewares import TenantMiddleware, UserMiddleware
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
-from bot.trackers import TrackerService
-from bot.payments import PaymentService
+from services.trackers import TrackerService
+from services.payments import PaymentService
 from bot.transport import HttpServer, PollingSupervisor, Transport, WebhookServer
 from models import Tracker, TrackerStatus
 
@@ -63,7 +63,7 @@ class Runtime:
         self.trackers = TrackerService(self)
         self.storage, self.isolation = _storage(settings)
         services: dict[str, Any] = {"runtime": self, "settings": settings, "trackers": self.trackers}
-        from bot.ai import AIRuntime  # the LLM client, conversations and meetings (issue 6)
+        from services.ai import AIRuntime  # the LLM client, conversations and meetings (issue 6)
 
         self.ai = AIRuntime(self)
         if settings.redis_url:  # several workers: one answer at a time per client across them
@@ -99,7 +99,7 @@ class Runtime:
                 self.http = HttpServer(settings.webhook_host, settings.webhook_port)
                 self.payments.add_routes(self.http.app)
         self.scheduler: Any = None
-        from bot.outbox import OutboxWorker
+        from services.outbox import OutboxWorker
 
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         from bot.workers import Coordinator

@@ -106,7 +106,7 @@ def _cmd_refund(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     from bot import db
     from bot.crypto import SecretBox
-    from bot.payments import PaymentService
+    from services.payments import PaymentService
     from bot.registry import BotRegistry
 
     async def go():

@@ -14,7 +14,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import ChatMember, ChatMemberUpdated
 
 from bot.i18n import Translator
-from bot.outbox import channel_lost
+from services.outbox import channel_lost
 from models import Tracker
 from notify import channels
 

@@ -21,7 +21,7 @@ from llm.conversation import Request, fmt_mj
 from models import MeetingEnd, Scenario, ScenarioTrigger, Tracker, User
 
 if TYPE_CHECKING:
-    from bot.ai import AIRuntime
+    from services.ai import AIRuntime
 
 MEET_PREFIX = "meet:"
 

@@ -36,7 +36,7 @@ from billing.payments import (
 from billing.plans import plan_on_sale
 from billing.yookassa_gateway import GatewayError, build_receipt, provider_data
 from bot.i18n import Translator
-from bot.payments import METHOD_YOOKASSA, PaymentService, plan_args, rub
+from services.payments import METHOD_YOOKASSA, PaymentService, plan_args, rub
 from handlers.tracker.paywall import BuyPlan, show_paywall
 from models import Membership, PaymentProvider, Plan, PlanKind, Tracker, User
 

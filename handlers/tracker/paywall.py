@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from billing.access import access_for
 from billing.plans import PLAN_ORDER, plans_on_sale
 from bot.i18n import Translator
-from bot.payments import plan_args, rub
+from services.payments import plan_args, rub
 from models import Plan, Tracker, User
 
 __all__ = ["PLAN_ORDER", "BuyPlan", "plans_keyboard", "rub", "show_paywall"]

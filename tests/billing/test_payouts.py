@@ -424,7 +424,7 @@ async def test_with_yookassa_payouts_switched_off_an_approved_request_is_closabl
 
 
 async def test_admins_are_told_of_a_new_request_once_each_in_its_transaction(database):
-    from bot.outbox import OPEN_CARD, markup, render
+    from services.outbox import OPEN_CARD, markup, render
 
     await User.create(id=901, first_name="Admin", language_code="en")
     admins = [901, 902]

@@ -14,7 +14,7 @@ import asyncio
 
 import pytest
 
-import bot.outbox
+import services.outbox
 import referral
 from bot import db
 from billing.payments import record_payment
@@ -35,7 +35,7 @@ async def tg(fake_telegram, monkeypatch):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
     fake_telegram.default_timeout = 15
     # Telegram's 20 posts a minute per channel would make the story slow; the order is the same.
-    monkeypatch.setattr(bot.outbox, "CHANNEL_GAP", 0.5)
+    monkeypatch.setattr(services.outbox, "CHANNEL_GAP", 0.5)
     return fake_telegram
 
 

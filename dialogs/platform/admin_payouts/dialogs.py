@@ -15,7 +15,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.outbox import OPEN_CARD
+from services.outbox import OPEN_CARD
 from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.admin_payouts import getters as g
 from dialogs.platform.admin_payouts import handlers as h

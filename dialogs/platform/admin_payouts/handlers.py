@@ -13,7 +13,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from billing.payouts import Outcome, PayoutError
-from bot.outbox import OPEN_CARD
+from services.outbox import OPEN_CARD
 from dialogs.money import rub
 from dialogs.platform.states import AdminPayoutsSG
 from models import PayoutStatus

@@ -9,7 +9,7 @@ from aiogram_dialog import DialogManager
 
 import referral
 from billing.commission import schedule_at
-from bot.trackers import TrackerError, TrackerService
+from services.trackers import TrackerError, TrackerService
 from dialogs.money import rub
 from models import User
 

@@ -5,7 +5,7 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button
 
 import referral
-from bot.trackers import TrackerError
+from services.trackers import TrackerError
 from dialogs.platform.states import PartnersSG
 
 

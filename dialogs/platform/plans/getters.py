@@ -5,8 +5,8 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from billing.plans import all_plans
-from bot.payments import plan_args, rub
-from bot.trackers import TrackerError, TrackerService
+from services.payments import plan_args, rub
+from services.trackers import TrackerError, TrackerService
 from models import User
 
 

@@ -8,7 +8,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from billing.plans import PriceError, parse_price, set_price, stop_selling
-from bot.trackers import TrackerError
+from services.trackers import TrackerError
 from dialogs.platform.states import PlansSG
 
 

@@ -8,7 +8,7 @@ from aiogram_dialog import DialogManager
 
 from billing.estimate import ScheduleLine, meetings_per_month, monthly_estimate
 from billing.rates import MICRO, mj_to_kopecks, rate_at
-from bot.trackers import TrackerError
+from services.trackers import TrackerError
 from handlers.tracker.paywall import rub
 from llm.conversation import fmt_mj
 from llm.schedule import WEEKDAY_NAMES

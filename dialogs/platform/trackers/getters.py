@@ -4,7 +4,7 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
-from bot.trackers import TrackerError, TrackerService
+from services.trackers import TrackerError, TrackerService
 from models import TrackerStatus, User
 
 

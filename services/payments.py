@@ -27,11 +27,9 @@ from billing.payments import (
     stars_for,
 )
 from billing.yookassa_gateway import GatewayError, InvalidNotification, YooKassaGateway, parse_notification
-from bot.config import PaymentSettings
-from bot.crypto import SecretBox
 from bot.i18n import Translator, for_user
-from bot.registry import BotRegistry
 from models import Payment, PlanKind, Tracker, TrackerStatus, User
+from services.ports import Bots, PaymentOptions, Secrets
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +51,7 @@ def plan_args(i18n: Translator, kind: PlanKind | str) -> dict[str, str]:
 
 
 class PaymentService:
-    def __init__(self, settings: PaymentSettings, box: SecretBox, registry: BotRegistry, *,
+    def __init__(self, settings: PaymentOptions, box: Secrets, registry: Bots, *,
                  timezone: str = "Europe/Moscow") -> None:
         self.settings = settings
         self.box = box

@@ -37,6 +37,7 @@ from billing.settlement import settle_due_periods
 from billing.split import ROLE_ORDER, compile_schedule
 from billing.sqlutil import default_connection, sql, ts
 from billing.subscriptions import SubscriptionPlan, plan_subscription
+from i18n.format import report_rub
 from models import Membership, Tracker, User
 from models.enums import PlanKind, Role
 
@@ -472,12 +473,6 @@ async def _report(name: str, subscribers: int, parties: list[str], names: dict[i
 # --- printing -------------------------------------------------------------------------------
 
 
-def rub(kopecks: int) -> str:
-    sign = "-" if kopecks < 0 else ""
-    whole, kop = divmod(abs(kopecks), 100)
-    return f"{sign}{whole:,}.{kop:02d}"
-
-
 def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
     rows = list(rows)
     widths = [max(len(str(line[i])) for line in [header, *rows]) for i in range(len(header))]
@@ -490,7 +485,7 @@ def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
 def format_report(report: Report) -> str:
     lines = [
         f"Scenario {report.scenario}: {report.subscribers:,} subscribers, {report.periods:,} periods settled (RUB)",
-        f"revenue {rub(report.revenue_kopecks)}   token cost {rub(report.token_cost_kopecks)}   margin {rub(report.margin_kopecks)}",
+        f"revenue {report_rub(report.revenue_kopecks)}   token cost {report_rub(report.token_cost_kopecks)}   margin {report_rub(report.margin_kopecks)}",
         "",
     ]
     columns = [Role.AUTHOR.value, Role.L1.value, Role.L2.value, Role.L3.value, Role.PLATFORM.value]
@@ -500,16 +495,16 @@ def format_report(report: Report) -> str:
     rows = []
     for party in report.parties:
         roles = report.by_role.get(party, {})
-        cells = [rub(roles.get(c, 0)) for c in columns] + ([rub(roles.get("loss", 0))] if has_loss else [])
-        rows.append([party, *cells, rub(totals[party])])
-    rows.append(["all", *[""] * (len(header) - 2), rub(sum(totals.values()))])
+        cells = [report_rub(roles.get(c, 0)) for c in columns] + ([report_rub(roles.get("loss", 0))] if has_loss else [])
+        rows.append([party, *cells, report_rub(totals[party])])
+    rows.append(["all", *[""] * (len(header) - 2), report_rub(sum(totals.values()))])
     lines += _table(header, rows)
     if report.monthly:
         lines += ["", "The first subscriber's income by month (RUB):", ""]
         lines += _table(
             ["month", "subscribers", "new", "from L1", "from L2", "from L3", "income"],
             (
-                [str(m["month"]), f"{m['subscribers']:,}", f"{m['new']:,}", *(rub(m["first_by_level"][lv]) for lv in ("l1", "l2", "l3")), rub(m["first_income"])]
+                [str(m["month"]), f"{m['subscribers']:,}", f"{m['new']:,}", *(report_rub(m["first_by_level"][lv]) for lv in ("l1", "l2", "l3")), report_rub(m["first_income"])]
                 for m in report.monthly
             ),
         )

@@ -19,7 +19,7 @@ from aiogram.types import BotCommand
 from bot import db
 from bot.config import Settings
 from bot.crypto import SecretBox
-from bot.i18n import LANGS, for_user, translator
+from i18n.catalog import LANGS, for_user, translator
 from bot.middlewares import TenantMiddleware, UserMiddleware
 from bot.registry import BotRegistry
 from bot.storage import DbStorage

@@ -64,7 +64,7 @@ def _cmd_settle(_args: argparse.Namespace) -> int:
     # Settlement needs only the database and the commission schedule, not the bot token.
     from bot import db
     from billing.settlement import settle_due_periods
-    from billing.simulate import rub
+    from i18n.format import report_rub
 
     settings = DatabaseSettings()
 
@@ -78,7 +78,7 @@ def _cmd_settle(_args: argparse.Namespace) -> int:
     result = asyncio.run(go())
     print(
         f"gptitor: settled {result.periods} periods, margin {result.margin_kopecks} kopecks "
-        f"({rub(result.margin_kopecks)} RUB), {result.entries} ledger entries."
+        f"({report_rub(result.margin_kopecks)} RUB), {result.entries} ledger entries."
     )
     return 0
 

@@ -55,7 +55,7 @@ async def refund_alerts() -> int:
     if host is None:
         return 0
     import referral
-    from bot.i18n import for_user
+    from i18n.catalog import for_user
     from models import Tracker, TrackerStatus
 
     sent = 0

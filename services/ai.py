@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 
 from billing.access import active_subscription
 from billing.rates import add_rate
-from bot.i18n import Translator, for_user
+from i18n.catalog import Translator, for_user
 from llm import LLMClient
 from llm import meetings as mt
 from llm.conversation import ConversationService, Request

@@ -27,7 +27,8 @@ from billing.payments import (
     stars_for,
 )
 from billing.yookassa_gateway import GatewayError, InvalidNotification, YooKassaGateway, parse_notification
-from bot.i18n import Translator, for_user
+from i18n.catalog import Translator, for_user
+from i18n.format import day, price
 from models import Payment, PlanKind, Tracker, TrackerStatus, User
 from services.ports import Bots, PaymentOptions, Secrets
 
@@ -35,12 +36,6 @@ log = logging.getLogger(__name__)
 
 NOTIFY_PATH = "/yookassa/notify"
 METHOD_YOOKASSA = "y"
-
-
-def rub(kopecks: int) -> str:
-    """12345600 -> "123 456", 200050 -> "2 000.50" (a narrow no-break space would confuse tests and people alike)."""
-    rubles, kop = divmod(kopecks, 100)
-    return f"{rubles:,}".replace(",", " ") + (f".{kop:02d}" if kop else "")
 
 
 def plan_args(i18n: Translator, kind: PlanKind | str) -> dict[str, str]:
@@ -99,7 +94,7 @@ class PaymentService:
         return self.settings.yookassa_return_url or tracker.link
 
     def local_date(self, moment: datetime | None) -> str:
-        return moment.astimezone(self.tz).strftime("%d.%m.%Y") if moment else ""
+        return day(moment, self.tz)
 
     async def close(self) -> None:
         if self.gateway is not None:
@@ -187,5 +182,5 @@ class PaymentService:
 
     async def _tell_refunded(self, outcome: RefundOutcome) -> None:
         payment = outcome.payment
-        amount = rub(payment.amount_kopecks)
+        amount = price(payment.amount_kopecks)
         await self.tell(payment.tracker_id, payment.user_id, "payment-refunded", amount=amount)

@@ -13,7 +13,7 @@ from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 
 from billing import commission
-from bot.i18n import Translator
+from i18n.catalog import Translator
 from dialogs.platform.states import TrackersSG
 
 log = logging.getLogger(__name__)

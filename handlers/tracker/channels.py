@@ -13,7 +13,7 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.types import ChatMember, ChatMemberUpdated
 
-from bot.i18n import Translator
+from i18n.catalog import Translator
 from services.outbox import channel_lost
 from models import Tracker
 from notify import channels

@@ -14,7 +14,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.i18n import Translator
+from i18n.catalog import Translator
 from handlers.tracker.paywall import show_paywall
 from llm import meetings as mt
 from llm.conversation import Request, fmt_mj

@@ -17,7 +17,7 @@ from billing.ledger import INSERT_ENTRY, balance
 from billing.sqlutil import default_connection, sql, ts
 from billing.yookassa_gateway import YooKassaGateway
 from bot.crypto import SecretBox, generate_key
-from bot.i18n import translator
+from i18n.catalog import translator
 from models import LedgerEntry, OutboxEvent, PayoutRequest, PayoutStatus, User
 from tests.billing.helpers import wipe
 from tests.fakes.yookassa_server import FakeYooKassa

@@ -3,22 +3,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram_dialog import DialogManager
 
 from billing import admin as billing_admin
 from billing import commission, rates, reports
-from dialogs.money import rub
+from i18n.format import rub, sortable_time
 from models import ModelPrice, PayoutRequest, PayoutStatus
 from notify import outbox
 
 EVENTS_PAGE = 10
 HISTORY = 10
-
-
-def local_time(moment: datetime, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 def number(value: Decimal) -> str:
@@ -57,7 +52,7 @@ async def rate_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -
     tz = settings.timezone
     current = await rates.rate_at(now)
     lines = [
-        i18n("admin-rate-line", valid_from=local_time(r.valid_from, tz), rate=number(r.rub_per_mj),
+        i18n("admin-rate-line", valid_from=sortable_time(r.valid_from, tz), rate=number(r.rub_per_mj),
              state="current" if current is not None and r.id == current.id
              else "future" if r.valid_from > now else "past")
         for r in await billing_admin.rate_history(HISTORY)
@@ -105,7 +100,7 @@ async def commission_getter(dialog_manager: DialogManager, i18n, settings, **_: 
         if item.valid_from is None:
             lines.append(i18n("admin-commission-configured", shares=shares_text(item.shares)))
         else:
-            lines.append(i18n("admin-commission-line", valid_from=local_time(item.valid_from, tz),
+            lines.append(i18n("admin-commission-line", valid_from=sortable_time(item.valid_from, tz),
                               shares=shares_text(item.shares), state="future" if item.valid_from > now else "past"))
     return {
         **{f"{role}_pct": number(in_force[role]) for role in commission.ROLES},
@@ -122,7 +117,7 @@ async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     events = await outbox.undelivered(EVENTS_PAGE, page * EVENTS_PAGE)
     lines = [
         i18n("admin-event-line", id=str(e.id), kind=e.kind, chat=str(e.chat_id), attempts=e.attempts,
-             error=(e.last_error or "—")[:120], created=e.created_at.strftime("%Y-%m-%d %H:%M"))
+             error=(e.last_error or "—")[:120], created=sortable_time(e.created_at))
         for e in events
     ]
     return {

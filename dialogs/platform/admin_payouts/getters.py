@@ -8,7 +8,7 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from billing.payouts import Payouts
-from dialogs.money import rub
+from i18n.format import day_time, rub
 from dialogs.tracker.payouts.getters import method_name
 from models import PayoutStatus, Tracker
 
@@ -84,7 +84,7 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
         "method_name": method_name(i18n, view.method),
         "full": view.full or view.masked,
         "status_name": i18n("payouts-status", status=view.status),
-        "date": view.created_at.strftime("%d.%m.%Y %H:%M"),
+        "date": day_time(view.created_at),
         "extra": extra,
         "requested": requested,
         "approved": view.status == PayoutStatus.APPROVED.value and payouts.gateway is not None,

@@ -14,7 +14,7 @@ from aiogram_dialog.widgets.kbd import Button
 
 from billing.payouts import Outcome, PayoutError
 from services.outbox import OPEN_CARD
-from dialogs.money import rub
+from i18n.format import rub
 from dialogs.platform.states import AdminPayoutsSG
 from models import PayoutStatus
 

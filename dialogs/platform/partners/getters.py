@@ -10,7 +10,7 @@ from aiogram_dialog import DialogManager
 import referral
 from billing.commission import schedule_at
 from services.trackers import TrackerError, TrackerService
-from dialogs.money import rub
+from i18n.format import rub
 from models import User
 
 PAGE = 10  # partners per page

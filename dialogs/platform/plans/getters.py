@@ -5,13 +5,14 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from billing.plans import all_plans
-from services.payments import plan_args, rub
+from i18n.format import price
+from services.payments import plan_args
 from services.trackers import TrackerError, TrackerService
 from models import User
 
 
 def _price(plan) -> str:
-    return rub(plan.price_kopecks) if plan is not None and plan.on_sale and plan.price_kopecks > 0 else "none"
+    return price(plan.price_kopecks) if plan is not None and plan.on_sale and plan.price_kopecks > 0 else "none"
 
 
 async def plans_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, **_: Any) -> dict:

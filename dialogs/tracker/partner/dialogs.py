@@ -19,7 +19,7 @@ from aiogram_dialog.widgets.kbd import Start
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
-from bot.i18n import Translator
+from i18n.catalog import Translator
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
 from dialogs.tracker.states import PartnerSG

@@ -12,7 +12,7 @@ import referral
 from billing.commission import schedule_at
 from billing.plans import plan_on_sale
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
-from dialogs.money import rub
+from i18n.format import rub
 from models import PlanKind, Tracker, User
 
 

@@ -165,7 +165,7 @@ async def on_chart(callback: CallbackQuery, _: Button, manager: DialogManager) -
     labels = {"author": i18n("partner-chart-author"), "l1": "L1", "l2": "L2", "l3": "L3"}
     png = await asyncio.to_thread(chart_png, months, labels, i18n("partner-chart-title", name=tracker.name))
     total = sum(m.amounts.total for m in months)
-    from dialogs.money import rub
+    from i18n.format import rub
 
     await callback.message.answer_photo(BufferedInputFile(png, "earnings.png"),
                                         caption=i18n("partner-chart-caption", total=rub(total)))

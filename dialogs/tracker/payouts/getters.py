@@ -8,7 +8,7 @@ from aiogram_dialog import DialogManager
 
 import referral
 from billing.payouts import METHODS, Destination, Payouts
-from dialogs.money import rub
+from i18n.format import rub
 from models import User
 
 

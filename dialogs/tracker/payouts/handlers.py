@@ -28,7 +28,7 @@ def _ctx(manager: DialogManager) -> tuple[Any, Any]:
 
 
 def _error(manager: DialogManager, exc: PayoutError) -> None:
-    from dialogs.money import rub
+    from i18n.format import rub
 
     params = {k: rub(v) if k in ("minimum", "available") else v for k, v in exc.params.items()}
     manager.dialog_data["error"] = {"key": exc.code, "params": params}
@@ -137,7 +137,7 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
         return
     for key in ("dest", "request_key", "amount", "method"):
         data.pop(key, None)
-    from dialogs.money import rub
+    from i18n.format import rub
 
     data["notice"] = {"key": "payouts-sent", "params": {"id": outcome.payout.id,
                                                         "amount": rub(outcome.payout.amount_kopecks)}}

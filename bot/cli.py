@@ -87,12 +87,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     import json
 
     from billing.simulate import ScenarioError, format_report, run
+    from bot import db
 
     if not args.verbose:  # the report is the output; settlement's progress lines are noise here
         for name in ("", "tortoise"):
             logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        report = asyncio.run(run(args.scenario, months=args.months, per_month=args.per_month))
+        report = asyncio.run(run(args.scenario, database=db.database, months=args.months, per_month=args.per_month))
     except ScenarioError as exc:
         print(f"gptitor: {exc}", file=sys.stderr)
         return 2

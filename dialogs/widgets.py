@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
-from aiogram_dialog.widgets.text import Text
+from aiogram_dialog.widgets.text import Format, Text
 
 _FLUENT_TYPES = (str, int, float, Decimal, date, datetime)
 
@@ -27,3 +27,24 @@ class Tr(Text):
         args = {k: v for k, v in data.items() if isinstance(v, _FLUENT_TYPES) and not isinstance(v, bool)}
         args.update(self.params)
         return i18n(self.key, **args)
+
+
+# The result of the last action, shown once under a window's text. A handler stores a locale key
+# (or {"key": ..., "params": {...}}) in dialog_data["error"] or ["notice"]; the getter passes it
+# through `flash`, which removes it, so the next render is clean.
+ERROR = Format("\n⚠️ {error}", when="error")
+NOTICE = Format("\n✅ {notice}", when="notice")
+
+
+def flash(manager: DialogManager, name: str, i18n: Any) -> str:
+    value = manager.dialog_data.pop(name, None)
+    if not value:
+        return ""
+    if isinstance(value, dict):
+        return i18n(value["key"], **value.get("params", {}))
+    return i18n(value)
+
+
+def flashes(manager: DialogManager, i18n: Any) -> dict[str, str]:
+    """`error` and `notice` for a getter's result."""
+    return {"error": flash(manager, "error", i18n), "notice": flash(manager, "notice", i18n)}

@@ -15,10 +15,7 @@ from dialogs.platform.admin import getters as g
 from dialogs.platform.admin import handlers as h
 from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.states import AdminPayoutsSG, AdminSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr
 
 
 def admin_menu_button() -> Button:

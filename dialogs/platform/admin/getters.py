@@ -8,6 +8,7 @@ from aiogram_dialog import DialogManager
 
 from billing import admin as billing_admin
 from billing import commission, rates, reports
+from dialogs.widgets import flashes
 from i18n.format import rub, sortable_time
 from models import ModelPrice, PayoutRequest, PayoutStatus
 from notify import outbox
@@ -25,15 +26,6 @@ def shares_text(shares: dict[str, Decimal]) -> str:
     return " / ".join(number(shares[role]) for role in commission.ROLES)
 
 
-def pop_messages(manager: DialogManager, i18n) -> dict[str, str]:
-    """The last action's result, shown once."""
-    out = {}
-    for name in ("error", "notice"):
-        item = manager.dialog_data.pop(name, None)
-        out[name] = i18n(item["key"], **item.get("params", {})) if item else ""
-    return out
-
-
 async def menu_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
     rate = await rates.rate_at(datetime.now(UTC))
     shares = await commission.schedule_at(fallback=settings.commission)
@@ -43,7 +35,7 @@ async def menu_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -
         "shares": shares_text(shares),
         "undelivered": await outbox.count_undelivered(),
         "payouts": await PayoutRequest.filter(status=PayoutStatus.REQUESTED).count(),
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -61,7 +53,7 @@ async def rate_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -
         "current": number(current.rub_per_mj) if current is not None else "—",
         "history": "\n".join(lines) or "—",
         "tz": tz,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -76,13 +68,13 @@ async def prices_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
         "prices": [{"id": p.id, "label": _price_label(i18n, p)} for p in prices],
         "has_prices": bool(prices),
         "no_prices": not prices,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
 async def price_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     price = await ModelPrice.get_or_none(id=dialog_manager.dialog_data.get("price_id", 0))
-    messages = pop_messages(dialog_manager, i18n)
+    messages = flashes(dialog_manager, i18n)
     if price is None:
         return {"found": False, "model": "", "input": "", "output": "", "is_active": False,
                 **messages, "error": messages["error"] or i18n("admin-price-missing")}
@@ -106,7 +98,7 @@ async def commission_getter(dialog_manager: DialogManager, i18n, settings, **_: 
         **{f"{role}_pct": number(in_force[role]) for role in commission.ROLES},
         "history": "\n".join(lines),
         "tz": tz,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -130,7 +122,7 @@ async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
         "pages": max(1, (total + EVENTS_PAGE - 1) // EVENTS_PAGE),
         "has_prev": page > 0,
         "has_next": (page + 1) * EVENTS_PAGE < total,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -157,5 +149,5 @@ async def totals_getter(dialog_manager: DialogManager, i18n, settings, **_: Any)
         "to_people": rub(t.paid_to_people_kopecks),
         "open_due": t.open_due,
         "tz": tz,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }

@@ -20,10 +20,7 @@ from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.admin_payouts import getters as g
 from dialogs.platform.admin_payouts import handlers as h
 from dialogs.platform.states import AdminPayoutsSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr
 
 
 def open_card_router() -> Router:

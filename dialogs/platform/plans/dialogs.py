@@ -14,10 +14,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.platform.plans import handlers as h
 from dialogs.platform.plans.getters import plans_getter
 from dialogs.platform.states import PlansSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr
 
 
 def plans_dialog() -> Dialog:

@@ -15,10 +15,8 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.platform.scenarios import handlers as h
 from dialogs.platform.scenarios.getters import panel_getter, scenario_getter
 from dialogs.platform.states import AiSG
-from dialogs.widgets import Tr
+from dialogs.widgets import ERROR, NOTICE, Tr
 
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
 TEXT = [ContentType.TEXT]
 
 

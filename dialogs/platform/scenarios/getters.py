@@ -8,6 +8,7 @@ from aiogram_dialog import DialogManager
 
 from billing.estimate import ScheduleLine, meetings_per_month, monthly_estimate
 from billing.rates import MICRO, mj_to_kopecks, rate_at
+from dialogs.widgets import flashes
 from services.trackers import TrackerError
 from i18n.format import price
 from llm.conversation import fmt_mj
@@ -93,8 +94,7 @@ async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) 
         "scenarios": [{"id": s.id, "name": s.name} for s in scenarios],
         "models": [{"id": model, "name": model} for model in models],
         "has_models": bool(models),
-        "error": _pop(dialog_manager, "error", i18n),
-        "notice": _pop(dialog_manager, "notice", i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -121,11 +121,7 @@ async def scenario_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict
         "mj": fmt_mj(mj_micro),
         "cost": price(mj_to_kopecks(Decimal(mj_micro) / MICRO, rate.rub_per_mj)) if rate else "—",
         "estimate": await estimate_text(tracker, i18n),
-        "error": _pop(dialog_manager, "error", i18n),
-        "notice": _pop(dialog_manager, "notice", i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
-def _pop(manager: DialogManager, key: str, i18n) -> str:
-    value = manager.dialog_data.pop(key, None)
-    return i18n(value) if value else ""

@@ -21,9 +21,8 @@ from dialogs.platform.states import TrackerSG, TrackersSG
 from dialogs.platform.trackers import handlers as h
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
 from dialogs.tracker.states import PayoutsSG
-from dialogs.widgets import Tr
+from dialogs.widgets import ERROR, NOTICE, Tr
 
-ERROR = Format("\n⚠️ {error}", when="error")
 NO_PREVIEW = LinkPreview(is_disabled=True)
 
 
@@ -63,7 +62,7 @@ def tracker_dialog() -> Dialog:
         Window(
             Tr("tracker-created", when="created"),
             Tr("tracker-card", when=lambda d, *_: not d["missing"]),
-            Format("\n✅ {notice}", when="notice"),
+            NOTICE,
             ERROR,
             NO_PREVIEW,
             Column(

@@ -13,10 +13,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.tracker.channels import getters as g
 from dialogs.tracker.channels import handlers as h
 from dialogs.tracker.states import ChannelsSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr
 
 
 def channels_dialog() -> Dialog:

@@ -25,12 +25,10 @@ from dialogs.tracker.partner import handlers as h
 from dialogs.tracker.states import PartnerSG
 from dialogs.tracker.states import PayoutsSG
 from dialogs.tracker.states import ChannelsSG
-from dialogs.widgets import Tr
+from dialogs.widgets import ERROR, NOTICE, Tr
 
 log = logging.getLogger(__name__)
 OPEN_CABINET = "partner:open"  # the greeting's button
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
 NO_PREVIEW = LinkPreview(is_disabled=True)
 
 

@@ -16,10 +16,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.tracker.payouts import getters as g
 from dialogs.tracker.payouts import handlers as h
 from dialogs.tracker.states import PayoutsSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr
 
 
 def payouts_dialog() -> Dialog:

@@ -9,11 +9,10 @@ from typing import Any
 
 from aiogram.enums import ContentType
 from aiogram_dialog.api.protocols import DialogManager
+from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Select
-from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.text import Format, Text
-
 
 _FLUENT_TYPES = (str, int, float, Decimal, date, datetime)
 

@@ -38,9 +38,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from i18n.catalog import for_user
 from i18n.format import rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
-from notify import channels
+from notify import channels, outbox
 from notify import events as ev
-from notify import outbox
 from notify.outbox import PLATFORM_BOT
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from billing.periods import DEFAULT_TIMEZONE
 from billing.rates import MICRO
 from billing.settlement import settle_due_periods
 from billing.simulate.report import Report, monthly_income, read_report
-from billing.simulate.scenario import AUTHOR, PLATFORM, Cohort, Scenario, ScenarioError, positive_int, load_scenario
+from billing.simulate.scenario import AUTHOR, PLATFORM, Cohort, Scenario, ScenarioError, load_scenario, positive_int
 from billing.sqlutil import default_connection, sql, ts
 from billing.subscriptions import SubscriptionPlan, plan_subscription
 from models import Membership, Tracker, User

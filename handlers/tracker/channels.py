@@ -14,9 +14,9 @@ from aiogram import Bot, F, Router
 from aiogram.types import ChatMember, ChatMemberUpdated
 
 from i18n.catalog import Translator
-from services.outbox import channel_lost
 from models import Tracker
 from notify import channels
+from services.outbox import channel_lost
 
 log = logging.getLogger(__name__)
 

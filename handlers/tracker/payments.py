@@ -35,11 +35,11 @@ from billing.payments import (
 )
 from billing.plans import plan_on_sale
 from billing.yookassa_gateway import GatewayError, build_receipt, provider_data
-from i18n.catalog import Translator
-from i18n import format as fmt
-from services.payments import METHOD_YOOKASSA, PaymentService, plan_args
 from handlers.tracker.paywall import BuyPlan, show_paywall
+from i18n import format as fmt
+from i18n.catalog import Translator
 from models import Membership, PaymentProvider, Plan, PlanKind, Tracker, User
+from services.payments import METHOD_YOOKASSA, PaymentService, plan_args
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from billing.access import access_for
 from billing.plans import PLAN_ORDER, plans_on_sale
 from i18n.catalog import Translator
 from i18n.format import price
-from services.payments import plan_args
 from models import Plan, Tracker, User
+from services.payments import plan_args
 
 __all__ = ["PLAN_ORDER", "BuyPlan", "plans_keyboard", "show_paywall"]
 

@@ -14,8 +14,8 @@ from aiogram_dialog.widgets.kbd import Button
 
 from billing import admin as billing_admin
 from billing import commission, rates, reports
-from billing.commission import ScheduleError
 from billing.admin import AdminInputError
+from billing.commission import ScheduleError
 from dialogs.platform.states import AdminSG
 from i18n.format import sortable_time
 from models import ModelPrice

@@ -11,12 +11,12 @@ from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from services.outbox import OPEN_CARD
 from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.admin_payouts import getters as g
 from dialogs.platform.admin_payouts import handlers as h
 from dialogs.platform.states import AdminPayoutsSG
 from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
+from services.outbox import OPEN_CARD
 
 
 def open_card_router() -> Router:

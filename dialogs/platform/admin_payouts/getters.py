@@ -8,9 +8,9 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from billing.payouts import Payouts
+from dialogs.tracker.payouts.getters import method_name
 from dialogs.widgets import flashes
 from i18n.format import day_time, rub
-from dialogs.tracker.payouts.getters import method_name
 from models import PayoutStatus, Tracker
 
 PAGE = 30

@@ -7,9 +7,9 @@ from aiogram_dialog import DialogManager
 from billing.plans import all_plans
 from dialogs.widgets import flashes
 from i18n.format import price
+from models import User
 from services.payments import plan_args
 from services.trackers import TrackerError, TrackerService
-from models import User
 
 
 def _price(plan) -> str:

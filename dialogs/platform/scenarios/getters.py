@@ -9,11 +9,11 @@ from aiogram_dialog import DialogManager
 from billing.estimate import ScheduleLine, meetings_per_month, monthly_estimate
 from billing.rates import MICRO, mj_to_kopecks, rate_at
 from dialogs.widgets import flashes
-from services.trackers import TrackerError
 from i18n.format import price
 from llm.conversation import fmt_mj
 from llm.schedule import WEEKDAY_NAMES
 from models import Meeting, ModelPrice, Plan, PlanKind, Scenario, ScenarioTrigger, Tracker
+from services.trackers import TrackerError
 
 
 async def owned_tracker(manager: DialogManager) -> Tracker | None:

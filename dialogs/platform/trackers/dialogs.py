@@ -4,8 +4,7 @@ replace token, delete."""
 from __future__ import annotations
 
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, SwitchTo
-from aiogram_dialog.widgets.kbd import Start
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Start, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
 
 from dialogs.platform.admin.dialogs import admin_menu_button
@@ -17,7 +16,6 @@ from dialogs.platform.trackers import handlers as h
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
 from dialogs.tracker.states import PayoutsSG
 from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
-
 
 NO_PREVIEW = LinkPreview(is_disabled=True)
 

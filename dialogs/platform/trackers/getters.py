@@ -5,8 +5,8 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from dialogs.widgets import flash, flashes
-from services.trackers import TrackerError, TrackerService
 from models import TrackerStatus, User
+from services.trackers import TrackerError, TrackerService
 
 
 async def trackers_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, **_: Any) -> dict:

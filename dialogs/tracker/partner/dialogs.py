@@ -12,19 +12,15 @@ from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Select, SwitchTo, Url
-from aiogram_dialog.widgets.kbd import Start
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Select, Start, SwitchTo, Url
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
-from i18n.catalog import Translator
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
-from dialogs.tracker.states import PartnerSG
-from dialogs.tracker.states import PayoutsSG
-from dialogs.tracker.states import ChannelsSG
+from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG
 from dialogs.widgets import ERROR, NOTICE, Tr, text_input
-
+from i18n.catalog import Translator
 
 log = logging.getLogger(__name__)
 OPEN_CABINET = "partner:open"  # the greeting's button

@@ -8,11 +8,11 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
-from dialogs.widgets import flashes
 import referral
 from billing.commission import schedule_at
 from billing.plans import plan_on_sale
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
+from dialogs.widgets import flashes
 from i18n.format import rub
 from models import PlanKind, Tracker, User
 

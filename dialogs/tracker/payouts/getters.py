@@ -6,9 +6,9 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
-from dialogs.widgets import flashes
 import referral
 from billing.payouts import METHODS, Destination, Payouts
+from dialogs.widgets import flashes
 from i18n.format import rub
 from models import User
 

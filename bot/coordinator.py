@@ -14,27 +14,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 
 from bot import db
-from bot.transport import WebhookServer
+from bot.config import Settings
+from bot.crypto import SecretBox
+from bot.registry import BotRegistry
+from bot.transport import Transport, WebhookServer
 from llm import meetings as mt
 from models import Tracker, TrackerStatus
 from scheduler import meetings as jobs
 from scheduler.leader import Leadership
-
-if TYPE_CHECKING:  # the runtime owns its coordinator: a type only, not an import at run time
-    from bot.app import Runtime
 
 log = logging.getLogger(__name__)
 
 LIVE = (TrackerStatus.ACTIVE, TrackerStatus.PAUSED)
 
 
+class Served(Protocol):
+    """`bot.app.Runtime` as its coordinator sees it: the runtime owns the coordinator, not the other way."""
+
+    settings: Settings
+    box: SecretBox
+    registry: BotRegistry
+    transport: Transport
+    tracker_dp: Dispatcher
+    scheduler: Any  # scheduler.aps.APSScheduler once started
+
+
 class Coordinator:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Served) -> None:
         self.rt = runtime
         self.leadership: Leadership | None = None
         self._served: dict[int, str] = {}  # bot id -> the token ciphertext it is served with

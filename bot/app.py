@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
@@ -51,7 +51,6 @@ class StartupError(Exception):
 
 def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:  # redis is an optional dependency (the `redis` extra): imported only when used
-        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
         storage = RedisStorage.from_url(

@@ -45,8 +45,13 @@ def rub(kopecks: int, lang: str | None = None) -> str:
     return _kopecks(kopecks, separator=" ", always_kopecks=True) + f" {CURRENCY}"
 
 
+def report_count(number: int, lang: str | None = None) -> str:
+    """For terminal reports read beside other tools' numbers: 12345 -> "12,345"."""
+    return _grouped(int(number), ",")
+
+
 def report_rub(kopecks: int, lang: str | None = None) -> str:
-    """For terminal reports read beside other tools' numbers: 210000000 -> "2,100,000.00"."""
+    """Money in those reports: 210000000 -> "2,100,000.00"."""
     return _kopecks(kopecks, separator=",", always_kopecks=True)
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from i18n.format import count, day, day_time, price, report_rub, rub, sortable_time
+from i18n.format import count, day, day_time, price, report_count, report_rub, rub, sortable_time
 
 
 def test_money_presentations():
@@ -11,6 +11,7 @@ def test_money_presentations():
     assert rub(149000) == "1 490.00 ₽"
     assert report_rub(210000000) == "2,100,000.00"
     assert count(12345) == "12 345"
+    assert report_count(1234567) == "1,234,567"
 
 
 def test_negative_amounts_keep_their_kopecks():

@@ -11,7 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from billing.simulate.scenario import PLATFORM
 from billing.sqlutil import default_connection, sql
-from i18n.format import report_rub
+from i18n.format import report_count, report_rub
 from models.enums import Role
 
 
@@ -102,7 +102,7 @@ def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
 
 def format_report(report: Report) -> str:
     lines = [
-        f"Scenario {report.scenario}: {report.subscribers:,} subscribers, {report.periods:,} periods settled (RUB)",
+        f"Scenario {report.scenario}: {report_count(report.subscribers)} subscribers, {report_count(report.periods)} periods settled (RUB)",
         f"revenue {report_rub(report.revenue_kopecks)}   token cost {report_rub(report.token_cost_kopecks)}   margin {report_rub(report.margin_kopecks)}",
         "",
     ]
@@ -122,7 +122,7 @@ def format_report(report: Report) -> str:
         lines += _table(
             ["month", "subscribers", "new", "from L1", "from L2", "from L3", "income"],
             (
-                [str(m["month"]), f"{m['subscribers']:,}", f"{m['new']:,}", *(report_rub(m["first_by_level"][lv]) for lv in ("l1", "l2", "l3")), report_rub(m["first_income"])]
+                [str(m["month"]), report_count(m["subscribers"]), report_count(m["new"]), *(report_rub(m["first_by_level"][lv]) for lv in ("l1", "l2", "l3")), report_rub(m["first_income"])]
                 for m in report.monthly
             ),
         )

@@ -12,21 +12,35 @@ from typing import Any, Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
+from billing.payouts import Payouts
 from bot import db
 from bot.config import Settings
+from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
-from bot.i18n import LANGS, for_user, translator
 from bot.middlewares import TenantMiddleware, UserMiddleware
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
-from bot.trackers import TrackerService
-from bot.payments import PaymentService
 from bot.transport import HttpServer, PollingSupervisor, Transport, WebhookServer
+from dialogs.platform import setup_platform_dialogs
+from dialogs.tracker import setup_tracker_dialogs
+from handlers import platform as platform_handlers
+from handlers import tracker as tracker_handlers
+from i18n.catalog import LANGS, for_user, translator
 from models import Tracker, TrackerStatus
+from scheduler import referral_jobs
+from scheduler.aps import APSScheduler
+from scheduler.channel_digest import install_digest_job
+from scheduler.jobs import install_default_jobs
+from scheduler.payouts import install_payout_jobs
+from scheduler.renewals import install_renewal_jobs
+from services.ai import AIRuntime
+from services.outbox import OutboxWorker
+from services.payments import PaymentService
+from services.trackers import TrackerService
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +50,7 @@ class StartupError(Exception):
 
 
 def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
-    if settings.redis_url:
-        from aiogram.fsm.storage.base import DefaultKeyBuilder
+    if settings.redis_url:  # redis is an optional dependency (the `redis` extra): imported only when used
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
         storage = RedisStorage.from_url(
@@ -63,18 +76,14 @@ class Runtime:
         self.trackers = TrackerService(self)
         self.storage, self.isolation = _storage(settings)
         services: dict[str, Any] = {"runtime": self, "settings": settings, "trackers": self.trackers}
-        from bot.ai import AIRuntime  # the LLM client, conversations and meetings (issue 6)
-
         self.ai = AIRuntime(self)
         if settings.redis_url:  # several workers: one answer at a time per client across them
-            from bot.locks import RedisChatLocks
+            from bot.locks import RedisChatLocks  # needs the optional redis package
 
             self.ai.conversations.chat_lock = RedisChatLocks(self.storage.redis)  # type: ignore[attr-defined]
         services.update(ai=self.ai, llm=self.ai.llm)
         self.payments = PaymentService(settings.payments, self.box, self.registry, timezone=settings.timezone)
         services["payments"] = self.payments
-        from billing.payouts import Payouts  # partners' and authors' withdrawals (issue 7)
-
         self.payouts = Payouts.from_settings(settings, self.box)
         services["payouts"] = self.payouts
         self.platform_dp = self._build_platform_dispatcher(services)
@@ -99,36 +108,26 @@ class Runtime:
                 self.http = HttpServer(settings.webhook_host, settings.webhook_port)
                 self.payments.add_routes(self.http.app)
         self.scheduler: Any = None
-        from bot.outbox import OutboxWorker
-
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
-        from bot.workers import Coordinator
-
         self.coordinator = Coordinator(self)
 
     # -- dispatchers -------------------------------------------------------------------------
 
     def _build_platform_dispatcher(self, services: dict[str, Any]) -> Dispatcher:
-        from dialogs.platform import setup_platform_dialogs
-        from handlers.platform import get_fallback_routers, get_routers
-
         dp = Dispatcher(storage=self.storage, events_isolation=self.isolation, **services)
         dp.update.outer_middleware(UserMiddleware())
-        dp.include_routers(*get_routers())
+        dp.include_routers(*platform_handlers.get_routers())
         setup_platform_dialogs(dp)
-        dp.include_routers(*get_fallback_routers())
+        dp.include_routers(*platform_handlers.get_fallback_routers())
         return dp
 
     def _build_tracker_dispatcher(self, services: dict[str, Any]) -> Dispatcher:
-        from dialogs.tracker import setup_tracker_dialogs
-        from handlers.tracker import get_fallback_routers, get_routers
-
         dp = Dispatcher(storage=self.storage, events_isolation=self.isolation, **services)
         dp.update.outer_middleware(UserMiddleware())
         dp.update.outer_middleware(TenantMiddleware())
-        dp.include_routers(*get_routers())
+        dp.include_routers(*tracker_handlers.get_routers())
         setup_tracker_dialogs(dp)
-        dp.include_routers(*get_fallback_routers())
+        dp.include_routers(*tracker_handlers.get_fallback_routers())
         return dp
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -163,9 +162,7 @@ class Runtime:
         await self.outbox.stop()
         await self.ai.stop()
         if self.scheduler is not None:
-            from scheduler.referral_jobs import install_host
-
-            install_host(None)
+            referral_jobs.install_host(None)
             self.scheduler.shutdown()
         await self.transport.stop()
         if self.http is not None:
@@ -177,22 +174,11 @@ class Runtime:
         await db.close()
 
     async def _start_scheduler(self) -> None:
-        from scheduler.aps import APSScheduler
-        from scheduler.jobs import install_default_jobs
-
         self.scheduler = APSScheduler(timezone=self.settings.timezone)
         install_default_jobs(self.scheduler, self.settings)
-        from scheduler.renewals import install_renewal_jobs
-
         install_renewal_jobs(self.scheduler, self.payments, minutes=self.settings.renewal_interval_minutes)
-        from scheduler.referral_jobs import install_referral_jobs
-
-        install_referral_jobs(self.scheduler, self)
-        from scheduler.payouts import install_payout_jobs
-
+        referral_jobs.install_referral_jobs(self.scheduler, self)
         install_payout_jobs(self.scheduler, self.payouts)
-        from scheduler.channel_digest import install_digest_job
-
         install_digest_job(self.scheduler, self.settings)
         self.scheduler.start(paused=True)  # the coordinator resumes it in the leader
 

@@ -2,16 +2,26 @@
 
 Every command that needs settings reports a bad or missing one as one sentence and exit code 2,
 never a traceback.
+
+`run` and `refund` import the platform (aiogram, aiogram-dialog, openai: seconds) inside their
+functions, for start-up time: `keygen`, `migrate`, `settle` and `simulate` do not need it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
+from urllib.parse import urlsplit
 
+from billing import simulate
+from billing.settlement import settle_due_periods
+from bot import copydata, db
 from bot.config import ConfigError, DatabaseSettings, Settings, load_settings
+from bot.crypto import SecretBox, generate_key
+from i18n.format import report_rub
 
 
 def _settings_or_exit() -> Settings:
@@ -32,18 +42,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print("gptitor: several workers need --webhook: Telegram gives each bot's updates to one "
                   "getUpdates caller at a time.", file=sys.stderr)
             return 2
-        from bot.workers import run_workers
+        from bot.workers import run_workers  # start-up time, see the module's docstring
 
         return run_workers(settings, args.workers)
-    from bot.app import run_platform
+    from bot.app import run_platform  # start-up time, see the module's docstring
 
     asyncio.run(run_platform(settings, webhook=args.webhook))
     return 0
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:
-    from bot import db
-
     database_url = _database_url_only()
 
     async def go() -> None:
@@ -62,10 +70,6 @@ def _database_url_only() -> str:
 
 def _cmd_settle(_args: argparse.Namespace) -> int:
     # Settlement needs only the database and the commission schedule, not the bot token.
-    from bot import db
-    from billing.settlement import settle_due_periods
-    from billing.simulate import rub
-
     settings = DatabaseSettings()
 
     async def go():
@@ -78,25 +82,22 @@ def _cmd_settle(_args: argparse.Namespace) -> int:
     result = asyncio.run(go())
     print(
         f"gptitor: settled {result.periods} periods, margin {result.margin_kopecks} kopecks "
-        f"({rub(result.margin_kopecks)} RUB), {result.entries} ledger entries."
+        f"({report_rub(result.margin_kopecks)} RUB), {result.entries} ledger entries."
     )
     return 0
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    import json
-
-    from billing.simulate import ScenarioError, format_report, run
-
     if not args.verbose:  # the report is the output; settlement's progress lines are noise here
         for name in ("", "tortoise"):
             logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        report = asyncio.run(run(args.scenario, months=args.months, per_month=args.per_month))
-    except ScenarioError as exc:
+        report = asyncio.run(simulate.run(args.scenario, database=db.database, months=args.months,
+                                          per_month=args.per_month))
+    except simulate.ScenarioError as exc:
         print(f"gptitor: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else format_report(report))
+    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json else simulate.format_report(report))
     return 0
 
 
@@ -104,10 +105,8 @@ def _cmd_refund(args: argparse.Namespace) -> int:
     """Refund one payment: Stars through the tracker bot, YooKassa through the API; the
     subscription's unsettled periods are cancelled and the client is told."""
     settings = _settings_or_exit()
-    from bot import db
-    from bot.crypto import SecretBox
-    from bot.payments import PaymentService
-    from bot.registry import BotRegistry
+    from bot.registry import BotRegistry  # start-up time, see the module's docstring
+    from services.payments import PaymentService
 
     async def go():
         await db.init(settings.database_url)
@@ -137,28 +136,24 @@ def _cmd_refund(args: argparse.Namespace) -> int:
 
 
 def _cmd_copy_data(args: argparse.Namespace) -> int:
-    from bot.copydata import CopyError, copy_data, format_report
-
     for name in ("", "tortoise"):  # the table below is the output
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     print(f"gptitor: copying {_hide_password(args.source)} -> {_hide_password(args.target)} "
           "(stop the platform first: rows written during the copy may be missed)")
     try:
-        report = asyncio.run(copy_data(args.source, args.target, progress=lambda line: print(f"  {line}")))
-    except CopyError as exc:
+        report = asyncio.run(copydata.copy_data(args.source, args.target, progress=lambda line: print(f"  {line}")))
+    except copydata.CopyError as exc:
         print(f"gptitor: nothing copied: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - one sentence, not a traceback
         print(f"gptitor: the copy failed ({type(exc).__name__}: {exc}); the copy's rows were rolled back",
               file=sys.stderr)
         return 1
-    print(format_report(report))
+    print(copydata.format_report(report))
     return 0 if report.matches else 1
 
 
 def _hide_password(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@", 1)
@@ -166,8 +161,6 @@ def _hide_password(url: str) -> str:
 
 
 def _cmd_keygen(_args: argparse.Namespace) -> int:
-    from bot.crypto import generate_key
-
     print(generate_key())
     return 0
 

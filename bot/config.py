@@ -11,8 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
+from cryptography.fernet import Fernet
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.crypto import generate_key
 
 BOT_TOKEN_RE = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,80}$")
 
@@ -148,8 +151,6 @@ class Settings(DatabaseSettings):
     @field_validator("secret_key")
     @classmethod
     def _fernet_key(cls, v: SecretStr) -> SecretStr:
-        from cryptography.fernet import Fernet
-
         try:
             Fernet(v.get_secret_value().strip().encode())
         except Exception as exc:  # noqa: BLE001 - any failure means the key is unusable
@@ -162,8 +163,6 @@ class Settings(DatabaseSettings):
         Set SECRET_KEY explicitly when the database lives elsewhere (PostgreSQL), and back it up:
         without it the stored bot tokens cannot be read."""
         if self.secret_key is None:
-            from bot.crypto import generate_key
-
             path = self.secret_key_file
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from typing import Any, AsyncIterator
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as migrate_api
 
+from billing.rates import clear_caches
 from models import MODEL_MODULES
 
 log = logging.getLogger(__name__)
@@ -74,15 +75,11 @@ async def init(database_url: str, *, run_migrations: bool = True, global_fallbac
     _ensure_sqlite_dir(database_url)
     if run_migrations:
         await migrate(database_url)
-    from billing.rates import clear_caches  # the price / rate caches belong to one database
-
-    clear_caches()
+    clear_caches()  # the price / rate caches belong to one database
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
 
 
 async def close() -> None:
-    from billing.rates import clear_caches
-
     clear_caches()
     await Tortoise.close_connections()
 

@@ -8,7 +8,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
-from bot.i18n import for_user
+from i18n.catalog import for_user
 from models import Tracker, TrackerStatus, User
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
+from aiogram.enums import ContentType
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
-from aiogram_dialog.widgets.text import Text
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Select
+from aiogram_dialog.widgets.text import Format, Text
 
 _FLUENT_TYPES = (str, int, float, Decimal, date, datetime)
 
@@ -27,3 +31,35 @@ class Tr(Text):
         args = {k: v for k, v in data.items() if isinstance(v, _FLUENT_TYPES) and not isinstance(v, bool)}
         args.update(self.params)
         return i18n(self.key, **args)
+
+
+# The result of the last action, shown once under a window's text. A handler stores a locale key
+# (or {"key": ..., "params": {...}}) in dialog_data["error"] or ["notice"]; the getter passes it
+# through `flash`, which removes it, so the next render is clean.
+ERROR = Format("\n⚠️ {error}", when="error")
+NOTICE = Format("\n✅ {notice}", when="notice")
+
+
+def flash(manager: DialogManager, name: str, i18n: Any) -> str:
+    value = manager.dialog_data.pop(name, None)
+    if not value:
+        return ""
+    if isinstance(value, dict):
+        return i18n(value["key"], **value.get("params", {}))
+    return i18n(value)
+
+
+def flashes(manager: DialogManager, i18n: Any) -> dict[str, str]:
+    """`error` and `notice` for a getter's result."""
+    return {"error": flash(manager, "error", i18n), "notice": flash(manager, "notice", i18n)}
+
+
+def text_input(handler: Any) -> MessageInput:
+    """What the person types next, as text (photos and stickers are not answers)."""
+    return MessageInput(handler, content_types=[ContentType.TEXT])
+
+
+def labelled_select(widget_id: str, items: str, on_click: Any, type_factory: Any = str) -> Select:
+    """One button per item of the getter's list `items`, each a dict with "id" and "label"."""
+    return Select(Format("{item[label]}"), id=widget_id, item_id_getter=itemgetter("id"), items=items,
+                  type_factory=type_factory, on_click=on_click)

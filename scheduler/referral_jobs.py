@@ -15,6 +15,9 @@ from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
+import referral
+from i18n.catalog import for_user
+from models import AlertSent, Tracker, TrackerStatus
 from scheduler.base import Scheduler
 
 log = logging.getLogger(__name__)
@@ -40,8 +43,6 @@ def alert_key(tracker_id: int, partner_id: int) -> str:
 
 
 async def _claim(key: str) -> bool:
-    from models import AlertSent
-
     try:
         await AlertSent.create(key=key, sent_at=datetime.now(UTC))
     except IntegrityError:
@@ -54,10 +55,6 @@ async def refund_alerts() -> int:
     host = _host
     if host is None:
         return 0
-    import referral
-    from bot.i18n import for_user
-    from models import Tracker, TrackerStatus
-
     sent = 0
     trackers = await Tracker.filter(status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED]).prefetch_related("author")
     for tracker in trackers:

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 RENEWALS_JOB_ID = "payments-renewals"
 
-_service: Any = None  # bot.payments.PaymentService, bound by the runtime
+_service: Any = None  # services.payments.PaymentService, bound by the runtime
 
 
 def bind(service: Any) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.crypto import SecretBox, generate_key
-from bot.i18n import catalog_keys, for_user, pick_lang
+from i18n.catalog import catalog_keys, for_user, pick_lang
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_TOKEN = "123456789:" + "A" * 35

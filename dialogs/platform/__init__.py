@@ -5,11 +5,11 @@ from aiogram import Dispatcher
 from aiogram_dialog import setup_dialogs
 
 from dialogs.platform.admin.dialogs import admin_dialog
+from dialogs.platform.admin_payouts.dialogs import admin_payouts_dialog, open_card_router
 from dialogs.platform.partners.dialogs import partners_dialog
 from dialogs.platform.plans.dialogs import plans_dialog
 from dialogs.platform.scenarios.dialogs import ai_dialog
 from dialogs.platform.trackers.dialogs import tracker_dialog, trackers_dialog
-from dialogs.platform.admin_payouts.dialogs import admin_payouts_dialog, open_card_router
 from dialogs.tracker.payouts.dialogs import payouts_dialog
 
 

@@ -4,8 +4,8 @@ Dispatcher gets fresh Dialog objects (a Dialog is a Router and can have one pare
 from aiogram import Dispatcher
 from aiogram_dialog import setup_dialogs
 
-from dialogs.tracker.partner.dialogs import partner_dialog, partner_router
 from dialogs.tracker.channels.dialogs import channels_dialog
+from dialogs.tracker.partner.dialogs import partner_dialog, partner_router
 from dialogs.tracker.payouts.dialogs import payouts_dialog
 
 

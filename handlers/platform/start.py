@@ -13,8 +13,8 @@ from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 
 from billing import commission
-from bot.i18n import Translator
 from dialogs.platform.states import TrackersSG
+from i18n.catalog import Translator
 
 log = logging.getLogger(__name__)
 

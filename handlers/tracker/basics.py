@@ -11,8 +11,8 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
 
-from bot.i18n import Translator
 from dialogs.tracker.partner.dialogs import OPEN_CABINET
+from i18n.catalog import Translator
 from models import Membership, Tracker, User
 from referral import record_start
 

@@ -13,10 +13,10 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.types import ChatMember, ChatMemberUpdated
 
-from bot.i18n import Translator
-from bot.outbox import channel_lost
+from i18n.catalog import Translator
 from models import Tracker
 from notify import channels
+from services.outbox import channel_lost
 
 log = logging.getLogger(__name__)
 

@@ -7,21 +7,18 @@ current meeting, /tz sets the client's time zone for scheduled meetings.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.i18n import Translator
 from handlers.tracker.paywall import show_paywall
+from i18n.catalog import Translator
 from llm import meetings as mt
 from llm.conversation import Request, fmt_mj
 from models import MeetingEnd, Scenario, ScenarioTrigger, Tracker, User
-
-if TYPE_CHECKING:
-    from bot.ai import AIRuntime
+from services.ai import AIRuntime
 
 MEET_PREFIX = "meet:"
 

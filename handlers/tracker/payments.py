@@ -35,10 +35,11 @@ from billing.payments import (
 )
 from billing.plans import plan_on_sale
 from billing.yookassa_gateway import GatewayError, build_receipt, provider_data
-from bot.i18n import Translator
-from bot.payments import METHOD_YOOKASSA, PaymentService, plan_args, rub
 from handlers.tracker.paywall import BuyPlan, show_paywall
+from i18n import format as fmt
+from i18n.catalog import Translator
 from models import Membership, PaymentProvider, Plan, PlanKind, Tracker, User
+from services.payments import METHOD_YOOKASSA, PaymentService, plan_args
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +84,16 @@ async def on_buy(callback: CallbackQuery, callback_data: BuyPlan, tracker: Track
     rows = []
     for method in methods:
         if method == METHOD_TELEGRAM:
-            rows.append(_button(i18n("btn-pay-telegram", price=rub(price)), PayWith(method=method, plan=kind, price=price)))
+            rows.append(_button(i18n("btn-pay-telegram", price=fmt.price(price)), PayWith(method=method, plan=kind, price=price)))
         elif method == METHOD_STARS:
             key = "btn-pay-stars-monthly" if plan.kind == PlanKind.MONTH else "btn-pay-stars"
             rows.append(_button(i18n(key, stars=payments.stars(price)), PayWith(method=method, plan=kind, price=price)))
         elif method == METHOD_YOOKASSA:
-            rows.append(_button(i18n("btn-pay-yookassa", price=rub(price)), PayWith(method=method, plan=kind, price=price)))
-            rows.append(_button(i18n("btn-pay-yookassa-auto", price=rub(price)),
+            rows.append(_button(i18n("btn-pay-yookassa", price=fmt.price(price)), PayWith(method=method, plan=kind, price=price)))
+            rows.append(_button(i18n("btn-pay-yookassa-auto", price=fmt.price(price)),
                                 PayWith(method=method, plan=kind, price=price, renew=1)))
     await callback.message.answer(
-        i18n("paywall-choose-method", **plan_args(i18n, kind), price=rub(price)),
+        i18n("paywall-choose-method", **plan_args(i18n, kind), price=fmt.price(price)),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
     )
 
@@ -155,9 +156,9 @@ async def _pay_by_link(message: Message, tracker: Tracker, user: User, plan: Pla
         return
     key = "yookassa-link-offer-auto" if auto_renew else "yookassa-link-offer"
     await message.answer(
-        i18n(key, **plan_args(i18n, plan.kind.value), price=rub(plan.price_kopecks)),
+        i18n(key, **plan_args(i18n, plan.kind.value), price=fmt.price(plan.price_kopecks)),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[_button(
-            i18n("btn-pay-link", price=rub(plan.price_kopecks)), url=checkout.confirmation_url)]),
+            i18n("btn-pay-link", price=fmt.price(plan.price_kopecks)), url=checkout.confirmation_url)]),
     )
 
 
@@ -234,7 +235,7 @@ async def on_subscription(message: Message, tracker: Tracker, user: User, i18n: 
     lines.append("")
     lines.append(i18n("subscription-history-title"))
     for p in state.payments:
-        amount = f"{p.amount_minor} ⭐" if p.currency == "XTR" else f"{rub(p.amount_kopecks)} ₽"
+        amount = f"{p.amount_minor} ⭐" if p.currency == "XTR" else f"{fmt.price(p.amount_kopecks)} ₽"
         lines.append(i18n("subscription-history-line", date=payments.local_date(p.created_at), **plan_args(i18n, p.plan_kind.value),
                           amount=amount, method=_method_label(p.provider, i18n),
                           refunded="yes" if p.refunded else "no"))

@@ -12,11 +12,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from billing.access import access_for
 from billing.plans import PLAN_ORDER, plans_on_sale
-from bot.i18n import Translator
-from bot.payments import plan_args, rub
+from i18n.catalog import Translator
+from i18n.format import price
 from models import Plan, Tracker, User
+from services.payments import plan_args
 
-__all__ = ["PLAN_ORDER", "BuyPlan", "plans_keyboard", "rub", "show_paywall"]
+__all__ = ["PLAN_ORDER", "BuyPlan", "plans_keyboard", "show_paywall"]
 
 
 class BuyPlan(CallbackData, prefix="buy"):
@@ -25,7 +26,7 @@ class BuyPlan(CallbackData, prefix="buy"):
 
 def plans_keyboard(plans: list[Plan], i18n: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=i18n("btn-plan", **plan_args(i18n, p.kind.value), price=rub(p.price_kopecks)),
+        [InlineKeyboardButton(text=i18n("btn-plan", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks)),
                               callback_data=BuyPlan(plan=p.kind.value).pack())]
         for p in plans
     ])
@@ -38,7 +39,7 @@ async def show_paywall(message: Message, tracker: Tracker, user: User, i18n: Tra
     if not plans:
         await message.answer(i18n("paywall-nothing-on-sale", name=tracker.name))
         return
-    lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=rub(p.price_kopecks)) for p in plans]
+    lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks)) for p in plans]
     title = i18n("paywall-extend-title", name=tracker.name) if extend else i18n("paywall-title", name=tracker.name)
     text = title + "\n\n" + "\n".join(lines)
     if not extend and tracker.free_messages > 0:

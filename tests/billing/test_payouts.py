@@ -17,7 +17,7 @@ from billing.ledger import INSERT_ENTRY, balance
 from billing.sqlutil import default_connection, sql, ts
 from billing.yookassa_gateway import YooKassaGateway
 from bot.crypto import SecretBox, generate_key
-from bot.i18n import translator
+from i18n.catalog import translator
 from models import LedgerEntry, OutboxEvent, PayoutRequest, PayoutStatus, User
 from tests.billing.helpers import wipe
 from tests.fakes.yookassa_server import FakeYooKassa
@@ -429,7 +429,7 @@ async def test_with_yookassa_payouts_switched_off_an_approved_request_is_closabl
 
 
 async def test_admins_are_told_of_a_new_request_once_each_in_its_transaction(database):
-    from bot.outbox import OPEN_CARD, markup, render
+    from services.outbox import OPEN_CARD, markup, render
 
     await User.create(id=901, first_name="Admin", language_code="en")
     admins = [901, 902]

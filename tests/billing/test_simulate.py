@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from billing.simulate import ScenarioError, run
+from bot import db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +63,7 @@ cost_month = "1200"      # heavy users: a loss every month
 """,
         encoding="utf-8",
     )
-    report = await run(str(path))
+    report = await run(str(path), database=db.database)
     # petya's 3 x 2 months x 749.50 margin: L1 petya 30%, L2 sasha 20%, L3 author 10%
     margin = 3 * 2 * 74_950
     assert report.totals["petya"] == margin * 30 // 100
@@ -86,11 +87,11 @@ async def test_bad_scenarios_are_explained(tmp_path, text):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError):
-        await run(str(path))
+        await run(str(path), database=db.database)
 
 
 async def test_snowball_one_a_month_follows_the_rules():
-    report = await run("snowball", months=18, per_month=1)
+    report = await run("snowball", months=18, per_month=1, database=db.database)
     months = {m["month"]: m for m in report.monthly}
     assert [months[m]["subscribers"] for m in (1, 2, 3, 4, 12, 18)] == [1, 2, 4, 8, 2048, 131072]
     # month 12: 11 direct (L1), 55 at L2, 165 at L3 -> 1,400 x (0.3x11 + 0.2x55 + 0.1x165) RUB
@@ -102,7 +103,7 @@ async def test_snowball_one_a_month_follows_the_rules():
 
 async def test_snowball_two_a_month_for_18_months_is_fast():
     started = time.perf_counter()
-    report = await run("snowball", months=18, per_month=2)
+    report = await run("snowball", months=18, per_month=2, database=db.database)
     assert time.perf_counter() - started < 20
     assert report.subscribers == 3**17
     months = {m["month"]: m for m in report.monthly}
@@ -135,11 +136,12 @@ async def test_gptitor_settle_needs_only_the_database(database):
 async def test_simulated_periods_carry_the_subscribers_chain(database):
     from zoneinfo import ZoneInfo
 
-    from billing.simulate import Scenario, _World
+    from billing.simulate import Scenario
+    from billing.simulate.engine import World
     from billing.sqlutil import default_connection
     from models import AccountingPeriod
 
-    world = _World(Scenario(name="chain", months=2), ZoneInfo("Europe/Moscow"))
+    world = World(Scenario(name="chain", months=2), ZoneInfo("Europe/Moscow"))
     await world.create_people(
         [(2, "sasha"), (1000, "brought by sasha"), (1001, "nobody's")],
         [(2, (1, None, None), True), (1000, (2, 1, None), False), (1001, (None, None, None), False)],

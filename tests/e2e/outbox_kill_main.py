@@ -19,15 +19,15 @@ import sys
 import time
 from pathlib import Path
 
-import bot.outbox
-from bot.app import run_platform  # first, as `gptitor run` imports it
+import services.outbox
+from bot.app import run_platform
 from bot.config import load_settings
 
 
 def main() -> None:
     status, claim_seconds, channel_gap = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [{os.getpid()}] %(name)s: %(message)s")
-    bot.outbox.CHANNEL_GAP = channel_gap  # read at each send, so this reaches every post
+    services.outbox.CHANNEL_GAP = channel_gap  # read at each send, so this reaches every post
 
     def ready(_runtime) -> None:
         with status.open("a", encoding="utf-8") as f:

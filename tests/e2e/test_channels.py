@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import bot.outbox
+import services.outbox
 import referral
 from billing.payments import record_payment
 from billing.plans import set_price
@@ -33,7 +33,7 @@ L1_SHARE = PRICE * 30 // 100  # no AI cost: the margin is the price
 async def tg(fake_telegram, monkeypatch):
     fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
     # Telegram's 20 posts a minute per channel would make the story slow; the order is the same.
-    monkeypatch.setattr(bot.outbox, "CHANNEL_GAP", 0.5)
+    monkeypatch.setattr(services.outbox, "CHANNEL_GAP", 0.5)
     return fake_telegram
 
 

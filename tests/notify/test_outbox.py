@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.outbox import MAX_ATTEMPTS, OutboxWorker
+from services.outbox import MAX_ATTEMPTS, OutboxWorker
 from bot.registry import BotRegistry
 from models import ChannelStatus, OutboxEvent, OutboxStatus, PartnerChannel, User
 from notify import events, outbox

@@ -3,22 +3,15 @@ answer nobody outside ADMIN_IDS, even with a callback copied from an admin's cha
 
 from __future__ import annotations
 
-from operator import itemgetter
-
-from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Row, Select, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Row, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.platform.admin import getters as g
 from dialogs.platform.admin import handlers as h
 from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.states import AdminPayoutsSG, AdminSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
 
 
 def admin_menu_button() -> Button:
@@ -28,10 +21,6 @@ def admin_menu_button() -> Button:
 
 def _back(state=AdminSG.menu, widget_id: str = "to_menu") -> SwitchTo:
     return SwitchTo(Tr("btn-back"), id=widget_id, state=state)
-
-
-def _text_input(handler) -> MessageInput:
-    return MessageInput(handler, content_types=[ContentType.TEXT])
 
 
 def admin_dialog() -> Dialog:
@@ -64,7 +53,7 @@ def admin_dialog() -> Dialog:
         Window(
             Tr("admin-rate-ask"),
             ERROR,
-            _text_input(h.on_rate_entered),
+            text_input(h.on_rate_entered),
             _back(AdminSG.rate, "to_rate"),
             state=AdminSG.rate_new,
             getter=g.rate_getter,
@@ -74,8 +63,7 @@ def admin_dialog() -> Dialog:
             Tr("admin-prices-none", when="no_prices"),
             NOTICE,
             ERROR,
-            Column(Select(Format("{item[label]}"), id="price", item_id_getter=itemgetter("id"), items="prices",
-                          type_factory=int, on_click=h.on_price_selected)),
+            Column(labelled_select("price", "prices", h.on_price_selected, int)),
             SwitchTo(Tr("admin-btn-price-new"), id="price_new", state=AdminSG.price_new),
             _back(),
             state=AdminSG.prices,
@@ -85,7 +73,7 @@ def admin_dialog() -> Dialog:
             Tr("admin-price", when="found"),
             NOTICE,
             ERROR,
-            _text_input(h.on_price_changed),
+            text_input(h.on_price_changed),
             Button(Tr("admin-btn-deactivate"), id="deactivate", on_click=h.on_deactivate, when="is_active"),
             _back(AdminSG.prices, "to_prices"),
             state=AdminSG.price,
@@ -94,7 +82,7 @@ def admin_dialog() -> Dialog:
         Window(
             Tr("admin-price-new-ask"),
             ERROR,
-            _text_input(h.on_new_price_entered),
+            text_input(h.on_new_price_entered),
             _back(AdminSG.prices, "to_prices"),
             state=AdminSG.price_new,
             getter=g.prices_getter,
@@ -111,7 +99,7 @@ def admin_dialog() -> Dialog:
         Window(
             Tr("admin-commission-ask"),
             ERROR,
-            _text_input(h.on_commission_entered),
+            text_input(h.on_commission_entered),
             _back(AdminSG.commission, "to_commission"),
             state=AdminSG.commission_new,
             getter=g.commission_getter,
@@ -122,8 +110,7 @@ def admin_dialog() -> Dialog:
             Format("{lines}", when="has_events"),
             NOTICE,
             ERROR,
-            Group(Select(Format("{item[label]}"), id="retry", item_id_getter=itemgetter("id"), items="events",
-                         type_factory=int, on_click=h.on_retry_one), width=5, when="has_events"),
+            Group(labelled_select("retry", "events", h.on_retry_one, int), width=5, when="has_events"),
             Row(
                 Button(Format("◀️"), id="ev_prev", on_click=h.on_page, when="has_prev"),
                 Button(Format("▶️"), id="ev_next", on_click=h.on_page, when="has_next"),
@@ -137,7 +124,7 @@ def admin_dialog() -> Dialog:
             Tr("admin-totals"),
             NOTICE,
             ERROR,
-            _text_input(h.on_month_entered),
+            text_input(h.on_month_entered),
             Row(
                 Button(Format("◀️"), id="m_prev", on_click=h.on_month_step),
                 Button(Format("▶️"), id="m_next", on_click=h.on_month_step),

@@ -3,22 +3,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram_dialog import DialogManager
 
 from billing import admin as billing_admin
 from billing import commission, rates, reports
-from dialogs.money import rub
+from dialogs.widgets import flashes
+from i18n.format import rub, sortable_time
 from models import ModelPrice, PayoutRequest, PayoutStatus
 from notify import outbox
 
 EVENTS_PAGE = 10
 HISTORY = 10
-
-
-def local_time(moment: datetime, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 def number(value: Decimal) -> str:
@@ -30,15 +26,6 @@ def shares_text(shares: dict[str, Decimal]) -> str:
     return " / ".join(number(shares[role]) for role in commission.ROLES)
 
 
-def pop_messages(manager: DialogManager, i18n) -> dict[str, str]:
-    """The last action's result, shown once."""
-    out = {}
-    for name in ("error", "notice"):
-        item = manager.dialog_data.pop(name, None)
-        out[name] = i18n(item["key"], **item.get("params", {})) if item else ""
-    return out
-
-
 async def menu_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
     rate = await rates.rate_at(datetime.now(UTC))
     shares = await commission.schedule_at(fallback=settings.commission)
@@ -48,7 +35,7 @@ async def menu_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -
         "shares": shares_text(shares),
         "undelivered": await outbox.count_undelivered(),
         "payouts": await PayoutRequest.filter(status=PayoutStatus.REQUESTED).count(),
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -57,7 +44,7 @@ async def rate_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -
     tz = settings.timezone
     current = await rates.rate_at(now)
     lines = [
-        i18n("admin-rate-line", valid_from=local_time(r.valid_from, tz), rate=number(r.rub_per_mj),
+        i18n("admin-rate-line", valid_from=sortable_time(r.valid_from, tz), rate=number(r.rub_per_mj),
              state="current" if current is not None and r.id == current.id
              else "future" if r.valid_from > now else "past")
         for r in await billing_admin.rate_history(HISTORY)
@@ -66,7 +53,7 @@ async def rate_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -
         "current": number(current.rub_per_mj) if current is not None else "—",
         "history": "\n".join(lines) or "—",
         "tz": tz,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -81,13 +68,13 @@ async def prices_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
         "prices": [{"id": p.id, "label": _price_label(i18n, p)} for p in prices],
         "has_prices": bool(prices),
         "no_prices": not prices,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
 async def price_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     price = await ModelPrice.get_or_none(id=dialog_manager.dialog_data.get("price_id", 0))
-    messages = pop_messages(dialog_manager, i18n)
+    messages = flashes(dialog_manager, i18n)
     if price is None:
         return {"found": False, "model": "", "input": "", "output": "", "is_active": False,
                 **messages, "error": messages["error"] or i18n("admin-price-missing")}
@@ -105,13 +92,13 @@ async def commission_getter(dialog_manager: DialogManager, i18n, settings, **_: 
         if item.valid_from is None:
             lines.append(i18n("admin-commission-configured", shares=shares_text(item.shares)))
         else:
-            lines.append(i18n("admin-commission-line", valid_from=local_time(item.valid_from, tz),
+            lines.append(i18n("admin-commission-line", valid_from=sortable_time(item.valid_from, tz),
                               shares=shares_text(item.shares), state="future" if item.valid_from > now else "past"))
     return {
         **{f"{role}_pct": number(in_force[role]) for role in commission.ROLES},
         "history": "\n".join(lines),
         "tz": tz,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -122,7 +109,7 @@ async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     events = await outbox.undelivered(EVENTS_PAGE, page * EVENTS_PAGE)
     lines = [
         i18n("admin-event-line", id=str(e.id), kind=e.kind, chat=str(e.chat_id), attempts=e.attempts,
-             error=(e.last_error or "—")[:120], created=e.created_at.strftime("%Y-%m-%d %H:%M"))
+             error=(e.last_error or "—")[:120], created=sortable_time(e.created_at))
         for e in events
     ]
     return {
@@ -135,7 +122,7 @@ async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
         "pages": max(1, (total + EVENTS_PAGE - 1) // EVENTS_PAGE),
         "has_prev": page > 0,
         "has_next": (page + 1) * EVENTS_PAGE < total,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -162,5 +149,5 @@ async def totals_getter(dialog_manager: DialogManager, i18n, settings, **_: Any)
         "to_people": rub(t.paid_to_people_kopecks),
         "open_due": t.open_due,
         "tz": tz,
-        **pop_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }

@@ -14,9 +14,10 @@ from aiogram_dialog.widgets.kbd import Button
 
 from billing import admin as billing_admin
 from billing import commission, rates, reports
-from billing.commission import ScheduleError
 from billing.admin import AdminInputError
+from billing.commission import ScheduleError
 from dialogs.platform.states import AdminSG
+from i18n.format import sortable_time
 from models import ModelPrice
 from notify import outbox
 
@@ -59,7 +60,7 @@ def _plain(value: Any, manager: DialogManager) -> Any:
     """Dialog data is stored: datetimes go in as the platform's local time text."""
     if isinstance(value, datetime):
         tz = manager.middleware_data["settings"].timezone
-        return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+        return sortable_time(value, tz)
     return value
 
 

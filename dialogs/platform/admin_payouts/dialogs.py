@@ -6,24 +6,17 @@ that message's button answers admins only."""
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 from aiogram import F, Router
-from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.outbox import OPEN_CARD
 from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.admin_payouts import getters as g
 from dialogs.platform.admin_payouts import handlers as h
 from dialogs.platform.states import AdminPayoutsSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
+from services.outbox import OPEN_CARD
 
 
 def open_card_router() -> Router:
@@ -45,8 +38,7 @@ def admin_payouts_dialog() -> Dialog:
             NOTICE,
             ERROR,
             ScrollingGroup(
-                Select(Format("{item[label]}"), id="po", item_id_getter=itemgetter("id"), items="items",
-                       on_click=h.on_payout_selected),
+                labelled_select("po", "items", h.on_payout_selected),
                 id="po_page", width=1, height=8, hide_on_single_page=True,
             ),
             Cancel(Tr("payouts-btn-close")),
@@ -79,7 +71,7 @@ def admin_payouts_dialog() -> Dialog:
             Tr("admin-payouts-ask-reference", when="deciding"),
             Tr("admin-payouts-ask-close-reference", when="closing"),
             ERROR,
-            MessageInput(h.on_reference_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_reference_entered),
             to_card,
             state=AdminPayoutsSG.reference,
             getter=g.payout_getter,
@@ -88,7 +80,7 @@ def admin_payouts_dialog() -> Dialog:
             Tr("admin-payouts-ask-reason", when="deciding"),
             Tr("admin-payouts-ask-close-reason", when="closing"),
             ERROR,
-            MessageInput(h.on_reason_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_reason_entered),
             to_card,
             state=AdminPayoutsSG.reject_reason,
             getter=g.payout_getter,

@@ -8,20 +8,12 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from billing.payouts import Payouts
-from dialogs.money import rub
 from dialogs.tracker.payouts.getters import method_name
+from dialogs.widgets import flashes
+from i18n.format import day_time, rub
 from models import PayoutStatus, Tracker
 
 PAGE = 30
-
-
-def _pop(manager: DialogManager, key: str, i18n) -> str:
-    value = manager.dialog_data.pop(key, None)
-    if not value:
-        return ""
-    if isinstance(value, dict):
-        return i18n(value["key"], **value.get("params", {}))
-    return i18n(value)
 
 
 def who(view) -> str:
@@ -41,8 +33,7 @@ async def queue_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, **
         "payouts_text": "\n".join(lines),
         "items": [{"id": v.id, "label": f"№{v.id} · {rub(v.amount_kopecks)} · {v.first_name or v.user_id}"}
                   for v in views],
-        "error": _pop(dialog_manager, "error", i18n),
-        "notice": _pop(dialog_manager, "notice", i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -51,7 +42,7 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
     payout_id = dialog_manager.dialog_data.get("payout_id")
     if isinstance(payout_id, int):
         view = await payouts.card(payout_id)
-    common = {"error": _pop(dialog_manager, "error", i18n), "notice": _pop(dialog_manager, "notice", i18n)}
+    common = flashes(dialog_manager, i18n)
     if view is None:
         return {"found": False, "missing": True, "requested": False, "approved": False, "can_yookassa": False,
                 "stuck": False, "deciding": True, "closing": False, **common, "error": common["error"] or i18n("payouts-not-found")}
@@ -84,7 +75,7 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
         "method_name": method_name(i18n, view.method),
         "full": view.full or view.masked,
         "status_name": i18n("payouts-status", status=view.status),
-        "date": view.created_at.strftime("%d.%m.%Y %H:%M"),
+        "date": day_time(view.created_at),
         "extra": extra,
         "requested": requested,
         "approved": view.status == PayoutStatus.APPROVED.value and payouts.gateway is not None,

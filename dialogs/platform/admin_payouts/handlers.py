@@ -13,10 +13,10 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from billing.payouts import Outcome, PayoutError
-from bot.outbox import OPEN_CARD
-from dialogs.money import rub
 from dialogs.platform.states import AdminPayoutsSG
+from i18n.format import rub
 from models import PayoutStatus
+from services.outbox import OPEN_CARD
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,8 @@ from aiogram_dialog.widgets.text import Const, Format
 from dialogs.platform.partners import handlers as h
 from dialogs.platform.partners.getters import PAGER_ID, partners_getter
 from dialogs.platform.states import PartnersSG
-from dialogs.widgets import Tr
+from dialogs.widgets import ERROR, Tr
 
-ERROR = Format("\n⚠️ {error}", when="error")
 NO_PREVIEW = LinkPreview(is_disabled=True)
 
 

@@ -9,9 +9,9 @@ from aiogram_dialog import DialogManager
 
 import referral
 from billing.commission import schedule_at
-from bot.trackers import TrackerError, TrackerService
-from dialogs.money import rub
+from i18n.format import rub
 from models import User
+from services.trackers import TrackerError, TrackerService
 
 PAGE = 10  # partners per page
 PAGER_ID = "partners_page"  # the window's StubScroll: it keeps the page number

@@ -5,8 +5,8 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button
 
 import referral
-from bot.trackers import TrackerError
 from dialogs.platform.states import PartnersSG
+from services.trackers import TrackerError
 
 
 async def on_open_partners(_: CallbackQuery, __: Button, manager: DialogManager) -> None:

@@ -3,21 +3,13 @@ price or not on sale. Opened from the tracker card."""
 
 from __future__ import annotations
 
-from operator import itemgetter
-
-from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Select, SwitchTo
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 
 from dialogs.platform.plans import handlers as h
 from dialogs.platform.plans.getters import plans_getter
 from dialogs.platform.states import PlansSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
 
 
 def plans_dialog() -> Dialog:
@@ -27,8 +19,7 @@ def plans_dialog() -> Dialog:
             NOTICE,
             ERROR,
             Column(
-                Select(Format("{item[label]}"), id="plan", item_id_getter=itemgetter("id"), items="plans",
-                       on_click=h.on_plan_selected),
+                labelled_select("plan", "plans", h.on_plan_selected),
             ),
             Cancel(Tr("btn-back")),
             state=PlansSG.main,
@@ -37,7 +28,7 @@ def plans_dialog() -> Dialog:
         Window(
             Tr("plans-ask-price"),
             ERROR,
-            MessageInput(h.on_price_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_price_entered),
             Button(Tr("btn-plan-stop-selling"), id="stop", on_click=h.on_stop_selling, when="on_sale"),
             SwitchTo(Tr("btn-back"), id="back", state=PlansSG.main),
             state=PlansSG.price,

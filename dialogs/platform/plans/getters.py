@@ -5,13 +5,15 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from billing.plans import all_plans
-from bot.payments import plan_args, rub
-from bot.trackers import TrackerError, TrackerService
+from dialogs.widgets import flashes
+from i18n.format import price
 from models import User
+from services.payments import plan_args
+from services.trackers import TrackerError, TrackerService
 
 
 def _price(plan) -> str:
-    return rub(plan.price_kopecks) if plan is not None and plan.on_sale and plan.price_kopecks > 0 else "none"
+    return price(plan.price_kopecks) if plan is not None and plan.on_sale and plan.price_kopecks > 0 else "none"
 
 
 async def plans_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, **_: Any) -> dict:
@@ -24,15 +26,13 @@ async def plans_getter(dialog_manager: DialogManager, trackers: TrackerService, 
     plans = await all_plans(tracker.id)
     chosen = dialog_manager.dialog_data.get("plan")
     current = plans.get(chosen) if chosen else None  # type: ignore[call-overload]
-    err = dialog_manager.dialog_data.pop("error", None)
-    notice = dialog_manager.dialog_data.pop("notice", None)
+    messages = flashes(dialog_manager, i18n)
     return {
         "missing": False,
         "name": tracker.name,
         "plans": [{"id": kind.value, "label": i18n("btn-plans-edit", **plan_args(i18n, kind), price=_price(plan))}
                   for kind, plan in plans.items()],
-        "error": i18n(err["key"], **err.get("params", {})) if err else "",
-        "notice": i18n(notice) if notice else "",
+        **messages,
         **(plan_args(i18n, chosen) if chosen else {"plan": ""}),
         "price": _price(current),
         "on_sale": _price(current) != "none",

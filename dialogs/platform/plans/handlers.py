@@ -8,8 +8,8 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from billing.plans import PriceError, parse_price, set_price, stop_selling
-from bot.trackers import TrackerError
 from dialogs.platform.states import PlansSG
+from services.trackers import TrackerError
 
 
 async def _tracker_id(manager: DialogManager) -> int | None:

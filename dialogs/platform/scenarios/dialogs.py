@@ -6,20 +6,14 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.platform.scenarios import handlers as h
 from dialogs.platform.scenarios.getters import panel_getter, scenario_getter
 from dialogs.platform.states import AiSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
-TEXT = [ContentType.TEXT]
+from dialogs.widgets import ERROR, NOTICE, Tr, text_input
 
 
 def ai_dialog() -> Dialog:
@@ -27,7 +21,7 @@ def ai_dialog() -> Dialog:
     to_scenario = SwitchTo(Tr("btn-back"), id="to_sc", state=AiSG.scenario)
 
     def ask(key: str, handler, state, back=to_panel, getter=panel_getter) -> Window:
-        return Window(Tr(key), ERROR, MessageInput(handler, content_types=TEXT), back, state=state, getter=getter)
+        return Window(Tr(key), ERROR, text_input(handler), back, state=state, getter=getter)
 
     return Dialog(
         Window(
@@ -86,7 +80,7 @@ def ai_dialog() -> Dialog:
         ask("ai-ask-scenario-end", h.on_scenario_end, AiSG.scenario_end, to_scenario, scenario_getter),
         Window(
             Tr("ai-test-chat"),
-            MessageInput(h.on_test_message, content_types=TEXT),
+            text_input(h.on_test_message),
             Button(Tr("btn-ai-test-end"), id="test_end", on_click=h.on_test_end),
             state=AiSG.test_chat,
             getter=scenario_getter,

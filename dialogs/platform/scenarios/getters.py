@@ -8,11 +8,12 @@ from aiogram_dialog import DialogManager
 
 from billing.estimate import ScheduleLine, meetings_per_month, monthly_estimate
 from billing.rates import MICRO, mj_to_kopecks, rate_at
-from bot.trackers import TrackerError
-from handlers.tracker.paywall import rub
+from dialogs.widgets import flashes
+from i18n.format import price
 from llm.conversation import fmt_mj
 from llm.schedule import WEEKDAY_NAMES
 from models import Meeting, ModelPrice, Plan, PlanKind, Scenario, ScenarioTrigger, Tracker
+from services.trackers import TrackerError
 
 
 async def owned_tracker(manager: DialogManager) -> Tracker | None:
@@ -62,11 +63,10 @@ async def estimate_text(tracker: Tracker, i18n) -> str:
     if est.margin_kopecks is None or est.price_kopecks is None:
         margin = i18n("ai-estimate-no-price")
     else:
-        sign = "-" if est.margin_kopecks < 0 else ""
-        margin = i18n("ai-estimate-margin", price=rub(est.price_kopecks), margin=sign + rub(abs(est.margin_kopecks)))
+        margin = i18n("ai-estimate-margin", price=price(est.price_kopecks), margin=price(est.margin_kopecks))
     return i18n(
         "ai-estimate", lines="; ".join(labels) or i18n("ai-estimate-none"), mj=f"{est.mj:.2f}",
-        cost=rub(est.cost_kopecks), rate=f"{Decimal(rate.rub_per_mj).normalize()}", margin=margin,
+        cost=price(est.cost_kopecks), rate=f"{Decimal(rate.rub_per_mj).normalize()}", margin=margin,
     )
 
 
@@ -94,8 +94,7 @@ async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) 
         "scenarios": [{"id": s.id, "name": s.name} for s in scenarios],
         "models": [{"id": model, "name": model} for model in models],
         "has_models": bool(models),
-        "error": _pop(dialog_manager, "error", i18n),
-        "notice": _pop(dialog_manager, "notice", i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -120,13 +119,9 @@ async def scenario_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict
         "avg": fmt_mj(avg),
         "prompt": scenario.prompt[:1500] or "—",
         "mj": fmt_mj(mj_micro),
-        "cost": rub(mj_to_kopecks(Decimal(mj_micro) / MICRO, rate.rub_per_mj)) if rate else "—",
+        "cost": price(mj_to_kopecks(Decimal(mj_micro) / MICRO, rate.rub_per_mj)) if rate else "—",
         "estimate": await estimate_text(tracker, i18n),
-        "error": _pop(dialog_manager, "error", i18n),
-        "notice": _pop(dialog_manager, "notice", i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
-def _pop(manager: DialogManager, key: str, i18n) -> str:
-    value = manager.dialog_data.pop(key, None)
-    return i18n(value) if value else ""

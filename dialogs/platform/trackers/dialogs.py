@@ -3,15 +3,9 @@ replace token, delete."""
 
 from __future__ import annotations
 
-from operator import itemgetter
-
-from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Select, SwitchTo
-from aiogram_dialog.widgets.kbd import Start
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Start, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
-from aiogram_dialog.widgets.text import Format
 
 from dialogs.platform.admin.dialogs import admin_menu_button
 from dialogs.platform.partners.handlers import on_open_partners
@@ -21,9 +15,8 @@ from dialogs.platform.states import TrackerSG, TrackersSG
 from dialogs.platform.trackers import handlers as h
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
 from dialogs.tracker.states import PayoutsSG
-from dialogs.widgets import Tr
+from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
 
-ERROR = Format("\n⚠️ {error}", when="error")
 NO_PREVIEW = LinkPreview(is_disabled=True)
 
 
@@ -35,8 +28,7 @@ def trackers_dialog() -> Dialog:
             Tr("menu-your-trackers", when="has_trackers"),
             ERROR,
             ScrollingGroup(
-                Select(Format("{item[label]}"), id="trk", item_id_getter=itemgetter("id"), items="trackers",
-                       type_factory=int, on_click=h.on_tracker_selected),
+                labelled_select("trk", "trackers", h.on_tracker_selected, int),
                 id="trk_page", width=1, height=8, hide_on_single_page=True,
             ),
             SwitchTo(Tr("btn-new-tracker"), id="new", state=TrackersSG.new_token),
@@ -49,7 +41,7 @@ def trackers_dialog() -> Dialog:
             Tr("new-tracker-howto"),
             ERROR,
             NO_PREVIEW,
-            MessageInput(h.on_token_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_token_entered),
             SwitchTo(Tr("btn-back"), id="back", state=TrackersSG.main),
             state=TrackersSG.new_token,
             getter=trackers_getter,
@@ -63,7 +55,7 @@ def tracker_dialog() -> Dialog:
         Window(
             Tr("tracker-created", when="created"),
             Tr("tracker-card", when=lambda d, *_: not d["missing"]),
-            Format("\n✅ {notice}", when="notice"),
+            NOTICE,
             ERROR,
             NO_PREVIEW,
             Column(
@@ -82,12 +74,12 @@ def tracker_dialog() -> Dialog:
             state=TrackerSG.card,
             getter=tracker_getter,
         ),
-        Window(Tr("tracker-ask-name"), ERROR, MessageInput(h.on_name_entered, content_types=[ContentType.TEXT]),
+        Window(Tr("tracker-ask-name"), ERROR, text_input(h.on_name_entered),
                back, state=TrackerSG.edit_name, getter=tracker_getter),
         Window(Tr("tracker-ask-description"), ERROR,
-               MessageInput(h.on_description_entered, content_types=[ContentType.TEXT]),
+               text_input(h.on_description_entered),
                back, state=TrackerSG.edit_description, getter=tracker_getter),
-        Window(Tr("tracker-ask-token"), ERROR, NO_PREVIEW, MessageInput(h.on_new_token_entered, content_types=[ContentType.TEXT]),
+        Window(Tr("tracker-ask-token"), ERROR, NO_PREVIEW, text_input(h.on_new_token_entered),
                back, state=TrackerSG.replace_token, getter=tracker_getter),
         Window(
             Tr("tracker-delete-confirm"),

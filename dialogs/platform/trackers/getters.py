@@ -4,8 +4,9 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
-from bot.trackers import TrackerError, TrackerService
+from dialogs.widgets import flash, flashes
 from models import TrackerStatus, User
+from services.trackers import TrackerError, TrackerService
 
 
 async def trackers_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, **_: Any) -> dict:
@@ -17,7 +18,7 @@ async def trackers_getter(dialog_manager: DialogManager, trackers: TrackerServic
         ],
         "has_trackers": bool(rows),
         "first_name": user.first_name,
-        "error": _error(dialog_manager, i18n),
+        "error": flash(dialog_manager, "error", i18n),
     }
 
 
@@ -39,17 +40,7 @@ async def tracker_getter(dialog_manager: DialogManager, trackers: TrackerService
         "is_paused": tracker.status == TrackerStatus.PAUSED,
         "is_revoked": tracker.status == TrackerStatus.REVOKED,
         "created": bool(dialog_manager.dialog_data.get("created", (dialog_manager.start_data or {}).get("created"))),
-        "notice": _notice(dialog_manager, i18n),
-        "error": _error(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
-def _error(manager: DialogManager, i18n) -> str:
-    """A message for the last failed input, shown once."""
-    err = manager.dialog_data.pop("error", None)
-    return i18n(err["key"], **err.get("params", {})) if err else ""
-
-
-def _notice(manager: DialogManager, i18n) -> str:
-    key = manager.dialog_data.pop("notice", None)
-    return i18n(key) if key else ""

@@ -7,8 +7,8 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
-from bot.trackers import TrackerError, TrackerService
 from dialogs.platform.states import TrackerSG, TrackersSG
+from services.trackers import TrackerError, TrackerService
 
 
 def _services(manager: DialogManager) -> tuple[TrackerService, int]:

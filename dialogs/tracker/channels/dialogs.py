@@ -4,19 +4,13 @@ partner cabinet's main window; "back" returns there."""
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Select, SwitchTo
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 
 from dialogs.tracker.channels import getters as g
 from dialogs.tracker.channels import handlers as h
 from dialogs.tracker.states import ChannelsSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select
 
 
 def channels_dialog() -> Dialog:
@@ -27,8 +21,7 @@ def channels_dialog() -> Dialog:
             Tr("channels-howto", when="has_channels"),
             NOTICE,
             Column(
-                Select(Format("{item[label]}"), id="chn", item_id_getter=itemgetter("id"), items="channels",
-                       type_factory=str, on_click=h.on_channel_selected),
+                labelled_select("chn", "channels", h.on_channel_selected),
             ),
             Cancel(Tr("channel-btn-back")),
             state=ChannelsSG.main,
@@ -39,8 +32,7 @@ def channels_dialog() -> Dialog:
             NOTICE,
             ERROR,
             Column(
-                Select(Format("{item[label]}"), id="kind", item_id_getter=itemgetter("id"), items="kinds",
-                       type_factory=str, on_click=h.on_kind),
+                labelled_select("kind", "kinds", h.on_kind),
             ),
             Button(Tr("channel-btn-digest"), id="digest", on_click=h.on_digest, when="has_accruals"),
             Button(Tr("channel-btn-test"), id="test", on_click=h.on_test, when="connected"),

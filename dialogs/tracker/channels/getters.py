@@ -6,14 +6,10 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
+from dialogs.widgets import flash, flashes
 from models import ChannelStatus, Tracker, User
 from notify import channels
 from notify.events import ACCRUAL, CHANNEL_KINDS
-
-
-def _pop(manager: DialogManager, key: str, i18n) -> str:
-    value = manager.dialog_data.pop(key, None)
-    return i18n(value) if value else ""
 
 
 async def list_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
@@ -25,7 +21,7 @@ async def list_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
         "channels": items,
         "has_channels": bool(items),
         "empty": not items,
-        "notice": _pop(dialog_manager, "notice", i18n),
+        "notice": flash(dialog_manager, "notice", i18n),
     }
 
 
@@ -33,8 +29,7 @@ async def channel_getter(dialog_manager: DialogManager, tracker: Tracker, user: 
     channel = await channels.own(tracker.id, user.id, dialog_manager.dialog_data.get("channel_id"))
     data: dict[str, Any] = {
         "found": channel is not None,
-        "notice": _pop(dialog_manager, "notice", i18n),
-        "error": _pop(dialog_manager, "error", i18n),
+        **flashes(dialog_manager, i18n),
     }
     if channel is None:
         data.update(title="", status="disconnected", kinds=[], connected=False, has_accruals=False, digest="no")

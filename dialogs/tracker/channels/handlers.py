@@ -12,11 +12,11 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.kbd import Button
 
-from bot.outbox import channel_lost, render
 from dialogs.tracker.states import ChannelsSG
 from models import ChannelStatus, PartnerChannel
 from notify import channels
 from notify.events import TEST
+from services.outbox import channel_lost, render
 
 log = logging.getLogger(__name__)
 

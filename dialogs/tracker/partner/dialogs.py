@@ -8,29 +8,22 @@ import logging
 from operator import itemgetter
 
 from aiogram import F, Router
-from aiogram.enums import ContentType
 from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Select, SwitchTo, Url
-from aiogram_dialog.widgets.kbd import Start
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Select, Start, SwitchTo, Url
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
-from bot.i18n import Translator
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
-from dialogs.tracker.states import PartnerSG
-from dialogs.tracker.states import PayoutsSG
-from dialogs.tracker.states import ChannelsSG
-from dialogs.widgets import Tr
+from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG
+from dialogs.widgets import ERROR, NOTICE, Tr, text_input
+from i18n.catalog import Translator
 
 log = logging.getLogger(__name__)
 OPEN_CABINET = "partner:open"  # the greeting's button
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
 NO_PREVIEW = LinkPreview(is_disabled=True)
 
 
@@ -94,7 +87,7 @@ def partner_dialog() -> Dialog:
         Window(
             Tr("partner-ask-label"),
             ERROR,
-            MessageInput(h.on_label_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_label_entered),
             Button(Tr("partner-btn-no-label"), id="nolabel", on_click=h.on_create_unlabelled),
             _back(PartnerSG.links),
             state=PartnerSG.new_link,
@@ -103,7 +96,7 @@ def partner_dialog() -> Dialog:
         Window(
             Tr("partner-ask-rename"),
             ERROR,
-            MessageInput(h.on_rename_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_rename_entered),
             _back(PartnerSG.link),
             state=PartnerSG.rename,
             getter=g.link_getter,

@@ -12,7 +12,8 @@ import referral
 from billing.commission import schedule_at
 from billing.plans import plan_on_sale
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
-from dialogs.money import rub
+from dialogs.widgets import flashes
+from i18n.format import rub
 from models import PlanKind, Tracker, User
 
 
@@ -22,11 +23,6 @@ def link_url(tracker: Tracker, code: str) -> str:
 
 def share_url(url: str, text: str) -> str:
     return "https://t.me/share/url?" + urllib.parse.urlencode({"url": url, "text": text}, quote_via=urllib.parse.quote)
-
-
-def _pop(manager: DialogManager, key: str, i18n) -> str:
-    value = manager.dialog_data.pop(key, None)
-    return i18n(value) if value else ""
 
 
 async def main_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
@@ -61,8 +57,7 @@ async def links_getter(dialog_manager: DialogManager, tracker: Tracker, user: Us
         "no_links": allowed and not stats,
         "links": [{"id": s.link_id, "label": _link_label(i18n, s.label)} for s in stats],
         "links_text": "\n\n".join(lines),
-        "error": _pop(dialog_manager, "error", i18n),
-        "notice": _pop(dialog_manager, "notice", i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -88,8 +83,7 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
         "url": url,
         "share": share_url(url, text),
         "kind": "partner" if stats.makes_partner else "client",
-        "error": _pop(dialog_manager, "error", i18n),
-        "notice": _pop(dialog_manager, "notice", i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 

@@ -8,6 +8,7 @@ import io
 import logging
 from typing import Any
 
+import segno
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
@@ -16,6 +17,7 @@ from aiogram_dialog.widgets.kbd import Button
 import referral
 from dialogs.tracker.partner.getters import link_url
 from dialogs.tracker.states import PartnerSG
+from i18n.format import rub
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +110,6 @@ async def on_archive(callback: CallbackQuery, _: Button, manager: DialogManager)
 
 
 def qr_png(url: str) -> bytes:
-    import segno
-
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
     return buffer.getvalue()
@@ -130,6 +130,7 @@ async def on_qr(callback: CallbackQuery, _: Button, manager: DialogManager) -> N
 
 
 def chart_png(months: list[referral.MonthEarnings], labels: dict[str, str], title: str) -> bytes:
+    # matplotlib takes about a second to import and only this picture needs it: loaded on first use.
     import matplotlib
 
     matplotlib.use("Agg")
@@ -165,8 +166,6 @@ async def on_chart(callback: CallbackQuery, _: Button, manager: DialogManager) -
     labels = {"author": i18n("partner-chart-author"), "l1": "L1", "l2": "L2", "l3": "L3"}
     png = await asyncio.to_thread(chart_png, months, labels, i18n("partner-chart-title", name=tracker.name))
     total = sum(m.amounts.total for m in months)
-    from dialogs.money import rub
-
     await callback.message.answer_photo(BufferedInputFile(png, "earnings.png"),
                                         caption=i18n("partner-chart-caption", total=rub(total)))
     await callback.answer()

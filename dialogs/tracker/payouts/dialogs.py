@@ -5,21 +5,14 @@ fresh Dialog (a Router with one parent) for each."""
 
 from __future__ import annotations
 
-from operator import itemgetter
-
-from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.tracker.payouts import getters as g
 from dialogs.tracker.payouts import handlers as h
 from dialogs.tracker.states import PayoutsSG
-from dialogs.widgets import Tr
-
-ERROR = Format("\n⚠️ {error}", when="error")
-NOTICE = Format("\n✅ {notice}", when="notice")
+from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
 
 
 def payouts_dialog() -> Dialog:
@@ -43,7 +36,7 @@ def payouts_dialog() -> Dialog:
         Window(
             Tr("payouts-ask-amount"),
             ERROR,
-            MessageInput(h.on_amount_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_amount_entered),
             Button(Tr("payouts-btn-all"), id="all", on_click=h.on_all),
             cancel_form,
             state=sg.amount,
@@ -52,8 +45,7 @@ def payouts_dialog() -> Dialog:
         Window(
             Tr("payouts-ask-method"),
             ERROR,
-            Column(Select(Format("{item[label]}"), id="method", item_id_getter=itemgetter("id"), items="methods",
-                          on_click=h.on_method)),
+            Column(labelled_select("method", "methods", h.on_method)),
             cancel_form,
             state=sg.method,
             getter=g.method_getter,
@@ -63,7 +55,7 @@ def payouts_dialog() -> Dialog:
             Tr("payouts-ask-phone", when="is_sbp"),
             Tr("payouts-ask-wallet", when="is_wallet"),
             ERROR,
-            MessageInput(h.on_destination_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_destination_entered),
             SwitchTo(Tr("payouts-btn-back"), id="to_method", state=sg.method),
             state=sg.destination,
             getter=g.destination_getter,
@@ -71,7 +63,7 @@ def payouts_dialog() -> Dialog:
         Window(
             Tr("payouts-ask-bank"),
             ERROR,
-            MessageInput(h.on_bank_entered, content_types=[ContentType.TEXT]),
+            text_input(h.on_bank_entered),
             SwitchTo(Tr("payouts-btn-back"), id="to_dest", state=sg.destination),
             state=sg.bank,
             getter=g.destination_getter,

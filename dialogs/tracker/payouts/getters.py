@@ -8,21 +8,9 @@ from aiogram_dialog import DialogManager
 
 import referral
 from billing.payouts import METHODS, Destination, Payouts
-from dialogs.money import rub
+from dialogs.widgets import flashes
+from i18n.format import rub
 from models import User
-
-
-def _pop(manager: DialogManager, key: str, i18n) -> str:
-    value = manager.dialog_data.pop(key, None)
-    if not value:
-        return ""
-    if isinstance(value, dict):  # {"key": ..., "params": {...}}
-        return i18n(value["key"], **value.get("params", {}))
-    return i18n(value)
-
-
-def _messages(manager: DialogManager, i18n) -> dict[str, str]:
-    return {"error": _pop(manager, "error", i18n), "notice": _pop(manager, "notice", i18n)}
 
 
 async def main_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
@@ -32,13 +20,13 @@ async def main_getter(dialog_manager: DialogManager, payouts: Payouts, user: Use
         "minimum": rub(payouts.min_kopecks),
         "can_withdraw": b.available >= payouts.min_kopecks,
         "too_little": b.available < payouts.min_kopecks,
-        **_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
 async def amount_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
     b = await referral.balance(user.id)
-    return {"available": rub(b.available), "minimum": rub(payouts.min_kopecks), **_messages(dialog_manager, i18n)}
+    return {"available": rub(b.available), "minimum": rub(payouts.min_kopecks), **flashes(dialog_manager, i18n)}
 
 
 def method_name(i18n, method: str) -> str:
@@ -49,14 +37,14 @@ async def method_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     return {
         "amount": rub(int(dialog_manager.dialog_data.get("amount", 0))),
         "methods": [{"id": m, "label": method_name(i18n, m)} for m in METHODS],
-        **_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
 async def destination_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     method = dialog_manager.dialog_data.get("method", "")
     return {"method": method, "is_card": method == "card", "is_sbp": method == "sbp", "is_wallet": method == "yoomoney",
-            **_messages(dialog_manager, i18n)}
+            **flashes(dialog_manager, i18n)}
 
 
 async def confirm_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, **_: Any) -> dict:
@@ -66,7 +54,7 @@ async def confirm_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, 
         "amount": rub(int(data.get("amount", 0))),
         "method_name": method_name(i18n, dest.method) if dest else "",
         "masked": dest.masked if dest else "",
-        **_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }
 
 
@@ -87,5 +75,5 @@ async def history_getter(dialog_manager: DialogManager, payouts: Payouts, user: 
         "has_payouts": bool(views),
         "no_payouts": not views,
         "payouts_text": "\n\n".join(payout_line(i18n, v) for v in views),
-        **_messages(dialog_manager, i18n),
+        **flashes(dialog_manager, i18n),
     }

@@ -18,6 +18,7 @@ from aiogram_dialog.widgets.kbd import Button
 import referral
 from billing.payouts import METHODS, SBP, Destination, PayoutError, parse_bank, parse_phone, parse_rubles
 from dialogs.tracker.states import PayoutsSG
+from i18n.format import rub
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,6 @@ def _ctx(manager: DialogManager) -> tuple[Any, Any]:
 
 
 def _error(manager: DialogManager, exc: PayoutError) -> None:
-    from dialogs.money import rub
-
     params = {k: rub(v) if k in ("minimum", "available") else v for k, v in exc.params.items()}
     manager.dialog_data["error"] = {"key": exc.code, "params": params}
 
@@ -137,8 +136,6 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
         return
     for key in ("dest", "request_key", "amount", "method"):
         data.pop(key, None)
-    from dialogs.money import rub
-
     data["notice"] = {"key": "payouts-sent", "params": {"id": outcome.payout.id,
                                                         "amount": rub(outcome.payout.amount_kopecks)}}
     await manager.switch_to(PayoutsSG.history)

@@ -9,15 +9,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from tortoise.exceptions import IntegrityError
 
 from models import Tracker, TrackerStatus
-
-if TYPE_CHECKING:
-    from bot.app import Runtime
+from services.ports import Host
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +38,7 @@ def extract_token(text: str | None) -> str | None:
 
 
 class TrackerService:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Host) -> None:
         self._rt = runtime
 
     async def list_for(self, author_id: int) -> list[Tracker]:

@@ -1,10 +1,11 @@
 """The AI tracker in the running process: the LLM client, the conversation service, answers streamed
 into Telegram, and the meetings the scheduler opens.
 
-`AIRuntime` is built by `bot.app.Runtime` and shared with handlers as the `ai` service (the client
-itself as `llm`). At start it seeds the mJ rate if none exists, installs itself as the meeting
-jobs' host (`scheduler.meetings.install_host`), plans what is missing and rebuilds a date job for
-every planned meeting in the database: the plan survives restarts because the table is the plan.
+`AIRuntime` is built by the composition root (`bot.app.Runtime`, seen here as `services.ports.Host`)
+and shared with handlers as the `ai` service (the client itself as `llm`). At start it seeds the
+mJ rate if none exists, installs itself as the meeting jobs' host (`scheduler.meetings.install_host`),
+plans what is missing and rebuilds a date job for every planned meeting in the database: the plan
+survives restarts because the table is the plan.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
@@ -23,15 +24,13 @@ from tortoise.exceptions import IntegrityError
 
 from billing.access import active_subscription
 from billing.rates import add_rate
-from bot.i18n import Translator, for_user
+from i18n.catalog import Translator, for_user
 from llm import LLMClient
 from llm import meetings as mt
 from llm.conversation import ConversationService, Request
 from models import MjRate, Scenario, Tracker, User
 from scheduler import meetings as jobs
-
-if TYPE_CHECKING:
-    from bot.app import Runtime
+from services.ports import Host
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +153,7 @@ class TelegramSink:
 
 
 class AIRuntime:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Host) -> None:
         self.rt = runtime
         s = runtime.settings
         self.llm = LLMClient(s.openai_base_url, s.openai_api_key.get_secret_value() or "not-set", timeout=s.llm_timeout)

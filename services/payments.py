@@ -27,22 +27,15 @@ from billing.payments import (
     stars_for,
 )
 from billing.yookassa_gateway import GatewayError, InvalidNotification, YooKassaGateway, parse_notification
-from bot.config import PaymentSettings
-from bot.crypto import SecretBox
-from bot.i18n import Translator, for_user
-from bot.registry import BotRegistry
+from i18n.catalog import Translator, for_user
+from i18n.format import day, price
 from models import Payment, PlanKind, Tracker, TrackerStatus, User
+from services.ports import Bots, PaymentOptions, Secrets
 
 log = logging.getLogger(__name__)
 
 NOTIFY_PATH = "/yookassa/notify"
 METHOD_YOOKASSA = "y"
-
-
-def rub(kopecks: int) -> str:
-    """12345600 -> "123 456", 200050 -> "2 000.50" (a narrow no-break space would confuse tests and people alike)."""
-    rubles, kop = divmod(kopecks, 100)
-    return f"{rubles:,}".replace(",", " ") + (f".{kop:02d}" if kop else "")
 
 
 def plan_args(i18n: Translator, kind: PlanKind | str) -> dict[str, str]:
@@ -53,7 +46,7 @@ def plan_args(i18n: Translator, kind: PlanKind | str) -> dict[str, str]:
 
 
 class PaymentService:
-    def __init__(self, settings: PaymentSettings, box: SecretBox, registry: BotRegistry, *,
+    def __init__(self, settings: PaymentOptions, box: Secrets, registry: Bots, *,
                  timezone: str = "Europe/Moscow") -> None:
         self.settings = settings
         self.box = box
@@ -101,7 +94,7 @@ class PaymentService:
         return self.settings.yookassa_return_url or tracker.link
 
     def local_date(self, moment: datetime | None) -> str:
-        return moment.astimezone(self.tz).strftime("%d.%m.%Y") if moment else ""
+        return day(moment, self.tz)
 
     async def close(self) -> None:
         if self.gateway is not None:
@@ -189,5 +182,5 @@ class PaymentService:
 
     async def _tell_refunded(self, outcome: RefundOutcome) -> None:
         payment = outcome.payment
-        amount = rub(payment.amount_kopecks)
+        amount = price(payment.amount_kopecks)
         await self.tell(payment.tracker_id, payment.user_id, "payment-refunded", amount=amount)

@@ -35,12 +35,11 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import for_user
-from dialogs.money import rub
+from i18n.catalog import for_user
+from i18n.format import rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
-from notify import channels
+from notify import channels, outbox
 from notify import events as ev
-from notify import outbox
 from notify.outbox import PLATFORM_BOT
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,29 @@
+"""i18n.format: each presentation as its readers know it, and one sign rule for all."""
+
+from datetime import UTC, datetime
+
+from i18n.format import count, day, day_time, price, report_count, report_rub, rub, sortable_time
+
+
+def test_money_presentations():
+    assert price(12345600) == "123 456"
+    assert price(200050) == "2 000.50"
+    assert rub(149000) == "1 490.00 ₽"
+    assert report_rub(210000000) == "2,100,000.00"
+    assert count(12345) == "12 345"
+    assert report_count(1234567) == "1,234,567"
+
+
+def test_negative_amounts_keep_their_kopecks():
+    assert price(-5) == "-0.05"  # once "-1.95"
+    assert price(-200050) == "-2 000.50"
+    assert rub(-5) == "-0.05 ₽"
+    assert report_rub(-100) == "-1.00"
+
+
+def test_dates_in_the_platform_zone():
+    moment = datetime(2026, 12, 4, 21, 5, tzinfo=UTC)
+    assert day(moment, "Europe/Moscow") == "05.12.2026"
+    assert day(None) == ""
+    assert day_time(moment) == "04.12.2026 21:05"
+    assert sortable_time(moment, "Europe/Moscow") == "2026-12-05 00:05"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
@@ -91,7 +92,9 @@ class Runtime:
         self.transport: Transport
         if webhook:
             if not settings.webhook_base_url:
-                raise StartupError("WEBHOOK_BASE_URL is missing: webhook mode needs the public https address of this server.")
+                raise StartupError(
+                    "WEBHOOK_BASE_URL is missing: webhook mode needs the public https address of this server."
+                )
             self.transport = WebhookServer(
                 self.box, settings.webhook_base_url, settings.webhook_host, settings.webhook_port, self.on_unauthorized,
                 resolve=lambda bot_id: self.coordinator.adopt(bot_id),

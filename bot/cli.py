@@ -183,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("scenario", help="self, representatives, snowball, or a TOML file")
     simulate.add_argument("--json", action="store_true", help="one JSON object; totals in kopecks")
     simulate.add_argument("--months", type=int, default=None, help="months to simulate (snowball: 18)")
-    simulate.add_argument("--per-month", type=int, default=1, help="snowball: new subscribers each subscriber brings a month")
+    simulate.add_argument(
+        "--per-month", type=int, default=1, help="snowball: new subscribers each subscriber brings a month"
+    )
     simulate.set_defaults(func=_cmd_simulate)
     sub.add_parser("keygen", help="print a new SECRET_KEY for .env").set_defaults(func=_cmd_keygen)
     refund = sub.add_parser("refund", help="refund a payment and end its subscription")

@@ -8,9 +8,10 @@ schema on SQLite and on PostgreSQL. `gptitor run` applies them at start; a user 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as migrate_api

@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class RedisChatLocks:
-    def __init__(self, redis: Any, *, prefix: str = "gptitor:chat-lock", ttl: float = 30.0, wait: float = 600.0) -> None:
+    def __init__(
+        self, redis: Any, *, prefix: str = "gptitor:chat-lock", ttl: float = 30.0, wait: float = 600.0
+    ) -> None:
         self.redis, self.prefix, self.ttl, self.wait = redis, prefix, ttl, wait
 
     def key(self, tracker_id: int, user_id: int) -> str:

@@ -7,7 +7,7 @@ back to Russian, and a key missing in English falls back to the Russian text.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ class Translator:
         return any(b.has_message(key) for b in self._bundles)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bundle(lang: str) -> FluentBundle:
     # use_isolating=False: Unicode isolation marks show up as garbage in Telegram clients.
     bundle = FluentBundle([lang], use_isolating=False)
@@ -59,7 +59,7 @@ def _bundle(lang: str) -> FluentBundle:
     return bundle
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(lang: str) -> Translator:
     lang = lang if lang in LANGS else DEFAULT_LANG
     chain = [_bundle(lang)] if lang == DEFAULT_LANG else [_bundle(lang), _bundle(DEFAULT_LANG)]

@@ -42,7 +42,9 @@ class APSScheduler:
         )
 
     def add_date_job(self, func: str, *, job_id: str, run_at: datetime, kwargs: JobKwargs | None = None) -> None:
-        self._aps.add_job(func, "date", run_date=run_at, id=job_id, kwargs=check_job(func, kwargs), replace_existing=True)
+        self._aps.add_job(
+            func, "date", run_date=run_at, id=job_id, kwargs=check_job(func, kwargs), replace_existing=True
+        )
 
     def remove_job(self, job_id: str) -> None:
         try:

@@ -110,7 +110,9 @@ class TelegramSink:
     async def _edit(self, text: str, *, final: bool) -> None:
         for _ in range(3 if final else 1):
             try:
-                await self.bot.edit_message_text(text, chat_id=self.chat_id, message_id=self._message_id, parse_mode=None)
+                await self.bot.edit_message_text(
+                    text, chat_id=self.chat_id, message_id=self._message_id, parse_mode=None
+                )
                 self._shown = text
                 return
             except TelegramRetryAfter as exc:  # too fast: skip this edit, or wait for the final one
@@ -185,7 +187,9 @@ class AIRuntime:
 
     # -- helpers for handlers ----------------------------------------------------------------
 
-    def sink(self, bot: Bot, chat_id: int, i18n: Translator, paywall: Callable[[], Awaitable[Any]] | None = None) -> TelegramSink:
+    def sink(
+        self, bot: Bot, chat_id: int, i18n: Translator, paywall: Callable[[], Awaitable[Any]] | None = None
+    ) -> TelegramSink:
         return TelegramSink(bot, chat_id, i18n, paywall=paywall, interval=self.edit_interval)
 
     async def notify_key(self, user_id: int, key: str, params: dict[str, Any]) -> None:

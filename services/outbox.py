@@ -160,7 +160,7 @@ class OutboxWorker:
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, timeout)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 pass
             self._task = None
         try:
@@ -179,7 +179,7 @@ class OutboxWorker:
                 continue  # more may be due at once
             try:
                 await asyncio.wait_for(self._stopping.wait(), self.poll_interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def run_once(self, now: datetime | None = None) -> int:

@@ -125,7 +125,9 @@ class PaymentService:
             log.info("could not tell %s on tracker %s: %s", user_id, tracker_id, exc)
             return False
 
-    async def tell_active(self, tracker_id: int, user_id: int, until: datetime | None, *, renewal: bool = False) -> bool:
+    async def tell_active(
+        self, tracker_id: int, user_id: int, until: datetime | None, *, renewal: bool = False
+    ) -> bool:
         key = "payment-renewed" if renewal else "payment-success"
         return await self.tell(tracker_id, user_id, key, until=self.local_date(until))
 

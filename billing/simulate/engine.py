@@ -69,9 +69,13 @@ class World:
         self.chains: dict[int, tuple[int | None, ...]] = {}  # user id -> (l1, l2, l3), copied onto their periods
         self.tracker_id = 0
 
-    async def create_people(self, users: list[tuple[int, str]], members: list[tuple[int, tuple[int | None, ...], bool]]) -> None:
+    async def create_people(
+        self, users: list[tuple[int, str]], members: list[tuple[int, tuple[int | None, ...], bool]]
+    ) -> None:
         author = await User.create(id=1, first_name=AUTHOR)
-        tracker = await Tracker.create(bot_id=1, username="simulated_bot", name="Simulated tracker", author=author, token_encrypted="-")
+        tracker = await Tracker.create(
+            bot_id=1, username="simulated_bot", name="Simulated tracker", author=author, token_encrypted="-"
+        )
         self.tracker_id = tracker.id
         await User.bulk_create([User(id=uid, first_name=name) for uid, name in users], batch_size=5000)
         self.chains = {uid: chain for uid, chain, _ in members}
@@ -83,7 +87,9 @@ class World:
             batch_size=5000,
         )
 
-    def subscribe(self, user_id: int, first_month: int, weight: int, cost_month_kopecks: int, conn: BaseDBAsyncClient) -> None:
+    def subscribe(
+        self, user_id: int, first_month: int, weight: int, cost_month_kopecks: int, conn: BaseDBAsyncClient
+    ) -> None:
         """`user_id` pays for every month from `first_month` on, for `weight` people at once."""
         l1, l2, l3 = self.chains.get(user_id, (None, None, None))
         for month, plan in enumerate(self.plans, start=1):
@@ -92,37 +98,87 @@ class World:
             sid = len(self.subscriptions) + 1
             price = plan.price_kopecks * weight
             self.subscriptions.append(
-                [sid, self.tracker_id, user_id, PlanKind.MONTH.value, price, ts(conn, plan.starts_at), ts(conn, plan.ends_at), "active", False, ts(conn, plan.starts_at)]
+                [
+                    sid,
+                    self.tracker_id,
+                    user_id,
+                    PlanKind.MONTH.value,
+                    price,
+                    ts(conn, plan.starts_at),
+                    ts(conn, plan.ends_at),
+                    "active",
+                    False,
+                    ts(conn, plan.starts_at),
+                ]
             )
             for span in plan.periods:
                 pid = len(self.periods) + 1
                 self.period_month[pid] = month
                 self.periods.append(
-                    [pid, sid, self.tracker_id, user_id, span.seq, ts(conn, span.starts_at), ts(conn, span.ends_at), span.revenue_kopecks * weight, "open", l1, l2, l3]
+                    [
+                        pid,
+                        sid,
+                        self.tracker_id,
+                        user_id,
+                        span.seq,
+                        ts(conn, span.starts_at),
+                        ts(conn, span.ends_at),
+                        span.revenue_kopecks * weight,
+                        "open",
+                        l1,
+                        l2,
+                        l3,
+                    ]
                 )
             cost_ukop = cost_month_kopecks * weight * MICRO
             if cost_ukop > INT64_MAX:
-                raise ScenarioError("the network grows beyond what 64-bit kopeck sums hold: lower --months or --per-month.")
+                raise ScenarioError(
+                    "the network grows beyond what 64-bit kopeck sums hold: lower --months or --per-month."
+                )
             if cost_ukop:
                 mj_micro = int(Decimal(cost_month_kopecks * weight) / 100 / self.scenario.rub_per_mj * MICRO)
                 # One metered record a month, inside the month's window.
                 self.usage.append(
-                    [self.tracker_id, user_id, sid, "subscription", "simulated", 0, 0, min(mj_micro, INT64_MAX), cost_ukop, ts(conn, plan.starts_at)]
+                    [
+                        self.tracker_id,
+                        user_id,
+                        sid,
+                        "subscription",
+                        "simulated",
+                        0,
+                        0,
+                        min(mj_micro, INT64_MAX),
+                        cost_ukop,
+                        ts(conn, plan.starts_at),
+                    ]
                 )
 
     async def flush(self) -> None:
         async with in_transaction() as conn:
             await conn.execute_many(
-                sql(conn, "INSERT INTO subscriptions (id, tracker_id, user_id, plan_kind, price_kopecks, starts_at, ends_at, status, auto_renew, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                sql(
+                    conn,
+                    "INSERT INTO subscriptions (id, tracker_id, user_id, plan_kind, price_kopecks, starts_at, ends_at,"
+                    " status, auto_renew, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ),
                 self.subscriptions,
             )
             await conn.execute_many(
-                sql(conn, "INSERT INTO accounting_periods (id, subscription_id, tracker_id, user_id, seq, starts_at, ends_at, revenue_kopecks, status, l1_id, l2_id, l3_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                sql(
+                    conn,
+                    "INSERT INTO accounting_periods (id, subscription_id, tracker_id, user_id, seq, starts_at, ends_at,"
+                    " revenue_kopecks, status, l1_id, l2_id, l3_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ),
                 self.periods,
             )
             if self.usage:
                 await conn.execute_many(
-                    sql(conn, "INSERT INTO usage_records (tracker_id, user_id, subscription_id, charged_to, model, input_tokens, output_tokens, mj_micro, cost_ukop, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                    sql(
+                        conn,
+                        "INSERT INTO usage_records (tracker_id, user_id, subscription_id, charged_to, model,"
+                        " input_tokens, output_tokens, mj_micro, cost_ukop, created_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ),
                     self.usage,
                 )
 
@@ -215,7 +271,15 @@ async def run_snowball(scenario: Scenario, per_month: int, tz: ZoneInfo) -> Repo
     for month, (subscribers, newcomers) in enumerate(monthly_counts, start=1):
         levels = income.get(month, {})
         report.monthly.append(
-            {"month": month, "subscribers": subscribers, "new": newcomers, "first_income": sum(levels.values()), "first_by_level": {lv: levels.get(lv, 0) for lv in ("l1", "l2", "l3")}}
+            {
+                "month": month,
+                "subscribers": subscribers,
+                "new": newcomers,
+                "first_income": sum(levels.values()),
+                "first_by_level": {lv: levels.get(lv, 0) for lv in ("l1", "l2", "l3")},
+            }
         )
-    report.notes.append(f"each subscriber brings {per_month} new subscriber(s) a month from the month after joining; nobody leaves")
+    report.notes.append(
+        f"each subscriber brings {per_month} new subscriber(s) a month from the month after joining; nobody leaves"
+    )
     return report

@@ -50,9 +50,15 @@ class Report:
         }
 
 
-async def monthly_income(conn: BaseDBAsyncClient, user_id: int, period_month: dict[int, int]) -> dict[int, dict[str, int]]:
+async def monthly_income(
+    conn: BaseDBAsyncClient, user_id: int, period_month: dict[int, int]
+) -> dict[int, dict[str, int]]:
     _, rows = await conn.execute_query(
-        sql(conn, "SELECT l.source_id, l.role, l.amount_kopecks FROM ledger_entries l JOIN accounts a ON a.id = l.account_id WHERE a.user_id = ? AND l.source_type = 'period'"),
+        sql(
+            conn,
+            "SELECT l.source_id, l.role, l.amount_kopecks FROM ledger_entries l JOIN accounts a ON a.id = l.account_id"
+            " WHERE a.user_id = ? AND l.source_type = 'period'",
+        ),
         [user_id],
     )
     out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -64,12 +70,15 @@ async def monthly_income(conn: BaseDBAsyncClient, user_id: int, period_month: di
 async def read_report(name: str, subscribers: int, parties: list[str], names: dict[int, str]) -> Report:
     conn = default_connection()
     _, rows = await conn.execute_query(
-        "SELECT COUNT(*), COALESCE(SUM(revenue_kopecks), 0), COALESCE(SUM(token_cost_kopecks), 0), COALESCE(SUM(margin_kopecks), 0), "
-        "COALESCE(SUM(CASE WHEN margin_kopecks < 0 THEN margin_kopecks ELSE 0 END), 0) FROM accounting_periods WHERE status = 'settled'"
+        "SELECT COUNT(*), COALESCE(SUM(revenue_kopecks), 0), COALESCE(SUM(token_cost_kopecks), 0), "
+        "COALESCE(SUM(margin_kopecks), 0), "
+        "COALESCE(SUM(CASE WHEN margin_kopecks < 0 THEN margin_kopecks ELSE 0 END), 0) "
+        "FROM accounting_periods WHERE status = 'settled'"
     )
     periods, revenue, cost, margin, loss = (int(v) for v in rows[0])
     _, rows = await conn.execute_query(
-        "SELECT a.key, a.user_id, l.kind, l.role, SUM(l.amount_kopecks) FROM ledger_entries l JOIN accounts a ON a.id = l.account_id "
+        "SELECT a.key, a.user_id, l.kind, l.role, SUM(l.amount_kopecks) "
+        "FROM ledger_entries l JOIN accounts a ON a.id = l.account_id "
         "WHERE l.source_type = 'period' GROUP BY a.key, a.user_id, l.kind, l.role"
     )
     by_role: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -102,8 +111,10 @@ def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
 
 def format_report(report: Report) -> str:
     lines = [
-        f"Scenario {report.scenario}: {report_count(report.subscribers)} subscribers, {report_count(report.periods)} periods settled (RUB)",
-        f"revenue {report_rub(report.revenue_kopecks)}   token cost {report_rub(report.token_cost_kopecks)}   margin {report_rub(report.margin_kopecks)}",
+        f"Scenario {report.scenario}: {report_count(report.subscribers)} subscribers, "
+        f"{report_count(report.periods)} periods settled (RUB)",
+        f"revenue {report_rub(report.revenue_kopecks)}   token cost {report_rub(report.token_cost_kopecks)}   "
+        f"margin {report_rub(report.margin_kopecks)}",
         "",
     ]
     columns = [Role.AUTHOR.value, Role.L1.value, Role.L2.value, Role.L3.value, Role.PLATFORM.value]
@@ -113,7 +124,9 @@ def format_report(report: Report) -> str:
     rows = []
     for party in report.parties:
         roles = report.by_role.get(party, {})
-        cells = [report_rub(roles.get(c, 0)) for c in columns] + ([report_rub(roles.get("loss", 0))] if has_loss else [])
+        cells = [report_rub(roles.get(c, 0)) for c in columns] + (
+            [report_rub(roles.get("loss", 0))] if has_loss else []
+        )
         rows.append([party, *cells, report_rub(totals[party])])
     rows.append(["all", *[""] * (len(header) - 2), report_rub(sum(totals.values()))])
     lines += _table(header, rows)
@@ -122,7 +135,13 @@ def format_report(report: Report) -> str:
         lines += _table(
             ["month", "subscribers", "new", "from L1", "from L2", "from L3", "income"],
             (
-                [str(m["month"]), report_count(m["subscribers"]), report_count(m["new"]), *(report_rub(m["first_by_level"][lv]) for lv in ("l1", "l2", "l3")), report_rub(m["first_income"])]
+                [
+                    str(m["month"]),
+                    report_count(m["subscribers"]),
+                    report_count(m["new"]),
+                    *(report_rub(m["first_by_level"][lv]) for lv in ("l1", "l2", "l3")),
+                    report_rub(m["first_income"]),
+                ]
                 for m in report.monthly
             ),
         )

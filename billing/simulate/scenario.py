@@ -73,7 +73,9 @@ def load_scenario(spec: str, *, months: int | None = None) -> Scenario:
     else:
         path = Path(spec)
         if not path.is_file():
-            raise ScenarioError(f"{spec!r} is neither a built-in scenario ({', '.join(SCENARIO_NAMES)}) nor a TOML file.")
+            raise ScenarioError(
+                f"{spec!r} is neither a built-in scenario ({', '.join(SCENARIO_NAMES)}) nor a TOML file."
+            )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -90,7 +92,9 @@ def parse_scenario(data: dict[str, Any], *, name: str) -> Scenario:
         raise ScenarioError("[tracker] must be a table.")
     unknown = set(data) - {"tracker", "partner", "cohort", "commission"}
     if unknown:
-        raise ScenarioError(f"unknown section(s) {', '.join(sorted(unknown))}: use [tracker], [[partner]], [[cohort]], [commission].")
+        raise ScenarioError(
+            f"unknown section(s) {', '.join(sorted(unknown))}: use [tracker], [[partner]], [[cohort]], [commission]."
+        )
     partners: list[Partner] = []
     known = {AUTHOR}
     for item in data.get("partner", []):
@@ -99,7 +103,10 @@ def parse_scenario(data: dict[str, Any], *, name: str) -> Scenario:
         if not partner_name or partner_name in RESERVED or partner_name in known:
             raise ScenarioError(f"partner name {partner_name!r} is empty, reserved or used twice.")
         if invited_by not in known:
-            raise ScenarioError(f"partner {partner_name!r} is invited by {invited_by!r}, who is not the author or a partner listed before.")
+            raise ScenarioError(
+                f"partner {partner_name!r} is invited by {invited_by!r}, "
+                "who is not the author or a partner listed before."
+            )
         partners.append(Partner(partner_name, invited_by))
         known.add(partner_name)
     cohorts: list[Cohort] = []
@@ -119,7 +126,10 @@ def parse_scenario(data: dict[str, Any], *, name: str) -> Scenario:
         raise ScenarioError("a scenario needs at least one [[cohort]] of subscribers.")
     commission = None
     if "commission" in data:
-        commission = {role.value: _decimal(data["commission"].get(role.value, 0), f"commission.{role.value}") for role in ROLE_ORDER}
+        commission = {
+            role.value: _decimal(data["commission"].get(role.value, 0), f"commission.{role.value}")
+            for role in ROLE_ORDER
+        }
         try:
             compile_schedule(commission)
         except ValueError:

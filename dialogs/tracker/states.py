@@ -15,7 +15,8 @@ class PartnerSG(StatesGroup):
 
 
 class PayoutsSG(StatesGroup):
-    """Balance and payouts in the partner cabinet: withdraw (amount, method, destination, confirm), my requests (issue 7)."""
+    """Balance and payouts in the partner cabinet: withdraw (amount, method, destination, confirm),
+    my requests (issue 7)."""
 
     main = State()
     amount = State()

@@ -48,7 +48,9 @@ async def on_my_chat_member(update: ChatMemberUpdated, bot: Bot, tracker: Tracke
             await _say(bot, owner.id, i18n("channel-connected-owner", title=title, tracker=tracker.name))
         return
     channel = await channels.by_chat(tracker.id, chat.id)
-    if channel is not None and await channel_lost(bot, channel, f"bot is {update.new_chat_member.status} without the right to post"):
+    if channel is not None and await channel_lost(
+        bot, channel, f"bot is {update.new_chat_member.status} without the right to post"
+    ):
         return
     if update.new_chat_member.status == "administrator":  # added, but may not post
         await _say(bot, owner.id, i18n("channel-no-rights-owner", title=title, tracker=tracker.name))

@@ -37,7 +37,9 @@ async def on_end(message: Message, tracker: Tracker, user: User, i18n: Translato
 
 
 async def on_meet(message: Message, tracker: Tracker, i18n: Translator) -> None:
-    scenarios = await Scenario.filter(tracker_id=tracker.id, active=True, trigger=ScenarioTrigger.ON_DEMAND).order_by("id")
+    scenarios = await Scenario.filter(
+        tracker_id=tracker.id, active=True, trigger=ScenarioTrigger.ON_DEMAND
+    ).order_by("id")
     if not scenarios:
         await message.answer(i18n("ai-meet-none"))
         return

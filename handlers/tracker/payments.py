@@ -84,12 +84,14 @@ async def on_buy(callback: CallbackQuery, callback_data: BuyPlan, tracker: Track
     rows = []
     for method in methods:
         if method == METHOD_TELEGRAM:
-            rows.append(_button(i18n("btn-pay-telegram", price=fmt.price(price)), PayWith(method=method, plan=kind, price=price)))
+            rows.append(_button(i18n("btn-pay-telegram", price=fmt.price(price)),
+                                PayWith(method=method, plan=kind, price=price)))
         elif method == METHOD_STARS:
             key = "btn-pay-stars-monthly" if plan.kind == PlanKind.MONTH else "btn-pay-stars"
             rows.append(_button(i18n(key, stars=payments.stars(price)), PayWith(method=method, plan=kind, price=price)))
         elif method == METHOD_YOOKASSA:
-            rows.append(_button(i18n("btn-pay-yookassa", price=fmt.price(price)), PayWith(method=method, plan=kind, price=price)))
+            rows.append(_button(i18n("btn-pay-yookassa", price=fmt.price(price)),
+                                PayWith(method=method, plan=kind, price=price)))
             rows.append(_button(i18n("btn-pay-yookassa-auto", price=fmt.price(price)),
                                 PayWith(method=method, plan=kind, price=price, renew=1)))
     await callback.message.answer(
@@ -217,8 +219,13 @@ async def on_subscription(message: Message, tracker: Tracker, user: User, i18n: 
         await message.answer(i18n("subscription-none", name=tracker.name))
         await show_paywall(message, tracker, user, i18n)
         return
-    plan = state.current.plan_kind.value if state.current else (state.payments[0].plan_kind.value if state.payments else "month")
-    lines = [i18n("subscription-status", name=tracker.name, **plan_args(i18n, plan), until=payments.local_date(state.paid_until))]
+    plan = (
+        state.current.plan_kind.value
+        if state.current
+        else (state.payments[0].plan_kind.value if state.payments else "month")
+    )
+    lines = [i18n("subscription-status", name=tracker.name, **plan_args(i18n, plan),
+                  until=payments.local_date(state.paid_until))]
     rows = []
     renewal = state.renewal
     if renewal is not None and renewal.provider == PaymentProvider.STARS:
@@ -236,7 +243,8 @@ async def on_subscription(message: Message, tracker: Tracker, user: User, i18n: 
     lines.append(i18n("subscription-history-title"))
     for p in state.payments:
         amount = f"{p.amount_minor} ⭐" if p.currency == "XTR" else f"{fmt.price(p.amount_kopecks)} ₽"
-        lines.append(i18n("subscription-history-line", date=payments.local_date(p.created_at), **plan_args(i18n, p.plan_kind.value),
+        lines.append(i18n("subscription-history-line", date=payments.local_date(p.created_at),
+                          **plan_args(i18n, p.plan_kind.value),
                           amount=amount, method=_method_label(p.provider, i18n),
                           refunded="yes" if p.refunded else "no"))
     rows.append(_button(i18n("btn-extend"), Extend()))

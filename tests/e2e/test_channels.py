@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import services.outbox
 import referral
+import services.outbox
 from billing.payments import record_payment
 from billing.plans import set_price
 from billing.settlement import settle_due_periods

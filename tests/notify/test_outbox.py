@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.outbox import MAX_ATTEMPTS, OutboxWorker
 from bot.registry import BotRegistry
 from models import ChannelStatus, OutboxEvent, OutboxStatus, PartnerChannel, User
 from notify import events, outbox
 from notify.outbox import PLATFORM_BOT, enqueue
+from services.outbox import MAX_ATTEMPTS, OutboxWorker
 from tests.billing.helpers import make_tracker
 
 PLATFORM = "100000001:" + "P" * 35

@@ -45,7 +45,8 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
     common = flashes(dialog_manager, i18n)
     if view is None:
         return {"found": False, "missing": True, "requested": False, "approved": False, "can_yookassa": False,
-                "stuck": False, "deciding": True, "closing": False, **common, "error": common["error"] or i18n("payouts-not-found")}
+                "stuck": False, "deciding": True, "closing": False, **common,
+                "error": common["error"] or i18n("payouts-not-found")}
     source = i18n("admin-payouts-source-platform")
     if view.tracker_id:
         tracker = await Tracker.get_or_none(id=view.tracker_id)

@@ -107,7 +107,11 @@ async def on_scenario_when(message: Message, _: MessageInput, manager: DialogMan
     elif text in ("demand", "on demand", "по запросу", "запрос"):
         fields = {"trigger": ScenarioTrigger.ON_DEMAND}
     elif (weekly := parse_weekly(text)) is not None and weekly[0]:
-        fields = {"trigger": ScenarioTrigger.WEEKLY, "weekdays": ",".join(map(str, weekly[0])), "time_of_day": weekly[1]}
+        fields = {
+            "trigger": ScenarioTrigger.WEEKLY,
+            "weekdays": ",".join(map(str, weekly[0])),
+            "time_of_day": weekly[1],
+        }
     else:
         manager.dialog_data["error"] = "ai-bad-when"
         return
@@ -145,7 +149,9 @@ async def on_scenario_delete(_: CallbackQuery, __: Button, manager: DialogManage
 # -- the test chat ---------------------------------------------------------------------------
 
 
-def _request(manager: DialogManager, tracker: Tracker, message: Message, text: str | None, scenario_id: int | None) -> Request:
+def _request(
+    manager: DialogManager, tracker: Tracker, message: Message, text: str | None, scenario_id: int | None
+) -> Request:
     data = manager.middleware_data
     sink = data["ai"].sink(message.bot, message.chat.id, data["i18n"])
     return Request(tracker.id, data["user"].id, text, sink, test=True, open_scenario_id=scenario_id)

@@ -95,7 +95,9 @@ def _levels(i18n, amounts: referral.LevelAmounts, *, with_author: bool) -> str:
     return "\n".join(parts)
 
 
-async def earnings_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings, **_: Any) -> dict:
+async def earnings_getter(
+    dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings, **_: Any
+) -> dict:
     is_author = tracker.author_id == user.id
     # The forecast splits by the schedule in force now (a dated one set by the admin, or the configured one).
     e = await referral.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
@@ -129,7 +131,7 @@ async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, se
     schedule = await schedule_at(fallback=settings.commission)
     plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
     price = plan.price_kopecks if plan else 0
-    amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(schedule)))) \
+    amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(schedule)), strict=True)) \
         if price > 0 else {r.value: 0 for r in ROLE_ORDER}
     data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0, "price": rub(price)}
     for role, percent in schedule.items():

@@ -145,7 +145,7 @@ def chart_png(months: list[referral.MonthEarnings], labels: dict[str, str], titl
         if role == "author" and not any(values):
             continue
         ax.bar(names, values, bottom=bottom, label=labels[role], color=color)
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title(title)
     ax.set_ylabel("₽")
     ax.tick_params(axis="x", labelrotation=45)

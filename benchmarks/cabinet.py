@@ -309,10 +309,10 @@ GROUP BY p.revenue_kopecks
 
 
 async def former_forecast() -> LevelAmounts:
-    from referral import _sql
+    from models import sql as db
 
     query = " UNION ALL ".join(FORMER_FORECAST_LEVEL.format(level=level) for level in ("l1", "l2", "l3"))
-    found = await _sql.rows(_sql.conn_or_default(None), query, [PARTNER, TRACKER] * 3)
+    found = await db.rows(db.conn_or_default(None), query, [PARTNER, TRACKER] * 3)
     share = stats._role_share(None)
     totals: dict[str, int] = {}
     for role, revenue, count in found:

@@ -40,7 +40,7 @@ PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_ti
 
 
 def stamp(dt: datetime) -> str:
-    # exactly how tortoise stores a UTC datetime in SQLite (see billing/sqlutil.py)
+    # exactly how tortoise stores a UTC datetime in SQLite (see models/sql.py)
     return dt.astimezone(UTC).isoformat(" ")
 
 

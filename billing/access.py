@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from tortoise.expressions import F
 
-from billing.sqlutil import utc
+from models.sql import utc
 from models import Membership, Subscription, SubscriptionStatus, Tracker
 
 

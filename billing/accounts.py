@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from billing.sqlutil import default_connection, sql, ts
+from models.sql import default_connection, sql, ts
 from models import Account
 from models.enums import AccountKind
 

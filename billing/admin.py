@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from billing.rates import add_rate, clear_caches
-from billing.sqlutil import utc
+from models.sql import utc
 from models import MjRate, ModelPrice
 
 MAX_DECIMAL = Decimal(10) ** 8  # the columns hold 14 digits, 6 of them after the point

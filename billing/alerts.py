@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from billing.sqlutil import utc
+from models.sql import utc
 from models import AlertSent
 
 

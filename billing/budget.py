@@ -16,7 +16,7 @@ from decimal import ROUND_FLOOR, Decimal
 from tortoise.functions import Sum
 
 from billing.rates import CHARGED_TO_SUBSCRIPTION, MICRO, rate_at
-from billing.sqlutil import default_connection, parse_ts, sql, ts, utc
+from models.sql import default_connection, parse_ts, sql, ts, utc
 from models import MjRate, Tracker, UsageRecord
 
 ALERT_LEVELS = (80, 100)  # percent of the budget at which the author hears of it, once a period

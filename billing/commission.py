@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing.split import ROLE_ORDER, Weights, compile_schedule
-from billing.sqlutil import utc
+from models.sql import utc
 from models import CommissionRate
 
 ROLES = tuple(role.value for role in ROLE_ORDER)  # platform, author, l1, l2, l3

@@ -35,7 +35,7 @@ from tortoise.transactions import in_transaction
 
 from billing.accounts import platform_account_id, user_account_id
 from billing.split import ROLE_ORDER, compile_schedule
-from billing.sqlutil import default_connection, is_postgres, sql, ts
+from models.sql import default_connection, is_postgres, sql, ts
 from models.enums import EntryKind, PeriodStatus, Role, SourceType
 
 INSERT_ENTRY = (

@@ -32,7 +32,7 @@ from tortoise.transactions import in_transaction
 from billing.periods import DEFAULT_TIMEZONE
 from billing.plans import plan_on_sale
 from billing.refunds import RefundResult, refund_subscription
-from billing.sqlutil import utc
+from models.sql import utc
 from billing.subscriptions import create_subscription, current_end
 from billing.yookassa_gateway import GatewayError, PaymentInfo, YooKassaGateway
 from models import (

@@ -46,7 +46,7 @@ from tortoise.transactions import in_transaction
 
 from billing import ledger
 from billing.accounts import user_account_id
-from billing.sqlutil import default_connection, sql, ts
+from models.sql import default_connection, sql, ts
 from billing.yookassa_gateway import GatewayError, GatewayRejected, PayoutInfo, YooKassaGateway
 from models import Account, PayoutRequest, User
 from models.enums import PayoutStatus

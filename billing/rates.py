@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, NamedTuple, Protocol
 
-from billing.sqlutil import default_connection, is_postgres, sql, ts, utc
+from models.sql import default_connection, is_postgres, sql, ts, utc
 from models import MjRate, ModelPrice, UsageRecord
 
 MICRO = 1_000_000

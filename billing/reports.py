@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from billing.periods import DEFAULT_TIMEZONE
 from billing.split import ROLE_ORDER
-from billing.sqlutil import default_connection, parse_ts, sql, ts
+from models.sql import default_connection, parse_ts, sql, ts
 from models.enums import AccountKind, EntryKind, PeriodStatus, SourceType
 
 CHUNK_ROWS = 5_000

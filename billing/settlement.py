@@ -39,7 +39,7 @@ from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
 from billing import commission
 from billing.split import Weights, split_margin
-from billing.sqlutil import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
+from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
 from models.enums import EntryKind, Role, SourceType
 from notify import events as notify_events
 

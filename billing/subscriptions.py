@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from billing.periods import DEFAULT_TIMEZONE, PeriodSpan, cut_periods
-from billing.sqlutil import is_postgres, sql, utc
+from models.sql import is_postgres, sql, utc
 from models import AccountingPeriod, Membership, Subscription
 from notify import events as notify_events
 from models.enums import PlanKind, SubscriptionStatus

@@ -26,7 +26,7 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from billing.sqlutil import is_postgres, sql
+from models.sql import is_postgres, sql
 from bot import db
 
 BATCH = 1000

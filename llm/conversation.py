@@ -34,7 +34,7 @@ from tortoise.transactions import in_transaction
 from billing import alerts
 from billing.access import Payer, take_free_message
 from billing.budget import Budget
-from billing.sqlutil import default_connection, sql, ts
+from models.sql import default_connection, sql, ts
 from billing.rates import MICRO, NoRate, UnknownModel, cached_price, current_rate, meter_call
 from llm import meetings as mt
 from llm.client import LLMClient, LLMConfigError, LLMError

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from billing.sqlutil import utc
+from models.sql import utc
 from llm.schedule import next_occurrence
 from models import (
     Meeting,

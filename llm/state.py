@@ -26,7 +26,7 @@ from datetime import datetime
 from billing.access import Access, decide_access
 from billing.budget import Budget, budget_of
 from billing.rates import CHARGED_TO_SUBSCRIPTION
-from billing.sqlutil import default_connection, parse_ts, sql, ts, utc
+from models.sql import default_connection, parse_ts, sql, ts, utc
 from llm.meetings import timed_out
 from models import MjRate, PeriodStatus, SubscriptionStatus, Tracker
 

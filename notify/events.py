@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from billing.sqlutil import execute_count, is_postgres, ts
+from models.sql import execute_count, is_postgres, ts
 
 from models import Account, Membership, PartnerChannel, PayoutRequest, Subscription, Tracker, User
 from models.enums import ChannelStatus, PlanKind

@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 from models import InviteLink, Membership, Payment, Subscription, Tracker, User
 from models.enums import SubscriptionStatus
 from notify import events as notify_events
-from referral import _sql
+from models import sql as db
 from referral.errors import TRACKER_NOT_FOUND, ReferralError
 
 # Telegram's /start payload: 1-64 characters of A-Z, a-z, 0-9, _ and -.
@@ -63,11 +63,11 @@ async def _author_id(tracker_id: int, conn: BaseDBAsyncClient) -> int:
 
 async def _count_click(conn: BaseDBAsyncClient, link_id: int, user_id: int) -> bool:
     # ON CONFLICT ... RETURNING: one statement, race-safe, and it tells whether this was the first.
-    result = await _sql.returning(
+    result = await db.returning(
         conn,
         "INSERT INTO invite_clicks (link_id, user_id, created_at) VALUES (?, ?, ?) "
         "ON CONFLICT (link_id, user_id) DO NOTHING RETURNING id",
-        [link_id, user_id, _sql.ts(conn, datetime.now(UTC))],
+        [link_id, user_id, db.ts(conn, datetime.now(UTC))],
     )
     return bool(result)
 
@@ -77,7 +77,7 @@ async def record_start(
 ) -> StartResult:
     """Call on every /start of a tracker bot. A malformed, unknown or archived code, or a code of
     another tracker, is an ordinary /start without an inviter, never an exception."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     author_id = await _author_id(tracker_id, conn)
     link: InviteLink | None = None
     code = parse_payload(payload)
@@ -154,7 +154,7 @@ async def lock_inviter(
     """Fix the member's chain for good: call at the first payment, inside the payment's
     transaction (`using_db`). Re-derives l2/l3 from the inviter's current row, sets `locked_at`.
     Idempotent: a locked membership is returned unchanged."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     await User.get_or_create(id=user_id, using_db=conn)
     member, _ = await Membership.get_or_create(tracker_id=tracker_id, user_id=user_id, using_db=conn)
     if member.locked_at is None:
@@ -181,7 +181,7 @@ async def can_invite(tracker_id: int, user_id: int, *, using_db: BaseDBAsyncClie
     """May this user own invite links on this tracker? Its author, a member the author named a
     partner, or someone who has paid here (a payment not refunded, or a subscription that was not
     refunded)."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     if user_id == await _author_id(tracker_id, conn):
         return True
     if await Membership.filter(tracker_id=tracker_id, user_id=user_id, is_partner=True).using_db(conn).exists():

@@ -36,7 +36,8 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.enums import PeriodStatus, Role
-from referral import _sql, rollup
+from models import sql as db
+from referral import rollup
 from referral.attribution import _author_id
 from referral.errors import NOT_AUTHOR, ReferralError
 
@@ -185,9 +186,9 @@ async def _funnel(
     counts: dict[str, dict[int, Any]] = {"clicks": {}, "starts": {}, "revenue": {}}
     ids = [int(row[0]) for row in links]
     for chunk in _chunks(ids):
-        marks = _sql.marks(len(chunk))
+        marks = db.marks(len(chunk))
         for key, query, params in (("clicks", _CLICKS, []), ("starts", _STARTS, []), ("revenue", _REVENUE, [False])):
-            for row in await _sql.rows(conn, query.format(ids=marks), [*params, *chunk]):
+            for row in await db.rows(conn, query.format(ids=marks), [*params, *chunk]):
                 counts[key][int(row[0])] = row[1:]
     if earned_by_owner is None:
         earned_by_owner = {}
@@ -215,7 +216,7 @@ async def _funnel(
                 label=row[4],
                 makes_partner=bool(row[5]),
                 archived=bool(row[6]),
-                created_at=_sql.parse_ts(row[7]),
+                created_at=db.parse_ts(row[7]),
                 clicks=int(counts["clicks"].get(link_id, (0,))[0]),
                 starts=int(starts),
                 paying=int(paying),
@@ -230,8 +231,8 @@ async def link_stats(
     partner_id: int, link_id: int, *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
 ) -> LinkStats | None:
     """One link's funnel, or None if there is no such link or it is not `partner_id`'s."""
-    conn = _sql.conn_or_default(using_db)
-    links = await _sql.rows(
+    conn = db.conn_or_default(using_db)
+    links = await db.rows(
         conn, f"SELECT {_LINK_COLUMNS} FROM invite_links l WHERE l.id = ? AND l.owner_id = ?", [link_id, partner_id]
     )
     return (await _funnel(conn, links, tz))[0] if links else None
@@ -246,9 +247,9 @@ async def links_stats(
     using_db: BaseDBAsyncClient | None = None,
 ) -> list[LinkStats]:
     """The funnel of each of the user's links on a tracker, newest first. [] when they have none."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     archived = "" if include_archived else " AND l.archived = ?"
-    links = await _sql.rows(
+    links = await db.rows(
         conn,
         f"SELECT {_LINK_COLUMNS} FROM invite_links l WHERE l.tracker_id = ? AND l.owner_id = ?{archived} "
         "ORDER BY l.id DESC",
@@ -316,7 +317,7 @@ async def forecast_by_level(
     tracker_id: int | None, user_id: int, *, schedule: Any = None, using_db: BaseDBAsyncClient | None = None
 ) -> LevelAmounts:
     """What the open periods would bring the user per role if their whole revenue were margin."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     parts: list[str] = []
     params: list[Any] = []
     period_where, period_params = _tracker_filter("p.tracker_id", tracker_id)
@@ -326,7 +327,7 @@ async def forecast_by_level(
     author_where, author_params = _tracker_filter("t.id", tracker_id)
     parts.append(_FORECAST_AUTHOR.format(tracker=author_where))
     params += [_OPEN, user_id, *author_params]
-    found = await _sql.rows(conn, " UNION ALL ".join(parts), params)
+    found = await db.rows(conn, " UNION ALL ".join(parts), params)
     share = _role_share(schedule)
     totals: dict[str, int] = {}
     for role, revenue, count in found:
@@ -392,13 +393,13 @@ async def network(
 ) -> Network:
     """How many people the user has at each level on this tracker and how many of them have paid,
     and the first names of their level 1 (newest first)."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     parts, params = [], []
     for n, role in enumerate(LEVEL_ROLES, start=1):
         parts.append(_NETWORK_LEVEL.format(n=n, level=role.value))
         params += [user_id, tracker_id]
-    found = {int(n): (int(people), int(paying)) for n, people, paying in await _sql.rows(conn, " UNION ALL ".join(parts), params)}
-    names = await _sql.rows(
+    found = {int(n): (int(people), int(paying)) for n, people, paying in await db.rows(conn, " UNION ALL ".join(parts), params)}
+    names = await db.rows(
         conn,
         "SELECT u.first_name FROM memberships m JOIN users u ON u.id = m.user_id "
         "WHERE m.l1_id = ? AND m.tracker_id = ? ORDER BY m.id DESC LIMIT ?",
@@ -416,7 +417,7 @@ async def balance(user_id: int, *, using_db: BaseDBAsyncClient | None = None) ->
     available, ...). All zeros for someone without an account; reading never creates one."""
     from billing.ledger import Balance, balance as account_balance  # see _role_share on the import
 
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     account = await rollup.account_of(conn, user_id)
     if account is None:
         return Balance(accrued=0, losses=0, adjustments=0, reserved=0, paid=0, available=0, by_role={})
@@ -445,7 +446,7 @@ async def tracker_partners(
     not the author), in user id order, with their links' funnels, the people and payers they
     brought and their earnings per level on this tracker. Only for the tracker's author
     (`referral-not-author` otherwise)."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     await _require_author(conn, tracker_id, author_id)
     # Both sides of the union walk an index in user id order, so the page stops after `limit` rows
     # instead of sorting every partner; the count is index-only.
@@ -454,8 +455,8 @@ async def tracker_partners(
         "UNION SELECT user_id FROM memberships WHERE tracker_id = ? AND is_partner = ?) p WHERE uid <> ?"
     )
     base = [tracker_id, tracker_id, True, author_id]
-    total = int((await _sql.rows(conn, f"SELECT COUNT(*) FROM ({partners_sql}) c", base))[0][0])
-    page = await _sql.rows(
+    total = int((await db.rows(conn, f"SELECT COUNT(*) FROM ({partners_sql}) c", base))[0][0])
+    page = await db.rows(
         conn,
         f"SELECT u.id, u.first_name, u.username, COALESCE(m.is_partner, ?) "
         f"FROM ({partners_sql} ORDER BY uid LIMIT ? OFFSET ?) p "
@@ -466,10 +467,10 @@ async def tracker_partners(
     ids = [int(row[0]) for row in page]
     if not ids:
         return PartnersPage(total, [])
-    marks = _sql.marks(len(ids))
+    marks = db.marks(len(ids))
     brought = {
         int(row[0]): (int(row[1]), int(row[2]))
-        for row in await _sql.rows(
+        for row in await db.rows(
             conn,
             "SELECT l1_id, COUNT(*), COUNT(locked_at) FROM memberships "
             f"WHERE l1_id IN ({marks}) AND tracker_id = ? GROUP BY l1_id",
@@ -479,7 +480,7 @@ async def tracker_partners(
     earned = await rollup.earned_many(ids, tracker_id, tz=tz, using_db=conn)
     links = await _funnel(
         conn,
-        await _sql.rows(
+        await db.rows(
             conn,
             f"SELECT {_LINK_COLUMNS} FROM invite_links l WHERE l.tracker_id = ? AND l.owner_id IN ({marks}) "
             "ORDER BY l.id DESC",
@@ -520,10 +521,10 @@ async def refund_rate_by_partner(
     """Partners whose level-1 referrals refund unusually often: at least `min_refunds` refunded
     payments that make at least `min_rate` of their payments (since `since`, if given). For an
     alert to the author; the author's own referrals are not listed. Worst first."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     author_id = await _author_id(tracker_id, conn)
-    where, params = ("", []) if since is None else (" AND p.created_at >= ?", [_sql.ts(conn, since)])
-    found = await _sql.rows(
+    where, params = ("", []) if since is None else (" AND p.created_at >= ?", [db.ts(conn, since)])
+    found = await db.rows(
         conn,
         "SELECT m.l1_id, u.first_name, COUNT(*), SUM(CASE WHEN p.refunded = ? THEN 1 ELSE 0 END) AS refunds "
         "FROM payments p "

@@ -97,7 +97,7 @@ async def test_balance_equals_a_plain_sum_of_random_ledgers(database):
     from datetime import UTC, datetime
 
     from billing.ledger import INSERT_ENTRY
-    from billing.sqlutil import default_connection, sql, ts
+    from models.sql import default_connection, sql, ts
     from referral import rollup
 
     conn = default_connection()

@@ -14,7 +14,7 @@ from tortoise import connections
 from billing import payouts as po
 from billing.accounts import user_account_id
 from billing.ledger import INSERT_ENTRY, balance
-from billing.sqlutil import default_connection, sql, ts
+from models.sql import default_connection, sql, ts
 from billing.yookassa_gateway import YooKassaGateway
 from bot.crypto import SecretBox, generate_key
 from bot.i18n import translator

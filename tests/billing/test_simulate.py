@@ -136,7 +136,7 @@ async def test_simulated_periods_carry_the_subscribers_chain(database):
     from zoneinfo import ZoneInfo
 
     from billing.simulate import Scenario, _World
-    from billing.sqlutil import default_connection
+    from models.sql import default_connection
     from models import AccountingPeriod
 
     world = _World(Scenario(name="chain", months=2), ZoneInfo("Europe/Moscow"))

@@ -19,7 +19,7 @@ So  available = sum of every entry except `payout`,
     reserved  = -(reserve) - release - paid   (held for requests not yet paid or released).
 
 Each figure is a GROUP BY over the covering index (account_id, kind, role, amount_kopecks), except
-the accruals, which come from referral.rollup's running totals plus the entries not folded yet
+the accruals, which come from billing.partner.totals's running totals plus the entries not folded yet
 (see `_BALANCE`).
 """
 
@@ -63,7 +63,7 @@ class Balance:
 
 # An account's balance in one statement (one snapshot, so the running totals and their cursor agree
 # with the ledger tail read beside them):
-# - accruals up to the cursor: referral.rollup's running totals (`earnings_rollup`, folded from
+# - accruals up to the cursor: billing.partner.totals's running totals (`earnings_rollup`, folded from
 #   the ledger in id order together with the cursor, in one transaction), a few rows however big
 #   the account. The fold takes only accruals that carry a tracker; any without one are read
 #   directly (index on account_id, tracker_id, kind: none in practice);
@@ -96,9 +96,9 @@ SELECT kind, role, SUM(amount_kopecks) FROM ledger_entries WHERE account_id = ? 
 
 
 async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Balance:
-    """The account's balance, exact up to the last committed entry. Reads referral.rollup's running
+    """The account's balance, exact up to the last committed entry. Reads billing.partner.totals's running
     totals as they are and never folds (it runs inside payout transactions); the partner cabinet
-    folds before it asks (referral.stats.balance), so the ledger tail it adds stays short."""
+    folds before it asks (billing.partner.balance), so the ledger tail it adds stays short."""
     conn = conn or default_connection()
     accrual = EntryKind.ACCRUAL.value
     _, rows = await conn.execute_query(

@@ -222,7 +222,7 @@ class LedgerEntry(Model):
         unique_together = (("source_type", "source_id", "account", "role", "kind"),)
         # Covering index: a balance is an index-only sum per account (ARCHITECTURE.md).
         # The second: an account's entries after a given id, for the partner cabinet's running
-        # totals (referral.rollup folds only what is new).
+        # totals (billing.partner.totals folds only what is new).
         # The third: an account's accruals without a tracker, which the running totals do not
         # fold (billing.ledger.balance adds them directly; settlement never writes one).
         indexes = (

@@ -42,7 +42,7 @@ class EarningsRollup(Model):
     """A person's accruals summed by tracker, own invite link, role and month (from the ledger).
 
     A cache of the append-only ledger, so the partner cabinet reads a few rows instead of summing
-    every entry of a big account. `referral.rollup` folds each account's new entries (after its
+    every entry of a big account. `billing.partner.totals` folds each account's new entries (after its
     `EarningsCursor`) in id order. `link_id` is the subscriber's invite link when that link is the
     account holder's own, else 0 (a plain int: part of the unique key, where NULLs would repeat).
     `month` is "YYYY-MM" in the cursor's time zone.

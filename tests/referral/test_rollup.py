@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 from models import LedgerEntry
 from models.referral import EarningsCursor, EarningsRollup
 from models.enums import EntryKind, Role, SourceType
-from referral import create_link, links_stats, monthly_earnings_by_level, record_start, rollup, settled_by_level
+from billing.partner import links_stats, monthly_earnings_by_level, settled_by_level, totals as rollup
+from referral import create_link, record_start
 from tests.referral.conftest import PAID_AT, make_tracker, make_user, pay
 
 AUTHOR, PARTNER = 1, 10

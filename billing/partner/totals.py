@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.enums import EntryKind, SourceType
 from models import sql as db
+from models.enums import EntryKind, SourceType
 
 DEFAULT_TIMEZONE = "Europe/Moscow"
 BATCH = 20_000  # entries per fold transaction: keeps each transaction short (ARCHITECTURE.md)
@@ -60,6 +60,7 @@ ON CONFLICT (account_id, tracker_id, link_id, role, month) DO UPDATE SET
 """
 
 Key = tuple[int, int, str, str]  # tracker id, own link id (0: none), role, month
+Earned = dict[tuple[int, str, str], int]  # (own link id or 0, role, month) -> kopecks
 
 
 class _Months:
@@ -75,7 +76,7 @@ class _Months:
         if month is None:
             if len(self.cache) > 10_000:
                 self.cache.clear()
-            month = self.cache[value] = db.parse_ts(value).astimezone(self.zone).strftime("%Y-%m")  # type: ignore[union-attr]
+            month = self.cache[value] = db.parse_ts(value).astimezone(self.zone).strftime("%Y-%m")
         return month
 
 
@@ -190,13 +191,13 @@ async def earned_many(
     tz: str | None = None,
     since_month: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
-) -> dict[int, dict[tuple[int, str, str], int]]:
+) -> dict[int, Earned]:
     """Each user's accruals as {user id: {(own link id or 0, role, month): kopecks}}, on one
     tracker or all, exact up to the last committed entry (entries after the cursor are added
     live). A fixed number of queries however many users."""
     conn = db.conn_or_default(using_db)
     users = sorted(set(user_ids))
-    out: dict[int, dict[tuple[int, str, str], int]] = {uid: {} for uid in users}
+    out: dict[int, Earned] = {uid: {} for uid in users}
     states = await refresh_many(users, tz=tz, using_db=conn)
     if not states:
         return out
@@ -231,7 +232,7 @@ async def earned(
     tz: str | None = None,
     since_month: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
-) -> dict[tuple[int, str, str], int]:
+) -> Earned:
     """`earned_many` for one user."""
     found = await earned_many([user_id], tracker_id, tz=tz, since_month=since_month, using_db=using_db)
     return found[user_id]

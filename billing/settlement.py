@@ -10,8 +10,9 @@ For each due period (status open, ends_at <= now):
                  schedule in force at the period's end (billing.commission; each batch is split
                  group by group, one group per schedule)
 
-The author comes from the tracker, l1/l2/l3 from the subscriber's membership row (kept there at
-attribution, so no recursion). A subscriber without a membership row has no inviters.
+The author comes from the tracker, l1/l2/l3 from the period itself: the chain as locked at the
+payment (`referral.attribution.locked_chain`) is copied onto every period of the purchase, so
+settlement neither recurses nor joins the memberships.
 
 How it stays fast: periods are read in primary-key order in batches (5,000 by default), each batch
 is one short transaction of raw set-based SQL through tortoise's connection (one SELECT with the
@@ -49,7 +50,7 @@ UKOP_PER_KOPECK = 1_000_000
 BATCH_SIZE = 5_000
 
 _DUE = """
-SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, m.l1_id, m.l2_id, m.l3_id,
+SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, p.l1_id, p.l2_id, p.l3_id,
        COALESCE((SELECT SUM(u.cost_ukop) FROM usage_records u
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
@@ -57,7 +58,6 @@ SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, m.l1_id, m.l2_id, m.l
        p.ends_at
 FROM accounting_periods p
 JOIN trackers t ON t.id = p.tracker_id
-LEFT JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id
 WHERE p.status = 'open' AND p.id > ? AND p.ends_at <= ?
 ORDER BY p.id
 LIMIT ?

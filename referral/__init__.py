@@ -26,6 +26,8 @@ Attribution (`referral.attribution`)
         bad payload; counts the click, creates the membership, sets the inviter if allowed
     lock_inviter(tracker_id, user_id, using_db=None, at=None) -> Membership
         at the first payment, inside its transaction: fixes l1/l2/l3 for good
+    locked_chain(tracker_id, user_id, using_db=None, at=None) -> Chain
+        the chain a purchase's periods carry (locks it too; no membership: no inviters)
     can_invite(tracker_id, user_id) -> bool                      may own invite links here
     parse_payload(payload) -> str | None
 
@@ -43,7 +45,7 @@ links' earnings, the author's partners with their earnings) is billing's: `billi
         for an alert job; not the author's own referrals
 """
 
-from referral.attribution import StartResult, can_invite, lock_inviter, parse_payload, record_start
+from referral.attribution import Chain, StartResult, can_invite, lock_inviter, locked_chain, parse_payload, record_start
 from referral.codes import archive_link, create_link, deep_link, get_link, list_links, rename_link
 from referral.errors import ReferralError
 from referral.stats import (
@@ -61,6 +63,7 @@ from referral.stats import (
 )
 
 __all__ = [
+    "Chain",
     "LinkStats",
     "Network",
     "NetworkLevel",
@@ -78,6 +81,7 @@ __all__ = [
     "links_funnel",
     "list_links",
     "lock_inviter",
+    "locked_chain",
     "network",
     "parse_payload",
     "partners",

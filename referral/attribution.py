@@ -25,13 +25,22 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import InviteLink, Membership, Payment, Subscription, Tracker, User
+from models import sql as db
 from models.enums import SubscriptionStatus
 from notify import events as notify_events
-from models import sql as db
 from referral.errors import TRACKER_NOT_FOUND, ReferralError
 
 # Telegram's /start payload: 1-64 characters of A-Z, a-z, 0-9, _ and -.
 PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """A member's inviters: l1 invited them, l2 invited l1, l3 invited l2."""
+
+    l1: int | None
+    l2: int | None
+    l3: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,28 +161,48 @@ async def lock_inviter(
     at: datetime | None = None,
 ) -> Membership:
     """Fix the member's chain for good: call at the first payment, inside the payment's
-    transaction (`using_db`). Re-derives l2/l3 from the inviter's current row, sets `locked_at`.
-    Idempotent: a locked membership is returned unchanged."""
+    transaction (`using_db`). Makes the membership if there is none yet (a payer who never sent
+    /start has no inviter). Idempotent: a locked membership is returned unchanged."""
     conn = db.conn_or_default(using_db)
     await User.get_or_create(id=user_id, using_db=conn)
     member, _ = await Membership.get_or_create(tracker_id=tracker_id, user_id=user_id, using_db=conn)
-    if member.locked_at is None:
+    return await _lock(conn, member, at)
+
+
+async def locked_chain(
+    tracker_id: int,
+    user_id: int,
+    *,
+    using_db: BaseDBAsyncClient | None = None,
+    at: datetime | None = None,
+) -> Chain:
+    """The member's chain, locked now if it was not yet: what every accounting period of a
+    purchase carries. Someone without a membership row has no inviters (none is made here)."""
+    conn = db.conn_or_default(using_db)
+    member = await Membership.get_or_none(tracker_id=tracker_id, user_id=user_id, using_db=conn)
+    if member is None:
+        return Chain(None, None, None)
+    member = await _lock(conn, member, at)
+    return Chain(member.l1_id, member.l2_id, member.l3_id)
+
+
+async def _lock(conn: BaseDBAsyncClient, member: Membership, at: datetime | None) -> Membership:
+    """Re-derives l2/l3 from the inviter's current row and sets `locked_at`, unless already locked."""
+    while member.locked_at is None:
         l2 = l3 = None
         if member.l1_id is not None:
             inviter = (
-                await Membership.filter(tracker_id=tracker_id, user_id=member.l1_id)
+                await Membership.filter(tracker_id=member.tracker_id, user_id=member.l1_id)
                 .using_db(conn)
                 .values("l1_id", "l2_id")
             )
             if inviter:
                 l2, l3 = inviter[0]["l1_id"], inviter[0]["l2_id"]
-        # Re-reads l1 in the WHERE: if a /start set it in between, the next call locks that one.
+        # Re-reads l1 in the WHERE: if a /start set it in between, the loop locks that one.
         await Membership.filter(id=member.id, locked_at__isnull=True, l1_id=member.l1_id).using_db(conn).update(
             locked_at=at or datetime.now(UTC), l2_id=l2, l3_id=l3
         )
         await member.refresh_from_db(using_db=conn)
-        if member.locked_at is None:  # lost a race with a /start that set the inviter: lock that one
-            return await lock_inviter(tracker_id, user_id, using_db=conn, at=at)
     return member
 
 

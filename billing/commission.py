@@ -98,7 +98,7 @@ def parse_shares(values: list[str]) -> dict[str, Decimal]:
         if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.001")):
             raise ScheduleError("admin-commission-bad-number", value=text)
         shares[role] = value
-    total = sum(shares.values())
+    total = sum(shares.values(), Decimal(0))
     if total != 100:
         raise ScheduleError("admin-commission-bad-total", total=f"{total.normalize():f}")
     return shares
@@ -117,6 +117,5 @@ async def add_schedule(
     latest = await CommissionRate.all().order_by("-valid_from").first()
     if latest is not None and valid_from <= utc(latest.valid_from):
         raise ScheduleError("admin-date-not-after", latest=utc(latest.valid_from))
-    return await CommissionRate.create(
-        valid_from=valid_from, created_by=created_by, **{role: Decimal(shares[role]) for role in ROLES}
-    )
+    percents: dict[str, Any] = {role: Decimal(shares[role]) for role in ROLES}
+    return await CommissionRate.create(valid_from=valid_from, created_by=created_by, **percents)

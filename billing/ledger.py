@@ -190,7 +190,7 @@ async def forecast(user_id: int | None, schedule: Any = None, conn: BaseDBAsyncC
     weights = compile_schedule(schedule)
     out: dict[str, int] = {}
     if user_id is None:
-        queries = {
+        queries: dict[Role, tuple[str, str, list[Any]]] = {
             Role.PLATFORM: ("", "", []),
             Role.L1: (_MEMBER, "AND m.l1_id IS NULL", []),
             Role.L2: (_MEMBER, "AND m.l2_id IS NULL", []),

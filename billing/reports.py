@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -165,7 +165,7 @@ LIMIT ?
 """
 
 
-def _csv_text(rows: list[Any]) -> str:
+def _csv_text(rows: Iterable[Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(rows)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -126,10 +126,11 @@ async def settle_due_periods(
                     break
                 new_accounts = await _accounts_for(tx, rows, accounts)
                 entries, marks, batch = _compute(rows, schedules, platform, accounts | new_accounts, ts(tx, now))
-                await tx.execute_many(sql(tx, INSERT_ENTRY), entries)
+                # Tuples, not lists: the drivers take any sequence per row (tortoise annotates lists).
+                await tx.execute_many(sql(tx, INSERT_ENTRY), cast("list[list[Any]]", entries))
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
                     raise SettlementInterrupted(f"interrupted after {result.batches} batches")
-                await tx.execute_many(sql(tx, _MARK), marks)
+                await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
                 await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)  # the posts commit with the entries
             # Committed: only now may the accounts created in this batch be trusted.
             accounts.update(new_accounts)

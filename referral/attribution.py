@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -64,10 +65,10 @@ def parse_payload(payload: str | None) -> str | None:
 
 
 async def _author_id(tracker_id: int, conn: BaseDBAsyncClient) -> int:
-    author_id = await Tracker.filter(id=tracker_id).using_db(conn).first().values_list("author_id", flat=True)
-    if author_id is None:
+    found = await Tracker.filter(id=tracker_id).using_db(conn).values_list("author_id", flat=True)
+    if not found:
         raise ReferralError(TRACKER_NOT_FOUND, f"tracker {tracker_id} does not exist")
-    return int(author_id)  # type: ignore[arg-type]
+    return int(cast("list[int]", found)[0])
 
 
 async def _count_click(conn: BaseDBAsyncClient, link_id: int, user_id: int) -> bool:
@@ -122,7 +123,10 @@ async def record_start(
         if attributed:
             inviter_id = link.owner_id
         else:
-            inviter_id = await Membership.filter(id=member.id).using_db(conn).first().values_list("l1_id", flat=True)
+            inviter_id = cast(
+                "int | None",
+                await Membership.filter(id=member.id).using_db(conn).first().values_list("l1_id", flat=True),
+            )
 
     became_partner = False
     # Only the author can hold such a link (codes.create_link), checked again in case of a hand-made row.

@@ -202,7 +202,8 @@ async def earned_many(
     if not states:
         return out
     user_of = {account_id: uid for uid, (account_id, _, _) in states.items()}
-    where, params = "", []
+    where = ""
+    params: list[Any] = []
     if tracker_id is not None:
         where, params = " AND tracker_id = ?", [tracker_id]
     if since_month is not None:

@@ -63,7 +63,7 @@ async def move(payout_id: int, frm: Sequence[PayoutStatus], to: PayoutStatus, *,
             if ledger_step is not None:
                 await ledger_step(payout_id)
             await notify_changed(conn, payout_id)
-        payout = await PayoutRequest.get_or_none(id=payout_id).using_db(conn)
+        payout = await PayoutRequest.get_or_none(id=payout_id, using_db=conn)
     if payout is None:
         raise PayoutError("payouts-not-found")
     return Outcome(payout, bool(moved))

@@ -136,7 +136,7 @@ async def request_payout(
         await conn.execute_query(sql(conn, _INSERT), [
             request_key, tracker_id, account_id, amount_kopecks, destination.method, encrypted,
             PayoutStatus.REQUESTED.value, now, now])
-        payout = await PayoutRequest.get(request_key=request_key).using_db(conn)
+        payout = await PayoutRequest.get(request_key=request_key, using_db=conn)
         # The row is ours only if it carries our ciphertext (Fernet never encrypts the same way
         # twice); otherwise the same form was sent twice at once and the first one stands.
         if payout.destination_encrypted != encrypted:

@@ -4,7 +4,7 @@ author's partners with what each of them earned on the tracker."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -12,17 +12,13 @@ from billing.partner import totals
 from billing.partner.earnings import LevelAmounts, by_role
 from models import sql as db
 from referral import stats
-from referral.stats import LinkStats
+from referral.stats import LinkStats, Partner
 
 
 @dataclass(frozen=True, slots=True)
-class PartnerSummary:
-    user_id: int
-    first_name: str
-    username: str | None
-    is_partner: bool  # named by the author (as opposed to a payer who made links)
-    members: int  # people who arrived through them (their level 1)
-    subscribers: int  # of those, how many pay
+class PartnerSummary(Partner):
+    """A partner as referral lists them, with their money on the tracker."""
+
     earnings: LevelAmounts  # their accruals on this tracker
     links: list[LinkStats] = field(default_factory=list)
 
@@ -104,12 +100,7 @@ async def tracker_partners(
         found.total,
         [
             PartnerSummary(
-                user_id=p.user_id,
-                first_name=p.first_name,
-                username=p.username,
-                is_partner=p.is_partner,
-                members=p.members,
-                subscribers=p.subscribers,
+                **{f.name: getattr(p, f.name) for f in fields(Partner)},
                 earnings=by_role(earned[p.user_id]),
                 links=by_owner.get(p.user_id, []),
             )

@@ -11,7 +11,7 @@ from typing import Any
 
 from billing import ledger
 from billing.payouts import decisions
-from billing.payouts.common import REASON_MAX, REFERENCE_MAX, Outcome, PayoutError, SecretBoxLike, clean, move
+from billing.payouts.common import REASON_MAX, Outcome, PayoutError, SecretBoxLike, move
 from billing.payouts.destinations import CARD, YOOMONEY, Destination
 from billing.payouts.requests import (
     PayoutView,
@@ -245,18 +245,10 @@ class Payouts:
     async def close_failed(self, payout_id: int, admin_id: int, reason: str) -> Outcome:
         """A stuck approved request did not pay: failed, with the admin's reason; the reservation
         goes back to the balance."""
-        reason = clean(reason)
-        if not reason:
-            raise PayoutError("payouts-reason-empty")
-        await self._require_stuck(payout_id)
-        return await move(payout_id, [PayoutStatus.APPROVED], PayoutStatus.FAILED, ledger_step=ledger.release_payout,
-                           failure_reason=reason[:REASON_MAX], decided_by=admin_id, decided_at=datetime.now(UTC))
+        return await decisions.refuse(payout_id, admin_id, reason, frm=PayoutStatus.APPROVED, to=PayoutStatus.FAILED,
+                                      check=lambda: self._require_stuck(payout_id))
 
     async def close_paid(self, payout_id: int, admin_id: int, reference: str) -> Outcome:
         """A stuck approved request was paid outside YooKassa; `reference` finds that payment."""
-        reference = clean(reference)
-        if not reference:
-            raise PayoutError("payouts-reference-empty")
-        await self._require_stuck(payout_id)
-        return await move(payout_id, [PayoutStatus.APPROVED], PayoutStatus.PAID, ledger_step=ledger.mark_payout_paid,
-                           reference=reference[:REFERENCE_MAX], decided_by=admin_id, decided_at=datetime.now(UTC))
+        return await decisions.paid_by_hand(payout_id, admin_id, reference, frm=PayoutStatus.APPROVED,
+                                            check=lambda: self._require_stuck(payout_id))

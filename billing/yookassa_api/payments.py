@@ -72,6 +72,16 @@ def _refund_info(data: Mapping[str, Any]) -> RefundInfo:
 
 
 
+def _payment_body(amount_kopecks: int, description: str, metadata: Mapping[str, str] | None,
+                  receipt: Mapping[str, Any] | None, **how: Any) -> dict[str, Any]:
+    """A one-stage payment (captured at once); `how` is its confirmation or its saved method."""
+    body: dict[str, Any] = {"amount": v.amount(amount_kopecks), "capture": True, **how,
+                            "description": v.clip(description), "metadata": v.metadata(metadata)}
+    if receipt is not None:
+        body["receipt"] = dict(receipt)
+    return body
+
+
 class PaymentsAPI(YooKassaClient):
     # -- payments
 
@@ -80,19 +90,11 @@ class PaymentsAPI(YooKassaClient):
                              save_payment_method: bool = False,
                              receipt: Mapping[str, Any] | None = None) -> PaymentInfo:
         """A one-stage payment with a redirect confirmation; starts ``pending``."""
-        body: dict[str, Any] = {
-            "amount": v.amount(amount_kopecks),
-            "capture": True,
-            "confirmation": {"type": "redirect", "return_url": return_url},
-            "description": v.clip(description),
-            "metadata": v.metadata(metadata),
-        }
+        body = _payment_body(amount_kopecks, description, metadata, receipt,
+                             confirmation={"type": "redirect", "return_url": return_url})
         if save_payment_method:
             body["save_payment_method"] = True
-        if receipt is not None:
-            body["receipt"] = dict(receipt)
-        data = await self._post("/payments", body, idempotence_key)
-        return v.parse("payment", _payment_info, data)
+        return await self._create_payment(body, idempotence_key)
 
     async def get_payment(self, payment_id: str) -> PaymentInfo:
         data = await self._get(f"/payments/{v.object_id(payment_id)}")
@@ -104,15 +106,11 @@ class PaymentsAPI(YooKassaClient):
                                   receipt: Mapping[str, Any] | None = None) -> PaymentInfo:
         """Auto-renewal: no confirmation; answers ``succeeded`` or ``canceled`` (with a reason)
         at once, or ``pending`` if the bank is slow (then wait for the notification / re-fetch)."""
-        body: dict[str, Any] = {
-            "amount": v.amount(amount_kopecks),
-            "capture": True,
-            "payment_method_id": v.object_id(payment_method_id),
-            "description": v.clip(description),
-            "metadata": v.metadata(metadata),
-        }
-        if receipt is not None:
-            body["receipt"] = dict(receipt)
+        body = _payment_body(amount_kopecks, description, metadata, receipt,
+                             payment_method_id=v.object_id(payment_method_id))
+        return await self._create_payment(body, idempotence_key)
+
+    async def _create_payment(self, body: dict[str, Any], idempotence_key: str) -> PaymentInfo:
         data = await self._post("/payments", body, idempotence_key)
         return v.parse("payment", _payment_info, data)
 

@@ -34,6 +34,10 @@ ACCRUAL_DIGEST = "accrual_digest"
 PAYOUT = "payout"
 PAYOUT_REQUEST = "payout_request"  # to the platform admins: a new request waits in the queue
 TEST = "test"
+# To one person, not to channels (notify.notices): the renderer in the delivery loop must know them.
+CLIENT_PAID = "client_paid"  # from the tracker bot: the payment went through, paid until ...
+CLIENT_REFUNDED = "client_refunded"  # from the tracker bot: the payment was refunded
+ALERT = "alert"  # from the platform bot to an author or an admin: a locale key and its values
 
 # What a channel can choose to receive, in the cabinet's order; all on for a new channel.
 CHANNEL_KINDS = (START, SUBSCRIBER, RENEWAL, REFUND, ACCRUAL, PAYOUT)

@@ -18,8 +18,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing.split import ROLE_ORDER, Weights, compile_schedule
-from models.sql import utc
 from models import CommissionRate
+from models.sql import utc
 
 ROLES = tuple(role.value for role in ROLE_ORDER)  # platform, author, l1, l2, l3
 
@@ -90,7 +90,7 @@ def parse_shares(values: list[str]) -> dict[str, Decimal]:
     if len(values) != len(ROLES):
         raise ScheduleError("admin-commission-bad-count")
     shares: dict[str, Decimal] = {}
-    for role, text in zip(ROLES, values):
+    for role, text in zip(ROLES, values, strict=True):
         try:
             value = Decimal(text.replace(",", "."))
         except InvalidOperation:

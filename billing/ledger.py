@@ -35,8 +35,8 @@ from tortoise.transactions import in_transaction
 
 from billing.accounts import platform_account_id, user_account_id
 from billing.split import ROLE_ORDER, compile_schedule
-from models.sql import default_connection, is_postgres, sql, ts
 from models.enums import EntryKind, PeriodStatus, Role, SourceType
+from models.sql import default_connection, is_postgres, sql, ts
 
 INSERT_ENTRY = (
     "INSERT INTO ledger_entries "

@@ -29,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, NamedTuple, Protocol, cast
 
-from models.sql import default_connection, is_postgres, sql, ts, utc
 from models import MjRate, ModelPrice, UsageRecord
+from models.sql import default_connection, is_postgres, sql, ts, utc
 
 MICRO = 1_000_000
 RATE_CACHE_SECONDS = 30

@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 from billing.periods import DEFAULT_TIMEZONE
 from billing.split import ROLE_ORDER
-from models.sql import default_connection, parse_ts, sql, ts
 from models.enums import AccountKind, EntryKind, PeriodStatus, SourceType
+from models.sql import default_connection, parse_ts, sql, ts
 
 CHUNK_ROWS = 5_000
 

@@ -36,12 +36,12 @@ from typing import Any, cast
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from billing import commission
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
-from billing import commission
 from billing.split import Weights, split_margin
-from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
 from models.enums import EntryKind, Role, SourceType
+from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
 from notify import events as notify_events
 
 log = logging.getLogger(__name__)

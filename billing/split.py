@@ -111,6 +111,6 @@ def split_margin(
     holders = (None, author, l1, l2, l3)
     return [
         Share(role, holder, amount, EntryKind.ACCRUAL)
-        for role, holder, amount in zip(ROLE_ORDER, holders, amounts)
+        for role, holder, amount in zip(ROLE_ORDER, holders, amounts, strict=True)
         if amount
     ]

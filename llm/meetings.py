@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from models.sql import utc
 from llm.schedule import next_occurrence
 from models import (
     Meeting,
@@ -30,6 +29,7 @@ from models import (
     SubscriptionStatus,
     User,
 )
+from models.sql import utc
 
 LATE_AFTER = timedelta(hours=6)
 

@@ -7,7 +7,6 @@ id; it is kept on the row so the author's panel needs no aggregate.
 from __future__ import annotations
 
 from enum import StrEnum
-
 from typing import TYPE_CHECKING
 
 from tortoise import fields

@@ -19,10 +19,9 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.sql import execute_count, is_postgres, ts
-
 from models import Account, Membership, PartnerChannel, PayoutRequest, Subscription, Tracker, User
 from models.enums import ChannelStatus, PlanKind
+from models.sql import execute_count, is_postgres, ts
 from notify.outbox import PLATFORM_BOT, enqueue
 
 START = "start"

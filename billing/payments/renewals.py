@@ -9,7 +9,17 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 
 from billing.subscriptions import current_end
-from models import AutoRenewal, Payment, PaymentProvider, PlanKind, SentNotice, Subscription, SubscriptionStatus, Tracker, TrackerStatus
+from models import (
+    AutoRenewal,
+    Payment,
+    PaymentProvider,
+    PlanKind,
+    SentNotice,
+    Subscription,
+    SubscriptionStatus,
+    Tracker,
+    TrackerStatus,
+)
 from models.sql import utc
 
 REMIND_3D = "renew-3d"

@@ -49,7 +49,13 @@ from yookassa import Configuration
 from yookassa.client import ApiClient
 from yookassa.domain.common import HttpVerb, UserAgent
 
-from billing.yookassa_api.values import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable, idempotence_key
+from billing.yookassa_api.values import (
+    GatewayError,
+    GatewayRejected,
+    GatewayTimeout,
+    GatewayUnavailable,
+    idempotence_key,
+)
 
 DEFAULT_API_URL = "https://api.yookassa.ru/v3"
 

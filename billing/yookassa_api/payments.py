@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing.yookassa_api.client import YooKassaClient
 from billing.yookassa_api import values as v
+from billing.yookassa_api.client import YooKassaClient
 from billing.yookassa_api.values import OBJECT_ID, InvalidNotification
 
 

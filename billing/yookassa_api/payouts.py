@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing.yookassa_api.client import YooKassaClient
 from billing.yookassa_api import values as v
+from billing.yookassa_api.client import YooKassaClient
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from billing.accounts import platform_account_id, user_account_id
-from billing.split import ROLE_ORDER, compile_schedule
+from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule
 from models.enums import EntryKind, PeriodStatus, Role, SourceType
 from models.sql import default_connection, is_postgres, sql, ts
 
@@ -176,7 +176,7 @@ _BY_ROLE = {
 _MEMBER = "LEFT JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id"
 
 
-async def forecast(user_id: int | None, schedule: Any = None, conn: BaseDBAsyncClient | None = None) -> dict[str, int]:
+async def forecast(user_id: int | None, schedule: ScheduleLike = None, conn: BaseDBAsyncClient | None = None) -> dict[str, int]:
     """What the open (not yet settled) periods would bring this user, per role, in kopecks, if
     they settled now: each role's percent of the sum of the open periods' estimated margins
     (revenue minus the token cost metered so far, a negative estimate counted as zero).

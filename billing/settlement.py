@@ -39,7 +39,7 @@ from tortoise.transactions import in_transaction
 from billing import commission
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
-from billing.split import Weights, split_margin
+from billing.split import ScheduleLike, Weights, split_margin
 from models.enums import EntryKind, Role, SourceType
 from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
 from notify import events as notify_events
@@ -99,7 +99,7 @@ def token_cost_kopecks(cost_ukop: int) -> int:
 async def settle_due_periods(
     now: datetime | None = None,
     *,
-    schedule: Any = None,
+    schedule: ScheduleLike = None,
     batch_size: int = BATCH_SIZE,
     interrupt_after_batches: int | None = None,
 ) -> SettlementResult:

@@ -22,6 +22,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -144,7 +145,7 @@ class ConversationService:
         self._alerted: dict[str, float] = {}
         # With several workers: (tracker id, user id) -> an async context manager held around each
         # answer, so one client's messages are answered in turn across processes (bot.locks).
-        self.chat_lock: Callable[[int, int], Any] | None = None
+        self.chat_lock: Callable[[int, int], AbstractAsyncContextManager[Any]] | None = None
 
     # -- the queue ---------------------------------------------------------------------------
 

@@ -85,14 +85,14 @@ def utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
-def ts(conn: BaseDBAsyncClient, dt: datetime) -> Any:
+def ts(conn: BaseDBAsyncClient, dt: datetime) -> datetime | str:
     """A datetime as a query parameter, encoded the way tortoise stores it on this backend."""
     if is_postgres(conn):
         return utc(dt)
     return utc(dt).isoformat(" ")
 
 
-def now(conn: BaseDBAsyncClient) -> Any:
+def now(conn: BaseDBAsyncClient) -> datetime | str:
     return ts(conn, datetime.now(UTC))
 
 

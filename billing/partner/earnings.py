@@ -26,7 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from billing.ledger import Balance
 from billing.ledger import balance as account_balance
 from billing.partner import totals
-from billing.split import ROLE_ORDER, compile_schedule, role_amounts
+from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule, role_amounts
 from models import sql as db
 from models.enums import PeriodStatus, Role
 
@@ -102,7 +102,7 @@ GROUP BY p.revenue_kopecks
 """
 
 
-def role_share(schedule: Any) -> Callable[[str, int], int]:
+def role_share(schedule: ScheduleLike) -> Callable[[str, int], int]:
     """`share(role, amount)`: the role's kopecks of `amount`, rounded exactly as settlement does."""
     weights = compile_schedule(schedule)
     cache: dict[int, list[int]] = {}
@@ -118,7 +118,7 @@ def role_share(schedule: Any) -> Callable[[str, int], int]:
 
 
 async def forecast_by_level(
-    tracker_id: int | None, user_id: int, *, schedule: Any = None, using_db: BaseDBAsyncClient | None = None
+    tracker_id: int | None, user_id: int, *, schedule: ScheduleLike = None, using_db: BaseDBAsyncClient | None = None
 ) -> LevelAmounts:
     """What the open periods would bring the user per role if their whole revenue were margin."""
     conn = db.conn_or_default(using_db)
@@ -143,7 +143,7 @@ async def earnings(
     tracker_id: int | None,
     user_id: int,
     *,
-    schedule: Any = None,
+    schedule: ScheduleLike = None,
     tz: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> Earnings:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from billing import ledger
 from billing.payouts import decisions
@@ -41,6 +41,36 @@ def idempotence_key(payout_id: int) -> str:
     return f"gptitor-payout-{payout_id}"
 
 
+class _Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class PayoutAccountSettings(Protocol):
+    """What the desk reads of `bot.config.Settings.payments` (billing does not import bot)."""
+
+    @property
+    def yookassa_payouts_enabled(self) -> bool: ...
+    @property
+    def yookassa_payout_agent_id(self) -> str | None: ...
+    @property
+    def yookassa_payout_secret_key(self) -> _Secret | None: ...
+    @property
+    def yookassa_api_url(self) -> str: ...
+    @property
+    def yookassa_timeout(self) -> float: ...
+
+
+class PayoutSettings(Protocol):
+    """What the desk reads of `bot.config.Settings`."""
+
+    @property
+    def payments(self) -> PayoutAccountSettings: ...
+    @property
+    def payout_min_kopecks(self) -> int: ...
+    @property
+    def admin_ids(self) -> Sequence[int]: ...
+
+
 class Payouts:
     """The payout desk of a running platform: the secret box, the minimum and, when configured,
     the YooKassa payout account. The dialogs and the polling job use one of these."""
@@ -54,12 +84,15 @@ class Payouts:
         self.admin_ids = admin_ids
 
     @classmethod
-    def from_settings(cls, settings: Any, box: SecretBoxLike) -> Payouts:
+    def from_settings(cls, settings: PayoutSettings, box: SecretBoxLike) -> Payouts:
         """`settings` is `bot.config.Settings`."""
         pay = settings.payments
         gateway = None
         if pay.yookassa_payouts_enabled:
-            gateway = YooKassaGateway(pay.yookassa_payout_agent_id, pay.yookassa_payout_secret_key.get_secret_value(),
+            # Enabled means both are set (bot.config), so neither is None here.
+            agent_id, secret = pay.yookassa_payout_agent_id, pay.yookassa_payout_secret_key
+            assert agent_id is not None and secret is not None
+            gateway = YooKassaGateway(agent_id, secret.get_secret_value(),
                                       api_url=pay.yookassa_api_url, timeout=pay.yookassa_timeout)
         return cls(box, min_kopecks=settings.payout_min_kopecks, gateway=gateway, admin_ids=settings.admin_ids)
 

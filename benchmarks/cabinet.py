@@ -15,12 +15,12 @@ Scenarios (both by default):
 - own:    1,000,000 ledger entries that are all P's (the whole network pays, 10 settled months
   each, only P's share is written): the worst case for sums over one account.
 
-Each cabinet function of `referral.stats` (through tortoise and aiosqlite, as the bot calls it)
+Each cabinet function of `billing.partner` and `referral.stats` (through tortoise and aiosqlite, as the bot calls it)
 is timed, median and p90 of `--runs` calls, beside the same numbers computed by a direct raw SQL
 aggregate over the base tables through sqlite3 in the same run (same indexes, no running
 totals); the two must agree. The target is < 50 ms at the median for each. The first view's fold
-of the partner's ledger into `referral.rollup`'s running totals is timed on its own. Writes the
-table into benchmarks/README.md under "## cabinet" (other sections are kept).
+of the partner's ledger into `billing.partner.totals`' running totals is timed on its own. Writes
+the table into benchmarks/README.md under "## cabinet" (other sections are kept).
 """
 
 from __future__ import annotations
@@ -43,9 +43,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from billing import partner  # noqa: E402
+from billing.partner import totals as rollup  # noqa: E402
+from billing.partner.earnings import DEFAULT_TIMEZONE, LevelAmounts, month_labels, role_share  # noqa: E402
 from bot import db  # noqa: E402
-from referral import rollup, stats  # noqa: E402
-from referral.stats import LevelAmounts  # noqa: E402
+from referral import stats  # noqa: E402
 
 TRACKER = 1
 AUTHOR = 1
@@ -316,11 +318,11 @@ GROUP BY p.revenue_kopecks
 
 
 async def former_forecast() -> LevelAmounts:
-    from referral import _sql
+    from models import sql as db
 
     query = " UNION ALL ".join(FORMER_FORECAST_LEVEL.format(level=level) for level in ("l1", "l2", "l3"))
-    found = await _sql.rows(_sql.conn_or_default(None), query, [PARTNER, TRACKER] * 3)
-    share = stats._role_share(None)
+    found = await db.rows(db.conn_or_default(None), query, [PARTNER, TRACKER] * 3)
+    share = role_share(None)
     totals: dict[str, int] = {}
     for role, revenue, count in found:
         totals[role] = totals.get(role, 0) + share(role, int(revenue)) * int(count)
@@ -418,23 +420,23 @@ async def measure(path: Path, sc: Scenario, now: datetime, runs: int) -> list[Ro
         t = time.perf_counter()
         await rollup.refresh(PARTNER)
         rows.append(Row("first view: fold P's ledger into the totals (once)", [(time.perf_counter() - t) * 1000], None))
-        months = await stats.monthly_earnings_by_level(TRACKER, PARTNER, 12, now=now)
-        first_month = stats.month_labels(12, now, stats.DEFAULT_TIMEZONE)[0]
+        months = await partner.monthly_earnings_by_level(TRACKER, PARTNER, 12, now=now)
+        first_month = month_labels(12, now, DEFAULT_TIMEZONE)[0]
         checks = [
-            ("links_stats (5 links)", lambda: stats.links_stats(TRACKER, PARTNER), lambda: raw_links(raw),
+            ("links_stats (5 links)", lambda: partner.links_stats(TRACKER, PARTNER), lambda: raw_links(raw),
              lambda a, b: [funnel(s) for s in a] == b),
-            ("link_stats (1 link)", lambda: stats.link_stats(PARTNER, 1), lambda: raw_link(raw),
+            ("link_stats (1 link)", lambda: partner.link_stats(PARTNER, 1), lambda: raw_link(raw),
              lambda a, b: funnel(a) == b),
-            ("settled_by_level", lambda: stats.settled_by_level(TRACKER, PARTNER), lambda: raw_settled(raw),
+            ("settled_by_level", lambda: partner.settled_by_level(TRACKER, PARTNER), lambda: raw_settled(raw),
              lambda a, b: a == b),
-            ("forecast_by_level", lambda: stats.forecast_by_level(TRACKER, PARTNER), lambda: raw_forecast(raw),
+            ("forecast_by_level", lambda: partner.forecast_by_level(TRACKER, PARTNER), lambda: raw_forecast(raw),
              lambda a, b: a == b),
-            ("monthly_earnings_by_level (12)", lambda: stats.monthly_earnings_by_level(TRACKER, PARTNER, 12, now=now),
+            ("monthly_earnings_by_level (12)", lambda: partner.monthly_earnings_by_level(TRACKER, PARTNER, 12, now=now),
              lambda: raw_monthly(raw, first_month),
              lambda a, b: {m.month: m.amounts.total for m in a if m.amounts.total} == b),
             ("network", lambda: stats.network(TRACKER, PARTNER), lambda: raw_network(raw),
              lambda a, b: [(lv.people, lv.paying) for lv in a.levels] == b),
-            ("balance", lambda: stats.balance(PARTNER), lambda: raw_balance(raw),
+            ("balance", lambda: partner.balance(PARTNER), lambda: raw_balance(raw),
              lambda a, b: (a.accrued, a.paid, a.available) == b),
         ]  # fmt: skip
         assert sum(m.amounts.total for m in months) > 0
@@ -450,7 +452,7 @@ async def measure(path: Path, sc: Scenario, now: datetime, runs: int) -> list[Ro
                     raise AssertionError(f"{sc.name}/former forecast: {former!r} != {ours_value!r}")
                 rows.append(Row("forecast_by_level before: the membership join", former_ms, None, "", False))
         # The author's side and the fraud job: not the partner cabinet, timed for the record.
-        extra_ms, page = await time_async(lambda: stats.tracker_partners(TRACKER, AUTHOR, limit=20), runs)
+        extra_ms, page = await time_async(lambda: partner.tracker_partners(TRACKER, AUTHOR, limit=20), runs)
         rows.append(Row("tracker_partners (author, page of 20)", extra_ms, None, f"{page.total:,} partners", False))
         extra_ms, alerts = await time_async(lambda: stats.refund_rate_by_partner(TRACKER), max(3, runs // 4))
         rows.append(Row("refund_rate_by_partner (alert job)", extra_ms, None, f"{len(alerts)} flagged", False))
@@ -533,9 +535,9 @@ async def main() -> None:
             "",
             f"`benchmarks/cabinet.py`, {now:%Y-%m-%d}, {env}, load average {os.getloadavg()[0]:.1f} at the end "
             "(other jobs shared the machine: compare as ratios). Median and p90 of "
-            f"{args.runs} calls of each `referral.stats` function through tortoise + aiosqlite, as the bot calls "
+            f"{args.runs} calls of each cabinet function through tortoise + aiosqlite, as the bot calls "
             "them, beside a direct SQL aggregate of the same numbers over the base tables through sqlite3 (same "
-            "indexes, no running totals), checked equal. Earnings come from `referral.rollup`'s running totals: "
+            "indexes, no running totals), checked equal. Earnings come from `billing.partner.totals`' running totals: "
             "the first view folds the partner's ledger once (timed on its own), later views fold only what is new. "
             "`balance` is `billing.ledger.balance` (after the view's fold). Warm cache, no ANALYZE.",
             "",

@@ -41,7 +41,7 @@ PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_ti
 
 
 def stamp(dt: datetime) -> str:
-    # exactly how tortoise stores a UTC datetime in SQLite (see billing/sqlutil.py)
+    # exactly how tortoise stores a UTC datetime in SQLite (see models/sql.py)
     return dt.astimezone(UTC).isoformat(" ")
 
 
@@ -85,6 +85,8 @@ def populate(path: Path, periods: int, partners: int, usage_per_period: int, see
         "VALUES (1, ?, ?, ?, ?, ?, 0, ?)",
         [(*m, created) for m in members],
     )
+    # Each period carries its subscriber's chain, as a payment writes it (settlement reads it there).
+    chain_of = {m[0]: m[1:4] for m in members}
     subs, rows, usage = [], [], []
     base = datetime(2023, 1, 1, tzinfo=UTC)
     pid = 0
@@ -97,7 +99,7 @@ def populate(path: Path, periods: int, partners: int, usage_per_period: int, see
         subs.append((sid, user, PRICE_YEAR, stamp(spans[0].starts_at), stamp(spans[-1].ends_at), stamp(paid)))
         for span in spans:
             pid += 1
-            rows.append((pid, sid, user, span.seq, stamp(span.starts_at), stamp(span.ends_at), span.revenue_kopecks))
+            rows.append((pid, sid, user, span.seq, stamp(span.starts_at), stamp(span.ends_at), span.revenue_kopecks, *chain_of[user]))
             for _ in range(usage_per_period):
                 when = span.starts_at + (span.ends_at - span.starts_at) * rng.random()
                 usage.append((user, sid, rng.randrange(8 * 10**10), stamp(when)))
@@ -110,8 +112,8 @@ def populate(path: Path, periods: int, partners: int, usage_per_period: int, see
     )
     con.executemany(
         "INSERT INTO accounting_periods (id, subscription_id, tracker_id, user_id, seq, starts_at, ends_at, "
-        "revenue_kopecks, status) "
-        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, 'open')",
+        "revenue_kopecks, status, l1_id, l2_id, l3_id) "
+        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
         rows,
     )
     con.executemany(

@@ -12,8 +12,8 @@ from enum import StrEnum
 
 from tortoise.expressions import F
 
-from billing.sqlutil import utc
 from models import Membership, Subscription, SubscriptionStatus, Tracker
+from models.sql import utc
 
 
 class Payer(StrEnum):

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from billing.sqlutil import default_connection, sql, ts
 from models import Account
 from models.enums import AccountKind
+from models.sql import default_connection, sql, ts
 
 PLATFORM_KEY = "platform"
 

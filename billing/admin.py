@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from billing.rates import add_rate, clear_caches
-from billing.sqlutil import utc
 from models import MjRate, ModelPrice
+from models.sql import utc
 
 MAX_DECIMAL = Decimal(10) ** 8  # the columns hold 14 digits, 6 of them after the point
 STEP = Decimal("0.000001")

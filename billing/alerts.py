@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from billing.sqlutil import utc
 from models import AlertSent
+from models.sql import utc
 
 
 async def claim(key: str, *, cooldown: timedelta | None = None, now: datetime | None = None) -> bool:

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, Decimal
+from typing import Literal
 
 from tortoise.functions import Sum
 
 from billing.rates import CHARGED_TO_SUBSCRIPTION, MICRO, rate_at
-from billing.sqlutil import default_connection, parse_ts, sql, ts, utc
 from models import MjRate, Tracker, UsageRecord
+from models.sql import default_connection, parse_ts, sql, ts, utc
 
 ALERT_LEVELS = (80, 100)  # percent of the budget at which the author hears of it, once a period
 
@@ -76,7 +77,7 @@ ORDER BY p.seq LIMIT 1
 
 
 async def budget_for(
-    tracker: Tracker, subscription_id: int, at: datetime | None = None, *, rate: MjRate | None | bool = False
+    tracker: Tracker, subscription_id: int, at: datetime | None = None, *, rate: MjRate | None | Literal[False] = False
 ) -> Budget | None:
     """The budget of the subscription's period containing `at`; None when nothing limits it (no
     open period, or no limit set and no rate to derive one from). One query: the period and what
@@ -94,7 +95,8 @@ async def budget_for(
 
 
 def budget_of(
-    tracker: Tracker, period_id: int, starts_at: object, ends_at: object, revenue_kopecks: int, spent: int,
+    tracker: Tracker, period_id: int, starts_at: datetime | str, ends_at: datetime | str, revenue_kopecks: int,
+    spent: int,
     rate: MjRate | None,
 ) -> Budget | None:
     """The budget from a period row read by raw SQL (datetimes as the backend returns them) and

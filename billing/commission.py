@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing.split import ROLE_ORDER, Weights, compile_schedule
-from billing.sqlutil import utc
+from billing.split import ROLE_ORDER, ScheduleLike, Weights, compile_schedule
 from models import CommissionRate
+from models.sql import utc
 
 ROLES = tuple(role.value for role in ROLE_ORDER)  # platform, author, l1, l2, l3
 
@@ -40,7 +40,7 @@ class DatedSchedule:
     created_by: int | None = None
 
 
-def as_shares(schedule: Any) -> dict[str, Decimal]:
+def as_shares(schedule: ScheduleLike) -> dict[str, Decimal]:
     """Percent per role from a `CommissionSchedule`, a mapping or None (the defaults)."""
     weights = compile_schedule(schedule)  # also validates: >= 0 and adding up to 100
     return {role.value: weights.percent(role).normalize() for role in ROLE_ORDER}
@@ -53,7 +53,7 @@ def _row_shares(row: CommissionRate) -> dict[str, Decimal]:
 class Schedules:
     """Every dated schedule, for looking up the one in force at many moments (settlement)."""
 
-    def __init__(self, rows: list[CommissionRate], fallback: Any = None) -> None:
+    def __init__(self, rows: list[CommissionRate], fallback: ScheduleLike = None) -> None:
         self.fallback = compile_schedule(fallback)
         self._starts = [utc(row.valid_from) for row in rows]
         self._weights = [compile_schedule(_row_shares(row)) for row in rows]
@@ -66,18 +66,18 @@ class Schedules:
         return len(self._starts)
 
 
-async def load(fallback: Any = None) -> Schedules:
+async def load(fallback: ScheduleLike = None) -> Schedules:
     return Schedules(await CommissionRate.all().order_by("valid_from"), fallback)
 
 
-async def schedule_at(moment: datetime | None = None, fallback: Any = None) -> dict[str, Decimal]:
+async def schedule_at(moment: datetime | None = None, fallback: ScheduleLike = None) -> dict[str, Decimal]:
     """The shares in force at `moment` (default now), as a mapping every money function takes."""
     moment = utc(moment or datetime.now(UTC))
     row = await CommissionRate.filter(valid_from__lte=moment).order_by("-valid_from").first()
     return _row_shares(row) if row is not None else as_shares(fallback)
 
 
-async def history(fallback: Any = None, limit: int = 10) -> list[DatedSchedule]:
+async def history(fallback: ScheduleLike = None, limit: int = 10) -> list[DatedSchedule]:
     """The latest `limit` dated schedules, newest first, then the configured one they replaced."""
     rows = await CommissionRate.all().order_by("-valid_from").limit(limit)
     out = [DatedSchedule(utc(r.valid_from), _row_shares(r), r.created_by) for r in rows]
@@ -90,7 +90,7 @@ def parse_shares(values: list[str]) -> dict[str, Decimal]:
     if len(values) != len(ROLES):
         raise ScheduleError("admin-commission-bad-count")
     shares: dict[str, Decimal] = {}
-    for role, text in zip(ROLES, values):
+    for role, text in zip(ROLES, values, strict=True):
         try:
             value = Decimal(text.replace(",", "."))
         except InvalidOperation:
@@ -98,7 +98,7 @@ def parse_shares(values: list[str]) -> dict[str, Decimal]:
         if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.001")):
             raise ScheduleError("admin-commission-bad-number", value=text)
         shares[role] = value
-    total = sum(shares.values())
+    total = sum(shares.values(), Decimal(0))
     if total != 100:
         raise ScheduleError("admin-commission-bad-total", total=f"{total.normalize():f}")
     return shares
@@ -117,6 +117,5 @@ async def add_schedule(
     latest = await CommissionRate.all().order_by("-valid_from").first()
     if latest is not None and valid_from <= utc(latest.valid_from):
         raise ScheduleError("admin-date-not-after", latest=utc(latest.valid_from))
-    return await CommissionRate.create(
-        valid_from=valid_from, created_by=created_by, **{role: Decimal(shares[role]) for role in ROLES}
-    )
+    percents: dict[str, Any] = {role: Decimal(shares[role]) for role in ROLES}
+    return await CommissionRate.create(valid_from=valid_from, created_by=created_by, **percents)

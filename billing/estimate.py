@@ -8,9 +8,9 @@ figure, as the seed does. Pure: no database, no clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from billing.rates import mj_to_kopecks
 

@@ -19,7 +19,7 @@ So  available = sum of every entry except `payout`,
     reserved  = -(reserve) - release - paid   (held for requests not yet paid or released).
 
 Each figure is a GROUP BY over the covering index (account_id, kind, role, amount_kopecks), except
-the accruals, which come from referral.rollup's running totals plus the entries not folded yet
+the accruals, which come from billing.partner.totals's running totals plus the entries not folded yet
 (see `_BALANCE`).
 """
 
@@ -34,9 +34,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from billing.accounts import platform_account_id, user_account_id
-from billing.split import ROLE_ORDER, compile_schedule
-from billing.sqlutil import default_connection, is_postgres, sql, ts
+from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule
 from models.enums import EntryKind, PeriodStatus, Role, SourceType
+from models.sql import default_connection, is_postgres, sql, ts
 
 INSERT_ENTRY = (
     "INSERT INTO ledger_entries "
@@ -63,7 +63,7 @@ class Balance:
 
 # An account's balance in one statement (one snapshot, so the running totals and their cursor agree
 # with the ledger tail read beside them):
-# - accruals up to the cursor: referral.rollup's running totals (`earnings_rollup`, folded from
+# - accruals up to the cursor: billing.partner.totals's running totals (`earnings_rollup`, folded from
 #   the ledger in id order together with the cursor, in one transaction), a few rows however big
 #   the account. The fold takes only accruals that carry a tracker; any without one are read
 #   directly (index on account_id, tracker_id, kind: none in practice);
@@ -96,9 +96,9 @@ SELECT kind, role, SUM(amount_kopecks) FROM ledger_entries WHERE account_id = ? 
 
 
 async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Balance:
-    """The account's balance, exact up to the last committed entry. Reads referral.rollup's running
+    """The account's balance, exact up to the last committed entry. Reads billing.partner.totals's running
     totals as they are and never folds (it runs inside payout transactions); the partner cabinet
-    folds before it asks (referral.stats.balance), so the ledger tail it adds stays short."""
+    folds before it asks (billing.partner.balance), so the ledger tail it adds stays short."""
     conn = conn or default_connection()
     accrual = EntryKind.ACCRUAL.value
     _, rows = await conn.execute_query(
@@ -176,7 +176,7 @@ _BY_ROLE = {
 _MEMBER = "LEFT JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id"
 
 
-async def forecast(user_id: int | None, schedule: Any = None, conn: BaseDBAsyncClient | None = None) -> dict[str, int]:
+async def forecast(user_id: int | None, schedule: ScheduleLike = None, conn: BaseDBAsyncClient | None = None) -> dict[str, int]:
     """What the open (not yet settled) periods would bring this user, per role, in kopecks, if
     they settled now: each role's percent of the sum of the open periods' estimated margins
     (revenue minus the token cost metered so far, a negative estimate counted as zero).
@@ -190,7 +190,7 @@ async def forecast(user_id: int | None, schedule: Any = None, conn: BaseDBAsyncC
     weights = compile_schedule(schedule)
     out: dict[str, int] = {}
     if user_id is None:
-        queries = {
+        queries: dict[Role, tuple[str, str, list[Any]]] = {
             Role.PLATFORM: ("", "", []),
             Role.L1: (_MEMBER, "AND m.l1_id IS NULL", []),
             Role.L2: (_MEMBER, "AND m.l2_id IS NULL", []),

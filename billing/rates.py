@@ -27,10 +27,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
-from billing.sqlutil import default_connection, is_postgres, sql, ts, utc
 from models import MjRate, ModelPrice, UsageRecord
+from models.sql import default_connection, is_postgres, sql, ts, utc
 
 MICRO = 1_000_000
 RATE_CACHE_SECONDS = 30
@@ -130,11 +130,9 @@ async def current_rate(moment: datetime | None = None) -> MjRate | None:
         return None
     cap = now + timedelta(seconds=RATE_CACHE_SECONDS)
     if rate.valid_from <= cap:  # else `moment` is far ahead: not worth caching
-        nxt = (
-            await MjRate.filter(valid_from__gt=rate.valid_from)
-            .order_by("valid_from")
-            .first()
-            .values_list("valid_from", flat=True)
+        nxt = cast(
+            "datetime | None",
+            await MjRate.filter(valid_from__gt=rate.valid_from).order_by("valid_from").first().values_list("valid_from", flat=True),
         )
         until = cap if nxt is None else min(utc(nxt), cap)
         if moment < until and generation == _generation:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 from billing.periods import DEFAULT_TIMEZONE
 from billing.split import ROLE_ORDER
-from billing.sqlutil import default_connection, parse_ts, sql, ts
 from models.enums import AccountKind, EntryKind, PeriodStatus, SourceType
+from models.sql import default_connection, parse_ts, sql, ts
 
 CHUNK_ROWS = 5_000
 
@@ -165,7 +165,7 @@ LIMIT ?
 """
 
 
-def _csv_text(rows: list[Any]) -> str:
+def _csv_text(rows: Iterable[Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(rows)

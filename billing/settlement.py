@@ -10,8 +10,9 @@ For each due period (status open, ends_at <= now):
                  schedule in force at the period's end (billing.commission; each batch is split
                  group by group, one group per schedule)
 
-The author comes from the tracker, l1/l2/l3 from the subscriber's membership row (kept there at
-attribution, so no recursion). A subscriber without a membership row has no inviters.
+The author comes from the tracker, l1/l2/l3 from the period itself: the chain as locked at the
+payment (`referral.attribution.locked_chain`) is copied onto every period of the purchase, so
+settlement neither recurses nor joins the memberships.
 
 How it stays fast: periods are read in primary-key order in batches (5,000 by default), each batch
 is one short transaction of raw set-based SQL through tortoise's connection (one SELECT with the
@@ -30,17 +31,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from billing import commission
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
-from billing import commission
-from billing.split import Weights, split_margin
-from billing.sqlutil import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
+from billing.split import ScheduleLike, Weights, split_margin
 from models.enums import EntryKind, Role, SourceType
+from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
 from notify import events as notify_events
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ UKOP_PER_KOPECK = 1_000_000
 BATCH_SIZE = 5_000
 
 _DUE = """
-SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, m.l1_id, m.l2_id, m.l3_id,
+SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, p.l1_id, p.l2_id, p.l3_id,
        COALESCE((SELECT SUM(u.cost_ukop) FROM usage_records u
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
@@ -57,7 +58,6 @@ SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, m.l1_id, m.l2_id, m.l
        p.ends_at
 FROM accounting_periods p
 JOIN trackers t ON t.id = p.tracker_id
-LEFT JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id
 WHERE p.status = 'open' AND p.id > ? AND p.ends_at <= ?
 ORDER BY p.id
 LIMIT ?
@@ -99,7 +99,7 @@ def token_cost_kopecks(cost_ukop: int) -> int:
 async def settle_due_periods(
     now: datetime | None = None,
     *,
-    schedule: Any = None,
+    schedule: ScheduleLike = None,
     batch_size: int = BATCH_SIZE,
     interrupt_after_batches: int | None = None,
 ) -> SettlementResult:
@@ -126,10 +126,11 @@ async def settle_due_periods(
                     break
                 new_accounts = await _accounts_for(tx, rows, accounts)
                 entries, marks, batch = _compute(rows, schedules, platform, accounts | new_accounts, ts(tx, now))
-                await tx.execute_many(sql(tx, INSERT_ENTRY), entries)
+                # Tuples, not lists: the drivers take any sequence per row (tortoise annotates lists).
+                await tx.execute_many(sql(tx, INSERT_ENTRY), cast("list[list[Any]]", entries))
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
                     raise SettlementInterrupted(f"interrupted after {result.batches} batches")
-                await tx.execute_many(sql(tx, _MARK), marks)
+                await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
                 await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)  # the posts commit with the entries
             # Committed: only now may the accounts created in this batch be trusted.
             accounts.update(new_accounts)

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from models.enums import EntryKind, Role
 
@@ -57,7 +57,18 @@ class Weights:
         return Decimal(self.weights[ROLE_ORDER.index(role)]) * 100 / self.total
 
 
-def compile_schedule(schedule: Any = None) -> Weights:
+class HasShares(Protocol):
+    """A configured schedule, such as `bot.config.CommissionSchedule`."""
+
+    def as_dict(self) -> Mapping[str, Any]: ...
+
+
+# What a commission schedule may be given as: None (the defaults), already compiled weights, a
+# mapping role name -> percent, or a configured schedule.
+ScheduleLike = Weights | Mapping[str, Any] | HasShares | None
+
+
+def compile_schedule(schedule: ScheduleLike = None) -> Weights:
     """Weights from a schedule: None (the defaults), a `Weights`, a mapping role name -> percent,
     or an object with `as_dict()` such as `bot.config.CommissionSchedule`."""
     if isinstance(schedule, Weights):
@@ -102,7 +113,7 @@ def split_margin(
     l1: int | None = None,
     l2: int | None = None,
     l3: int | None = None,
-    schedule: Any = None,
+    schedule: ScheduleLike = None,
 ) -> list[Share]:
     """Who gets what of a period's `margin` (kopecks). Zero shares are left out."""
     if margin <= 0:
@@ -111,6 +122,6 @@ def split_margin(
     holders = (None, author, l1, l2, l3)
     return [
         Share(role, holder, amount, EntryKind.ACCRUAL)
-        for role, holder, amount in zip(ROLE_ORDER, holders, amounts)
+        for role, holder, amount in zip(ROLE_ORDER, holders, amounts, strict=True)
         if amount
     ]

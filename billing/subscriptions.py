@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from billing.periods import DEFAULT_TIMEZONE, PeriodSpan, cut_periods
-from billing.sqlutil import is_postgres, sql, utc
-from models import AccountingPeriod, Membership, Subscription
-from notify import events as notify_events
+from models import AccountingPeriod, Subscription
 from models.enums import PlanKind, SubscriptionStatus
+from models.sql import is_postgres, sql, utc
+from notify import events as notify_events
+from referral.attribution import locked_chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,8 @@ async def create_subscription(
     A renewal paid while the user still has paid time starts when that time ends. With a
     `payment_id` it is idempotent: a second call for the same payment returns the first
     subscription. The first payment also locks the user's inviter chain on this tracker
-    (`Membership.locked_at`): attribution never changes after it, and every period carries a copy
-    of the locked chain (`l1`..`l3`). Someone without a membership row has no inviters.
+    (`referral.attribution.locked_chain`, the chain's one owner): attribution never changes after
+    it, and every period carries a copy of the locked chain (`l1`..`l3`).
     """
     paid_at = utc(paid_at)
     async with in_transaction() as conn:
@@ -89,13 +90,9 @@ async def create_subscription(
             ends_at=plan.ends_at,
             auto_renew=auto_renew,
         )
-        await Membership.filter(tracker_id=tracker_id, user_id=user_id, locked_at=None).update(locked_at=paid_at)
-        # The periods carry the chain as locked (it never changes after this), so a partner's
-        # forecast is one index range over the periods instead of a join through the memberships.
-        chain = await Membership.filter(
-            tracker_id=tracker_id, user_id=user_id, locked_at__isnull=False
-        ).values_list("l1_id", "l2_id", "l3_id")
-        l1, l2, l3 = chain[0] if chain else (None, None, None)
+        # The periods carry the chain as locked (it never changes after this): settlement splits
+        # by it and a partner's forecast is one index range over the periods.
+        chain = await locked_chain(tracker_id, user_id, using_db=conn, at=paid_at)
         await AccountingPeriod.bulk_create(
             [
                 AccountingPeriod(
@@ -106,9 +103,9 @@ async def create_subscription(
                     starts_at=p.starts_at,
                     ends_at=p.ends_at,
                     revenue_kopecks=p.revenue_kopecks,
-                    l1_id=l1,
-                    l2_id=l2,
-                    l3_id=l3,
+                    l1_id=chain.l1,
+                    l2_id=chain.l2,
+                    l3_id=chain.l3,
                 )
                 for p in plan.periods
             ]

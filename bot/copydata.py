@@ -26,8 +26,8 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from billing.sqlutil import is_postgres, sql
 from bot import db
+from models.sql import is_postgres, sql
 
 BATCH = 1000
 SOURCE = "source"  # the target is tortoise's "default" connection, so the models write there

@@ -22,13 +22,19 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]  # {"role": "system" | "user" | "assistant", "content": str}
+
+
+def _params(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
+    # Our messages are the plain dicts the API takes; the SDK types them as TypedDicts.
+    return cast("list[ChatCompletionMessageParam]", list(messages))
 OnDelta = Callable[[str], Awaitable[None]]
 
 
@@ -130,7 +136,7 @@ class LLMClient:
         async def attempt(shown: list[str], deadline: asyncio.Timeout) -> ChatResult:
             stream = await self._sdk.chat.completions.create(
                 model=model,
-                messages=list(messages),
+                messages=_params(messages),
                 stream=True,
                 stream_options={"include_usage": True},
                 **params,
@@ -162,7 +168,7 @@ class LLMClient:
         """One answer without streaming (scenario openers, summaries); retried like `stream_chat`."""
 
         async def attempt(shown: list[str], deadline: asyncio.Timeout) -> ChatResult:
-            resp = await self._sdk.chat.completions.create(model=model, messages=list(messages), **params)
+            resp = await self._sdk.chat.completions.create(model=model, messages=_params(messages), **params)
             choice = resp.choices[0] if resp.choices else None
             text = (choice.message.content or "") if choice else ""
             return _result(text, resp.usage, resp.model or model, choice.finish_reason if choice else None)

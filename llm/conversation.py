@@ -22,6 +22,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -29,32 +30,23 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from billing import alerts
-from billing.access import Payer, take_free_message
+from billing.access import Access, Payer, take_free_message
 from billing.budget import Budget
-from billing.sqlutil import default_connection, sql, ts
-from billing.rates import MICRO, NoRate, UnknownModel, cached_price, current_rate, meter_call
+from billing.rates import MICRO, current_rate
 from llm import meetings as mt
-from llm.client import LLMClient, LLMConfigError, LLMError
+from llm import records
+from llm.client import ChatResult, LLMClient, LLMConfigError, LLMError, Message
 from llm.prompt import HISTORY_TOKENS, Turn, build_messages
-from llm.state import HISTORY_ROWS, answer_state
-from models import ChatMessage, Meeting, MeetingEnd, Membership, Scenario, Tracker, User
+from llm.records import CHARGED_TO
+from llm.state import AnswerState, answer_state
+from models import Meeting, MeetingEnd, Membership, Scenario, Tracker, User
 
 log = logging.getLogger(__name__)
 
-CHARGED_TO = {Payer.SUBSCRIPTION: "subscription", Payer.PLATFORM: "platform", Payer.AUTHOR: "author"}
 ALERT_COOLDOWN = timedelta(hours=6)
-_INSERT_HISTORY = (
-    "INSERT INTO chat_messages (tracker_id, user_id, meeting_id, role, text, tokens, is_test, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SELECT_HISTORY = (
-    "SELECT role, text, tokens FROM chat_messages WHERE tracker_id = ? AND user_id = ? AND is_test = ?{meeting}"
-    f" ORDER BY id DESC LIMIT {HISTORY_ROWS}"
-)
-_METER_MEETING = "UPDATE meetings SET mj_micro = mj_micro + ?, last_activity_at = ? WHERE id = ?"
+__all__ = ["CHARGED_TO", "ConversationService", "Notify", "Outcome", "Request", "Sink", "fmt_mj", "strip_marker"]
 
 
 class Sink(Protocol):
@@ -99,6 +91,26 @@ class Request:
     done: asyncio.Future[Outcome] | None = field(default=None, repr=False)
 
 
+@dataclass
+class _Turn:
+    """One request on its way through `handle`'s steps, with what each step found."""
+
+    request: Request
+    tracker: Tracker
+    state: AnswerState
+    access: Access
+    free_taken: bool = False
+    budget: Budget | None = None
+    meeting_id: int | None = None
+    scenario_prompt: str = ""
+    marker: str = ""
+    model: str = ""
+
+    @property
+    def payer(self) -> Payer | None:
+        return self.access.payer
+
+
 def strip_marker(text: str, marker: str) -> str:
     return text.replace(marker, "").rstrip() if marker else text
 
@@ -133,7 +145,7 @@ class ConversationService:
         self._alerted: dict[str, float] = {}
         # With several workers: (tracker id, user id) -> an async context manager held around each
         # answer, so one client's messages are answered in turn across processes (bot.locks).
-        self.chat_lock: Callable[[int, int], Any] | None = None
+        self.chat_lock: Callable[[int, int], AbstractAsyncContextManager[Any]] | None = None
 
     # -- the queue ---------------------------------------------------------------------------
 
@@ -204,7 +216,6 @@ class ConversationService:
     # -- one request -------------------------------------------------------------------------
 
     async def handle(self, request: Request) -> Outcome:
-        sink = request.sink
         tracker = request.tracker or await Tracker.get_or_none(id=request.tracker_id)
         if tracker is None:
             return Outcome.SKIPPED
@@ -213,167 +224,141 @@ class ConversationService:
         state = await answer_state(
             tracker, request.user_id, test=request.test, now=datetime.now(UTC), with_history=not request.test
         )
-        access = state.access
-        if not access.allowed:
-            await sink.paywall()
+        if not state.access.allowed:
+            await request.sink.paywall()
             return Outcome.PAYWALL
-        payer = access.payer
-        assert payer is not None
+        turn = _Turn(request, tracker, state, state.access)
+        stopped = await self._fixed_opening(turn) or await self._take_allowance(turn)
+        if stopped is not None:
+            return stopped
+        await self._find_meeting(turn)
+        messages = await self._messages(turn)
+        result = await self._ask(turn, messages)
+        if isinstance(result, Outcome):
+            return result
+        return await self._finish(turn, result)
 
-        meeting: Meeting | None
-        if request.open_scenario_id is not None:
-            scenario = await Scenario.get_or_none(id=request.open_scenario_id, tracker_id=tracker.id)
-            if scenario is None:
-                return Outcome.SKIPPED
-            if scenario.opening.strip():  # a fixed first message: no model, nothing to charge
-                meeting = await mt.start_meeting(tracker.id, request.user_id, scenario.id, test=request.test)
-                await sink.done(scenario.opening.strip())
-                await self._remember(tracker.id, request.user_id, meeting.id, "assistant", scenario.opening.strip(), 0, request.test)
-                return Outcome.OPENED
-        free_taken = False
-        if payer is Payer.PLATFORM:
+    async def _fixed_opening(self, turn: _Turn) -> Outcome | None:
+        """A meeting whose scenario has a fixed first message opens with it: no model, no charge."""
+        request = turn.request
+        if request.open_scenario_id is None:
+            return None
+        scenario = await Scenario.get_or_none(id=request.open_scenario_id, tracker_id=turn.tracker.id)
+        if scenario is None:
+            return Outcome.SKIPPED
+        opening = scenario.opening.strip()
+        if not opening:
+            return None
+        meeting = await mt.start_meeting(turn.tracker.id, request.user_id, scenario.id, test=request.test)
+        await request.sink.done(opening)
+        await records.remember(turn.tracker.id, request.user_id, meeting.id, "assistant", opening, 0, request.test)
+        return Outcome.OPENED
+
+    async def _take_allowance(self, turn: _Turn) -> Outcome | None:
+        """The platform's free message, or the subscription's budget for the period."""
+        request, tracker = turn.request, turn.tracker
+        if turn.payer is Payer.PLATFORM:
             if not await take_free_message(tracker, request.user_id):
-                await sink.paywall()
+                await request.sink.paywall()
                 return Outcome.PAYWALL
-            free_taken = True
-        budget: Budget | None = None
-        if payer is Payer.SUBSCRIPTION:
-            budget = state.budget(tracker, await current_rate() if tracker.period_mj_limit is None else None)
-            if budget is not None and budget.exhausted:
-                await self._budget_alerts(tracker, request.user_id, budget, [100])
-                await sink.notice(key="ai-budget-reached", until=budget.ends_at.strftime("%d.%m.%Y"))
+            turn.free_taken = True
+        if turn.payer is Payer.SUBSCRIPTION:
+            turn.budget = turn.state.budget(tracker, await current_rate() if tracker.period_mj_limit is None else None)
+            if turn.budget is not None and turn.budget.exhausted:
+                await self._budget_alerts(tracker, request.user_id, turn.budget, [100])
+                await request.sink.notice(key="ai-budget-reached", until=turn.budget.ends_at.strftime("%d.%m.%Y"))
                 return Outcome.BUDGET
+        return None
 
-        meeting_id: int | None = None
-        scenario_prompt = marker = ""
+    async def _find_meeting(self, turn: _Turn) -> None:
+        """The meeting this message belongs to (opened now, or still open), with its scenario."""
+        request, state = turn.request, turn.state
         if request.open_scenario_id is not None:
-            meeting = await mt.start_meeting(tracker.id, request.user_id, request.open_scenario_id, test=request.test)
-            meeting_id = meeting.id
+            meeting = await mt.start_meeting(turn.tracker.id, request.user_id, request.open_scenario_id, test=request.test)
+            turn.meeting_id = meeting.id
             if meeting.scenario is not None:
-                scenario_prompt, marker = meeting.scenario.prompt, meeting.scenario.end_marker
+                turn.scenario_prompt, turn.marker = meeting.scenario.prompt, meeting.scenario.end_marker
         elif state.meeting is not None:
             now = datetime.now(UTC)
             if state.meeting.timed_out(now):  # as `meetings.current_meeting` does
                 await mt.end_meeting(state.meeting.id, MeetingEnd.TIMEOUT, now)
             else:
-                meeting_id = state.meeting.id
-                scenario_prompt, marker = state.meeting.prompt, state.meeting.end_marker
+                turn.meeting_id = state.meeting.id
+                turn.scenario_prompt, turn.marker = state.meeting.prompt, state.meeting.end_marker
 
-        if state.history is not None:
-            history = [Turn(role, body, tokens) for role, body, tokens in state.history]
+    async def _messages(self, turn: _Turn) -> list[Message]:
+        request = turn.request
+        if turn.state.history is not None:
+            history = [Turn(role, body, tokens) for role, body, tokens in turn.state.history]
         else:
-            history = await self._history(tracker.id, request.user_id, request.test, meeting_id)
+            history = await records.history(turn.tracker.id, request.user_id, request.test, turn.meeting_id)
         if request.text is not None:
             history.append(Turn("user", request.text))
-        messages = build_messages(
-            tracker.system_prompt,
-            scenario_prompt,
-            marker,
+        return build_messages(
+            turn.tracker.system_prompt,
+            turn.scenario_prompt,
+            turn.marker,
             history,
             history_tokens=self.history_tokens,
             opening=request.text is None,
         )
-        model = tracker.model or self.default_model
+
+    async def _ask(self, turn: _Turn, messages: list[Message]) -> ChatResult | Outcome:
+        """The model's answer streamed to the sink; on failure the client is told and pays nothing."""
+        request, tracker, marker = turn.request, turn.tracker, turn.marker
+        turn.model = tracker.model or self.default_model
 
         async def on_delta(text: str) -> None:
-            await sink.delta(strip_marker(text, marker))
+            await request.sink.delta(strip_marker(text, marker))
 
-        await sink.typing()
+        await request.sink.typing()
         try:
-            result = await self.llm.stream_chat(model, messages, on_delta=on_delta)
+            return await self.llm.stream_chat(turn.model, messages, on_delta=on_delta)
         except LLMError as exc:
-            if free_taken:  # a failed call costs the client nothing, not even a free message
+            if turn.free_taken:  # a failed call costs the client nothing, not even a free message
                 await Membership.filter(tracker_id=tracker.id, user_id=request.user_id, messages_used__gt=0).update(
                     messages_used=F("messages_used") - 1
                 )
             if isinstance(exc, LLMConfigError):
                 log.error("tracker %s: LLM configuration error %s: %s", tracker.id, exc.kind, exc)
-                await self._config_alert(tracker, model, exc.kind)
+                await self._config_alert(tracker, turn.model, exc.kind)
             else:
                 log.warning("tracker %s: LLM call failed (%s) after %d attempt(s)", tracker.id, exc.kind, exc.attempts)
             if request.text is not None:  # the question stays in the history
-                await self._remember(tracker.id, request.user_id, meeting_id, "user", request.text, 0, request.test)
+                await records.remember(tracker.id, request.user_id, turn.meeting_id, "user", request.text, 0, request.test)
             if exc.partial_text:
-                await sink.done(strip_marker(exc.partial_text, marker) + " …")
-            await sink.notice(key="ai-apology")
+                await request.sink.done(strip_marker(exc.partial_text, marker) + " …")
+            await request.sink.notice(key="ai-apology")
             return Outcome.CONFIG if isinstance(exc, LLMConfigError) else Outcome.FAILED
 
-        # Metered and remembered before the final edit (the charge never depends on Telegram), in
-        # one short transaction: one commit for the usage, the history and the meeting's mJ.
+    async def _finish(self, turn: _Turn, result: ChatResult) -> Outcome:
+        """Metered and remembered before the final edit (the charge never depends on Telegram),
+        then the alerts the answer crossed and the end of the meeting if the model said so."""
+        request, tracker, marker, meeting_id = turn.request, turn.tracker, turn.marker, turn.meeting_id
         text = strip_marker(result.text, marker) or "…"
-        now = datetime.now(UTC)
-        rows = [] if request.text is None else [("user", request.text, 0)]
-        rows.append(("assistant", text, result.usage.completion_tokens))
-        async with in_transaction() as conn:
-            mj_micro, missing = await self._meter(tracker, request.user_id, model, result.usage, payer, access, meeting_id)
-            # Raw statements (an ORM query costs more to build than to run); `sql`/`ts` keep them
-            # portable and store the datetime exactly as tortoise would.
-            created = ts(conn, now)
-            await conn.execute_many(sql(conn, _INSERT_HISTORY), [
-                [tracker.id, request.user_id, meeting_id, role, body, tokens, request.test, created]
-                for role, body, tokens in rows
-            ])
-            if meeting_id is not None:
-                await conn.execute_query(sql(conn, _METER_MEETING), [mj_micro, created, meeting_id])
+        assert turn.payer is not None
+        mj_micro, missing = await records.record_answer(
+            tracker.id, request.user_id, turn.model, result.usage, turn.payer, turn.access,
+            meeting_id=meeting_id, question=request.text, answer=text, test=request.test,
+        )
         if missing == "price":
-            log.error("no price for model %s: the call was not metered", model)
-            await self._alert_admins_once(f"no-price:{model}", "ai-alert-no-price", {"model": model})
+            log.error("no price for model %s: the call was not metered", turn.model)
+            await self._alert_admins_once(f"no-price:{turn.model}", "ai-alert-no-price", {"model": turn.model})
         elif missing == "rate":
             log.error("no mJ rate in force: the call was not metered")
             await self._alert_admins_once("no-rate", "ai-alert-no-rate", {})
-        await sink.done(text)
+        await request.sink.done(text)
+        budget = turn.budget
         if budget is not None and mj_micro:
             after = Budget(budget.period_id, budget.starts_at, budget.ends_at, budget.limit_micro, budget.spent_micro + mj_micro)
             await self._budget_alerts(tracker, request.user_id, after, after.crossed(budget.spent_micro))
         if marker and meeting_id is not None and marker in result.text:
             await mt.end_meeting(meeting_id, MeetingEnd.MARKER)
             ended = await Meeting.get(id=meeting_id)
-            await sink.notice(key="ai-meeting-ended", mj=fmt_mj(ended.mj_micro))
+            await request.sink.notice(key="ai-meeting-ended", mj=fmt_mj(ended.mj_micro))
         return Outcome.ANSWERED
 
-    # -- parts -------------------------------------------------------------------------------
-
-    async def _meter(
-        self, tracker: Tracker, user_id: int, model: str, usage: Any, payer: Payer, access: Any, meeting_id: int | None
-    ) -> tuple[int, str | None]:
-        """Record the call: (its mJ in millionths, what was missing). A missing price or rate
-        records nothing and the caller alerts the admins once (the client still got the answer:
-        the platform bears that call). The price and the rate come from `billing.rates`' caches:
-        the rate is the one in force at the call's moment `at`."""
-        at = datetime.now(UTC)
-        price = await cached_price(model)
-        if price is None:
-            return 0, "price"
-        rate = await current_rate(at)
-        if rate is None:
-            return 0, "rate"
-        try:
-            metered = await meter_call(
-                tracker.id, user_id, model, usage.prompt_tokens, usage.completion_tokens,
-                at=at, subscription_id=access.subscription_id if payer is Payer.SUBSCRIPTION else None,
-                meeting_id=meeting_id, charged_to=CHARGED_TO[payer], price=price, rate=rate,
-            )
-        except UnknownModel:
-            return 0, "price"
-        except NoRate:
-            return 0, "rate"
-        return metered.mj_micro, None
-
-    async def _history(self, tracker_id: int, user_id: int, test: bool, meeting_id: int | None) -> list[Turn]:
-        conn = default_connection()
-        params: list[Any] = [tracker_id, user_id, test]
-        meeting = ""
-        if test:  # a test meeting starts from a clean slate
-            meeting = " AND meeting_id IS NULL" if meeting_id is None else " AND meeting_id = ?"
-            params += [] if meeting_id is None else [meeting_id]
-        _, rows = await conn.execute_query(sql(conn, _SELECT_HISTORY.format(meeting=meeting)), params)
-        return [Turn(role, text, tokens) for role, text, tokens in reversed([tuple(r) for r in rows])]
-
-    async def _remember(self, tracker_id: int, user_id: int, meeting_id: int | None, role: str, text: str, tokens: int, test: bool) -> None:
-        await ChatMessage.create(
-            tracker_id=tracker_id, user_id=user_id, meeting_id=meeting_id,
-            role=role, text=text, tokens=tokens, is_test=test, created_at=datetime.now(UTC),
-        )
+    # -- alerts ------------------------------------------------------------------------------
 
     async def _claim(self, key: str, cooldown: timedelta | None) -> bool:
         """Once per key (per cool-down): memory first, so a storm of failures costs no queries."""

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from billing.sqlutil import utc
 from llm.schedule import next_occurrence
 from models import (
     Meeting,
@@ -30,6 +29,7 @@ from models import (
     SubscriptionStatus,
     User,
 )
+from models.sql import utc
 
 LATE_AFTER = timedelta(hours=6)
 
@@ -88,7 +88,8 @@ async def close_idle(now: datetime | None = None) -> int:
     now = utc(now or datetime.now(UTC))
     ended = 0
     for meeting in await Meeting.filter(ended_at=None, scenario__timeout_minutes__gt=0).prefetch_related("scenario"):
-        if meeting.last_activity_at + timedelta(minutes=meeting.scenario.timeout_minutes) <= now:
+        scenario = meeting.scenario
+        if scenario is not None and meeting.last_activity_at + timedelta(minutes=scenario.timeout_minutes) <= now:
             ended += await end_meeting(meeting.id, MeetingEnd.TIMEOUT, now)
     return ended
 
@@ -136,9 +137,10 @@ async def plan_due(default_tz: str, now: datetime | None = None) -> list[Planned
             else:
                 if (scenario.id, sub.user_id, PlannedStatus.PLANNED) in planned:
                     continue
-                due = next_occurrence(scenario.weekday_list, scenario.time_of_day, tz, now)
-                if due is None:
+                upcoming = next_occurrence(scenario.weekday_list, scenario.time_of_day, tz, now)
+                if upcoming is None:
                     continue
+                due = upcoming
             row = await _plan(scenario, sub.user_id, due)
             if row is not None:
                 created.append(row)

@@ -15,7 +15,8 @@ def parse_time(value: str) -> time:
     parts = [int(p) for p in value.strip().split(":")]
     if not 1 <= len(parts) <= 3:
         raise ValueError(f"not a time of day: {value!r}")
-    return time(*parts)
+    hour, minute, second = (parts + [0, 0])[:3]
+    return time(hour, minute, second)
 
 
 def next_occurrence(weekdays: Iterable[int], time_of_day: str, tz: str, after: datetime) -> datetime | None:

@@ -26,9 +26,9 @@ from datetime import datetime
 from billing.access import Access, decide_access
 from billing.budget import Budget, budget_of
 from billing.rates import CHARGED_TO_SUBSCRIPTION
-from billing.sqlutil import default_connection, parse_ts, sql, ts, utc
 from llm.meetings import timed_out
 from models import MjRate, PeriodStatus, SubscriptionStatus, Tracker
+from models.sql import default_connection, parse_ts, sql, ts, utc
 
 HISTORY_ROWS = 60  # the newest messages read for the prompt (trimmed to its token budget later)
 
@@ -83,12 +83,15 @@ class OpenMeeting:
         return timed_out(self.last_activity_at, self.timeout_minutes, now)
 
 
+Period = tuple[int, "datetime | str", "datetime | str", int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerState:
     access: Access
     meeting: OpenMeeting | None  # the newest open meeting, timed out or not
     history: list[tuple[str, str, int]] | None  # (role, text, tokens), oldest first; None: not read
-    _period: tuple | None  # (id, starts_at, ends_at, revenue_kopecks, spent) as read
+    _period: Period | None  # (id, starts_at, ends_at, revenue_kopecks, spent) as read
 
     def budget(self, tracker: Tracker, rate: MjRate | None) -> Budget | None:
         """As `billing.budget.budget_for` would give it for the subscription in force."""
@@ -111,18 +114,18 @@ async def answer_state(
     ]  # fmt: skip
     if with_history:
         params += [tracker.id, user_id, test]
-    _, rows = await conn.execute_query(sql(conn, _STATE_AND_HISTORY if with_history else _STATE), params)
-    rows = [tuple(row) for row in rows]
-    history = None
+    _, found = await conn.execute_query(sql(conn, _STATE_AND_HISTORY if with_history else _STATE), params)
+    rows = [tuple(row) for row in found]
+    history: list[tuple[str, str, int]] | None = None
     if with_history:  # columns 12..15: the message's id, role, text and tokens
-        history = [row[13:16] for row in sorted((r for r in rows if r[12] is not None), key=lambda r: r[12])]
+        history = [(r[13], r[14], r[15]) for r in sorted((r for r in rows if r[12] is not None), key=lambda r: r[12])]
     (sub_id, period_id, starts_at, ends_at, revenue, spent, messages_used,
      meeting_id, last_activity_at, prompt, end_marker, timeout_minutes) = rows[0][:12]  # fmt: skip
     access = decide_access(tracker, user_id, sub_id, messages_used or 0)
     meeting = None
     if meeting_id is not None:
         meeting = OpenMeeting(meeting_id, parse_ts(last_activity_at), prompt or "", end_marker or "", timeout_minutes or 0)
-    period = None
+    period: Period | None = None
     if period_id is not None and access.subscription_id is not None:
         period = (period_id, starts_at, ends_at, revenue, int(spent))
     return AnswerState(access, meeting, history, period)

@@ -4,10 +4,16 @@ A meeting's mJ (`mj_micro`, millionths of an mJ) is the sum of the usage records
 id; it is kept on the row so the author's panel needs no aggregate.
 """
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.platform import Tracker, User
 
 
 class ScenarioTrigger(StrEnum):
@@ -33,7 +39,7 @@ class Scenario(Model):
     """An author's scenario: its prompt, when it runs and how a meeting of it ends."""
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="scenarios")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="scenarios")
     name = fields.CharField(max_length=64)
     prompt = fields.TextField(default="")
     opening = fields.TextField(default="")  # fixed first message; empty: the model writes it
@@ -44,6 +50,9 @@ class Scenario(Model):
     timeout_minutes = fields.IntField(default=0)  # 0: no timeout
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
 
     class Meta:
         table = "scenarios"
@@ -57,15 +66,20 @@ class Meeting(Model):
     """One meeting of a client (or the author in the test chat) with a tracker."""
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="meetings")
-    user = fields.ForeignKeyField("models.User", related_name="meetings")
-    scenario = fields.ForeignKeyField("models.Scenario", related_name="meetings", null=True)
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="meetings")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="meetings")
+    scenario: fields.ForeignKeyNullableRelation[Scenario] = fields.ForeignKeyField("models.Scenario", related_name="meetings", null=True)
     is_test = fields.BooleanField(default=False)
     started_at = fields.DatetimeField()
     last_activity_at = fields.DatetimeField()
     ended_at = fields.DatetimeField(null=True)
     end_reason = fields.CharEnumField(MeetingEnd, max_length=16, null=True)
     mj_micro = fields.BigIntField(default=0)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
+        scenario_id: int | None
 
     class Meta:
         table = "meetings"
@@ -76,12 +90,18 @@ class PlannedMeeting(Model):
     """A meeting the scheduler will open. The table is the job store: jobs are rebuilt from it."""
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="planned_meetings")
-    user = fields.ForeignKeyField("models.User", related_name="planned_meetings")
-    scenario = fields.ForeignKeyField("models.Scenario", related_name="planned")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="planned_meetings")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="planned_meetings")
+    scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField("models.Scenario", related_name="planned")
     due_at = fields.DatetimeField()
     status = fields.CharEnumField(PlannedStatus, max_length=16, default=PlannedStatus.PLANNED)
-    meeting = fields.ForeignKeyField("models.Meeting", related_name="planned", null=True)
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField("models.Meeting", related_name="planned", null=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
+        scenario_id: int
+        meeting_id: int | None
 
     class Meta:
         table = "planned_meetings"
@@ -93,14 +113,19 @@ class ChatMessage(Model):
     """One turn of the conversation history (role user or assistant)."""
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="chat_messages")
-    user = fields.ForeignKeyField("models.User", related_name="chat_messages")
-    meeting = fields.ForeignKeyField("models.Meeting", related_name="messages", null=True)
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="chat_messages")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="chat_messages")
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField("models.Meeting", related_name="messages", null=True)
     is_test = fields.BooleanField(default=False)  # the author's test chat: kept apart from real talk
     role = fields.CharField(max_length=16)
     text = fields.TextField()
     tokens = fields.IntField(default=0)
     created_at = fields.DatetimeField()
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
+        meeting_id: int | None
 
     class Meta:
         table = "chat_messages"

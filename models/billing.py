@@ -5,6 +5,10 @@ keep micro-units (`mj_micro`: millionths of an mJ, `cost_ukop`: millionths of a 
 token cost is their sum rounded to kopecks once, at settlement.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -20,16 +24,22 @@ from models.enums import (
     SubscriptionStatus,
 )
 
+if TYPE_CHECKING:
+    from models.platform import Tracker, User
+
 
 class Plan(Model):
     """A tracker's price for one plan kind. No row, or `on_sale=False`, means not on sale."""
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="plans")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="plans")
     kind = fields.CharEnumField(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()
     on_sale = fields.BooleanField(default=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
 
     class Meta:
         table = "plans"
@@ -40,8 +50,8 @@ class Payment(Model):
     """One successful charge. (provider, external_id) is unique: a duplicate update is a no-op."""
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="payments")
-    user = fields.ForeignKeyField("models.User", related_name="payments")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="payments")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="payments")
     provider = fields.CharEnumField(PaymentProvider, max_length=16)
     external_id = fields.CharField(max_length=255)
     plan_kind = fields.CharEnumField(PlanKind, max_length=16)
@@ -50,6 +60,10 @@ class Payment(Model):
     amount_kopecks = fields.BigIntField()          # its value in RUB kopecks (the plan price)
     refunded = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
 
     class Meta:
         table = "payments"
@@ -60,9 +74,9 @@ class Payment(Model):
 
 class Subscription(Model):
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="subscriptions")
-    user = fields.ForeignKeyField("models.User", related_name="subscriptions")
-    payment = fields.OneToOneField("models.Payment", related_name="subscription", null=True)
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="subscriptions")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="subscriptions")
+    payment: fields.OneToOneNullableRelation[Payment] = fields.OneToOneField("models.Payment", related_name="subscription", null=True)
     plan_kind = fields.CharEnumField(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()
     starts_at = fields.DatetimeField()
@@ -70,6 +84,11 @@ class Subscription(Model):
     status = fields.CharEnumField(SubscriptionStatus, default=SubscriptionStatus.ACTIVE, max_length=16)
     auto_renew = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
+        payment_id: int | None
 
     class Meta:
         table = "subscriptions"
@@ -87,9 +106,9 @@ class AccountingPeriod(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    subscription = fields.ForeignKeyField("models.Subscription", related_name="periods")
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="periods")
-    user = fields.ForeignKeyField("models.User", related_name="periods")
+    subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField("models.Subscription", related_name="periods")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="periods")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="periods")
     seq = fields.IntField()
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
@@ -98,9 +117,17 @@ class AccountingPeriod(Model):
     token_cost_kopecks = fields.BigIntField(null=True)
     margin_kopecks = fields.BigIntField(null=True)
     settled_at = fields.DatetimeField(null=True)
-    l1 = fields.ForeignKeyField("models.User", related_name="l1_periods", null=True)
-    l2 = fields.ForeignKeyField("models.User", related_name="l2_periods", null=True)
-    l3 = fields.ForeignKeyField("models.User", related_name="l3_periods", null=True)
+    l1: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l1_periods", null=True)
+    l2: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l2_periods", null=True)
+    l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l3_periods", null=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        subscription_id: int
+        tracker_id: int
+        user_id: int
+        l1_id: int | None
+        l2_id: int | None
+        l3_id: int | None
 
     class Meta:
         table = "accounting_periods"
@@ -171,9 +198,9 @@ class UsageRecord(Model):
     (test chat) or the platform (free allowance)."""
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="usage")
-    user = fields.ForeignKeyField("models.User", related_name="usage")
-    subscription = fields.ForeignKeyField("models.Subscription", related_name="usage", null=True)
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="usage")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="usage")
+    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField("models.Subscription", related_name="usage", null=True)
     meeting_id = fields.IntField(null=True)
     charged_to = fields.CharField(max_length=16, default="subscription")
     model = fields.CharField(max_length=128)
@@ -181,8 +208,14 @@ class UsageRecord(Model):
     output_tokens = fields.IntField()
     mj_micro = fields.BigIntField()
     cost_ukop = fields.BigIntField()
-    rate = fields.ForeignKeyField("models.MjRate", related_name="usage", null=True)
+    rate: fields.ForeignKeyNullableRelation[MjRate] = fields.ForeignKeyField("models.MjRate", related_name="usage", null=True)
     created_at = fields.DatetimeField()
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
+        subscription_id: int | None
+        rate_id: int | None
 
     class Meta:
         table = "usage_records"
@@ -196,8 +229,11 @@ class Account(Model):
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
     kind = fields.CharEnumField(AccountKind, max_length=16)
-    user = fields.OneToOneField("models.User", related_name="account", null=True)
+    user: fields.OneToOneNullableRelation[User] = fields.OneToOneField("models.User", related_name="account", null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        user_id: int | None
 
     class Meta:
         table = "accounts"
@@ -208,21 +244,25 @@ class LedgerEntry(Model):
     idempotent: the same (source, account, role, kind) can be written once."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("models.Account", related_name="entries")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("models.Account", related_name="entries")
     kind = fields.CharEnumField(EntryKind, max_length=16)
     role = fields.CharEnumField(Role, max_length=16)
     amount_kopecks = fields.BigIntField()
     source_type = fields.CharEnumField(SourceType, max_length=16)
     source_id = fields.BigIntField()
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="ledger", null=True)
+    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="ledger", null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        account_id: int
+        tracker_id: int | None
 
     class Meta:
         table = "ledger_entries"
         unique_together = (("source_type", "source_id", "account", "role", "kind"),)
         # Covering index: a balance is an index-only sum per account (ARCHITECTURE.md).
         # The second: an account's entries after a given id, for the partner cabinet's running
-        # totals (referral.rollup folds only what is new).
+        # totals (billing.partner.totals folds only what is new).
         # The third: an account's accruals without a tracker, which the running totals do not
         # fold (billing.ledger.balance adds them directly; settlement never writes one).
         indexes = (
@@ -242,8 +282,8 @@ class PayoutRequest(Model):
 
     id = fields.IntField(primary_key=True)
     request_key = fields.CharField(max_length=64, unique=True, null=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="payout_requests", null=True)
-    account = fields.ForeignKeyField("models.Account", related_name="payouts")
+    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="payout_requests", null=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("models.Account", related_name="payouts")
     amount_kopecks = fields.BigIntField()
     method = fields.CharField(max_length=32)
     destination_encrypted = fields.TextField()
@@ -255,6 +295,10 @@ class PayoutRequest(Model):
     external_id = fields.CharField(max_length=64, null=True)
     failure_reason = fields.TextField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int | None
+        account_id: int
 
     class Meta:
         table = "payout_requests"

@@ -1,9 +1,16 @@
 """Partner channels and the outbox of live events delivered to them (issue 7)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import ChannelStatus, OutboxStatus
+
+if TYPE_CHECKING:
+    from models.platform import Tracker, User
 
 
 class PartnerChannel(Model):
@@ -14,15 +21,19 @@ class PartnerChannel(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="channels")
-    owner = fields.ForeignKeyField("models.User", related_name="channels")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="channels")
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="channels")
     chat_id = fields.BigIntField()
     title = fields.CharField(max_length=255, default="")
     status = fields.CharEnumField(ChannelStatus, max_length=16, default=ChannelStatus.CONNECTED)
-    events = fields.JSONField(default=list)
+    events: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     accrual_digest = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        owner_id: int
 
     class Meta:
         table = "partner_channels"
@@ -44,10 +55,10 @@ class OutboxEvent(Model):
     kind = fields.CharField(max_length=32)
     bot_id = fields.BigIntField()
     chat_id = fields.BigIntField()
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="outbox", null=True)
-    channel = fields.ForeignKeyField("models.PartnerChannel", related_name="outbox", null=True)
+    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="outbox", null=True)
+    channel: fields.ForeignKeyNullableRelation[PartnerChannel] = fields.ForeignKeyField("models.PartnerChannel", related_name="outbox", null=True)
     language = fields.CharField(max_length=16, default="ru")
-    params = fields.JSONField(default=dict)
+    params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
@@ -56,6 +67,10 @@ class OutboxEvent(Model):
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int | None
+        channel_id: int | None
 
     class Meta:
         table = "outbox_events"

@@ -4,10 +4,17 @@ Money is integer kopecks. A `Payment` (models.billing) is a charge that succeede
 an attempt that may not have, kept so that a retry after a timeout or a restart reuses it.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import CheckoutStatus, PaymentProvider, PlanKind
+
+if TYPE_CHECKING:
+    from models.platform import Tracker, User
 
 
 class Checkout(Model):
@@ -19,8 +26,8 @@ class Checkout(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="checkouts")
-    user = fields.ForeignKeyField("models.User", related_name="checkouts")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="checkouts")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="checkouts")
     provider = fields.CharEnumField(PaymentProvider, max_length=16, default=PaymentProvider.YOOKASSA)
     plan_kind = fields.CharEnumField(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()
@@ -32,6 +39,10 @@ class Checkout(Model):
     status = fields.CharEnumField(CheckoutStatus, max_length=16, default=CheckoutStatus.OPEN)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
 
     class Meta:
         table = "checkouts"
@@ -46,14 +57,18 @@ class AutoRenewal(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="auto_renewals")
-    user = fields.ForeignKeyField("models.User", related_name="auto_renewals")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="auto_renewals")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="auto_renewals")
     provider = fields.CharEnumField(PaymentProvider, max_length=16)
     method_id = fields.CharField(max_length=255)
     method_title = fields.CharField(max_length=128, default="")
     plan_kind = fields.CharEnumField(PlanKind, max_length=16)
     enabled = fields.BooleanField(default=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
 
     class Meta:
         table = "auto_renewals"
@@ -68,11 +83,15 @@ class SentNotice(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="notices")
-    user = fields.ForeignKeyField("models.User", related_name="notices")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="notices")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="notices")
     kind = fields.CharField(max_length=32)
     ends_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
 
     class Meta:
         table = "sent_notices"

@@ -1,9 +1,16 @@
 """People, tracker bots and who is on which tracker."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import TrackerStatus
+
+if TYPE_CHECKING:
+    from models.referral import InviteLink
 
 
 class User(Model):
@@ -28,7 +35,7 @@ class Tracker(Model):
     username = fields.CharField(max_length=64)
     name = fields.CharField(max_length=128)
     description = fields.TextField(default="")
-    author = fields.ForeignKeyField("models.User", related_name="trackers")
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="trackers")
     token_encrypted = fields.TextField()
     status = fields.CharEnumField(TrackerStatus, default=TrackerStatus.ACTIVE, max_length=16)
     system_prompt = fields.TextField(default="")
@@ -38,6 +45,9 @@ class Tracker(Model):
     period_mj_limit = fields.DecimalField(max_digits=14, decimal_places=3, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        author_id: int
 
     class Meta:
         table = "trackers"
@@ -60,16 +70,24 @@ class Membership(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="memberships")
-    user = fields.ForeignKeyField("models.User", related_name="memberships")
-    l1 = fields.ForeignKeyField("models.User", related_name="l1_members", null=True)
-    l2 = fields.ForeignKeyField("models.User", related_name="l2_members", null=True)
-    l3 = fields.ForeignKeyField("models.User", related_name="l3_members", null=True)
-    invite_link = fields.ForeignKeyField("models.InviteLink", related_name="members", null=True)
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="memberships")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="memberships")
+    l1: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l1_members", null=True)
+    l2: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l2_members", null=True)
+    l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l3_members", null=True)
+    invite_link: fields.ForeignKeyNullableRelation[InviteLink] = fields.ForeignKeyField("models.InviteLink", related_name="members", null=True)
     locked_at = fields.DatetimeField(null=True)
     is_partner = fields.BooleanField(default=False)
     messages_used = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
+        l1_id: int | None
+        l2_id: int | None
+        l3_id: int | None
+        invite_link_id: int | None
 
     class Meta:
         table = "memberships"
@@ -92,7 +110,7 @@ class FsmRecord(Model):
 
     key = fields.CharField(max_length=255, primary_key=True)
     state = fields.CharField(max_length=255, null=True)
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

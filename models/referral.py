@@ -1,9 +1,17 @@
 """Invite deep links, the clicks on them, and the partner cabinet's running earnings totals."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import Role
+
+if TYPE_CHECKING:
+    from models.billing import Account
+    from models.platform import Tracker, User
 
 
 class InviteLink(Model):
@@ -11,13 +19,17 @@ class InviteLink(Model):
     "become my partner" invitations: whoever opens one is named a partner."""
 
     id = fields.IntField(primary_key=True)
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="invite_links")
-    owner = fields.ForeignKeyField("models.User", related_name="invite_links")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="invite_links")
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="invite_links")
     code = fields.CharField(max_length=32, unique=True)
     label = fields.CharField(max_length=64, default="")
     makes_partner = fields.BooleanField(default=False)
     archived = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        owner_id: int
 
     class Meta:
         table = "invite_links"
@@ -29,9 +41,13 @@ class InviteClick(Model):
     """A `/start` through a link, one per user per link (repeat opens are not clicks)."""
 
     id = fields.IntField(primary_key=True)
-    link = fields.ForeignKeyField("models.InviteLink", related_name="clicks")
-    user = fields.ForeignKeyField("models.User", related_name="clicks")
+    link: fields.ForeignKeyRelation[InviteLink] = fields.ForeignKeyField("models.InviteLink", related_name="clicks")
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="clicks")
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        link_id: int
+        user_id: int
 
     class Meta:
         table = "invite_clicks"
@@ -42,20 +58,24 @@ class EarningsRollup(Model):
     """A person's accruals summed by tracker, own invite link, role and month (from the ledger).
 
     A cache of the append-only ledger, so the partner cabinet reads a few rows instead of summing
-    every entry of a big account. `referral.rollup` folds each account's new entries (after its
+    every entry of a big account. `billing.partner.totals` folds each account's new entries (after its
     `EarningsCursor`) in id order. `link_id` is the subscriber's invite link when that link is the
     account holder's own, else 0 (a plain int: part of the unique key, where NULLs would repeat).
     `month` is "YYYY-MM" in the cursor's time zone.
     """
 
     id = fields.IntField(primary_key=True)
-    account = fields.ForeignKeyField("models.Account", related_name="earnings_rollup")
-    tracker = fields.ForeignKeyField("models.Tracker", related_name="earnings_rollup")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("models.Account", related_name="earnings_rollup")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="earnings_rollup")
     link_id = fields.IntField(default=0)
     role = fields.CharEnumField(Role, max_length=16)
     month = fields.CharField(max_length=7)
     amount_kopecks = fields.BigIntField(default=0)
     entries = fields.IntField(default=0)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        account_id: int
+        tracker_id: int
 
     class Meta:
         table = "earnings_rollup"
@@ -66,10 +86,13 @@ class EarningsCursor(Model):
     """How far an account's ledger is folded into EarningsRollup, and in which time zone."""
 
     id = fields.IntField(primary_key=True)
-    account = fields.OneToOneField("models.Account", related_name="earnings_cursor")
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField("models.Account", related_name="earnings_cursor")
     last_entry_id = fields.BigIntField(default=0)
     timezone = fields.CharField(max_length=64)
     updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        account_id: int
 
     class Meta:
         table = "earnings_cursors"

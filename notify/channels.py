@@ -57,7 +57,7 @@ async def mine(tracker_id: int, owner_id: int) -> list[PartnerChannel]:
 
 async def own(tracker_id: int, owner_id: int, channel_id: object) -> PartnerChannel | None:
     try:
-        channel_id = int(channel_id)  # type: ignore[arg-type]
+        channel_id = int(channel_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
     return await PartnerChannel.get_or_none(id=channel_id, tracker_id=tracker_id, owner_id=owner_id)

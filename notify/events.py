@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from billing.sqlutil import execute_count, is_postgres, ts
-
 from models import Account, Membership, PartnerChannel, PayoutRequest, Subscription, Tracker, User
 from models.enums import ChannelStatus, PlanKind
+from models.sql import execute_count, is_postgres, ts
 from notify.outbox import PLATFORM_BOT, enqueue
 
 START = "start"
@@ -34,6 +33,10 @@ ACCRUAL_DIGEST = "accrual_digest"
 PAYOUT = "payout"
 PAYOUT_REQUEST = "payout_request"  # to the platform admins: a new request waits in the queue
 TEST = "test"
+# To one person, not to channels (notify.notices): the renderer in the delivery loop must know them.
+CLIENT_PAID = "client_paid"  # from the tracker bot: the payment went through, paid until ...
+CLIENT_REFUNDED = "client_refunded"  # from the tracker bot: the payment was refunded
+ALERT = "alert"  # from the platform bot to an author or an admin: a locale key and its values
 
 # What a channel can choose to receive, in the cabinet's order; all on for a new channel.
 CHANNEL_KINDS = (START, SUBSCRIBER, RENEWAL, REFUND, ACCRUAL, PAYOUT)
@@ -60,7 +63,7 @@ async def _languages(conn: BaseDBAsyncClient, user_ids: Iterable[int]) -> dict[i
 
 
 async def _first_name(conn: BaseDBAsyncClient, user_id: int) -> str:
-    name = await User.filter(id=user_id).using_db(conn).first().values_list("first_name", flat=True)
+    name = cast(str | None, await User.filter(id=user_id).using_db(conn).first().values_list("first_name", flat=True))
     return (name or "").strip()
 
 
@@ -95,7 +98,7 @@ async def _to_channels(
 async def start_via_link(conn: BaseDBAsyncClient, tracker_id: int, link_id: int, owner_id: int, user_id: int) -> int:
     """Someone opened `owner_id`'s invite link for the first time (one event per click), told to
     the link owner's channels and the author's (every start on their tracker)."""
-    tracker = await Tracker.get(id=tracker_id).using_db(conn)
+    tracker = await Tracker.get(id=tracker_id, using_db=conn)
     name = await _first_name(conn, user_id)
     recipients = {tracker.author_id: {"name": name, "own": "no"}, owner_id: {"name": name, "own": "yes"}}
     return await _to_channels(conn, kind=START, tracker=tracker, recipients=recipients, key=f"start:{link_id}:{user_id}")
@@ -124,7 +127,7 @@ async def subscription_paid(conn: BaseDBAsyncClient, subscription: Subscription)
     renewal = await Subscription.filter(
         tracker_id=subscription.tracker_id, user_id=subscription.user_id, id__lt=subscription.id
     ).using_db(conn).exists()
-    tracker = await Tracker.get(id=subscription.tracker_id).using_db(conn)
+    tracker = await Tracker.get(id=subscription.tracker_id, using_db=conn)
     name = await _first_name(conn, subscription.user_id)
     common = {"name": name, "plan": str(PlanKind(subscription.plan_kind).value), "amount": int(subscription.price_kopecks)}
     levels = _beneficiaries(tracker, *await _chain(conn, tracker.id, subscription.user_id))
@@ -139,7 +142,7 @@ async def subscription_paid(conn: BaseDBAsyncClient, subscription: Subscription)
 
 
 async def subscription_refunded(conn: BaseDBAsyncClient, subscription: Subscription) -> int:
-    tracker = await Tracker.get(id=subscription.tracker_id).using_db(conn)
+    tracker = await Tracker.get(id=subscription.tracker_id, using_db=conn)
     name = await _first_name(conn, subscription.user_id)
     levels = _beneficiaries(tracker, *await _chain(conn, tracker.id, subscription.user_id))
     amount = int(subscription.price_kopecks)
@@ -155,8 +158,8 @@ async def subscription_refunded(conn: BaseDBAsyncClient, subscription: Subscript
 async def payout_changed(conn: BaseDBAsyncClient, payout_id: int) -> None:
     """The payout's current status, to the requester's private chat (from the tracker bot the
     request came from, or the platform bot) and to their channels on that tracker."""
-    payout = await PayoutRequest.get(id=payout_id).using_db(conn)
-    account = await Account.get(id=payout.account_id).using_db(conn)
+    payout = await PayoutRequest.get(id=payout_id, using_db=conn)
+    account = await Account.get(id=payout.account_id, using_db=conn)
     if account.user_id is None:  # the platform's own account is never paid out
         return
     user_id = int(account.user_id)
@@ -168,7 +171,7 @@ async def payout_changed(conn: BaseDBAsyncClient, payout_id: int) -> None:
         "reason": payout.failure_reason or "",
     }
     lang = (await _languages(conn, [user_id])).get(user_id, "ru")
-    tracker = await Tracker.get(id=payout.tracker_id).using_db(conn) if payout.tracker_id else None
+    tracker = await Tracker.get(id=payout.tracker_id, using_db=conn) if payout.tracker_id else None
     await enqueue(
         conn,
         kind=PAYOUT,
@@ -191,8 +194,8 @@ async def payout_requested(conn: BaseDBAsyncClient, payout_id: int, admin_ids: I
     admins = sorted({int(a) for a in admin_ids})
     if not admins:
         return 0
-    payout = await PayoutRequest.get(id=payout_id).using_db(conn)
-    account = await Account.get(id=payout.account_id).using_db(conn)
+    payout = await PayoutRequest.get(id=payout_id, using_db=conn)
+    account = await Account.get(id=payout.account_id, using_db=conn)
     name = await _first_name(conn, int(account.user_id)) if account.user_id is not None else ""
     langs = await _languages(conn, admins)
     params = {"payout": payout.id, "amount": int(payout.amount_kopecks), "name": name}

@@ -11,27 +11,16 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import OutboxEvent, OutboxStatus
+from models.sql import conn_or_default, is_postgres, returning, sql, ts
+from models.sql import now as db_now
 
 # `bot_id` of an event the platform bot sends: domain code does not know the platform bot's id,
 # the delivery loop does (bot/outbox.py).
 PLATFORM_BOT = 0
-
-
-def _sql(conn: BaseDBAsyncClient, query: str) -> str:
-    if conn.capabilities.dialect != "postgres":
-        return query
-    parts = query.split("?")
-    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
-
-
-def _now(conn: BaseDBAsyncClient) -> Any:
-    now = datetime.now(UTC)
-    return now if conn.capabilities.dialect == "postgres" else now.isoformat(" ")
 
 
 _INSERT = (
@@ -54,13 +43,13 @@ async def enqueue(
     channel_id: int | None = None,
 ) -> bool:
     """Write one event for delivery; False when an event with this `dedupe_key` already exists."""
-    conn = conn or connections.get("default")
-    now = _now(conn)
+    conn = conn_or_default(conn)
+    at = db_now(conn)
     # RETURNING, not the count: tortoise's asyncpg client reports 0 for every INSERT.
-    inserted = await conn.execute_query_dict(
-        _sql(conn, _INSERT + " RETURNING id"),
+    inserted = await returning(
+        conn, _INSERT + " RETURNING id",
         [dedupe_key, kind, bot_id, chat_id, tracker_id, channel_id, language or "ru",
-         json.dumps(params or {}, separators=(",", ":"), ensure_ascii=False), OutboxStatus.PENDING.value, now, now],
+         json.dumps(params or {}, separators=(",", ":"), ensure_ascii=False), OutboxStatus.PENDING.value, at, at],
     )
     return bool(inserted)
 
@@ -83,11 +72,6 @@ LIMIT ?
 """
 
 
-def _ts(conn: BaseDBAsyncClient, dt: datetime) -> Any:
-    dt = dt.astimezone(UTC)
-    return dt if conn.capabilities.dialect == "postgres" else dt.isoformat(" ")
-
-
 async def claim(token: str, *, limit: int = 20, now: datetime | None = None,
                 claim_seconds: float = CLAIM_SECONDS) -> list[OutboxEvent]:
     """Due events, at most one per chat (each the head of its chat's queue), claimed under
@@ -96,14 +80,13 @@ async def claim(token: str, *, limit: int = 20, now: datetime | None = None,
     PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so workers split the queue without waiting.
     SQLite: one UPDATE whose WHERE repeats the conditions; SQLite runs one writer at a time.
     """
-    now = now or datetime.now(UTC)
-    until = now + timedelta(seconds=claim_seconds)
+    at = now or datetime.now(UTC)
+    until = at + timedelta(seconds=claim_seconds)
     async with in_transaction() as tx:
-        postgres = tx.capabilities.dialect == "postgres"
-        heads = _HEADS + (" FOR UPDATE OF e SKIP LOCKED" if postgres else "")
+        heads = _HEADS + (" FOR UPDATE OF e SKIP LOCKED" if is_postgres(tx) else "")
         await tx.execute_query(
-            _sql(tx, f"UPDATE outbox_events SET claimed_by = ?, claimed_until = ? WHERE id IN ({heads})"),
-            [token, _ts(tx, until), _ts(tx, now), _ts(tx, now), limit],
+            sql(tx, f"UPDATE outbox_events SET claimed_by = ?, claimed_until = ? WHERE id IN ({heads})"),
+            [token, ts(tx, until), ts(tx, at), ts(tx, at), limit],
         )
         events = await OutboxEvent.filter(claimed_by=token, status=OutboxStatus.PENDING).using_db(tx).order_by("id")
     return list(events)
@@ -145,11 +128,11 @@ async def postpone(event: OutboxEvent, token: str | None, at: datetime, *, error
 
 async def pace_chat(chat_id: int, not_before: datetime) -> None:
     """Nothing more goes to this chat before `not_before` (Telegram's per-chat limits)."""
-    conn = connections.get("default")
-    at = _ts(conn, not_before)
+    conn = conn_or_default(None)
+    at = ts(conn, not_before)
     await conn.execute_query(
-        _sql(conn, "UPDATE outbox_events SET next_attempt_at = ? "
-                   "WHERE chat_id = ? AND status = 'pending' AND next_attempt_at < ?"),
+        sql(conn, "UPDATE outbox_events SET next_attempt_at = ? "
+                  "WHERE chat_id = ? AND status = 'pending' AND next_attempt_at < ?"),
         [at, chat_id, at],
     )
 

@@ -20,18 +20,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import InviteLink, Membership, Payment, Subscription, Tracker, User
+from models import sql as db
 from models.enums import SubscriptionStatus
 from notify import events as notify_events
-from referral import _sql
 from referral.errors import TRACKER_NOT_FOUND, ReferralError
 
 # Telegram's /start payload: 1-64 characters of A-Z, a-z, 0-9, _ and -.
 PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """A member's inviters: l1 invited them, l2 invited l1, l3 invited l2."""
+
+    l1: int | None
+    l2: int | None
+    l3: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +65,19 @@ def parse_payload(payload: str | None) -> str | None:
 
 
 async def _author_id(tracker_id: int, conn: BaseDBAsyncClient) -> int:
-    author_id = await Tracker.filter(id=tracker_id).using_db(conn).first().values_list("author_id", flat=True)
-    if author_id is None:
+    found = await Tracker.filter(id=tracker_id).using_db(conn).values_list("author_id", flat=True)
+    if not found:
         raise ReferralError(TRACKER_NOT_FOUND, f"tracker {tracker_id} does not exist")
-    return int(author_id)  # type: ignore[arg-type]
+    return int(cast("list[int]", found)[0])
 
 
 async def _count_click(conn: BaseDBAsyncClient, link_id: int, user_id: int) -> bool:
     # ON CONFLICT ... RETURNING: one statement, race-safe, and it tells whether this was the first.
-    result = await _sql.returning(
+    result = await db.returning(
         conn,
         "INSERT INTO invite_clicks (link_id, user_id, created_at) VALUES (?, ?, ?) "
         "ON CONFLICT (link_id, user_id) DO NOTHING RETURNING id",
-        [link_id, user_id, _sql.ts(conn, datetime.now(UTC))],
+        [link_id, user_id, db.ts(conn, datetime.now(UTC))],
     )
     return bool(result)
 
@@ -77,7 +87,7 @@ async def record_start(
 ) -> StartResult:
     """Call on every /start of a tracker bot. A malformed, unknown or archived code, or a code of
     another tracker, is an ordinary /start without an inviter, never an exception."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     author_id = await _author_id(tracker_id, conn)
     link: InviteLink | None = None
     code = parse_payload(payload)
@@ -113,7 +123,10 @@ async def record_start(
         if attributed:
             inviter_id = link.owner_id
         else:
-            inviter_id = await Membership.filter(id=member.id).using_db(conn).first().values_list("l1_id", flat=True)
+            inviter_id = cast(
+                "int | None",
+                await Membership.filter(id=member.id).using_db(conn).first().values_list("l1_id", flat=True),
+            )
 
     became_partner = False
     # Only the author can hold such a link (codes.create_link), checked again in case of a hand-made row.
@@ -152,28 +165,48 @@ async def lock_inviter(
     at: datetime | None = None,
 ) -> Membership:
     """Fix the member's chain for good: call at the first payment, inside the payment's
-    transaction (`using_db`). Re-derives l2/l3 from the inviter's current row, sets `locked_at`.
-    Idempotent: a locked membership is returned unchanged."""
-    conn = _sql.conn_or_default(using_db)
+    transaction (`using_db`). Makes the membership if there is none yet (a payer who never sent
+    /start has no inviter). Idempotent: a locked membership is returned unchanged."""
+    conn = db.conn_or_default(using_db)
     await User.get_or_create(id=user_id, using_db=conn)
     member, _ = await Membership.get_or_create(tracker_id=tracker_id, user_id=user_id, using_db=conn)
-    if member.locked_at is None:
+    return await _lock(conn, member, at)
+
+
+async def locked_chain(
+    tracker_id: int,
+    user_id: int,
+    *,
+    using_db: BaseDBAsyncClient | None = None,
+    at: datetime | None = None,
+) -> Chain:
+    """The member's chain, locked now if it was not yet: what every accounting period of a
+    purchase carries. Someone without a membership row has no inviters (none is made here)."""
+    conn = db.conn_or_default(using_db)
+    member = await Membership.get_or_none(tracker_id=tracker_id, user_id=user_id, using_db=conn)
+    if member is None:
+        return Chain(None, None, None)
+    member = await _lock(conn, member, at)
+    return Chain(member.l1_id, member.l2_id, member.l3_id)
+
+
+async def _lock(conn: BaseDBAsyncClient, member: Membership, at: datetime | None) -> Membership:
+    """Re-derives l2/l3 from the inviter's current row and sets `locked_at`, unless already locked."""
+    while member.locked_at is None:
         l2 = l3 = None
         if member.l1_id is not None:
             inviter = (
-                await Membership.filter(tracker_id=tracker_id, user_id=member.l1_id)
+                await Membership.filter(tracker_id=member.tracker_id, user_id=member.l1_id)
                 .using_db(conn)
                 .values("l1_id", "l2_id")
             )
             if inviter:
                 l2, l3 = inviter[0]["l1_id"], inviter[0]["l2_id"]
-        # Re-reads l1 in the WHERE: if a /start set it in between, the next call locks that one.
+        # Re-reads l1 in the WHERE: if a /start set it in between, the loop locks that one.
         await Membership.filter(id=member.id, locked_at__isnull=True, l1_id=member.l1_id).using_db(conn).update(
             locked_at=at or datetime.now(UTC), l2_id=l2, l3_id=l3
         )
         await member.refresh_from_db(using_db=conn)
-        if member.locked_at is None:  # lost a race with a /start that set the inviter: lock that one
-            return await lock_inviter(tracker_id, user_id, using_db=conn, at=at)
     return member
 
 
@@ -181,7 +214,7 @@ async def can_invite(tracker_id: int, user_id: int, *, using_db: BaseDBAsyncClie
     """May this user own invite links on this tracker? Its author, a member the author named a
     partner, or someone who has paid here (a payment not refunded, or a subscription that was not
     refunded)."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     if user_id == await _author_id(tracker_id, conn):
         return True
     if await Membership.filter(tracker_id=tracker_id, user_id=user_id, is_partner=True).using_db(conn).exists():

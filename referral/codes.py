@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from models import InviteLink
-from referral import _sql
+from models import sql as db
 from referral.attribution import _author_id, can_invite
 from referral.errors import (
     AUTHOR_ONLY,
@@ -59,7 +59,7 @@ async def create_link(
     """A new link of `owner_id` on this tracker. Raises ReferralError: `referral-not-allowed`
     (neither the author, nor a payer, nor a named partner), `referral-partner-link-author-only`,
     `referral-label-too-long`, `referral-too-many-links`, `referral-tracker-not-found`."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     label = clean_label(label)
     author_id = await _author_id(tracker_id, conn)
     if makes_partner and owner_id != author_id:
@@ -82,7 +82,7 @@ async def create_link(
 
 async def get_link(link_id: int, owner_id: int, *, using_db: BaseDBAsyncClient | None = None) -> InviteLink | None:
     """The link if it exists and belongs to `owner_id`, else None."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     return await InviteLink.filter(id=link_id, owner_id=owner_id).using_db(conn).first()
 
 
@@ -96,7 +96,7 @@ async def _own(link_id: int, owner_id: int, conn: BaseDBAsyncClient) -> InviteLi
 async def rename_link(
     link_id: int, owner_id: int, label: str, *, using_db: BaseDBAsyncClient | None = None
 ) -> InviteLink:
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     label = clean_label(label)
     link = await _own(link_id, owner_id, conn)
     link.label = label
@@ -109,7 +109,7 @@ async def archive_link(
 ) -> InviteLink:
     """Archive (or, with `archived=False`, restore) a link. An archived link no longer attributes
     or counts clicks; its members and numbers stay."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     link = await _own(link_id, owner_id, conn)
     if link.archived != archived:
         if not archived:
@@ -127,7 +127,7 @@ async def list_links(
     tracker_id: int, owner_id: int, *, include_archived: bool = False, using_db: BaseDBAsyncClient | None = None
 ) -> list[InviteLink]:
     """A partner's links on a tracker, newest first."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     query = InviteLink.filter(tracker_id=tracker_id, owner_id=owner_id)
     if not include_archived:
         query = query.filter(archived=False)

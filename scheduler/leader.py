@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from billing.sqlutil import default_connection, is_postgres, sql, ts
+from models.sql import default_connection, is_postgres, sql, ts
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from billing.rates import MICRO
 from billing.settlement import settle_due_periods
 from billing.simulate.report import Report, monthly_income, read_report
 from billing.simulate.scenario import AUTHOR, PLATFORM, Cohort, Scenario, ScenarioError, load_scenario, positive_int
-from billing.sqlutil import default_connection, sql, ts
 from billing.subscriptions import SubscriptionPlan, plan_subscription
 from models import Membership, Tracker, User
 from models.enums import PlanKind
+from models.sql import default_connection, sql, ts
 
 INT64_MAX = 2**63 - 1
 

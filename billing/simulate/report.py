@@ -10,9 +10,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from billing.simulate.scenario import PLATFORM
-from billing.sqlutil import default_connection, sql
 from i18n.format import report_count, report_rub
 from models.enums import Role
+from models.sql import default_connection, sql
 
 
 @dataclass

@@ -91,14 +91,14 @@ async def test_forecast_of_open_periods(database):
 
 
 async def test_balance_equals_a_plain_sum_of_random_ledgers(database):
-    """balance() reads accruals from referral.rollup's running totals plus the entries folded
+    """balance() reads accruals from billing.partner.totals's running totals plus the entries folded
     after them; whatever the ledger and whenever the folds ran, it equals the plain SUM."""
     import random
     from datetime import UTC, datetime
 
     from billing.ledger import INSERT_ENTRY
-    from billing.sqlutil import default_connection, sql, ts
-    from referral import rollup
+    from billing.partner import totals as rollup
+    from models.sql import default_connection, sql, ts
 
     conn = default_connection()
     tracker = await make_tracker(author_id=1)

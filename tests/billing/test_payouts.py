@@ -14,11 +14,11 @@ from tortoise import connections
 from billing import payouts as po
 from billing.accounts import user_account_id
 from billing.ledger import INSERT_ENTRY, balance
-from billing.sqlutil import default_connection, sql, ts
 from billing.yookassa_gateway import YooKassaGateway
 from bot.crypto import SecretBox, generate_key
 from i18n.catalog import translator
 from models import LedgerEntry, OutboxEvent, PayoutRequest, PayoutStatus, User
+from models.sql import default_connection, sql, ts
 from tests.billing.helpers import wipe
 from tests.fakes.yookassa_server import FakeYooKassa
 

@@ -30,9 +30,9 @@ from billing.reports import (
     write_ledger_csv,
 )
 from billing.settlement import settle_due_periods
-from billing.sqlutil import default_connection, sql, ts
 from billing.subscriptions import create_subscription
 from models import UsageRecord
+from models.sql import default_connection, sql, ts
 from tests.billing.helpers import MSK, at, join, make_tracker
 
 T0 = at(2025, 1, 1, 9)

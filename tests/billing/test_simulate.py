@@ -138,8 +138,8 @@ async def test_simulated_periods_carry_the_subscribers_chain(database):
 
     from billing.simulate import Scenario
     from billing.simulate.engine import World
-    from billing.sqlutil import default_connection
     from models import AccountingPeriod
+    from models.sql import default_connection
 
     world = World(Scenario(name="chain", months=2), ZoneInfo("Europe/Moscow"))
     await world.create_people(

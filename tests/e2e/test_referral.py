@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import referral
+from billing import partner as partner_money
 from billing.payments import record_payment
 from billing.plans import set_price
 from billing.settlement import settle_due_periods
@@ -348,7 +348,7 @@ async def test_renaming_and_archiving_a_link_in_the_cabinet(tg, database_url, tm
         before = await Membership.get(tracker_id=tracker.id, user_id=early.id)
         assert (before.l1_id, before.invite_link_id) == (sasha.id, archived.id)
         # Its numbers are kept, and a live link still brings the newcomer to Sasha.
-        kept = [s for s in await referral.links_stats(tracker.id, sasha.id, include_archived=True)
+        kept = [s for s in await partner_money.links_stats(tracker.id, sasha.id, include_archived=True)
                 if s.link_id == archived.id]
         assert [(s.clicks, s.starts, s.archived) for s in kept] == [(1, 1, True)]
         await start(late, other_code)

@@ -14,13 +14,14 @@ from itertools import count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from billing.partner import LevelAmounts, forecast_by_level
 from billing.payments import record_payment
 from billing.refunds import refund_subscription
 from billing.settlement import settle_due_periods
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
 from models import AccountingPeriod, Membership, Subscription, Tracker
 from models.enums import PaymentProvider, PeriodStatus, PlanKind
-from referral import LevelAmounts, create_link, forecast_by_level, record_start
+from referral import create_link, record_start
 from tests.referral.conftest import make_tracker, make_user
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

@@ -2,10 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
+from billing.partner import links_stats, monthly_earnings_by_level, settled_by_level
+from billing.partner import totals as rollup
 from models import LedgerEntry
 from models.enums import EntryKind, Role, SourceType
 from models.referral import EarningsCursor, EarningsRollup
-from referral import create_link, links_stats, monthly_earnings_by_level, record_start, rollup, settled_by_level
+from referral import create_link, record_start
 from tests.referral.conftest import PAID_AT, make_tracker, make_user, pay
 
 AUTHOR, PARTNER = 1, 10

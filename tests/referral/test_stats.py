@@ -10,21 +10,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models import PayoutRequest
-from referral import (
+from billing.partner import (
     LevelAmounts,
-    ReferralError,
     balance,
-    create_link,
     earnings,
     link_stats,
     links_stats,
     monthly_earnings_by_level,
-    network,
-    record_start,
-    refund_rate_by_partner,
     tracker_partners,
 )
+from models import PayoutRequest
+from referral import ReferralError, create_link, network, record_start, refund_rate_by_partner
 from referral.errors import NOT_AUTHOR
 from tests.referral.conftest import make_tracker, make_user, pay
 

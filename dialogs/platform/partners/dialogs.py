@@ -30,7 +30,7 @@ NO_PREVIEW = LinkPreview(is_disabled=True)
 
 def _pager() -> Row:
     """⏮ ◀️ 3/25 ▶️ ⏭ under the page. The getter reads the page from the scroll and asks the
-    database for that page only (`referral.tracker_partners` with limit/offset)."""
+    database for that page only (`billing.partner.tracker_partners` with limit/offset)."""
     return Row(
         FirstPage(scroll=PAGER_ID, text=Const("⏮")),
         PrevPage(scroll=PAGER_ID, text=Const("◀️")),

@@ -8,6 +8,7 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 import referral
+from billing import partner as partner_money
 from billing.commission import schedule_at
 from i18n.format import rub
 from models import User
@@ -21,11 +22,11 @@ LINKS_SHOWN = 3  # a partner's newest links on the page; a partner may have up t
 TEXT_BUDGET = 3_300
 
 
-def _levels(i18n, amounts: referral.LevelAmounts) -> str:
+def _levels(i18n, amounts: partner_money.LevelAmounts) -> str:
     return i18n("partners-levels", l1=rub(amounts.l1), l2=rub(amounts.l2), l3=rub(amounts.l3))
 
 
-def _partners_text(i18n, partners: list[referral.PartnerSummary], links_shown: int) -> str:
+def _partners_text(i18n, partners: list[partner_money.PartnerSummary], links_shown: int) -> str:
     blocks = []
     for p in partners:
         lines = [
@@ -55,15 +56,15 @@ async def partners_getter(dialog_manager: DialogManager, trackers: TrackerServic
                 "paged": False}
     scroll = dialog_manager.find(PAGER_ID)
     number = await scroll.get_page()
-    page = await referral.tracker_partners(tracker.id, user.id, limit=PAGE, offset=number * PAGE)
+    page = await partner_money.tracker_partners(tracker.id, user.id, limit=PAGE, offset=number * PAGE)
     pages = max(1, -(-page.total // PAGE))
     if number >= pages:  # fewer partners than when the page was picked: show the last page
         number = pages - 1
         await scroll.set_page(number)
-        page = await referral.tracker_partners(tracker.id, user.id, limit=PAGE, offset=number * PAGE)
+        page = await partner_money.tracker_partners(tracker.id, user.id, limit=PAGE, offset=number * PAGE)
     # The forecast splits by the schedule in force now (a dated one set by the admin, or the configured one).
-    own = await referral.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
-    own_links = await referral.links_stats(tracker.id, user.id)
+    own = await partner_money.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
+    own_links = await partner_money.links_stats(tracker.id, user.id)
     text = _partners_text(i18n, page.partners, LINKS_SHOWN)
     if len(text) > TEXT_BUDGET:
         text = _partners_text(i18n, page.partners, 0)

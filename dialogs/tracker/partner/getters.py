@@ -9,6 +9,7 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 import referral
+from billing import partner as partner_money
 from billing.commission import schedule_at
 from billing.plans import plan_on_sale
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
@@ -30,7 +31,7 @@ async def main_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
     data: dict[str, Any] = {"allowed": allowed, "not_allowed": not allowed, "name": tracker.name,
                             "first_name": user.first_name or ""}
     if allowed:
-        b = await referral.balance(user.id)
+        b = await partner_money.balance(user.id)
         data.update(accrued=rub(b.accrued), reserved=rub(b.reserved), paid=rub(b.paid), available=rub(b.available))
     else:
         plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
@@ -44,7 +45,7 @@ def _link_label(i18n, label: str) -> str:
 
 async def links_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
     allowed = await referral.can_invite(tracker.id, user.id)
-    stats = await referral.links_stats(tracker.id, user.id) if allowed else []
+    stats = await partner_money.links_stats(tracker.id, user.id) if allowed else []
     lines = [
         i18n("partner-link-line", label=_link_label(i18n, s.label), clicks=s.clicks, starts=s.starts,
              paying=s.paying, revenue=rub(s.revenue_kopecks), earned=rub(s.earned_kopecks),
@@ -65,7 +66,7 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
     stats = None
     link_id = dialog_manager.dialog_data.get("link_id")
     if isinstance(link_id, int):
-        stats = await referral.link_stats(user.id, link_id)
+        stats = await partner_money.link_stats(user.id, link_id)
     if stats is None or stats.tracker_id != tracker.id:
         return {"missing": True, "found": False, "share": "https://t.me/" + tracker.username,
                 "error": i18n("referral-link-not-found"), "notice": ""}
@@ -87,7 +88,7 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
     }
 
 
-def _levels(i18n, amounts: referral.LevelAmounts, *, with_author: bool) -> str:
+def _levels(i18n, amounts: partner_money.LevelAmounts, *, with_author: bool) -> str:
     parts = []
     if with_author:
         parts.append(i18n("partner-level-author", amount=rub(amounts.author)))
@@ -100,8 +101,8 @@ async def earnings_getter(
 ) -> dict:
     is_author = tracker.author_id == user.id
     # The forecast splits by the schedule in force now (a dated one set by the admin, or the configured one).
-    e = await referral.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
-    months = await referral.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
+    e = await partner_money.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
+    months = await partner_money.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
     month_lines = [
         i18n("partner-month-line", month=m.month, total=rub(m.amounts.total), l1=rub(m.amounts.l1),
              l2=rub(m.amounts.l2), l3=rub(m.amounts.l3))

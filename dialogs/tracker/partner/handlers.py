@@ -15,6 +15,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 import referral
+from billing import partner as partner_money
 from dialogs.tracker.partner.getters import link_url
 from dialogs.tracker.states import PartnerSG
 from i18n.format import rub
@@ -129,7 +130,7 @@ async def on_qr(callback: CallbackQuery, _: Button, manager: DialogManager) -> N
     manager.show_mode = ShowMode.SEND  # the cabinet comes back below the picture
 
 
-def chart_png(months: list[referral.MonthEarnings], labels: dict[str, str], title: str) -> bytes:
+def chart_png(months: list[partner_money.MonthEarnings], labels: dict[str, str], title: str) -> bytes:
     # matplotlib takes about a second to import and only this picture needs it: loaded on first use.
     import matplotlib
 
@@ -162,7 +163,7 @@ async def on_chart(callback: CallbackQuery, _: Button, manager: DialogManager) -
     if not await referral.can_invite(tracker.id, user.id):
         await _refuse(callback, manager)
         return
-    months = await referral.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
+    months = await partner_money.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
     labels = {"author": i18n("partner-chart-author"), "l1": "L1", "l2": "L2", "l3": "L3"}
     png = await asyncio.to_thread(chart_png, months, labels, i18n("partner-chart-title", name=tracker.name))
     total = sum(m.amounts.total for m in months)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
-import referral
+from billing import partner as partner_money
 from billing.payouts import METHODS, Destination, Payouts
 from dialogs.widgets import flashes
 from i18n.format import rub
@@ -14,7 +14,7 @@ from models import User
 
 
 async def main_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
-    b = await referral.balance(user.id)  # folds what is new first, so big accounts read fast
+    b = await partner_money.balance(user.id)  # folds what is new first, so big accounts read fast
     return {
         "accrued": rub(b.accrued), "reserved": rub(b.reserved), "paid": rub(b.paid), "available": rub(b.available),
         "minimum": rub(payouts.min_kopecks),
@@ -25,7 +25,7 @@ async def main_getter(dialog_manager: DialogManager, payouts: Payouts, user: Use
 
 
 async def amount_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
-    b = await referral.balance(user.id)
+    b = await partner_money.balance(user.id)
     return {"available": rub(b.available), "minimum": rub(payouts.min_kopecks), **flashes(dialog_manager, i18n)}
 
 

@@ -15,7 +15,7 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
-import referral
+from billing import partner as partner_money
 from billing.payouts import METHODS, SBP, Destination, PayoutError, parse_bank, parse_phone, parse_rubles
 from dialogs.tracker.states import PayoutsSG
 from i18n.format import rub
@@ -41,7 +41,7 @@ async def on_withdraw(callback: CallbackQuery, _: Button, manager: DialogManager
 
 async def _set_amount(manager: DialogManager, amount: int) -> None:
     payouts, user = _ctx(manager)
-    available = (await referral.balance(user.id)).available
+    available = (await partner_money.balance(user.id)).available
     try:
         if amount < payouts.min_kopecks:
             raise PayoutError("payouts-below-minimum", minimum=payouts.min_kopecks)
@@ -65,7 +65,7 @@ async def on_amount_entered(message: Message, _: MessageInput, manager: DialogMa
 
 async def on_all(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
     _, user = _ctx(manager)
-    await _set_amount(manager, (await referral.balance(user.id)).available)
+    await _set_amount(manager, (await partner_money.balance(user.id)).available)
 
 
 async def on_method(callback: CallbackQuery, _: Any, manager: DialogManager, item_id: str) -> None:

@@ -1,8 +1,9 @@
 """Raw SQL through tortoise's connection, portable between SQLite and PostgreSQL.
 
-The money engine writes in bulk with raw SQL (tortoise's `bulk_create` builds a model object per
-row and was ~7x slower, ARCHITECTURE.md). Three things differ between the backends and are handled
-here, so the queries themselves are written once:
+The one place for the dialect differences, below every package that writes raw SQL (billing,
+referral, llm, notify, the scheduler's lease). The money engine writes in bulk with raw SQL
+(tortoise's `bulk_create` builds a model object per row and was ~7x slower, ARCHITECTURE.md).
+What differs between the backends:
 
 - placeholders: the SQLite client passes `?` to sqlite3, the asyncpg client passes `$1, $2, ...`
   to asyncpg. Queries are written with `?` and `sql()` renumbers them for PostgreSQL.
@@ -10,16 +11,21 @@ here, so the queries themselves are written once:
   given (sqlite3 adapter registered in tortoise.backends.sqlite.executor), so
   '2026-11-23 18:05:43.085575+00:00'. Text compares correctly only if every stored value is in
   UTC: `ts()` always converts to UTC and formats the same way. asyncpg takes datetime objects.
+  A naive datetime is refused rather than guessed: the outbox's former copy read one as the
+  machine's local time while tortoise's ORM reads it as UTC, so the same value written by raw SQL
+  and by the ORM would land hours apart on a machine not set to UTC.
 - counts: tortoise's asyncpg client says 0 rows for every INSERT, so a count that matters is
-  taken with `execute_count()`; rows of `INSERT ... RETURNING` come only from `execute_query_dict`.
+  taken with `execute_count()`; rows of `INSERT ... RETURNING` come only from `returning()`.
+
+Nothing here imports our other packages: `models/` is the bottom layer.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -27,6 +33,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 def default_connection() -> BaseDBAsyncClient:
     return connections.get("default")
+
+
+def conn_or_default(using_db: BaseDBAsyncClient | None) -> BaseDBAsyncClient:
+    return using_db or connections.get("default")
 
 
 def is_postgres(conn: BaseDBAsyncClient) -> bool:
@@ -38,39 +48,63 @@ def sql(conn: BaseDBAsyncClient, query: str) -> str:
     if not is_postgres(conn):
         return query
     parts = query.split("?")
-    out = [parts[0]]
-    for n, part in enumerate(parts[1:], start=1):
-        out.append(f"${n}{part}")
-    return "".join(out)
+    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
 
 
-async def execute_count(conn: BaseDBAsyncClient, query: str, params: list[Any]) -> int:
+def marks(n: int) -> str:
+    """`n` placeholders for an IN (...) list."""
+    return ", ".join("?" * n)
+
+
+async def rows(conn: BaseDBAsyncClient, query: str, params: Sequence[Any]) -> list[Any]:
+    _, result = await conn.execute_query(sql(conn, query), list(params))
+    return list(result)
+
+
+async def returning(conn: BaseDBAsyncClient, query: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    """The rows of an INSERT / UPDATE / DELETE ... RETURNING, as dicts: tortoise's asyncpg client
+    answers `execute_query` of those statements with the count alone, never the rows."""
+    return await conn.execute_query_dict(sql(conn, query), list(params))
+
+
+async def execute_count(conn: BaseDBAsyncClient, query: str, params: Sequence[Any]) -> int:
     """The rows an INSERT / UPDATE / DELETE wrote, on both backends: tortoise's asyncpg client
     reads an INSERT's count from the wrong word of its status ('INSERT 0 5' gives 0)."""
     if is_postgres(conn):
-        _, rows = await conn.execute_query(
-            f"WITH written AS ({sql(conn, query)} RETURNING 1) SELECT COUNT(*) FROM written", params
+        _, result = await conn.execute_query(
+            f"WITH written AS ({sql(conn, query)} RETURNING 1) SELECT COUNT(*) FROM written", list(params)
         )
-        return int(rows[0][0])
-    count, _ = await conn.execute_query(query, params)
+        return int(result[0][0])
+    count, _ = await conn.execute_query(query, list(params))
     return int(count or 0)
 
 
 def utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
-        raise ValueError(f"naive datetime {dt!r}: money code needs time-zone aware datetimes")
+        raise ValueError(f"naive datetime {dt!r}: raw SQL needs time-zone aware datetimes")
     return dt.astimezone(UTC)
 
 
-def ts(conn: BaseDBAsyncClient, dt: datetime) -> Any:
+def ts(conn: BaseDBAsyncClient, dt: datetime) -> datetime | str:
     """A datetime as a query parameter, encoded the way tortoise stores it on this backend."""
     if is_postgres(conn):
         return utc(dt)
     return utc(dt).isoformat(" ")
 
 
-def parse_ts(value: Any) -> datetime:
-    """A datetime column read by raw SQL (text on SQLite, datetime on PostgreSQL), in UTC."""
+def now(conn: BaseDBAsyncClient) -> datetime | str:
+    return ts(conn, datetime.now(UTC))
+
+
+@overload
+def parse_ts(value: None) -> None: ...
+@overload
+def parse_ts(value: datetime | str) -> datetime: ...
+def parse_ts(value: datetime | str | None) -> datetime | None:
+    """A datetime column read by raw SQL (text on SQLite, datetime on PostgreSQL), in UTC; NULL
+    stays None."""
+    if value is None:
+        return None
     if isinstance(value, datetime):
         return utc(value)
     return utc(datetime.fromisoformat(value))
@@ -89,8 +123,8 @@ async def bulk_writes(conn: BaseDBAsyncClient) -> AsyncIterator[None]:
     if conn.capabilities.dialect != "sqlite":
         yield
         return
-    _, rows = await conn.execute_query("PRAGMA wal_autocheckpoint")
-    previous = int(rows[0][0])
+    _, result = await conn.execute_query("PRAGMA wal_autocheckpoint")
+    previous = int(result[0][0])
     await conn.execute_script(f"PRAGMA wal_autocheckpoint={max(previous, BULK_WAL_PAGES)}")
     try:
         yield

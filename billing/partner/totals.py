@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from models import sql as db
 from models.enums import EntryKind, SourceType
-from referral import _sql
 
 DEFAULT_TIMEZONE = "Europe/Moscow"
 BATCH = 20_000  # entries per fold transaction: keeps each transaction short (ARCHITECTURE.md)
@@ -60,6 +60,7 @@ ON CONFLICT (account_id, tracker_id, link_id, role, month) DO UPDATE SET
 """
 
 Key = tuple[int, int, str, str]  # tracker id, own link id (0: none), role, month
+Earned = dict[tuple[int, str, str], int]  # (own link id or 0, role, month) -> kopecks
 
 
 class _Months:
@@ -75,7 +76,7 @@ class _Months:
         if month is None:
             if len(self.cache) > 10_000:
                 self.cache.clear()
-            month = self.cache[value] = _sql.parse_ts(value).astimezone(self.zone).strftime("%Y-%m")  # type: ignore[union-attr]
+            month = self.cache[value] = db.parse_ts(value).astimezone(self.zone).strftime("%Y-%m")
         return month
 
 
@@ -95,7 +96,7 @@ def aggregate(rows: Iterable[Any], months: _Months) -> dict[Key, list[int]]:
 
 async def account_of(conn: BaseDBAsyncClient, user_id: int) -> int | None:
     # Read only: someone who never earned has no account yet, and a cabinet view must not make one.
-    found = await _sql.rows(conn, "SELECT id FROM accounts WHERE user_id = ?", [user_id])
+    found = await db.rows(conn, "SELECT id FROM accounts WHERE user_id = ?", [user_id])
     return int(found[0][0]) if found else None
 
 
@@ -105,7 +106,7 @@ def _chunks(ids: list[int], size: int = 200) -> Iterable[list[int]]:
 
 
 async def _new_entries(conn: BaseDBAsyncClient, account_id: int, user_id: int, after: int, limit: int) -> list[Any]:
-    return await _sql.rows(
+    return await db.rows(
         conn, _NEW_ENTRIES, [user_id, SourceType.PERIOD.value, account_id, EntryKind.ACCRUAL.value, after, limit]
     )
 
@@ -113,32 +114,32 @@ async def _new_entries(conn: BaseDBAsyncClient, account_id: int, user_id: int, a
 async def _fold_batch(conn: BaseDBAsyncClient, account_id: int, user_id: int, tz: str) -> tuple[int, bool]:
     """Fold one batch in one transaction. Returns (cursor, more to fold)."""
     async with in_transaction(conn.connection_name) as tx:
-        now = _sql.ts(tx, datetime.now(UTC))
+        now = db.ts(tx, datetime.now(UTC))
         await tx.execute_query(
-            _sql.sql(tx, "INSERT INTO earnings_cursors (account_id, last_entry_id, timezone, updated_at) "
+            db.sql(tx, "INSERT INTO earnings_cursors (account_id, last_entry_id, timezone, updated_at) "
                          "VALUES (?, 0, ?, ?) ON CONFLICT (account_id) DO NOTHING"),
             [account_id, tz, now],
         )  # fmt: skip
-        lock = " FOR UPDATE" if _sql.is_postgres(tx) else ""
-        (cursor, cursor_tz), *_ = await _sql.rows(
+        lock = " FOR UPDATE" if db.is_postgres(tx) else ""
+        (cursor, cursor_tz), *_ = await db.rows(
             tx, f"SELECT last_entry_id, timezone FROM earnings_cursors WHERE account_id = ?{lock}", [account_id]
         )
         cursor = int(cursor)
         if cursor_tz != tz:  # months were cut in another zone: start over
-            await tx.execute_query(_sql.sql(tx, "DELETE FROM earnings_rollup WHERE account_id = ?"), [account_id])
+            await tx.execute_query(db.sql(tx, "DELETE FROM earnings_rollup WHERE account_id = ?"), [account_id])
             cursor = 0
-        if _sql.is_postgres(tx):
+        if db.is_postgres(tx):
             await tx.execute_query("LOCK TABLE ledger_entries IN SHARE MODE")
         rows = await _new_entries(tx, account_id, user_id, cursor, BATCH)
         if rows:
             sums = aggregate(rows, _Months(tz))
             await tx.execute_many(
-                _sql.sql(tx, _UPSERT),
+                db.sql(tx, _UPSERT),
                 [[account_id, t, link, role, month, amount, n] for (t, link, role, month), (amount, n) in sums.items()],
             )
             cursor = int(rows[-1][0])
         await tx.execute_query(
-            _sql.sql(tx, "UPDATE earnings_cursors SET last_entry_id = ?, timezone = ?, updated_at = ? WHERE account_id = ?"),
+            db.sql(tx, "UPDATE earnings_cursors SET last_entry_id = ?, timezone = ?, updated_at = ? WHERE account_id = ?"),
             [cursor, tz, now, account_id],
         )
     return cursor, len(rows) == BATCH
@@ -160,11 +161,11 @@ async def refresh_many(
     have an account. `tz=None` keeps each account's zone (DEFAULT_TIMEZONE for a first fold).
     Cheap when there is nothing new: one indexed query for all of them. The scheduler may call it
     for the beneficiaries of a settlement so that no cabinet view waits for a big fold."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     states: dict[int, tuple[int, int, str]] = {}
     for chunk in _chunks(sorted(set(user_ids))):
-        for user_id, account_id, cursor, cursor_tz, newest in await _sql.rows(
-            conn, _STATE.format(ids=_sql.marks(len(chunk))), [EntryKind.ACCRUAL.value, *chunk]
+        for user_id, account_id, cursor, cursor_tz, newest in await db.rows(
+            conn, _STATE.format(ids=db.marks(len(chunk))), [EntryKind.ACCRUAL.value, *chunk]
         ):
             cursor = int(cursor or 0)
             zone = tz or cursor_tz or DEFAULT_TIMEZONE
@@ -190,27 +191,28 @@ async def earned_many(
     tz: str | None = None,
     since_month: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
-) -> dict[int, dict[tuple[int, str, str], int]]:
+) -> dict[int, Earned]:
     """Each user's accruals as {user id: {(own link id or 0, role, month): kopecks}}, on one
     tracker or all, exact up to the last committed entry (entries after the cursor are added
     live). A fixed number of queries however many users."""
-    conn = _sql.conn_or_default(using_db)
+    conn = db.conn_or_default(using_db)
     users = sorted(set(user_ids))
-    out: dict[int, dict[tuple[int, str, str], int]] = {uid: {} for uid in users}
+    out: dict[int, Earned] = {uid: {} for uid in users}
     states = await refresh_many(users, tz=tz, using_db=conn)
     if not states:
         return out
     user_of = {account_id: uid for uid, (account_id, _, _) in states.items()}
-    where, params = "", []
+    where = ""
+    params: list[Any] = []
     if tracker_id is not None:
         where, params = " AND tracker_id = ?", [tracker_id]
     if since_month is not None:
         where, params = where + " AND month >= ?", params + [since_month]
     for chunk in _chunks(sorted(user_of)):
-        for account_id, link_id, role, month, amount in await _sql.rows(
+        for account_id, link_id, role, month, amount in await db.rows(
             conn,
             "SELECT account_id, link_id, role, month, SUM(amount_kopecks) FROM earnings_rollup "
-            f"WHERE account_id IN ({_sql.marks(len(chunk))}){where} GROUP BY account_id, link_id, role, month",
+            f"WHERE account_id IN ({db.marks(len(chunk))}){where} GROUP BY account_id, link_id, role, month",
             [*chunk, *params],
         ):
             out[user_of[int(account_id)]][(int(link_id), str(role), str(month))] = int(amount)
@@ -231,7 +233,7 @@ async def earned(
     tz: str | None = None,
     since_month: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
-) -> dict[tuple[int, str, str], int]:
+) -> Earned:
     """`earned_many` for one user."""
     found = await earned_many([user_id], tracker_id, tz=tz, since_month=since_month, using_db=using_db)
     return found[user_id]

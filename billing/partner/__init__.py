@@ -1,0 +1,53 @@
+"""The partner's money as the cabinet reads it: running totals of the ledger (`totals`), earnings
+per role and month, the forecast of the open periods and the balance (`earnings`), and the views
+that add this money to referral's funnels (`cabinet`).
+
+    earnings(tracker_id | None, user_id, schedule=None) -> Earnings   .settled / .forecast: LevelAmounts
+    settled_by_level(tracker_id | None, user_id) -> LevelAmounts   author, l1, l2, l3, .total
+    forecast_by_level(tracker_id | None, user_id, schedule=None) -> LevelAmounts
+    monthly_earnings_by_level(tracker_id | None, user_id, months=12, now=None, tz=...)
+        -> list[MonthEarnings]                                    oldest first, zero months included
+    balance(user_id) -> billing.ledger.Balance                    accrued, reserved, paid, available, ...
+        (zeros, and no account created, for a newcomer)
+    links_stats(tracker_id, user_id, include_archived=False) -> list[LinkStats]
+        per link: clicks -> starts -> paying -> revenue_kopecks -> earned_kopecks; [] = empty state
+    link_stats(partner_id, link_id) -> LinkStats | None          None for someone else's link
+    tracker_partners(tracker_id, author_id, limit=20, offset=0) -> PartnersPage
+        partners with their links' funnels, people and subscribers brought, earnings per level
+        ("referral-not-author" for anyone but the tracker's author)
+    refresh_earnings(user_ids, tz=None) -> dict[user_id, (account_id, cursor, zone)]
+        folds new ledger accruals; reads do it themselves, the scheduler may call it after a
+        settlement for its beneficiaries so that no cabinet view waits for a big fold
+"""
+
+from billing.partner import totals
+from billing.partner.cabinet import PartnersPage, PartnerSummary, link_stats, links_stats, tracker_partners
+from billing.partner.earnings import (
+    Earnings,
+    LevelAmounts,
+    MonthEarnings,
+    balance,
+    earnings,
+    forecast_by_level,
+    monthly_earnings_by_level,
+    settled_by_level,
+)
+from billing.partner.totals import refresh_many as refresh_earnings
+
+__all__ = [
+    "Earnings",
+    "LevelAmounts",
+    "MonthEarnings",
+    "PartnerSummary",
+    "PartnersPage",
+    "balance",
+    "earnings",
+    "forecast_by_level",
+    "link_stats",
+    "links_stats",
+    "monthly_earnings_by_level",
+    "refresh_earnings",
+    "settled_by_level",
+    "totals",
+    "tracker_partners",
+]

@@ -1,0 +1,197 @@
+"""A partner's money: settled earnings per role and month, the forecast of the open periods, and
+the balance. Read from the running totals (`billing.partner.totals`) and the ledger.
+
+- *earnings* are ledger accruals on the person's account, read from the running totals (exact:
+  what is newer than the totals is added live);
+- *forecast*: the open (not yet settled) periods where the person holds a role (as the author,
+  or in the chain the period carries, as locked at payment), each valued at the person's share of
+  the period's revenue under the commission schedule (`billing.split`). Token costs are not known
+  before settlement, so it is an upper estimate;
+- months are calendar months in the platform's time zone, by the ledger entry's `created_at` (the
+  settlement time). Pass the platform's zone (`settings.timezone`) to the monthly figures: the
+  running totals are cut in one zone, and another one makes them refold. Figures without months
+  take `tz=None` (whatever zone the totals are in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from billing.ledger import Balance
+from billing.ledger import balance as account_balance
+from billing.partner import totals
+from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule, role_amounts
+from models import sql as db
+from models.enums import PeriodStatus, Role
+
+DEFAULT_TIMEZONE = totals.DEFAULT_TIMEZONE
+LEVEL_ROLES = (Role.L1, Role.L2, Role.L3)
+_OPEN = PeriodStatus.OPEN.value
+
+
+@dataclass(frozen=True, slots=True)
+class LevelAmounts:
+    """Kopecks per role. `author` is non-zero only for the tracker's author."""
+
+    author: int = 0
+    l1: int = 0
+    l2: int = 0
+    l3: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.author + self.l1 + self.l2 + self.l3
+
+    @classmethod
+    def from_roles(cls, amounts: dict[str, int]) -> LevelAmounts:
+        return cls(**{role: int(amounts.get(role, 0)) for role in ("author", "l1", "l2", "l3")})
+
+
+@dataclass(frozen=True, slots=True)
+class Earnings:
+    settled: LevelAmounts
+    forecast: LevelAmounts
+
+
+@dataclass(frozen=True, slots=True)
+class MonthEarnings:
+    month: str  # "YYYY-MM" in the platform's time zone
+    amounts: LevelAmounts
+
+
+def _tracker_filter(column: str, tracker_id: int | None) -> tuple[str, list[Any]]:
+    return ("", []) if tracker_id is None else (f" AND {column} = ?", [tracker_id])
+
+
+def by_role(earned: totals.Earned) -> LevelAmounts:
+    sums: dict[str, int] = {}
+    for (_, role, _), amount in earned.items():
+        sums[role] = sums.get(role, 0) + amount
+    return LevelAmounts.from_roles(sums)
+
+
+async def settled_by_level(
+    tracker_id: int | None, user_id: int, *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
+) -> LevelAmounts:
+    """The user's accruals per role, on one tracker or (tracker_id=None) on all of them."""
+    return by_role(await totals.earned(user_id, tracker_id, tz=tz, using_db=using_db))
+
+
+# The open periods where the user holds each role, grouped by revenue: a role's share depends only
+# on the amount (billing.split), so a handful of (role, revenue, count) rows price them all exactly.
+# A period carries its subscriber's chain as locked at payment (billing.subscriptions), so each
+# level is one range of the (lN_id, status, tracker_id, revenue_kopecks) index, read index-only.
+# The role is a literal (an enum value): PostgreSQL cannot type a bare parameter in a select list.
+_FORECAST_LEVEL = """
+SELECT '{level}', p.revenue_kopecks, COUNT(*)
+FROM accounting_periods p
+WHERE p.{level}_id = ? AND p.status = ?{tracker}
+GROUP BY p.revenue_kopecks
+"""
+_FORECAST_AUTHOR = """
+SELECT 'author', p.revenue_kopecks, COUNT(*)
+FROM trackers t JOIN accounting_periods p ON p.tracker_id = t.id AND p.status = ?
+WHERE t.author_id = ?{tracker}
+GROUP BY p.revenue_kopecks
+"""
+
+
+def role_share(schedule: ScheduleLike) -> Callable[[str, int], int]:
+    """`share(role, amount)`: the role's kopecks of `amount`, rounded exactly as settlement does."""
+    weights = compile_schedule(schedule)
+    cache: dict[int, list[int]] = {}
+
+    def share(role: str, amount: int) -> int:
+        if amount <= 0:
+            return 0
+        if amount not in cache:
+            cache[amount] = role_amounts(amount, weights)
+        return cache[amount][ROLE_ORDER.index(Role(role))]
+
+    return share
+
+
+async def forecast_by_level(
+    tracker_id: int | None, user_id: int, *, schedule: ScheduleLike = None, using_db: BaseDBAsyncClient | None = None
+) -> LevelAmounts:
+    """What the open periods would bring the user per role if their whole revenue were margin."""
+    conn = db.conn_or_default(using_db)
+    parts: list[str] = []
+    params: list[Any] = []
+    period_where, period_params = _tracker_filter("p.tracker_id", tracker_id)
+    for role in LEVEL_ROLES:
+        parts.append(_FORECAST_LEVEL.format(level=role.value, tracker=period_where))
+        params += [user_id, _OPEN, *period_params]
+    author_where, author_params = _tracker_filter("t.id", tracker_id)
+    parts.append(_FORECAST_AUTHOR.format(tracker=author_where))
+    params += [_OPEN, user_id, *author_params]
+    found = await db.rows(conn, " UNION ALL ".join(parts), params)
+    share = role_share(schedule)
+    sums: dict[str, int] = {}
+    for role, revenue, count in found:
+        sums[role] = sums.get(role, 0) + share(role, int(revenue)) * int(count)
+    return LevelAmounts.from_roles(sums)
+
+
+async def earnings(
+    tracker_id: int | None,
+    user_id: int,
+    *,
+    schedule: ScheduleLike = None,
+    tz: str | None = None,
+    using_db: BaseDBAsyncClient | None = None,
+) -> Earnings:
+    """Settled (ledger) and forecast (open periods) earnings per role."""
+    return Earnings(
+        settled=await settled_by_level(tracker_id, user_id, tz=tz, using_db=using_db),
+        forecast=await forecast_by_level(tracker_id, user_id, schedule=schedule, using_db=using_db),
+    )
+
+
+def month_labels(months: int, now: datetime, tz: str) -> list[str]:
+    """"YYYY-MM" of the last `months` calendar months in `tz`, oldest first, the current one last."""
+    local = now.astimezone(ZoneInfo(tz))
+    labels = []
+    for k in range(-(months - 1), 1):
+        y, m0 = divmod(local.month - 1 + k, 12)
+        labels.append(f"{local.year + y:04d}-{m0 + 1:02d}")
+    return labels
+
+
+async def monthly_earnings_by_level(
+    tracker_id: int | None,
+    user_id: int,
+    months: int = 12,
+    *,
+    now: datetime | None = None,
+    tz: str = DEFAULT_TIMEZONE,
+    using_db: BaseDBAsyncClient | None = None,
+) -> list[MonthEarnings]:
+    """Accruals per role for each of the last `months` months (the current one included), oldest
+    first, months without earnings included as zeros: ready for a chart."""
+    if months < 1:
+        raise ValueError("months must be >= 1")
+    labels = month_labels(months, now or datetime.now(UTC), tz)
+    per_month: dict[str, dict[str, int]] = {label: {} for label in labels}
+    found = await totals.earned(user_id, tracker_id, tz=tz, since_month=labels[0], using_db=using_db)
+    for (_, role, month), amount in found.items():
+        if month in per_month:
+            per_month[month][role] = per_month[month].get(role, 0) + amount
+    return [MonthEarnings(label, LevelAmounts.from_roles(per_month[label])) for label in labels]
+
+
+async def balance(user_id: int, *, using_db: BaseDBAsyncClient | None = None) -> Balance:
+    """The user's balance over all trackers (accrued, reserved, paid, available, ...). All zeros
+    for someone without an account; reading never creates one."""
+    conn = db.conn_or_default(using_db)
+    account = await totals.account_of(conn, user_id)
+    if account is None:
+        return Balance(accrued=0, losses=0, adjustments=0, reserved=0, paid=0, available=0, by_role={})
+    await totals.refresh(user_id, using_db=conn)  # fold what is new, so the balance reads a short tail
+    return await account_balance(account, conn)

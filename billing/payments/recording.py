@@ -1,0 +1,146 @@
+"""`record_payment`: the one place a charge becomes a subscription (the `Payment` row, unique per
+provider and charge id, the inviter lock and the subscription with its periods, in one
+transaction), and the record of a refund that went through."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from billing.payments.invoices import InvoiceTerms
+from billing.periods import DEFAULT_TIMEZONE
+from billing.refunds import RefundResult, refund_subscription
+from billing.subscriptions import create_subscription, current_end
+from models import AutoRenewal, Payment, PaymentProvider, PlanKind, Subscription
+from models.sql import utc
+from referral.attribution import lock_inviter
+
+log = logging.getLogger("billing.payments")
+
+
+# --------------------------------------------------------------------------- recording
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOutcome:
+    payment: Payment
+    subscription: Subscription | None
+    created: bool            # False: this charge was recorded before (a duplicate)
+    paid_until: datetime | None = None
+
+
+async def record_payment(
+    *,
+    tracker_id: int,
+    user_id: int,
+    provider: PaymentProvider,
+    external_id: str,
+    plan_kind: PlanKind | str,
+    price_kopecks: int,
+    currency: str,
+    amount_minor: int,
+    paid_at: datetime | None = None,
+    tz: str | ZoneInfo | None = DEFAULT_TIMEZONE,
+    auto_renew: bool = False,
+) -> PaymentOutcome:
+    """A successful charge → Payment + locked inviter + subscription and periods, one transaction.
+
+    Keyed by (provider, external_id): a second call for the same charge returns what the first
+    made and writes nothing. A renewal paid while the client still has paid time starts at its end.
+    """
+    if not external_id:
+        raise ValueError("a charge id is required")
+    paid_at = utc(paid_at or datetime.now(UTC))
+    try:
+        async with in_transaction() as conn:
+            existing = await Payment.get_or_none(provider=provider, external_id=external_id, using_db=conn)
+            if existing is not None:
+                return await _outcome(existing, created=False)
+            payment = await Payment.create(
+                tracker_id=tracker_id, user_id=user_id, provider=provider, external_id=external_id,
+                plan_kind=PlanKind(plan_kind), currency=currency, amount_minor=amount_minor,
+                amount_kopecks=price_kopecks, using_db=conn,
+            )
+            await lock_inviter(tracker_id, user_id, using_db=conn, at=paid_at)
+            subscription = await create_subscription(
+                tracker_id, user_id, plan_kind, price_kopecks, paid_at, payment_id=payment.id, tz=tz,
+                auto_renew=auto_renew,
+            )
+    except IntegrityError:
+        # The same charge recorded at the same moment by another worker: theirs stands.
+        existing = await Payment.get_or_none(provider=provider, external_id=external_id)
+        if existing is None:
+            raise
+        return await _outcome(existing, created=False)
+    return PaymentOutcome(payment, subscription, True, await current_end(tracker_id, user_id, paid_at))
+
+
+async def _outcome(payment: Payment, *, created: bool) -> PaymentOutcome:
+    subscription = await Subscription.get_or_none(payment_id=payment.id)
+    until = await current_end(payment.tracker_id, payment.user_id, datetime.now(UTC))
+    return PaymentOutcome(payment, subscription, created, until)
+
+
+async def record_telegram_payment(
+    terms: InvoiceTerms, charge_id: str, currency: str, total_amount: int, *,
+    paid_at: datetime | None = None, tz: str | ZoneInfo | None = DEFAULT_TIMEZONE,
+    recurring: bool = False,
+) -> PaymentOutcome:
+    """A `successful_payment` whose payload was verified. Stars subscriptions (the first charge
+    and every renewal Telegram makes) also keep the charge id for a later cancellation."""
+    outcome = await record_payment(
+        tracker_id=terms.tracker_id, user_id=terms.user_id, provider=terms.provider, external_id=charge_id,
+        plan_kind=terms.plan_kind, price_kopecks=terms.price_kopecks, currency=currency,
+        amount_minor=total_amount, paid_at=paid_at, tz=tz, auto_renew=recurring,
+    )
+    if recurring and outcome.created:
+        await remember_renewal(terms.tracker_id, terms.user_id, PaymentProvider.STARS, charge_id, terms.plan_kind,
+                                keep_method=True)
+    return outcome
+
+
+async def remember_renewal(tracker_id: int, user_id: int, provider: PaymentProvider, method_id: str,
+                            plan_kind: PlanKind, *, title: str = "", keep_method: bool = False) -> None:
+    row = await AutoRenewal.get_or_none(tracker_id=tracker_id, user_id=user_id)
+    if row is None:
+        try:
+            await AutoRenewal.create(tracker_id=tracker_id, user_id=user_id, provider=provider, method_id=method_id,
+                                     method_title=title[:128], plan_kind=plan_kind, enabled=True)
+        except IntegrityError:
+            pass
+        return
+    if keep_method and row.provider == provider and row.enabled:
+        return  # a Stars renewal: the subscription's first charge id stays the handle
+    row.provider, row.method_id, row.method_title = provider, method_id, title[:128]
+    row.plan_kind, row.enabled = plan_kind, True
+    await row.save()
+
+
+# --------------------------------------------------------------------------- refunds
+
+
+@dataclass(frozen=True, slots=True)
+class RefundOutcome:
+    payment: Payment
+    result: RefundResult | None        # None: the payment had no subscription
+    already: bool
+
+
+class RefundNotPossible(Exception):
+    """This payment cannot be refunded from here; `str()` says what to do instead."""
+
+
+async def refund_recorded(payment: Payment) -> RefundOutcome:
+    subscription = await Subscription.get_or_none(payment_id=payment.id)
+    if subscription is None:
+        already = payment.refunded
+        await Payment.filter(id=payment.id).update(refunded=True)
+        return RefundOutcome(payment, None, already)
+    result = await refund_subscription(subscription.id)
+    await payment.refresh_from_db()
+    return RefundOutcome(payment, result, result.already_refunded)

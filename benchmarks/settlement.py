@@ -99,7 +99,18 @@ def populate(path: Path, periods: int, partners: int, usage_per_period: int, see
         subs.append((sid, user, PRICE_YEAR, stamp(spans[0].starts_at), stamp(spans[-1].ends_at), stamp(paid)))
         for span in spans:
             pid += 1
-            rows.append((pid, sid, user, span.seq, stamp(span.starts_at), stamp(span.ends_at), span.revenue_kopecks, *chain_of[user]))
+            rows.append(
+                (
+                    pid,
+                    sid,
+                    user,
+                    span.seq,
+                    stamp(span.starts_at),
+                    stamp(span.ends_at),
+                    span.revenue_kopecks,
+                    *chain_of[user],
+                )
+            )
             for _ in range(usage_per_period):
                 when = span.starts_at + (span.ends_at - span.starts_at) * rng.random()
                 usage.append((user, sid, rng.randrange(8 * 10**10), stamp(when)))

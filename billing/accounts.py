@@ -33,7 +33,9 @@ async def platform_account_id(conn: BaseDBAsyncClient | None = None) -> int:
     select = sql(conn, "SELECT id FROM accounts WHERE key = ?")
     _, rows = await conn.execute_query(select, [PLATFORM_KEY])
     if not rows:  # read first: a write, even one that does nothing, takes SQLite's write lock
-        await conn.execute_query(sql(conn, _INSERT), [PLATFORM_KEY, AccountKind.PLATFORM.value, None, ts(conn, datetime.now(UTC))])
+        await conn.execute_query(
+            sql(conn, _INSERT), [PLATFORM_KEY, AccountKind.PLATFORM.value, None, ts(conn, datetime.now(UTC))]
+        )
         _, rows = await conn.execute_query(select, [PLATFORM_KEY])
     return rows[0][0]
 

@@ -176,7 +176,9 @@ _BY_ROLE = {
 _MEMBER = "LEFT JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id"
 
 
-async def forecast(user_id: int | None, schedule: ScheduleLike = None, conn: BaseDBAsyncClient | None = None) -> dict[str, int]:
+async def forecast(
+    user_id: int | None, schedule: ScheduleLike = None, conn: BaseDBAsyncClient | None = None
+) -> dict[str, int]:
     """What the open (not yet settled) periods would bring this user, per role, in kopecks, if
     they settled now: each role's percent of the sum of the open periods' estimated margins
     (revenue minus the token cost metered so far, a negative estimate counted as zero).
@@ -219,7 +221,10 @@ class PayoutStateError(Exception):
 
 async def _payout_entries(conn: BaseDBAsyncClient, payout_id: int) -> dict[str, tuple[int, int]]:
     _, rows = await conn.execute_query(
-        sql(conn, "SELECT kind, account_id, amount_kopecks FROM ledger_entries WHERE source_type = ? AND source_id = ?"),
+        sql(
+            conn,
+            "SELECT kind, account_id, amount_kopecks FROM ledger_entries WHERE source_type = ? AND source_id = ?",
+        ),
         [SourceType.PAYOUT.value, payout_id],
     )
     return {row[0]: (row[1], int(row[2])) for row in rows}
@@ -230,7 +235,16 @@ async def _write(conn: BaseDBAsyncClient, account_id: int, kind: EntryKind, amou
     # the unique key still stops a concurrent second write.
     await conn.execute_query(
         sql(conn, INSERT_ENTRY),
-        [account_id, kind.value, Role.NONE.value, amount, SourceType.PAYOUT.value, payout_id, None, ts(conn, datetime.now(UTC))],
+        [
+            account_id,
+            kind.value,
+            Role.NONE.value,
+            amount,
+            SourceType.PAYOUT.value,
+            payout_id,
+            None,
+            ts(conn, datetime.now(UTC)),
+        ],
     )
 
 

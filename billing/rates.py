@@ -72,7 +72,8 @@ def usage_cost(input_tokens: int, output_tokens: int, price: PriceLike, rub_per_
     with localcontext() as ctx:
         ctx.prec = 60  # far beyond any real token count x price x rate: nothing is rounded here
         mj = (
-            Decimal(input_tokens) * Decimal(price.mj_per_1k_input) + Decimal(output_tokens) * Decimal(price.mj_per_1k_output)
+            Decimal(input_tokens) * Decimal(price.mj_per_1k_input)
+            + Decimal(output_tokens) * Decimal(price.mj_per_1k_output)
         ) / 1000
         kopecks = mj * Decimal(rate) * 100
         return UsageCost(mj_micro=_half_up(mj * MICRO), cost_ukop=_half_up(kopecks * MICRO))
@@ -132,7 +133,10 @@ async def current_rate(moment: datetime | None = None) -> MjRate | None:
     if rate.valid_from <= cap:  # else `moment` is far ahead: not worth caching
         nxt = cast(
             "datetime | None",
-            await MjRate.filter(valid_from__gt=rate.valid_from).order_by("valid_from").first().values_list("valid_from", flat=True),
+            await MjRate.filter(valid_from__gt=rate.valid_from)
+            .order_by("valid_from")
+            .first()
+            .values_list("valid_from", flat=True),
         )
         until = cap if nxt is None else min(utc(nxt), cap)
         if moment < until and generation == _generation:

@@ -131,7 +131,8 @@ async def settle_due_periods(
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
                     raise SettlementInterrupted(f"interrupted after {result.batches} batches")
                 await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
-                await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)  # the posts commit with the entries
+                # the posts commit with the entries
+                await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)
             # Committed: only now may the accounts created in this batch be trusted.
             accounts.update(new_accounts)
             last_id = rows[-1][0]
@@ -142,7 +143,9 @@ async def settle_due_periods(
             result.entries += batch.entries
             log.debug("settled batch %d: %d periods up to id %d", result.batches, batch.periods, last_id)
     if result.periods:
-        log.info("settled %d periods, margin %d kopecks, %d entries", result.periods, result.margin_kopecks, result.entries)
+        log.info(
+            "settled %d periods, margin %d kopecks, %d entries", result.periods, result.margin_kopecks, result.entries
+        )
     return result
 
 
@@ -182,7 +185,9 @@ def _compute(
             margin = int(revenue) - cost
             for share in split_margin(margin, author=author, l1=l1, l2=l2, l3=l3, schedule=weights):
                 account = platform if share.beneficiary is None else accounts[share.beneficiary]
-                entries.append((account, _KIND[share.kind], _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts))
+                entries.append(
+                    (account, _KIND[share.kind], _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts)
+                )
             marks.append((cost, margin, now_ts, period_id))
             batch.periods += 1
             batch.margin_kopecks += margin

@@ -274,7 +274,9 @@ class ConversationService:
         """The meeting this message belongs to (opened now, or still open), with its scenario."""
         request, state = turn.request, turn.state
         if request.open_scenario_id is not None:
-            meeting = await mt.start_meeting(turn.tracker.id, request.user_id, request.open_scenario_id, test=request.test)
+            meeting = await mt.start_meeting(
+                turn.tracker.id, request.user_id, request.open_scenario_id, test=request.test
+            )
             turn.meeting_id = meeting.id
             if meeting.scenario is not None:
                 turn.scenario_prompt, turn.marker = meeting.scenario.prompt, meeting.scenario.end_marker
@@ -325,7 +327,9 @@ class ConversationService:
             else:
                 log.warning("tracker %s: LLM call failed (%s) after %d attempt(s)", tracker.id, exc.kind, exc.attempts)
             if request.text is not None:  # the question stays in the history
-                await records.remember(tracker.id, request.user_id, turn.meeting_id, "user", request.text, 0, request.test)
+                await records.remember(
+                    tracker.id, request.user_id, turn.meeting_id, "user", request.text, 0, request.test
+                )
             if exc.partial_text:
                 await request.sink.done(strip_marker(exc.partial_text, marker) + " …")
             await request.sink.notice(key="ai-apology")
@@ -350,7 +354,9 @@ class ConversationService:
         await request.sink.done(text)
         budget = turn.budget
         if budget is not None and mj_micro:
-            after = Budget(budget.period_id, budget.starts_at, budget.ends_at, budget.limit_micro, budget.spent_micro + mj_micro)
+            after = Budget(
+                budget.period_id, budget.starts_at, budget.ends_at, budget.limit_micro, budget.spent_micro + mj_micro
+            )
             await self._budget_alerts(tracker, request.user_id, after, after.crossed(budget.spent_micro))
         if marker and meeting_id is not None and marker in result.text:
             await mt.end_meeting(meeting_id, MeetingEnd.MARKER)

@@ -34,7 +34,9 @@ from models.sql import utc
 LATE_AFTER = timedelta(hours=6)
 
 
-async def current_meeting(tracker_id: int, user_id: int, *, test: bool = False, now: datetime | None = None) -> Meeting | None:
+async def current_meeting(
+    tracker_id: int, user_id: int, *, test: bool = False, now: datetime | None = None
+) -> Meeting | None:
     """The open meeting, if any; one idle past its scenario's timeout is ended here."""
     now = utc(now or datetime.now(UTC))
     meeting = (
@@ -65,7 +67,12 @@ async def start_meeting(
         ended_at=now, end_reason=MeetingEnd.REPLACED
     )
     meeting = await Meeting.create(
-        tracker_id=tracker_id, user_id=user_id, scenario_id=scenario_id, is_test=test, started_at=now, last_activity_at=now
+        tracker_id=tracker_id,
+        user_id=user_id,
+        scenario_id=scenario_id,
+        is_test=test,
+        started_at=now,
+        last_activity_at=now,
     )
     await meeting.fetch_related("scenario")
     return meeting
@@ -106,12 +113,16 @@ async def _plan(scenario: Scenario, user_id: int, due_at: datetime) -> PlannedMe
 async def plan_due(default_tz: str, now: datetime | None = None) -> list[PlannedMeeting]:
     """Plan what is missing for every subscriber in force; returns the new rows."""
     now = utc(now or datetime.now(UTC))
-    subs = await Subscription.filter(status=SubscriptionStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now).order_by("starts_at")
+    subs = await Subscription.filter(
+        status=SubscriptionStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now
+    ).order_by("starts_at")
     if not subs:
         return []
     by_tracker: dict[int, list[Scenario]] = {}
     for scenario in await Scenario.filter(
-        active=True, trigger__in=[ScenarioTrigger.ONCE, ScenarioTrigger.WEEKLY], tracker_id__in={s.tracker_id for s in subs}
+        active=True,
+        trigger__in=[ScenarioTrigger.ONCE, ScenarioTrigger.WEEKLY],
+        tracker_id__in={s.tracker_id for s in subs},
     ):
         by_tracker.setdefault(scenario.tracker_id, []).append(scenario)
     if not by_tracker:

@@ -26,7 +26,11 @@ from llm.state import HISTORY_ROWS
 from models import ChatMessage
 from models.sql import default_connection, sql, ts
 
-CHARGED_TO = {Payer.SUBSCRIPTION: CHARGED_TO_SUBSCRIPTION, Payer.PLATFORM: CHARGED_TO_PLATFORM, Payer.AUTHOR: CHARGED_TO_AUTHOR}
+CHARGED_TO = {
+    Payer.SUBSCRIPTION: CHARGED_TO_SUBSCRIPTION,
+    Payer.PLATFORM: CHARGED_TO_PLATFORM,
+    Payer.AUTHOR: CHARGED_TO_AUTHOR,
+}
 _INSERT_HISTORY = (
     "INSERT INTO chat_messages (tracker_id, user_id, meeting_id, role, text, tokens, is_test, created_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

@@ -124,7 +124,9 @@ async def answer_state(
     access = decide_access(tracker, user_id, sub_id, messages_used or 0)
     meeting = None
     if meeting_id is not None:
-        meeting = OpenMeeting(meeting_id, parse_ts(last_activity_at), prompt or "", end_marker or "", timeout_minutes or 0)
+        meeting = OpenMeeting(
+            meeting_id, parse_ts(last_activity_at), prompt or "", end_marker or "", timeout_minutes or 0
+        )
     period: Period | None = None
     if period_id is not None and access.subscription_id is not None:
         period = (period_id, starts_at, ends_at, revenue, int(spent))

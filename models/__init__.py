@@ -49,7 +49,14 @@ from models.payments import AutoRenewal, Checkout, SentNotice
 from models.platform import FsmRecord, Membership, Tracker, User
 from models.referral import InviteClick, InviteLink
 
-MODEL_MODULES = ["models.platform", "models.billing", "models.referral", "models.ai", "models.payments", "models.notify"]
+MODEL_MODULES = [
+    "models.platform",
+    "models.billing",
+    "models.referral",
+    "models.ai",
+    "models.payments",
+    "models.notify",
+]
 
 __all__ = [
     "MODEL_MODULES",

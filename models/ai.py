@@ -68,7 +68,9 @@ class Meeting(Model):
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="meetings")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="meetings")
-    scenario: fields.ForeignKeyNullableRelation[Scenario] = fields.ForeignKeyField("models.Scenario", related_name="meetings", null=True)
+    scenario: fields.ForeignKeyNullableRelation[Scenario] = fields.ForeignKeyField(
+        "models.Scenario", related_name="meetings", null=True
+    )
     is_test = fields.BooleanField(default=False)
     started_at = fields.DatetimeField()
     last_activity_at = fields.DatetimeField()
@@ -90,12 +92,16 @@ class PlannedMeeting(Model):
     """A meeting the scheduler will open. The table is the job store: jobs are rebuilt from it."""
 
     id = fields.IntField(primary_key=True)
-    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="planned_meetings")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="planned_meetings"
+    )
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="planned_meetings")
     scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField("models.Scenario", related_name="planned")
     due_at = fields.DatetimeField()
     status = fields.CharEnumField(PlannedStatus, max_length=16, default=PlannedStatus.PLANNED)
-    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField("models.Meeting", related_name="planned", null=True)
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="planned", null=True
+    )
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
         tracker_id: int
@@ -115,7 +121,9 @@ class ChatMessage(Model):
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="chat_messages")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="chat_messages")
-    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField("models.Meeting", related_name="messages", null=True)
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="messages", null=True
+    )
     is_test = fields.BooleanField(default=False)  # the author's test chat: kept apart from real talk
     role = fields.CharField(max_length=16)
     text = fields.TextField()

@@ -76,7 +76,9 @@ class Subscription(Model):
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="subscriptions")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="subscriptions")
-    payment: fields.OneToOneNullableRelation[Payment] = fields.OneToOneField("models.Payment", related_name="subscription", null=True)
+    payment: fields.OneToOneNullableRelation[Payment] = fields.OneToOneField(
+        "models.Payment", related_name="subscription", null=True
+    )
     plan_kind = fields.CharEnumField(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()
     starts_at = fields.DatetimeField()
@@ -106,7 +108,9 @@ class AccountingPeriod(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField("models.Subscription", related_name="periods")
+    subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
+        "models.Subscription", related_name="periods"
+    )
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="periods")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="periods")
     seq = fields.IntField()
@@ -117,9 +121,15 @@ class AccountingPeriod(Model):
     token_cost_kopecks = fields.BigIntField(null=True)
     margin_kopecks = fields.BigIntField(null=True)
     settled_at = fields.DatetimeField(null=True)
-    l1: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l1_periods", null=True)
-    l2: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l2_periods", null=True)
-    l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l3_periods", null=True)
+    l1: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l1_periods", null=True
+    )
+    l2: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l2_periods", null=True
+    )
+    l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l3_periods", null=True
+    )
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
         subscription_id: int
@@ -200,7 +210,9 @@ class UsageRecord(Model):
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="usage")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="usage")
-    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField("models.Subscription", related_name="usage", null=True)
+    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
+        "models.Subscription", related_name="usage", null=True
+    )
     meeting_id = fields.IntField(null=True)
     charged_to = fields.CharField(max_length=16, default="subscription")
     model = fields.CharField(max_length=128)
@@ -208,7 +220,9 @@ class UsageRecord(Model):
     output_tokens = fields.IntField()
     mj_micro = fields.BigIntField()
     cost_ukop = fields.BigIntField()
-    rate: fields.ForeignKeyNullableRelation[MjRate] = fields.ForeignKeyField("models.MjRate", related_name="usage", null=True)
+    rate: fields.ForeignKeyNullableRelation[MjRate] = fields.ForeignKeyField(
+        "models.MjRate", related_name="usage", null=True
+    )
     created_at = fields.DatetimeField()
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
@@ -250,7 +264,9 @@ class LedgerEntry(Model):
     amount_kopecks = fields.BigIntField()
     source_type = fields.CharEnumField(SourceType, max_length=16)
     source_id = fields.BigIntField()
-    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="ledger", null=True)
+    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="ledger", null=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
@@ -282,7 +298,9 @@ class PayoutRequest(Model):
 
     id = fields.IntField(primary_key=True)
     request_key = fields.CharField(max_length=64, unique=True, null=True)
-    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="payout_requests", null=True)
+    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="payout_requests", null=True
+    )
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("models.Account", related_name="payouts")
     amount_kopecks = fields.BigIntField()
     method = fields.CharField(max_length=32)

@@ -55,8 +55,12 @@ class OutboxEvent(Model):
     kind = fields.CharField(max_length=32)
     bot_id = fields.BigIntField()
     chat_id = fields.BigIntField()
-    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="outbox", null=True)
-    channel: fields.ForeignKeyNullableRelation[PartnerChannel] = fields.ForeignKeyField("models.PartnerChannel", related_name="outbox", null=True)
+    tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="outbox", null=True
+    )
+    channel: fields.ForeignKeyNullableRelation[PartnerChannel] = fields.ForeignKeyField(
+        "models.PartnerChannel", related_name="outbox", null=True
+    )
     language = fields.CharField(max_length=16, default="ru")
     params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)

@@ -72,10 +72,18 @@ class Membership(Model):
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="memberships")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="memberships")
-    l1: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l1_members", null=True)
-    l2: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l2_members", null=True)
-    l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("models.User", related_name="l3_members", null=True)
-    invite_link: fields.ForeignKeyNullableRelation[InviteLink] = fields.ForeignKeyField("models.InviteLink", related_name="members", null=True)
+    l1: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l1_members", null=True
+    )
+    l2: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l2_members", null=True
+    )
+    l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l3_members", null=True
+    )
+    invite_link: fields.ForeignKeyNullableRelation[InviteLink] = fields.ForeignKeyField(
+        "models.InviteLink", related_name="members", null=True
+    )
     locked_at = fields.DatetimeField(null=True)
     is_partner = fields.BooleanField(default=False)
     messages_used = fields.IntField(default=0)

@@ -65,8 +65,12 @@ class EarningsRollup(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("models.Account", related_name="earnings_rollup")
-    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="earnings_rollup")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="earnings_rollup"
+    )
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="earnings_rollup"
+    )
     link_id = fields.IntField(default=0)
     role = fields.CharEnumField(Role, max_length=16)
     month = fields.CharField(max_length=7)

@@ -101,7 +101,9 @@ async def start_via_link(conn: BaseDBAsyncClient, tracker_id: int, link_id: int,
     tracker = await Tracker.get(id=tracker_id, using_db=conn)
     name = await _first_name(conn, user_id)
     recipients = {tracker.author_id: {"name": name, "own": "no"}, owner_id: {"name": name, "own": "yes"}}
-    return await _to_channels(conn, kind=START, tracker=tracker, recipients=recipients, key=f"start:{link_id}:{user_id}")
+    return await _to_channels(
+        conn, kind=START, tracker=tracker, recipients=recipients, key=f"start:{link_id}:{user_id}"
+    )
 
 
 def _beneficiaries(tracker: Tracker, l1: int | None, l2: int | None, l3: int | None) -> dict[int, str]:
@@ -116,7 +118,11 @@ def _beneficiaries(tracker: Tracker, l1: int | None, l2: int | None, l3: int | N
 
 
 async def _chain(conn: BaseDBAsyncClient, tracker_id: int, user_id: int) -> tuple[int | None, int | None, int | None]:
-    row = await Membership.filter(tracker_id=tracker_id, user_id=user_id).using_db(conn).values("l1_id", "l2_id", "l3_id")
+    row = (
+        await Membership.filter(tracker_id=tracker_id, user_id=user_id)
+        .using_db(conn)
+        .values("l1_id", "l2_id", "l3_id")
+    )
     return (row[0]["l1_id"], row[0]["l2_id"], row[0]["l3_id"]) if row else (None, None, None)
 
 
@@ -129,7 +135,11 @@ async def subscription_paid(conn: BaseDBAsyncClient, subscription: Subscription)
     ).using_db(conn).exists()
     tracker = await Tracker.get(id=subscription.tracker_id, using_db=conn)
     name = await _first_name(conn, subscription.user_id)
-    common = {"name": name, "plan": str(PlanKind(subscription.plan_kind).value), "amount": int(subscription.price_kopecks)}
+    common = {
+        "name": name,
+        "plan": str(PlanKind(subscription.plan_kind).value),
+        "amount": int(subscription.price_kopecks),
+    }
     levels = _beneficiaries(tracker, *await _chain(conn, tracker.id, subscription.user_id))
     kind = RENEWAL if renewal else SUBSCRIBER
     return await _to_channels(
@@ -250,7 +260,9 @@ ON CONFLICT (dedupe_key) DO NOTHING
 _ANY_CHANNEL = "SELECT 1 FROM partner_channels WHERE status = 'connected' LIMIT 1"
 
 
-async def accruals_settled(conn: BaseDBAsyncClient, first_period_id: int, last_period_id: int, settled_at: datetime) -> int:
+async def accruals_settled(
+    conn: BaseDBAsyncClient, first_period_id: int, last_period_id: int, settled_at: datetime
+) -> int:
     """One event per accrual a settlement batch just wrote (periods `first..last` settled at
     `settled_at`, the batch's timestamp on its entries), for each connected channel of the
     beneficiary on that tracker that takes accruals one by one. Set-based: one statement."""

@@ -196,7 +196,8 @@ async def owners_links_funnel(tracker_id: int, owner_ids: Sequence[int], conn: B
     """The funnels of all links of these owners on a tracker, newest first."""
     links = await db.rows(
         conn,
-        f"SELECT {_LINK_COLUMNS} FROM invite_links l WHERE l.tracker_id = ? AND l.owner_id IN ({db.marks(len(owner_ids))}) "
+        f"SELECT {_LINK_COLUMNS} FROM invite_links l WHERE l.tracker_id = ? "
+        f"AND l.owner_id IN ({db.marks(len(owner_ids))}) "
         "ORDER BY l.id DESC",
         [tracker_id, *owner_ids],
     )
@@ -206,7 +207,10 @@ async def owners_links_funnel(tracker_id: int, owner_ids: Sequence[int], conn: B
 # --- network ----------------------------------------------------------------------------------
 
 # Index-only on (lN_id, tracker_id, locked_at, user_id): people, and payers (locked = has paid).
-_NETWORK_LEVEL = "SELECT {n}, COUNT(*), COUNT(m.locked_at) FROM memberships m WHERE m.{level}_id = ? AND m.tracker_id = ?"
+_NETWORK_LEVEL = (
+    "SELECT {n}, COUNT(*), COUNT(m.locked_at) FROM memberships m"
+    " WHERE m.{level}_id = ? AND m.tracker_id = ?"
+)
 
 
 async def network(
@@ -220,7 +224,10 @@ async def network(
     for n, role in enumerate(LEVEL_ROLES, start=1):
         parts.append(_NETWORK_LEVEL.format(n=n, level=role.value))
         params += [user_id, tracker_id]
-    found = {int(n): (int(people), int(paying)) for n, people, paying in await db.rows(conn, " UNION ALL ".join(parts), params)}
+    found = {
+        int(n): (int(people), int(paying))
+        for n, people, paying in await db.rows(conn, " UNION ALL ".join(parts), params)
+    }
     names = await db.rows(
         conn,
         "SELECT u.first_name FROM memberships m JOIN users u ON u.id = m.user_id "

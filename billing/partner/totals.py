@@ -139,7 +139,9 @@ async def _fold_batch(conn: BaseDBAsyncClient, account_id: int, user_id: int, tz
             )
             cursor = int(rows[-1][0])
         await tx.execute_query(
-            db.sql(tx, "UPDATE earnings_cursors SET last_entry_id = ?, timezone = ?, updated_at = ? WHERE account_id = ?"),
+            db.sql(
+                tx, "UPDATE earnings_cursors SET last_entry_id = ?, timezone = ?, updated_at = ? WHERE account_id = ?"
+            ),
             [cursor, tz, now, account_id],
         )
     return cursor, len(rows) == BATCH

@@ -258,7 +258,9 @@ async def reserve_payout(payout_id: int, account_id: int, amount_kopecks: int) -
         raise ValueError("a payout must be positive")
     async with in_transaction() as conn:
         if is_postgres(conn):  # serialise concurrent requests of one account
-            await conn.execute_query(sql(conn, "SELECT id FROM accounts WHERE id = ? FOR UPDATE"), [account_id])
+            # NO KEY UPDATE, not UPDATE: every new payout request's foreign key already holds a
+            # KEY SHARE lock on this row, which FOR UPDATE would wait for: two requests deadlocked.
+            await conn.execute_query(sql(conn, "SELECT id FROM accounts WHERE id = ? FOR NO KEY UPDATE"), [account_id])
         if EntryKind.RESERVE.value in await _payout_entries(conn, payout_id):
             return False
         if (await balance(account_id, conn)).available < amount_kopecks:

@@ -73,7 +73,9 @@ async def create_subscription(
     paid_at = utc(paid_at)
     async with in_transaction() as conn:
         if is_postgres(conn):  # one purchase of a user at a time, so renewals queue correctly
-            await conn.execute_query(sql(conn, "SELECT id FROM users WHERE id = ? FOR UPDATE"), [user_id])
+            # NO KEY UPDATE: the payment just written share-locks the user row through its foreign
+            # key, and FOR UPDATE would wait for another purchase's share lock: a deadlock.
+            await conn.execute_query(sql(conn, "SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE"), [user_id])
         if payment_id is not None:
             existing = await Subscription.get_or_none(payment_id=payment_id)
             if existing is not None:

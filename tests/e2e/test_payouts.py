@@ -112,7 +112,9 @@ async def open_queue(admin):
     await admin.send(PLATFORM, "/admin")
     menu = await admin.wait_for_message(PLATFORM, lambda m: any(is_payouts_button(b) for b in m.buttons))
     await admin.click(menu, next(b["text"] for b in menu.buttons if is_payouts_button(b)))
-    return await admin.wait_for_message(PLATFORM, lambda m: "на выплату" in m.text and bool(m.buttons))
+    # The queue's own window: the outbox's "new request" notice, with its button, may come first.
+    return await admin.wait_for_message(
+        PLATFORM, lambda m: ("Заявки на выплату (" in m.text or "Заявок на выплату нет" in m.text) and bool(m.buttons))
 
 
 async def open_card(admin, payout_id: int):

@@ -42,6 +42,7 @@ from models import (
     Subscription,
     SubscriptionStatus,
     TrackerStatus,
+    User,
 )
 from tests.billing.helpers import join, make_tracker
 from tests.fakes.yookassa_server import FakeYooKassa
@@ -148,6 +149,23 @@ async def test_a_charge_is_recorded_once_and_renewals_start_at_the_end(database)
     renewal = await Subscription.get(id=results[0].subscription.id)
     assert renewal.starts_at == first.subscription.ends_at
     assert await AccountingPeriod.all().count() == 2
+
+
+async def test_two_different_payments_of_one_client_at_once_queue_one_after_the_other(database):
+    # Several rounds: on PostgreSQL the per-user lock once deadlocked with the other purchase's
+    # foreign-key share lock on the same user row, now and then.
+    tracker = await _tracker_with_month()
+    paid_at = datetime(2025, 1, 31, 9, tzinfo=UTC)
+    for user in range(20, 30):
+        await User.create(id=user, first_name=f"Client{user}")
+        args = dict(tracker_id=tracker.id, user_id=user, provider=PaymentProvider.TELEGRAM,
+                    plan_kind=PlanKind.MONTH, price_kopecks=200000, currency="RUB", amount_minor=200000,
+                    paid_at=paid_at)
+        results = await asyncio.gather(record_payment(external_id=f"x-{user}", **args),
+                                       record_payment(external_id=f"y-{user}", **args), return_exceptions=True)
+        assert all(not isinstance(r, BaseException) and r.created for r in results), results
+        first, second = sorted((r.subscription for r in results), key=lambda sub: sub.starts_at)
+        assert second.starts_at == first.ends_at  # the second month starts where the first ends
 
 
 # --------------------------------------------------------------------------- YooKassa

@@ -42,7 +42,7 @@ class Translator:
                 text, errors = bundle.format_pattern(message.value, kwargs)
                 if errors:
                     log.warning("locale %s key %s: %s", self.lang, key, errors)
-                return text
+                return str(text)  # a message's pattern formats to text; FluentNone only for a bare reference
         log.error("missing locale key %s", key)
         return key
 

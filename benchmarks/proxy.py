@@ -157,9 +157,7 @@ async def pipeline(base_url: str, answers: int, rounds: int) -> list[dict[str, d
             sdk = openai.AsyncOpenAI(base_url=base_url, api_key=API_KEY, timeout=60.0, max_retries=0)
             llm = LLMClient(base_url, API_KEY, timeout=60.0)
 
-            async def notify(*_: object) -> None: ...
-
-            service = ConversationService(llm, default_model=MODEL, notify=notify)
+            service = ConversationService(llm, default_model=MODEL)
             sink = NullSink()
             next_user = iter(users)
 

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from models import AccountingPeriod, Payment, Subscription
 from models.enums import PeriodStatus, SubscriptionStatus
 from notify import events as notify_events
+from notify import notices
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ async def refund_subscription(subscription_id: int) -> RefundResult:
             await subscription.save(update_fields=["status"])
             if subscription.payment_id is not None:
                 await Payment.filter(id=subscription.payment_id).update(refunded=True)
+                await notices.payment_refunded(conn, await Payment.get(id=subscription.payment_id))
             await notify_events.subscription_refunded(conn, subscription)
         settled = await AccountingPeriod.filter(subscription_id=subscription_id, status=PeriodStatus.SETTLED).count()
     return RefundResult(subscription_id, cancelled, settled, already)

@@ -165,7 +165,6 @@ class Runtime:
         await self.outbox.stop()
         await self.ai.stop()
         if self.scheduler is not None:
-            referral_jobs.install_host(None)
             self.scheduler.shutdown()
         await self.transport.stop()
         if self.http is not None:
@@ -180,7 +179,7 @@ class Runtime:
         self.scheduler = APSScheduler(timezone=self.settings.timezone)
         install_default_jobs(self.scheduler, self.settings)
         install_renewal_jobs(self.scheduler, self.payments, minutes=self.settings.renewal_interval_minutes)
-        referral_jobs.install_referral_jobs(self.scheduler, self)
+        referral_jobs.install_referral_jobs(self.scheduler)
         install_payout_jobs(self.scheduler, self.payouts)
         install_digest_job(self.scheduler, self.settings)
         self.scheduler.start(paused=True)  # the coordinator resumes it in the leader

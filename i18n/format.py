@@ -11,7 +11,7 @@ confuse tests, copy-paste and people alike.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 CURRENCY = "₽"
@@ -61,9 +61,11 @@ def _local(moment: datetime, tz: str | tzinfo | None) -> datetime:
     return moment.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
 
 
-def day(moment: datetime | None, tz: str | tzinfo | None = None, lang: str | None = None) -> str:
-    """A client's date: "04.12.2026"; "" for no date."""
-    return _local(moment, tz).strftime("%d.%m.%Y") if moment else ""
+def day(moment: date | None, tz: str | tzinfo | None = None, lang: str | None = None) -> str:
+    """A client's date: "04.12.2026"; "" for no date. A datetime is first put in `tz`."""
+    if moment is None:
+        return ""
+    return (_local(moment, tz) if isinstance(moment, datetime) else moment).strftime("%d.%m.%Y")
 
 
 def day_time(moment: datetime, tz: str | tzinfo | None = None, lang: str | None = None) -> str:

@@ -12,7 +12,8 @@ messages: each check sees every earlier answer's usage, so a client overshoots b
 most. A queue that is full refuses the message politely (flood control).
 
 Domain code: nothing of aiogram. The transport implements `Sink`; texts are locale keys, the
-host translates them (`notify` for alerts to the author and the admins).
+host translates them; alerts to the author and the admins go through the outbox
+(`billing.alerts.raise_alert`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,7 +47,7 @@ from models import Meeting, MeetingEnd, Membership, Scenario, Tracker, User
 log = logging.getLogger(__name__)
 
 ALERT_COOLDOWN = timedelta(hours=6)
-__all__ = ["CHARGED_TO", "ConversationService", "Notify", "Outcome", "Request", "Sink", "fmt_mj", "strip_marker"]
+__all__ = ["CHARGED_TO", "ConversationService", "Outcome", "Request", "Sink", "fmt_mj", "strip_marker"]
 
 
 class Sink(Protocol):
@@ -65,7 +66,6 @@ class Sink(Protocol):
     async def paywall(self) -> None: ...
 
 
-Notify = Callable[[int, str, dict[str, Any]], Awaitable[Any]]  # (user id, locale key, params)
 
 
 class Outcome(StrEnum):
@@ -126,7 +126,6 @@ class ConversationService:
         llm: LLMClient,
         *,
         default_model: str,
-        notify: Notify,
         admin_ids: list[int] | tuple[int, ...] = (),
         queue_size: int = 20,
         history_tokens: int = HISTORY_TOKENS,
@@ -134,7 +133,6 @@ class ConversationService:
     ) -> None:
         self.llm = llm
         self.default_model = default_model
-        self.notify = notify
         self.admin_ids = list(admin_ids)
         self.queue_size = queue_size
         self.history_tokens = history_tokens
@@ -366,32 +364,33 @@ class ConversationService:
 
     # -- alerts ------------------------------------------------------------------------------
 
-    async def _claim(self, key: str, cooldown: timedelta | None) -> bool:
-        """Once per key (per cool-down): memory first, so a storm of failures costs no queries."""
+    async def _alert(self, key: str, cooldown: timedelta | None, recipients: list[int], message_key: str,
+                     params: dict[str, Any]) -> bool:
+        """Once per key (per cool-down), to the outbox: memory first, so a storm of failures
+        costs no queries; then the database decides across workers and restarts."""
         last = self._alerted.get(key)
         now = time.monotonic()
         if last is not None and (cooldown is None or now - last < cooldown.total_seconds()):
             return False
         self._alerted[key] = now
-        return await alerts.claim(key, cooldown=cooldown)
+        return await alerts.raise_alert(key, recipients, message_key, params, cooldown=cooldown)
 
     async def _budget_alerts(self, tracker: Tracker, user_id: int, budget: Budget, levels: list[int]) -> None:
+        if not levels:
+            return
+        user = await User.get_or_none(id=user_id)
         for level in levels:
-            if await self._claim(f"budget:{budget.period_id}:{level}", None):
-                user = await User.get_or_none(id=user_id)
-                await self.notify(tracker.author_id, "ai-alert-budget", {
-                    "tracker": tracker.name, "client": (user.first_name if user else "") or str(user_id),
-                    "percent": level, "limit": fmt_mj(budget.limit_micro), "spent": fmt_mj(budget.spent_micro),
-                })
+            await self._alert(f"budget:{budget.period_id}:{level}", None, [tracker.author_id], "ai-alert-budget", {
+                "tracker": tracker.name, "client": (user.first_name if user else "") or str(user_id),
+                "percent": level, "limit": fmt_mj(budget.limit_micro), "spent": fmt_mj(budget.spent_micro),
+            })
 
     async def _config_alert(self, tracker: Tracker, model: str, kind: str) -> None:
         params = {"tracker": tracker.name, "model": model, "kind": kind}
-        if await self._claim(f"llm:{kind}:tracker:{tracker.id}", self.alert_cooldown):
-            await self.notify(tracker.author_id, "ai-alert-llm-config", params)
+        await self._alert(f"llm:{kind}:tracker:{tracker.id}", self.alert_cooldown, [tracker.author_id],
+                          "ai-alert-llm-config", params)
         await self._alert_admins_once(f"llm:{kind}", "ai-alert-llm-config", params)
 
     async def _alert_admins_once(self, key: str, locale_key: str, params: dict[str, Any]) -> None:
-        if not self.admin_ids or not await self._claim(key, self.alert_cooldown):
-            return
-        for admin_id in self.admin_ids:
-            await self.notify(admin_id, locale_key, params)
+        if self.admin_ids:
+            await self._alert(key, self.alert_cooldown, self.admin_ids, locale_key, params)

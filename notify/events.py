@@ -34,8 +34,7 @@ PAYOUT = "payout"
 PAYOUT_REQUEST = "payout_request"  # to the platform admins: a new request waits in the queue
 TEST = "test"
 # To one person, not to channels (notify.notices): the renderer in the delivery loop must know them.
-CLIENT_PAID = "client_paid"  # from the tracker bot: the payment went through, paid until ...
-CLIENT_REFUNDED = "client_refunded"  # from the tracker bot: the payment was refunded
+CLIENT_NOTICE = "client_notice"  # from the tracker bot to a client: a locale key and its values
 ALERT = "alert"  # from the platform bot to an author or an admin: a locale key and its values
 
 # What a channel can choose to receive, in the cabinet's order; all on for a new channel.

@@ -1,21 +1,22 @@
-"""Messages to one person that the transport sends straight away today: a client's payment and
-refund notices (from the tracker bot) and alerts to an author or an admin (from the platform
-bot). Written to the outbox inside the transaction of the fact they report, so they survive a
-restart and go out once (the dedupe key).
+"""Messages to one person: a client's notices from the tracker bot (payment received, renewed,
+refunded, reminders, a declined renewal) and alerts to an author or an admin from the platform
+bot. Written to the outbox inside the transaction of the fact they report, so they go out once
+(the dedupe key) and survive a restart; `services.outbox` renders and sends them.
 
-Not called from the money flow yet: the delivery loop must first render these kinds, and the
-direct sends they replace must go at the same time, or clients would hear everything twice.
+A notice carries a locale key and plain values: `amount` in kopecks, `until` as the local date
+(ISO) in the platform's zone; the renderer formats them in the reader's language.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Payment, Subscription, Tracker, User
-from notify.events import ALERT, CLIENT_PAID, CLIENT_REFUNDED
+from notify.events import ALERT, CLIENT_NOTICE
 from notify.outbox import PLATFORM_BOT, enqueue
 
 
@@ -24,27 +25,44 @@ async def _language(conn: BaseDBAsyncClient, user_id: int) -> str:
     return str(found[0] or "ru") if found else "ru"
 
 
-async def payment_received(conn: BaseDBAsyncClient, payment_id: int, subscription: Subscription,
-                           paid_until: datetime | None, *, renewal: bool) -> bool:
-    """The client's "payment received" (or "renewed") with the end of their paid time; the
-    renderer shows `until` as a date in the platform's zone."""
-    tracker = await Tracker.get(id=subscription.tracker_id, using_db=conn)
+def local_day(moment: datetime | None, tz: str | ZoneInfo | None) -> str:
+    """`moment` as the date it is in the platform's zone, ISO; "" for none."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    return (moment.astimezone(zone) if zone else moment).date().isoformat()
+
+
+def read_day(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+async def to_client(conn: BaseDBAsyncClient, tracker_id: int, user_id: int, key: str, params: dict[str, Any], *,
+                    dedupe_key: str) -> bool:
+    """The locale `key` from the tracker bot to a client, with the tracker's name as `name`.
+    False when this `dedupe_key` was written before."""
+    tracker = await Tracker.get(id=tracker_id, using_db=conn)
     return await enqueue(
-        conn, kind=CLIENT_PAID, bot_id=tracker.bot_id, chat_id=subscription.user_id,
-        dedupe_key=f"client-paid:{payment_id}",
-        params={"tracker": tracker.name, "until": paid_until.isoformat() if paid_until else "", "renewal": renewal},
-        language=await _language(conn, subscription.user_id), tracker_id=tracker.id,
+        conn, kind=CLIENT_NOTICE, bot_id=tracker.bot_id, chat_id=user_id, dedupe_key=dedupe_key,
+        params={"key": key, "name": tracker.name, **params}, language=await _language(conn, user_id),
+        tracker_id=tracker.id,
+    )
+
+
+async def payment_received(conn: BaseDBAsyncClient, payment_id: int, subscription: Subscription,
+                           paid_until: datetime | None, *, renewal: bool, tz: str | ZoneInfo | None) -> bool:
+    """"Payment received, active until ..." (or "renewed until ...") for one payment."""
+    return await to_client(
+        conn, subscription.tracker_id, subscription.user_id, "payment-renewed" if renewal else "payment-success",
+        {"until": local_day(paid_until, tz)}, dedupe_key=f"client-paid:{payment_id}",
     )
 
 
 async def payment_refunded(conn: BaseDBAsyncClient, payment: Payment) -> bool:
-    """The client's "your payment of <amount> was refunded" (amount in kopecks)."""
-    tracker = await Tracker.get(id=payment.tracker_id, using_db=conn)
-    return await enqueue(
-        conn, kind=CLIENT_REFUNDED, bot_id=tracker.bot_id, chat_id=payment.user_id,
+    """"Your payment of <amount> was refunded" (amount in kopecks)."""
+    return await to_client(
+        conn, payment.tracker_id, payment.user_id, "payment-refunded", {"amount": int(payment.amount_kopecks)},
         dedupe_key=f"client-refund:{payment.id}",
-        params={"tracker": tracker.name, "amount": int(payment.amount_kopecks)},
-        language=await _language(conn, payment.user_id), tracker_id=tracker.id,
     )
 
 

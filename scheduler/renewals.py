@@ -1,10 +1,11 @@
 """Renewal jobs: reminders 3 days and 1 day before the end of paid time, YooKassa auto-renewal
 through a saved method, and a failed renewal told to the client once.
 
-Jobs are referenced by text and take plain values only. What they need at run time (the bots to
-write with, the YooKassa shop) is the payment service the runtime binds here at start
+Jobs are referenced by text and take plain values only. What they need at run time (the YooKassa
+shop, the platform's zone) is the payment service the runtime binds here at start
 (`install_renewal_jobs`). Every job is idempotent through the database: a reminder is claimed in
-`sent_notices` before it is sent, and a renewal charge is keyed by the subscription it extends.
+`sent_notices` in the transaction that writes it to the outbox, and a renewal charge is keyed by
+the subscription it extends.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 from billing.payments import (
     REMIND_1D,
     RENEWAL_FAILED,
-    claim_notice,
     due_reminders,
     due_yookassa_renewals,
+    notify_once,
     renewal_failed,
 )
 from billing.yookassa_gateway import GatewayError
@@ -46,14 +47,12 @@ async def send_reminders(now_iso: str | None = None) -> int:
         return 0
     sent = 0
     for reminder in await due_reminders(_now(now_iso)):
-        if not await claim_notice(reminder.tracker_id, reminder.user_id, reminder.kind, reminder.ends_at):
-            continue
         automatic = reminder.auto_renewal is not None and not await renewal_failed(
             reminder.tracker_id, reminder.user_id, reminder.ends_at)
         key = "renew-reminder-auto" if automatic else "renew-reminder"
         days = 1 if reminder.kind == REMIND_1D else 3
-        if await _service.tell(reminder.tracker_id, reminder.user_id, key, days=days,
-                               until=_service.local_date(reminder.ends_at)):
+        if await notify_once(reminder.tracker_id, reminder.user_id, reminder.kind, reminder.ends_at, key,
+                             {"days": days}, tz=_service.tz):
             sent += 1
     return sent
 
@@ -73,12 +72,10 @@ async def charge_renewals(now_iso: str | None = None) -> int:
                         renewal.user_id, renewal.tracker_id, exc)
             continue
         if result.status == "renewed" and result.outcome is not None and result.outcome.created:
-            renewed += 1
-            await _service.tell_active(renewal.tracker_id, renewal.user_id, result.outcome.paid_until, renewal=True)
+            renewed += 1  # the client's "renewed until" was written with the payment
         elif result.status == "failed" and result.ends_at is not None:
-            if await claim_notice(renewal.tracker_id, renewal.user_id, RENEWAL_FAILED, result.ends_at):
-                await _service.tell(renewal.tracker_id, renewal.user_id, "renew-failed",
-                                    until=_service.local_date(result.ends_at))
+            await notify_once(renewal.tracker_id, renewal.user_id, RENEWAL_FAILED, result.ends_at, "renew-failed",
+                              tz=_service.tz)
     return renewed
 
 

@@ -159,9 +159,8 @@ class AIRuntime:
         self.rt = runtime
         s = runtime.settings
         self.llm = LLMClient(s.openai_base_url, s.openai_api_key.get_secret_value() or "not-set", timeout=s.llm_timeout)
-        self.conversations = ConversationService(
-            self.llm, default_model=s.default_model, notify=self.notify_key, admin_ids=s.admin_ids
-        )
+        # Alerts to the author and the admins go through the outbox (billing.alerts).
+        self.conversations = ConversationService(self.llm, default_model=s.default_model, admin_ids=s.admin_ids)
         self.edit_interval = s.stream_edit_interval
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -191,12 +190,6 @@ class AIRuntime:
         self, bot: Bot, chat_id: int, i18n: Translator, paywall: Callable[[], Awaitable[Any]] | None = None
     ) -> TelegramSink:
         return TelegramSink(bot, chat_id, i18n, paywall=paywall, interval=self.edit_interval)
-
-    async def notify_key(self, user_id: int, key: str, params: dict[str, Any]) -> None:
-        """An alert from the platform bot, in the recipient's language."""
-        user = await User.get_or_none(id=user_id)
-        i18n = for_user(user.language_code if user else None)
-        await self.rt.notify(user_id, i18n(key, **params))
 
     # -- meetings (the scheduler's host) -----------------------------------------------------
 

@@ -36,9 +36,9 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from i18n.catalog import for_user
-from i18n.format import rub
+from i18n.format import day, price, rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
-from notify import channels, outbox
+from notify import channels, notices, outbox
 from notify import events as ev
 from notify.outbox import PLATFORM_BOT
 
@@ -62,6 +62,11 @@ def backoff(attempts: int) -> float:
 def render(kind: str, params: dict[str, Any], language: str | None) -> str:
     """An event's text in the recipient's language, from the plain values it carries."""
     t = for_user(language)
+    if kind == ev.CLIENT_NOTICE:
+        return _client_notice(t, params)
+    if kind == ev.ALERT:
+        values = dict(params)
+        return t(str(values.pop("key")), **values)
     values = dict(params)
     if "amount" in values:
         values["amount"] = rub(int(values["amount"]))
@@ -89,6 +94,17 @@ def render(kind: str, params: dict[str, Any], language: str | None) -> str:
         ev.PAYOUT_REQUEST: "admin-payouts-new-request",
     }[kind]
     return t(key, **values)
+
+
+def _client_notice(t: Any, params: dict[str, Any]) -> str:
+    """A client's notice: prices as the plans show them, dates as the client reads them."""
+    values = dict(params)
+    key = str(values.pop("key"))
+    if "amount" in values:
+        values["amount"] = price(int(values["amount"]))
+    if "until" in values:
+        values["until"] = day(notices.read_day(str(values["until"])))
+    return str(t(key, **values))
 
 
 # Callback data of the button on the admins' "new payout request" message; the admin payout

@@ -10,11 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
 from billing.payments import (
@@ -27,9 +25,9 @@ from billing.payments import (
     stars_for,
 )
 from billing.yookassa_gateway import GatewayError, InvalidNotification, YooKassaGateway, parse_notification
-from i18n.catalog import Translator, for_user
-from i18n.format import day, price
-from models import Payment, PlanKind, Tracker, TrackerStatus, User
+from i18n.catalog import Translator
+from i18n.format import day
+from models import Payment, PlanKind, Tracker, TrackerStatus
 from services.ports import Bots, PaymentOptions, Secrets
 
 log = logging.getLogger(__name__)
@@ -108,29 +106,6 @@ class PaymentService:
             bot = self.registry.make(self.box.decrypt(tracker.token_encrypted))  # the CLI: not served here
         return bot
 
-    async def tell(self, tracker_id: int, user_id: int, key: str, **params: Any) -> bool:
-        """A message from the tracker bot to a client in the client's language; never raises."""
-        tracker = await Tracker.get_or_none(id=tracker_id)
-        user = await User.get_or_none(id=user_id)
-        if tracker is None or user is None:
-            return False
-        bot = await self.bot_for(tracker)
-        if bot is None:
-            return False
-        i18n: Translator = for_user(user.language_code)
-        try:
-            await bot.send_message(user_id, i18n(key, name=tracker.name, **params))
-            return True
-        except TelegramAPIError as exc:
-            log.info("could not tell %s on tracker %s: %s", user_id, tracker_id, exc)
-            return False
-
-    async def tell_active(
-        self, tracker_id: int, user_id: int, until: datetime | None, *, renewal: bool = False
-    ) -> bool:
-        key = "payment-renewed" if renewal else "payment-success"
-        return await self.tell(tracker_id, user_id, key, until=self.local_date(until))
-
     # -- the YooKassa webhook
 
     def add_routes(self, app: web.Application) -> None:
@@ -147,17 +122,11 @@ class PaymentService:
         except (InvalidNotification, ValueError):
             raise web.HTTPBadRequest() from None
         try:
-            if event == "payment.succeeded":
-                result = await self.yookassa.confirm(object_id)
-                if result.status == "recorded" and result.outcome is not None:
-                    sub = result.outcome.subscription
-                    await self.tell_active(sub.tracker_id, sub.user_id, result.outcome.paid_until)
-            elif event == "payment.canceled":
+            # The client's notices go through the outbox, written with the payment or the refund.
+            if event in ("payment.succeeded", "payment.canceled"):
                 await self.yookassa.confirm(object_id)
             elif event == "refund.succeeded":
-                outcome = await self.yookassa.refund_succeeded(object_id)
-                if outcome is not None and not outcome.already:
-                    await self._tell_refunded(outcome)
+                await self.yookassa.refund_succeeded(object_id)
         except GatewayError as exc:
             log.warning("YooKassa notification %s %s: could not re-fetch (%s); it will come again", event,
                         object_id, exc)
@@ -176,13 +145,5 @@ class PaymentService:
                 raise RuntimeError(f"the bot of tracker {tracker.id} is not available")
             await bot.refund_star_payment(user_id=payment.user_id, telegram_payment_charge_id=payment.external_id)
 
-        outcome = await refund_payment(payment_id, refund_stars=refund_stars, yookassa=self.yookassa,
-                                       record_only=record_only)
-        if outcome.result is not None and not outcome.already:
-            await self._tell_refunded(outcome)
-        return outcome
-
-    async def _tell_refunded(self, outcome: RefundOutcome) -> None:
-        payment = outcome.payment
-        amount = price(payment.amount_kopecks)
-        await self.tell(payment.tracker_id, payment.user_id, "payment-refunded", amount=amount)
+        return await refund_payment(payment_id, refund_stars=refund_stars, yookassa=self.yookassa,
+                                    record_only=record_only)

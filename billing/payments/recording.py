@@ -18,6 +18,7 @@ from billing.refunds import RefundResult, refund_subscription
 from billing.subscriptions import create_subscription, current_end
 from models import AutoRenewal, Payment, PaymentProvider, PlanKind, Subscription
 from models.sql import utc
+from notify import notices
 from referral.attribution import lock_inviter
 
 log = logging.getLogger("billing.payments")
@@ -47,8 +48,10 @@ async def record_payment(
     paid_at: datetime | None = None,
     tz: str | ZoneInfo | None = DEFAULT_TIMEZONE,
     auto_renew: bool = False,
+    renewal: bool = False,
 ) -> PaymentOutcome:
-    """A successful charge → Payment + locked inviter + subscription and periods, one transaction.
+    """A successful charge → Payment + locked inviter + subscription and periods + the client's
+    "payment received" (or, for an automatic `renewal`, "renewed") notice, one transaction.
 
     Keyed by (provider, external_id): a second call for the same charge returns what the first
     made and writes nothing. A renewal paid while the client still has paid time starts at its end.
@@ -71,6 +74,8 @@ async def record_payment(
                 tracker_id, user_id, plan_kind, price_kopecks, paid_at, payment_id=payment.id, tz=tz,
                 auto_renew=auto_renew,
             )
+            until = await current_end(tracker_id, user_id, datetime.now(UTC))
+            await notices.payment_received(conn, payment.id, subscription, until, renewal=renewal, tz=tz)
     except IntegrityError:
         # The same charge recorded at the same moment by another worker: theirs stands.
         existing = await Payment.get_or_none(provider=provider, external_id=external_id)
@@ -89,14 +94,14 @@ async def _outcome(payment: Payment, *, created: bool) -> PaymentOutcome:
 async def record_telegram_payment(
     terms: InvoiceTerms, charge_id: str, currency: str, total_amount: int, *,
     paid_at: datetime | None = None, tz: str | ZoneInfo | None = DEFAULT_TIMEZONE,
-    recurring: bool = False,
+    recurring: bool = False, renewal: bool = False,
 ) -> PaymentOutcome:
     """A `successful_payment` whose payload was verified. Stars subscriptions (the first charge
     and every renewal Telegram makes) also keep the charge id for a later cancellation."""
     outcome = await record_payment(
         tracker_id=terms.tracker_id, user_id=terms.user_id, provider=terms.provider, external_id=charge_id,
         plan_kind=terms.plan_kind, price_kopecks=terms.price_kopecks, currency=currency,
-        amount_minor=total_amount, paid_at=paid_at, tz=tz, auto_renew=recurring,
+        amount_minor=total_amount, paid_at=paid_at, tz=tz, auto_renew=recurring, renewal=renewal,
     )
     if recurring and outcome.created:
         await remember_renewal(terms.tracker_id, terms.user_id, PaymentProvider.STARS, charge_id, terms.plan_kind,
@@ -138,8 +143,10 @@ class RefundNotPossible(Exception):
 async def refund_recorded(payment: Payment) -> RefundOutcome:
     subscription = await Subscription.get_or_none(payment_id=payment.id)
     if subscription is None:
-        already = payment.refunded
-        await Payment.filter(id=payment.id).update(refunded=True)
+        async with in_transaction() as conn:
+            already = not await Payment.filter(id=payment.id, refunded=False).update(refunded=True)
+            if not already:
+                await notices.payment_refunded(conn, payment)
         return RefundOutcome(payment, None, already)
     result = await refund_subscription(subscription.id)
     await payment.refresh_from_db()

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from billing.subscriptions import current_end
 from models import (
@@ -21,6 +24,7 @@ from models import (
     TrackerStatus,
 )
 from models.sql import utc
+from notify import notices
 
 REMIND_3D = "renew-3d"
 REMIND_1D = "renew-1d"
@@ -62,10 +66,19 @@ async def due_reminders(now: datetime | None = None) -> list[Reminder]:
     return reminders
 
 
-async def claim_notice(tracker_id: int, user_id: int, kind: str, ends_at: datetime) -> bool:
-    """True once per (tracker, user, kind, end): the caller may send the notice."""
+async def notify_once(tracker_id: int, user_id: int, kind: str, ends_at: datetime, key: str,
+                      params: dict[str, Any] | None = None, *, tz: str | ZoneInfo | None = None) -> bool:
+    """The client's notice `key` about the paid time that ends at `ends_at` (a reminder, a declined
+    renewal), once per (tracker, user, kind, end): the claim and the outbox event are one
+    transaction, so a crash leaves neither or both. `until` (the end, as the client's date) is
+    added to `params`. True if written now."""
+    ends_at = utc(ends_at)
     try:
-        await SentNotice.create(tracker_id=tracker_id, user_id=user_id, kind=kind, ends_at=utc(ends_at))
+        async with in_transaction() as conn:
+            await SentNotice.create(tracker_id=tracker_id, user_id=user_id, kind=kind, ends_at=ends_at, using_db=conn)
+            await notices.to_client(conn, tracker_id, user_id, key,
+                                    {**(params or {}), "until": notices.local_day(ends_at, tz)},
+                                    dedupe_key=f"notice:{tracker_id}:{user_id}:{kind}:{ends_at.isoformat()}")
     except IntegrityError:
         return False
     return True

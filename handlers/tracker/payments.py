@@ -194,15 +194,14 @@ async def on_successful_payment(message: Message, bot: Bot, tracker: Tracker, i1
         await message.answer(i18n("payment-not-recognized"))
         return
     recurring = bool(paid.is_recurring or paid.subscription_expiration_date)
+    renewal = bool(paid.is_recurring and not paid.is_first_recurring)
     await Membership.get_or_create(tracker_id=tracker.id, user_id=terms.user_id)
+    # The client's "paid until ..." is written to the outbox with the payment: it arrives once,
+    # even if this process stops before answering and Telegram sends the update again.
     outcome = await record_telegram_payment(terms, paid.telegram_payment_charge_id, paid.currency,
-                                            paid.total_amount, tz=payments.tz, recurring=recurring)
+                                            paid.total_amount, tz=payments.tz, recurring=recurring, renewal=renewal)
     if not outcome.created:
         log.info("duplicate successful payment %s ignored", paid.telegram_payment_charge_id)
-        return
-    renewal = bool(paid.is_recurring and not paid.is_first_recurring)
-    key = "payment-renewed" if renewal else "payment-success"
-    await message.answer(i18n(key, name=tracker.name, until=payments.local_date(outcome.paid_until)))
 
 
 # --------------------------------------------------------------------------- /subscription

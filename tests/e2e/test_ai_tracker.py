@@ -34,7 +34,7 @@ from models import (
 )
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.fakes.openai_server import Failure, FakeOpenAIServer
-from tests.waiting import stays
+from tests.waiting import eventually, stays
 
 MODEL = "gpt-4o-mini"
 REPLY = "Great start! Tell me one goal for this week and one small step you will take tomorrow."
@@ -148,12 +148,15 @@ async def test_budget_reached_under_a_burst_alerts_the_author_once(tg, llm_fake,
         records = await UsageRecord.filter(tracker_id=tracker.id)
         assert len(records) == 1  # no overshoot beyond one answer
         assert len(llm_fake.chat_requests) == 1
-        alerts = [m.text for m in author.messages(PLATFORM_USERNAME) if "лимита периода" in m.text]
-        assert sorted(a.split("израсходовал ")[1].split("%")[0] for a in alerts) == ["100", "80"]
+        def budget_alerts() -> list[str]:
+            return [m.text for m in author.messages(PLATFORM_USERNAME) if "лимита периода" in m.text]
+
+        # The alerts come through the outbox, a moment after the answers.
+        await eventually(lambda: len(budget_alerts()) >= 2, "two budget alerts")
+        assert sorted(a.split("израсходовал ")[1].split("%")[0] for a in budget_alerts()) == ["100", "80"]
         await client.send("budget_bot", "one more")
         await client.wait_for_text("budget_bot", "limit is used up")
-        await stays(lambda: len([m for m in author.messages(PLATFORM_USERNAME) if "лимита периода" in m.text]) == 2,
-                    "no third budget alert", for_seconds=0.3)
+        await stays(lambda: len(budget_alerts()) == 2, "no third budget alert", for_seconds=1.0)
 
 
 async def test_the_budget_renews_with_the_next_period(tg, llm_fake, database_url, tmp_path):
@@ -289,8 +292,14 @@ async def test_an_invalid_api_key_alerts_the_author_and_the_admin_once(tg, llm_f
             await client.send("keyless_bot", f"hello {i}")
             await client.wait_for_text("keyless_bot", "Sorry, I cannot answer right now")
         await stays(lambda: len(llm_fake.chat_requests) == 3, "a config error is not retried", for_seconds=0.3)
-        assert len([m for m in author.messages(PLATFORM_USERNAME) if "ошибка настройки" in m.text]) == 1
-        assert len([m for m in admin.messages(PLATFORM_USERNAME) if "configuration error" in m.text]) == 1
+        def told(person, text: str) -> int:
+            return len([m for m in person.messages(PLATFORM_USERNAME) if text in m.text])
+
+        # Through the outbox: once each, a moment later.
+        await eventually(lambda: told(author, "ошибка настройки") and told(admin, "configuration error"),
+                         "the author's and the admin's alerts")
+        await stays(lambda: told(author, "ошибка настройки") == 1 and told(admin, "configuration error") == 1,
+                    "each alert once", for_seconds=1.0)
         assert await UsageRecord.all().count() == 0
 
 

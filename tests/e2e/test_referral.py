@@ -418,8 +418,10 @@ async def test_an_author_with_hundreds_of_partners_pages_through_them(tg, databa
 
 async def test_refund_alert_reaches_the_author_once(database, monkeypatch):
     import referral
-    from models import User
+    from models import OutboxEvent, User
+    from notify.outbox import PLATFORM_BOT
     from scheduler import referral_jobs
+    from services.outbox import render
 
     author = await User.create(id=1060, first_name="Anna", language_code="ru")
     tracker = await Tracker.create(author=author, bot_id=200000060, username="alert_bot", name="Vera",
@@ -430,18 +432,9 @@ async def test_refund_alert_reaches_the_author_once(database, monkeypatch):
         return [alert] if tracker_id == tracker.id else []
 
     monkeypatch.setattr(referral, "refund_rate_by_partner", fake_rates)
-    sent: list[tuple[int, str]] = []
-
-    class Host:
-        async def notify(self, user_id, text, **_):
-            sent.append((user_id, text))
-            return True
-
-    assert await referral_jobs.refund_alerts() == 0  # no runtime: nothing
-    referral_jobs.install_host(Host())
-    try:
-        assert await referral_jobs.refund_alerts() == 1
-        assert await referral_jobs.refund_alerts() == 0  # told once
-    finally:
-        referral_jobs.install_host(None)
-    assert sent[0][0] == author.id and "Sasha" in sent[0][1] and "3 из 5" in sent[0][1] and "60%" in sent[0][1]
+    assert await referral_jobs.refund_alerts() == 1
+    assert await referral_jobs.refund_alerts() == 0  # told once
+    (event,) = await OutboxEvent.filter(kind="alert")
+    assert (event.chat_id, event.bot_id, event.language) == (author.id, PLATFORM_BOT, "ru")
+    text = render(event.kind, event.params, event.language)  # as the delivery loop sends it
+    assert "Sasha" in text and "3 из 5" in text and "60%" in text

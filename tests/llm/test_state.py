@@ -155,9 +155,7 @@ async def test_the_pipeline_sees_a_refund_and_a_new_payment_at_once(database):
     async with FakeOpenAIServer(reply="Noted, well done.", chunks=3) as fake:
         llm = LLMClient(fake.base_url, fake.api_key, timeout=15.0)
 
-        async def notify(*_: object) -> None: ...
-
-        service = ConversationService(llm, default_model=MODEL, notify=notify)
+        service = ConversationService(llm, default_model=MODEL)
         sink = Sink()
 
         async def say(text: str) -> Outcome:

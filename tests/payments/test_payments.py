@@ -18,11 +18,11 @@ from billing.payments import (
     InvalidPayload,
     YooKassaPayments,
     check_invoice,
-    claim_notice,
     decode_payload,
     due_reminders,
     due_yookassa_renewals,
     encode_payload,
+    notify_once,
     record_payment,
     refund_payment,
     stars_for,
@@ -35,6 +35,7 @@ from models import (
     AutoRenewal,
     Checkout,
     Membership,
+    OutboxEvent,
     Payment,
     PaymentProvider,
     PeriodStatus,
@@ -241,8 +242,11 @@ async def test_reminders_are_due_once(database):
                          paid_at=now - timedelta(days=26))
     due = await due_reminders(now)
     assert [(r.user_id, r.kind) for r in due] == [(7, REMIND_3D)]
-    assert await claim_notice(tracker.id, 7, due[0].kind, due[0].ends_at)
-    assert not await claim_notice(tracker.id, 7, due[0].kind, due[0].ends_at)
+    assert await notify_once(tracker.id, 7, due[0].kind, due[0].ends_at, "renew-reminder", {"days": 3})
+    assert not await notify_once(tracker.id, 7, due[0].kind, due[0].ends_at, "renew-reminder", {"days": 3})
+    notices = await OutboxEvent.filter(kind="client_notice").order_by("id")
+    reminders = [(e.chat_id, e.params["days"]) for e in notices if e.params["key"] == "renew-reminder"]
+    assert reminders == [(7, 3)]  # written once, with its claim
     later = await due_reminders(now + timedelta(days=1, hours=12))
     assert [r.kind for r in later] == [REMIND_1D]
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
 from aiogram.enums import ContentType
+from aiogram.fsm.state import State
+from aiogram_dialog import Window
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Select
+from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format, Text
 
 _FLUENT_TYPES = (str, int, float, Decimal, date, datetime)
@@ -63,3 +67,23 @@ def labelled_select(widget_id: str, items: str, on_click: Any, type_factory: Any
     """One button per item of the getter's list `items`, each a dict with "id" and "label"."""
     return Select(Format("{item[label]}"), id=widget_id, item_id_getter=itemgetter("id"), items=items,
                   type_factory=type_factory, on_click=on_click)
+
+
+def _texts(text: Text | Sequence[Text]) -> tuple[Text, ...]:
+    return tuple(text) if isinstance(text, (list, tuple)) else (text,)
+
+
+def screen_window(text: Text | Sequence[Text], *widgets: Any, state: State, getter: Any = None) -> Window:
+    """A window that shows something and offers what to do with it: the text (one, or several
+    shown by their `when=`), the notice and the error of the last action, then `widgets` in their
+    order (buttons, link preview, an input; the way back last)."""
+    return Window(*_texts(text), NOTICE, ERROR, *widgets, state=state, getter=getter)
+
+
+def prompt_window(text: Text | Sequence[Text], on_input: Any, *buttons: Any, state: State, getter: Any = None,
+                  link_preview: LinkPreview | None = None) -> Window:
+    """A window that asks for one typed answer: the question (one text, or several shown by their
+    `when=`), the last error, the link preview if given, the text input, then `buttons` in their
+    order (the way back last). Every "...-ask" window of the dialogs is this one shape."""
+    preview = () if link_preview is None else (link_preview,)
+    return Window(*_texts(text), ERROR, *preview, text_input(on_input), *buttons, state=state, getter=getter)

@@ -3,7 +3,7 @@ answer nobody outside ADMIN_IDS, even with a callback copied from an admin's cha
 
 from __future__ import annotations
 
-from aiogram_dialog import Dialog, Window
+from aiogram_dialog import Dialog
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Row, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
@@ -11,7 +11,7 @@ from dialogs.platform.admin import getters as g
 from dialogs.platform.admin import handlers as h
 from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.states import AdminPayoutsSG, AdminSG
-from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
+from dialogs.widgets import Tr, labelled_select, prompt_window, screen_window, text_input
 
 
 def admin_menu_button() -> Button:
@@ -25,10 +25,8 @@ def _back(state=AdminSG.menu, widget_id: str = "to_menu") -> SwitchTo:
 
 def admin_dialog() -> Dialog:
     return admin_only(Dialog(
-        Window(
+        screen_window(
             Tr("admin-menu"),
-            NOTICE,
-            ERROR,
             Column(
                 SwitchTo(Tr("admin-btn-rate"), id="rate", state=AdminSG.rate),
                 SwitchTo(Tr("admin-btn-prices"), id="prices", state=AdminSG.prices),
@@ -41,75 +39,47 @@ def admin_dialog() -> Dialog:
             state=AdminSG.menu,
             getter=g.menu_getter,
         ),
-        Window(
+        screen_window(
             Tr("admin-rate"),
-            NOTICE,
-            ERROR,
             SwitchTo(Tr("admin-btn-rate-new"), id="rate_new", state=AdminSG.rate_new),
             _back(),
             state=AdminSG.rate,
             getter=g.rate_getter,
         ),
-        Window(
-            Tr("admin-rate-ask"),
-            ERROR,
-            text_input(h.on_rate_entered),
-            _back(AdminSG.rate, "to_rate"),
-            state=AdminSG.rate_new,
-            getter=g.rate_getter,
-        ),
-        Window(
-            Tr("admin-prices", when="has_prices"),
-            Tr("admin-prices-none", when="no_prices"),
-            NOTICE,
-            ERROR,
+        prompt_window(Tr("admin-rate-ask"), h.on_rate_entered, _back(AdminSG.rate, "to_rate"),
+                      state=AdminSG.rate_new, getter=g.rate_getter),
+        screen_window(
+            (Tr("admin-prices", when="has_prices"),
+             Tr("admin-prices-none", when="no_prices")),
             Column(labelled_select("price", "prices", h.on_price_selected, int)),
             SwitchTo(Tr("admin-btn-price-new"), id="price_new", state=AdminSG.price_new),
             _back(),
             state=AdminSG.prices,
             getter=g.prices_getter,
         ),
-        Window(
+        screen_window(
             Tr("admin-price", when="found"),
-            NOTICE,
-            ERROR,
             text_input(h.on_price_changed),
             Button(Tr("admin-btn-deactivate"), id="deactivate", on_click=h.on_deactivate, when="is_active"),
             _back(AdminSG.prices, "to_prices"),
             state=AdminSG.price,
             getter=g.price_getter,
         ),
-        Window(
-            Tr("admin-price-new-ask"),
-            ERROR,
-            text_input(h.on_new_price_entered),
-            _back(AdminSG.prices, "to_prices"),
-            state=AdminSG.price_new,
-            getter=g.prices_getter,
-        ),
-        Window(
+        prompt_window(Tr("admin-price-new-ask"), h.on_new_price_entered, _back(AdminSG.prices, "to_prices"),
+                      state=AdminSG.price_new, getter=g.prices_getter),
+        screen_window(
             Tr("admin-commission"),
-            NOTICE,
-            ERROR,
             SwitchTo(Tr("admin-btn-commission-new"), id="commission_new", state=AdminSG.commission_new),
             _back(),
             state=AdminSG.commission,
             getter=g.commission_getter,
         ),
-        Window(
-            Tr("admin-commission-ask"),
-            ERROR,
-            text_input(h.on_commission_entered),
-            _back(AdminSG.commission, "to_commission"),
-            state=AdminSG.commission_new,
-            getter=g.commission_getter,
-        ),
-        Window(
-            Tr("admin-events", when="has_events"),
-            Tr("admin-events-none", when="no_events"),
-            Format("{lines}", when="has_events"),
-            NOTICE,
-            ERROR,
+        prompt_window(Tr("admin-commission-ask"), h.on_commission_entered, _back(AdminSG.commission, "to_commission"),
+                      state=AdminSG.commission_new, getter=g.commission_getter),
+        screen_window(
+            (Tr("admin-events", when="has_events"),
+             Tr("admin-events-none", when="no_events"),
+             Format("{lines}", when="has_events")),
             Group(labelled_select("retry", "events", h.on_retry_one, int), width=5, when="has_events"),
             Row(
                 Button(Format("◀️"), id="ev_prev", on_click=h.on_page, when="has_prev"),
@@ -120,10 +90,8 @@ def admin_dialog() -> Dialog:
             state=AdminSG.events,
             getter=g.events_getter,
         ),
-        Window(
+        screen_window(
             Tr("admin-totals"),
-            NOTICE,
-            ERROR,
             text_input(h.on_month_entered),
             Row(
                 Button(Format("◀️"), id="m_prev", on_click=h.on_month_step),

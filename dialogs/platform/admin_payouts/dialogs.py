@@ -7,7 +7,7 @@ that message's button answers admins only."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram_dialog import Dialog, Window
+from aiogram_dialog import Dialog
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
@@ -15,7 +15,7 @@ from dialogs.platform.admin_gate import admin_only
 from dialogs.platform.admin_payouts import getters as g
 from dialogs.platform.admin_payouts import handlers as h
 from dialogs.platform.states import AdminPayoutsSG
-from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
+from dialogs.widgets import Tr, labelled_select, prompt_window, screen_window
 from services.outbox import OPEN_CARD
 
 
@@ -31,12 +31,10 @@ def open_card_router() -> Router:
 def admin_payouts_dialog() -> Dialog:
     to_card = SwitchTo(Tr("payouts-btn-back"), id="to_card", state=AdminPayoutsSG.payout)
     return admin_only(Dialog(
-        Window(
-            Tr("admin-payouts-title", when="has_payouts"),
-            Format("{payouts_text}", when="has_payouts"),
-            Tr("admin-payouts-empty", when="no_payouts"),
-            NOTICE,
-            ERROR,
+        screen_window(
+            (Tr("admin-payouts-title", when="has_payouts"),
+             Format("{payouts_text}", when="has_payouts"),
+             Tr("admin-payouts-empty", when="no_payouts")),
             ScrollingGroup(
                 labelled_select("po", "items", h.on_payout_selected),
                 id="po_page", width=1, height=8, hide_on_single_page=True,
@@ -45,12 +43,10 @@ def admin_payouts_dialog() -> Dialog:
             state=AdminPayoutsSG.queue,
             getter=g.queue_getter,
         ),
-        Window(
-            Tr("admin-payouts-card", when="found"),
-            Format("{extra}", when="extra"),
-            Format("\n{stuck_text}", when="stuck"),
-            NOTICE,
-            ERROR,
+        screen_window(
+            (Tr("admin-payouts-card", when="found"),
+             Format("{extra}", when="extra"),
+             Format("\n{stuck_text}", when="stuck")),
             Column(
                 Button(Tr("admin-payouts-btn-yookassa"), id="yk", on_click=h.on_yookassa, when="can_yookassa"),
                 SwitchTo(Tr("admin-payouts-btn-paid"), id="paid", state=AdminPayoutsSG.reference, when="requested",
@@ -67,23 +63,11 @@ def admin_payouts_dialog() -> Dialog:
             state=AdminPayoutsSG.payout,
             getter=g.payout_getter,
         ),
-        Window(
-            Tr("admin-payouts-ask-reference", when="deciding"),
-            Tr("admin-payouts-ask-close-reference", when="closing"),
-            ERROR,
-            text_input(h.on_reference_entered),
-            to_card,
-            state=AdminPayoutsSG.reference,
-            getter=g.payout_getter,
-        ),
-        Window(
-            Tr("admin-payouts-ask-reason", when="deciding"),
-            Tr("admin-payouts-ask-close-reason", when="closing"),
-            ERROR,
-            text_input(h.on_reason_entered),
-            to_card,
-            state=AdminPayoutsSG.reject_reason,
-            getter=g.payout_getter,
-        ),
+        prompt_window((Tr("admin-payouts-ask-reference", when="deciding"),
+                       Tr("admin-payouts-ask-close-reference", when="closing")),
+                      h.on_reference_entered, to_card, state=AdminPayoutsSG.reference, getter=g.payout_getter),
+        prompt_window((Tr("admin-payouts-ask-reason", when="deciding"),
+                       Tr("admin-payouts-ask-close-reason", when="closing")),
+                      h.on_reason_entered, to_card, state=AdminPayoutsSG.reject_reason, getter=g.payout_getter),
         on_start=h.on_start,
     ))

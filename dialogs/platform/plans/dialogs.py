@@ -3,21 +3,19 @@ price or not on sale. Opened from the tracker card."""
 
 from __future__ import annotations
 
-from aiogram_dialog import Dialog, Window
+from aiogram_dialog import Dialog
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 
 from dialogs.platform.plans import handlers as h
 from dialogs.platform.plans.getters import plans_getter
 from dialogs.platform.states import PlansSG
-from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
+from dialogs.widgets import Tr, labelled_select, prompt_window, screen_window
 
 
 def plans_dialog() -> Dialog:
     return Dialog(
-        Window(
+        screen_window(
             Tr("plans-title", when=lambda d, *_: not d["missing"]),
-            NOTICE,
-            ERROR,
             Column(
                 labelled_select("plan", "plans", h.on_plan_selected),
             ),
@@ -25,13 +23,8 @@ def plans_dialog() -> Dialog:
             state=PlansSG.main,
             getter=plans_getter,
         ),
-        Window(
-            Tr("plans-ask-price"),
-            ERROR,
-            text_input(h.on_price_entered),
-            Button(Tr("btn-plan-stop-selling"), id="stop", on_click=h.on_stop_selling, when="on_sale"),
-            SwitchTo(Tr("btn-back"), id="back", state=PlansSG.main),
-            state=PlansSG.price,
-            getter=plans_getter,
-        ),
+        prompt_window(Tr("plans-ask-price"), h.on_price_entered,
+                      Button(Tr("btn-plan-stop-selling"), id="stop", on_click=h.on_stop_selling, when="on_sale"),
+                      SwitchTo(Tr("btn-back"), id="back", state=PlansSG.main),
+                      state=PlansSG.price, getter=plans_getter),
     )

@@ -13,21 +13,16 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.platform.scenarios import handlers as h
 from dialogs.platform.scenarios.getters import panel_getter, scenario_getter
 from dialogs.platform.states import AiSG
-from dialogs.widgets import ERROR, NOTICE, Tr, text_input
+from dialogs.widgets import Tr, prompt_window, screen_window, text_input
 
 
 def ai_dialog() -> Dialog:
     to_panel = SwitchTo(Tr("btn-back"), id="to_panel", state=AiSG.panel)
     to_scenario = SwitchTo(Tr("btn-back"), id="to_sc", state=AiSG.scenario)
 
-    def ask(key: str, handler, state, back=to_panel, getter=panel_getter) -> Window:
-        return Window(Tr(key), ERROR, text_input(handler), back, state=state, getter=getter)
-
     return Dialog(
-        Window(
+        screen_window(
             Tr("ai-panel", when=lambda d, *_: not d["missing"]),
-            NOTICE,
-            ERROR,
             Column(
                 SwitchTo(Tr("btn-ai-prompt"), id="prompt", state=AiSG.prompt),
                 SwitchTo(Tr("btn-ai-model"), id="model", state=AiSG.model),
@@ -46,7 +41,7 @@ def ai_dialog() -> Dialog:
             state=AiSG.panel,
             getter=panel_getter,
         ),
-        ask("ai-ask-prompt", h.on_prompt, AiSG.prompt),
+        prompt_window(Tr("ai-ask-prompt"), h.on_prompt, to_panel, state=AiSG.prompt, getter=panel_getter),
         Window(
             Tr("ai-pick-model", when="has_models"),
             Tr("ai-no-models", when=lambda d, *_: not d.get("has_models")),
@@ -56,13 +51,12 @@ def ai_dialog() -> Dialog:
             state=AiSG.model,
             getter=panel_getter,
         ),
-        ask("ai-ask-free", h.on_free, AiSG.free),
-        ask("ai-ask-limit", h.on_limit, AiSG.limit),
-        ask("ai-ask-scenario-name", h.on_new_scenario, AiSG.new_scenario),
-        Window(
+        prompt_window(Tr("ai-ask-free"), h.on_free, to_panel, state=AiSG.free, getter=panel_getter),
+        prompt_window(Tr("ai-ask-limit"), h.on_limit, to_panel, state=AiSG.limit, getter=panel_getter),
+        prompt_window(Tr("ai-ask-scenario-name"), h.on_new_scenario, to_panel, state=AiSG.new_scenario,
+                      getter=panel_getter),
+        screen_window(
             Tr("ai-scenario-card", when=lambda d, *_: not d["missing"]),
-            NOTICE,
-            ERROR,
             Column(
                 Button(Tr("btn-ai-test-chat"), id="test", on_click=h.on_test_start),
                 SwitchTo(Tr("btn-ai-scenario-prompt"), id="sc_prompt", state=AiSG.scenario_prompt),
@@ -75,9 +69,12 @@ def ai_dialog() -> Dialog:
             state=AiSG.scenario,
             getter=scenario_getter,
         ),
-        ask("ai-ask-scenario-prompt", h.on_scenario_prompt, AiSG.scenario_prompt, to_scenario, scenario_getter),
-        ask("ai-ask-scenario-when", h.on_scenario_when, AiSG.scenario_when, to_scenario, scenario_getter),
-        ask("ai-ask-scenario-end", h.on_scenario_end, AiSG.scenario_end, to_scenario, scenario_getter),
+        prompt_window(Tr("ai-ask-scenario-prompt"), h.on_scenario_prompt, to_scenario, state=AiSG.scenario_prompt,
+                      getter=scenario_getter),
+        prompt_window(Tr("ai-ask-scenario-when"), h.on_scenario_when, to_scenario, state=AiSG.scenario_when,
+                      getter=scenario_getter),
+        prompt_window(Tr("ai-ask-scenario-end"), h.on_scenario_end, to_scenario, state=AiSG.scenario_end,
+                      getter=scenario_getter),
         Window(
             Tr("ai-test-chat"),
             text_input(h.on_test_message),

@@ -15,7 +15,7 @@ from dialogs.platform.states import TrackerSG, TrackersSG
 from dialogs.platform.trackers import handlers as h
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
 from dialogs.tracker.states import PayoutsSG
-from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
+from dialogs.widgets import ERROR, Tr, labelled_select, prompt_window, screen_window
 
 NO_PREVIEW = LinkPreview(is_disabled=True)
 
@@ -37,26 +37,18 @@ def trackers_dialog() -> Dialog:
             state=TrackersSG.main,
             getter=trackers_getter,
         ),
-        Window(
-            Tr("new-tracker-howto"),
-            ERROR,
-            NO_PREVIEW,
-            text_input(h.on_token_entered),
-            SwitchTo(Tr("btn-back"), id="back", state=TrackersSG.main),
-            state=TrackersSG.new_token,
-            getter=trackers_getter,
-        ),
+        prompt_window(Tr("new-tracker-howto"), h.on_token_entered,
+                      SwitchTo(Tr("btn-back"), id="back", state=TrackersSG.main),
+                      state=TrackersSG.new_token, getter=trackers_getter, link_preview=NO_PREVIEW),
     )
 
 
 def tracker_dialog() -> Dialog:
     back = SwitchTo(Tr("btn-back"), id="to_card", state=TrackerSG.card)
     return Dialog(
-        Window(
-            Tr("tracker-created", when="created"),
-            Tr("tracker-card", when=lambda d, *_: not d["missing"]),
-            NOTICE,
-            ERROR,
+        screen_window(
+            (Tr("tracker-created", when="created"),
+             Tr("tracker-card", when=lambda d, *_: not d["missing"])),
             NO_PREVIEW,
             Column(
                 SwitchTo(Tr("btn-edit-name"), id="name", state=TrackerSG.edit_name),
@@ -74,13 +66,12 @@ def tracker_dialog() -> Dialog:
             state=TrackerSG.card,
             getter=tracker_getter,
         ),
-        Window(Tr("tracker-ask-name"), ERROR, text_input(h.on_name_entered),
-               back, state=TrackerSG.edit_name, getter=tracker_getter),
-        Window(Tr("tracker-ask-description"), ERROR,
-               text_input(h.on_description_entered),
-               back, state=TrackerSG.edit_description, getter=tracker_getter),
-        Window(Tr("tracker-ask-token"), ERROR, NO_PREVIEW, text_input(h.on_new_token_entered),
-               back, state=TrackerSG.replace_token, getter=tracker_getter),
+        prompt_window(Tr("tracker-ask-name"), h.on_name_entered, back,
+                      state=TrackerSG.edit_name, getter=tracker_getter),
+        prompt_window(Tr("tracker-ask-description"), h.on_description_entered, back,
+                      state=TrackerSG.edit_description, getter=tracker_getter),
+        prompt_window(Tr("tracker-ask-token"), h.on_new_token_entered, back,
+                      state=TrackerSG.replace_token, getter=tracker_getter, link_preview=NO_PREVIEW),
         Window(
             Tr("tracker-delete-confirm"),
             Button(Tr("btn-delete-yes"), id="yes", on_click=h.on_delete_confirmed),

@@ -10,7 +10,7 @@ from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
 from dialogs.tracker.channels import getters as g
 from dialogs.tracker.channels import handlers as h
 from dialogs.tracker.states import ChannelsSG
-from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select
+from dialogs.widgets import NOTICE, Tr, labelled_select, screen_window
 
 
 def channels_dialog() -> Dialog:
@@ -27,10 +27,8 @@ def channels_dialog() -> Dialog:
             state=ChannelsSG.main,
             getter=g.list_getter,
         ),
-        Window(
+        screen_window(
             Tr("channel-card", when="found"),
-            NOTICE,
-            ERROR,
             Column(
                 labelled_select("kind", "kinds", h.on_kind),
             ),

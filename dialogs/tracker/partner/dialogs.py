@@ -19,7 +19,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
 from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG
-from dialogs.widgets import ERROR, NOTICE, Tr, text_input
+from dialogs.widgets import Tr, prompt_window, screen_window
 from i18n.catalog import Translator
 
 log = logging.getLogger(__name__)
@@ -50,13 +50,11 @@ def partner_dialog() -> Dialog:
             state=PartnerSG.main,
             getter=g.main_getter,
         ),
-        Window(
-            Tr("partner-links-title", when="has_links"),
-            Format("{links_text}", when="has_links"),
-            Tr("partner-links-empty", when="no_links"),
-            Tr("partner-not-allowed-short", when=lambda d, *_: not d["allowed"]),
-            NOTICE,
-            ERROR,
+        screen_window(
+            (Tr("partner-links-title", when="has_links"),
+             Format("{links_text}", when="has_links"),
+             Tr("partner-links-empty", when="no_links"),
+             Tr("partner-not-allowed-short", when=lambda d, *_: not d["allowed"])),
             NO_PREVIEW,
             ScrollingGroup(
                 Select(Format("🔗 {item[label]}"), id="lnk", item_id_getter=itemgetter("id"), items="links",
@@ -68,10 +66,8 @@ def partner_dialog() -> Dialog:
             state=PartnerSG.links,
             getter=g.links_getter,
         ),
-        Window(
+        screen_window(
             Tr("partner-link-card", when="found"),
-            NOTICE,
-            ERROR,
             NO_PREVIEW,
             Url(Tr("partner-btn-share"), Format("{share}"), id="share", when="found"),
             Row(
@@ -84,23 +80,12 @@ def partner_dialog() -> Dialog:
             state=PartnerSG.link,
             getter=g.link_getter,
         ),
-        Window(
-            Tr("partner-ask-label"),
-            ERROR,
-            text_input(h.on_label_entered),
-            Button(Tr("partner-btn-no-label"), id="nolabel", on_click=h.on_create_unlabelled),
-            _back(PartnerSG.links),
-            state=PartnerSG.new_link,
-            getter=g.links_getter,
-        ),
-        Window(
-            Tr("partner-ask-rename"),
-            ERROR,
-            text_input(h.on_rename_entered),
-            _back(PartnerSG.link),
-            state=PartnerSG.rename,
-            getter=g.link_getter,
-        ),
+        prompt_window(Tr("partner-ask-label"), h.on_label_entered,
+                      Button(Tr("partner-btn-no-label"), id="nolabel", on_click=h.on_create_unlabelled),
+                      _back(PartnerSG.links),
+                      state=PartnerSG.new_link, getter=g.links_getter),
+        prompt_window(Tr("partner-ask-rename"), h.on_rename_entered, _back(PartnerSG.link),
+                      state=PartnerSG.rename, getter=g.link_getter),
         Window(
             Tr("partner-earnings"),
             _back(),

@@ -12,7 +12,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.tracker.payouts import getters as g
 from dialogs.tracker.payouts import handlers as h
 from dialogs.tracker.states import PayoutsSG
-from dialogs.widgets import ERROR, NOTICE, Tr, labelled_select, text_input
+from dialogs.widgets import ERROR, Tr, labelled_select, prompt_window, screen_window
 
 
 def payouts_dialog() -> Dialog:
@@ -20,11 +20,9 @@ def payouts_dialog() -> Dialog:
     back = SwitchTo(Tr("payouts-btn-back"), id="to_main", state=sg.main)
     cancel_form = SwitchTo(Tr("payouts-btn-cancel"), id="cancel_form", state=sg.main)
     return Dialog(
-        Window(
-            Tr("payouts-main"),
-            Tr("payouts-main-too-little", when="too_little"),
-            NOTICE,
-            ERROR,
+        screen_window(
+            (Tr("payouts-main"),
+             Tr("payouts-main-too-little", when="too_little")),
             Column(
                 Button(Tr("payouts-btn-withdraw"), id="withdraw", on_click=h.on_withdraw, when="can_withdraw"),
                 SwitchTo(Tr("payouts-btn-history"), id="history", state=sg.history),
@@ -33,15 +31,9 @@ def payouts_dialog() -> Dialog:
             state=sg.main,
             getter=g.main_getter,
         ),
-        Window(
-            Tr("payouts-ask-amount"),
-            ERROR,
-            text_input(h.on_amount_entered),
-            Button(Tr("payouts-btn-all"), id="all", on_click=h.on_all),
-            cancel_form,
-            state=sg.amount,
-            getter=g.amount_getter,
-        ),
+        prompt_window(Tr("payouts-ask-amount"), h.on_amount_entered,
+                      Button(Tr("payouts-btn-all"), id="all", on_click=h.on_all), cancel_form,
+                      state=sg.amount, getter=g.amount_getter),
         Window(
             Tr("payouts-ask-method"),
             ERROR,
@@ -50,24 +42,17 @@ def payouts_dialog() -> Dialog:
             state=sg.method,
             getter=g.method_getter,
         ),
-        Window(
-            Tr("payouts-ask-card", when="is_card"),
-            Tr("payouts-ask-phone", when="is_sbp"),
-            Tr("payouts-ask-wallet", when="is_wallet"),
-            ERROR,
-            text_input(h.on_destination_entered),
+        prompt_window(
+            (Tr("payouts-ask-card", when="is_card"),
+             Tr("payouts-ask-phone", when="is_sbp"),
+             Tr("payouts-ask-wallet", when="is_wallet")),
+            h.on_destination_entered,
             SwitchTo(Tr("payouts-btn-back"), id="to_method", state=sg.method),
-            state=sg.destination,
-            getter=g.destination_getter,
+            state=sg.destination, getter=g.destination_getter,
         ),
-        Window(
-            Tr("payouts-ask-bank"),
-            ERROR,
-            text_input(h.on_bank_entered),
-            SwitchTo(Tr("payouts-btn-back"), id="to_dest", state=sg.destination),
-            state=sg.bank,
-            getter=g.destination_getter,
-        ),
+        prompt_window(Tr("payouts-ask-bank"), h.on_bank_entered,
+                      SwitchTo(Tr("payouts-btn-back"), id="to_dest", state=sg.destination),
+                      state=sg.bank, getter=g.destination_getter),
         Window(
             Tr("payouts-confirm"),
             ERROR,
@@ -76,12 +61,10 @@ def payouts_dialog() -> Dialog:
             state=sg.confirm,
             getter=g.confirm_getter,
         ),
-        Window(
-            Tr("payouts-history-title", when="has_payouts"),
-            Format("{payouts_text}", when="has_payouts"),
-            Tr("payouts-history-empty", when="no_payouts"),
-            NOTICE,
-            ERROR,
+        screen_window(
+            (Tr("payouts-history-title", when="has_payouts"),
+             Format("{payouts_text}", when="has_payouts"),
+             Tr("payouts-history-empty", when="no_payouts")),
             back,
             state=sg.history,
             getter=g.history_getter,

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import re
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
-    TelegramConflictError,
-    TelegramNetworkError,
     TelegramRetryAfter,
-    TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.types import Update
@@ -112,8 +111,12 @@ class PollingSupervisor:
         await self._runner.drain()
 
     async def _poll(self, bot: Bot, dispatcher: Dispatcher) -> None:
+        """Poll until the token is revoked or the loop is cancelled. Every other failure (an HTML
+        error page from a proxy, a reset, a timeout, a 5xx, a 409, anything unexpected) is retried
+        with a growing, jittered pause and logged once per streak: a loop that ended on one bad
+        answer would leave that bot, or the whole platform, deaf until a restart."""
         offset: int | None = None
-        backoff = 1.0
+        failures = 0
         allowed = dispatcher.resolve_used_update_types()
         while True:
             try:
@@ -121,7 +124,6 @@ class PollingSupervisor:
                     offset=offset, timeout=self._timeout, allowed_updates=allowed,
                     request_timeout=self._timeout + 10,
                 )
-                backoff = 1.0
             except TelegramUnauthorizedError:
                 log.warning("bot %s: token rejected by Telegram, stopping its polling", bot.id)
                 self._loops.pop(bot.id, None)
@@ -130,14 +132,42 @@ class PollingSupervisor:
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
                 continue
-            except (TelegramNetworkError, TelegramServerError, TelegramConflictError) as exc:
-                log.warning("bot %s: polling error %s, retrying in %.0fs", bot.id, exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 60)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - see the docstring: nothing else may end the loop
+                failures += 1
+                pause = retry_pause(failures)
+                if failures == 1:
+                    log.warning("bot %s: polling failed (%s), retrying; further failures in a row are not logged",
+                                bot.id, describe_error(exc))
+                await asyncio.sleep(pause)
                 continue
+            if failures:
+                log.info("bot %s: polling works again after %d failures", bot.id, failures)
+                failures = 0
             for update in updates:
                 offset = update.update_id + 1
                 self._runner.feed(dispatcher, bot, update)
+
+
+MAX_RETRY_PAUSE = 60.0
+
+
+def retry_pause(failures: int) -> float:
+    """1, 2, 4, ... up to a minute, each between half and all of it, so bots that failed
+    together (one outage) do not all come back in the same second."""
+    ceiling = min(2.0 ** (failures - 1), MAX_RETRY_PAUSE)
+    return ceiling / 2 + random.random() * ceiling / 2
+
+
+_TOKEN_IN_TEXT = re.compile(r"(bot\d+):[A-Za-z0-9_-]+")
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error's class and message for a log line, with any bot token in it masked (aiohttp
+    errors carry the request URL, which holds the token)."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]  # one line, however long the page
+    return _TOKEN_IN_TEXT.sub(r"\1:***", text)
 
 
 class WebhookServer:

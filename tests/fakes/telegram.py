@@ -68,17 +68,28 @@ STARS_SUBSCRIPTION_PERIOD = 2592000
 class TelegramError(Exception):
     """A Bot API error answer; raised by method handlers, turned into JSON by the HTTP layer."""
 
-    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(self, code: int, description: str, *, retry_after: int | None = None,
+                 html: str | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.html = html  # a proxy's error page instead of the Bot API's JSON
 
     def payload(self) -> dict[str, Any]:
+        if self.html is not None:
+            return {_HTML: self.html}
         body: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
         return body
+
+
+_HTML = "__html_page__"
+# What the real api.telegram.org answers now and then from its front proxy: not JSON at all.
+BAD_GATEWAY_PAGE = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+                    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                    "</body>\r\n</html>\r\n")
 
 
 def _bad(message: str) -> TelegramError:
@@ -1108,9 +1119,10 @@ class FakeTelegram:
 
     def fail_next(self, method: str, error_code: int = 429, description: str | None = None, *,
                   bot: BotRef | None = None, retry_after: int | None = None,
-                  times: int = 1, chat_id: Any = None) -> None:
+                  times: int = 1, chat_id: Any = None, html: str | None = None) -> None:
         """Answer the next `times` calls of a method (for one bot or any, in one chat or any)
-        with an error."""
+        with an error; with `html`, that page as text/html (e.g. BAD_GATEWAY_PAGE), as a proxy
+        in front of the Bot API does."""
         if error_code == 429 and retry_after is None:
             retry_after = 1
         if description is None:
@@ -1118,7 +1130,7 @@ class FakeTelegram:
                            else {400: "Bad Request: injected", 403: "Forbidden: injected",
                                  500: "Internal Server Error"}.get(error_code, "injected"))
         bot_id = None if bot is None else self.bot(bot).id
-        error = TelegramError(error_code, description, retry_after=retry_after)
+        error = TelegramError(error_code, description, retry_after=retry_after, html=html)
         self._faults.append(_Fault(method.lower(), bot_id, error, times, chat_id))
 
     def calls_to(self, method: str, *, bot: BotRef | None = None, **params: Any) -> list[Call]:
@@ -1313,6 +1325,8 @@ class FakeTelegram:
 
     @staticmethod
     def _respond(status: int, payload: dict[str, Any]) -> web.Response:
+        if _HTML in payload:
+            return web.Response(text=payload[_HTML], status=status, content_type="text/html")
         return web.json_response(payload, status=status,
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
 

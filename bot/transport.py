@@ -132,9 +132,7 @@ class PollingSupervisor:
             except TelegramRetryAfter as exc:
                 await asyncio.sleep(exc.retry_after)
                 continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - see the docstring: nothing else may end the loop
+            except Exception as exc:  # noqa: BLE001 - nothing else may end the loop; a cancel (BaseException) still does
                 failures += 1
                 pause = retry_pause(failures)
                 if failures == 1:

@@ -74,7 +74,7 @@ async def record_payment(
                 tracker_id, user_id, plan_kind, price_kopecks, paid_at, payment_id=payment.id, tz=tz,
                 auto_renew=auto_renew,
             )
-            until = await current_end(tracker_id, user_id, datetime.now(UTC))
+            until = await current_end(tracker_id, user_id, paid_at)
             await notices.payment_received(conn, payment.id, subscription, until, renewal=renewal, tz=tz)
     except IntegrityError:
         # The same charge recorded at the same moment by another worker: theirs stands.
@@ -82,7 +82,7 @@ async def record_payment(
         if existing is None:
             raise
         return await _outcome(existing, created=False)
-    return PaymentOutcome(payment, subscription, True, await current_end(tracker_id, user_id, paid_at))
+    return PaymentOutcome(payment, subscription, True, until)  # the end the client was told
 
 
 async def _outcome(payment: Payment, *, created: bool) -> PaymentOutcome:

@@ -9,7 +9,9 @@ from operator import itemgetter
 from typing import Any
 
 from aiogram.enums import ContentType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery
 from aiogram_dialog import Window
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.widgets.common import WhenCondition
@@ -87,3 +89,15 @@ def prompt_window(text: Text | Sequence[Text], on_input: Any, *buttons: Any, sta
     order (the way back last). Every "...-ask" window of the dialogs is this one shape."""
     preview = () if link_preview is None else (link_preview,)
     return Window(*_texts(text), ERROR, *preview, text_input(on_input), *buttons, state=state, getter=getter)
+
+
+async def tell_stale(callback: CallbackQuery | None, text: str) -> None:
+    """Say on a button that its menu is out of date. The handler that failed may have answered the
+    query already, and Telegram refuses a second answer: the menu shown next is what matters, so a
+    refused answer must not stop it."""
+    if callback is None:
+        return
+    try:
+        await callback.answer(text)
+    except TelegramBadRequest:
+        pass

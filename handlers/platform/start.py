@@ -14,6 +14,7 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, Unknown
 
 from billing import commission
 from dialogs.platform.states import TrackersSG
+from dialogs.widgets import tell_stale
 from i18n.catalog import Translator
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,7 @@ async def on_help(message: Message, i18n: Translator, settings: Any) -> None:
 async def on_stale_dialog(event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator) -> None:
     """A button from before a restart or from a closed dialog: say so and show the menu again."""
     log.info("stale dialog: %s", event.exception)
-    callback = event.update.callback_query
-    if callback is not None:
-        await callback.answer(i18n("dialog-expired"))
+    await tell_stale(event.update.callback_query, i18n("dialog-expired"))
     await dialog_manager.start(TrackersSG.main, mode=StartMode.RESET_STACK)
 
 

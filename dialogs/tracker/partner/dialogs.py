@@ -19,7 +19,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
 from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG
-from dialogs.widgets import Tr, prompt_window, screen_window
+from dialogs.widgets import Tr, prompt_window, screen_window, tell_stale
 from i18n.catalog import Translator
 
 log = logging.getLogger(__name__)
@@ -112,9 +112,7 @@ def partner_dialog() -> Dialog:
 async def on_stale_dialog(event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator) -> None:
     """A cabinet button from before a restart or from a closed window: say so and open it again."""
     log.info("stale partner cabinet: %s", event.exception)
-    callback = event.update.callback_query
-    if callback is not None:
-        await callback.answer(i18n("dialog-expired"))
+    await tell_stale(event.update.callback_query, i18n("dialog-expired"))
     await h.start_cabinet(dialog_manager)
 
 

@@ -11,6 +11,8 @@ Signs, as they count towards an account's available balance:
     adjustment +/- a correction by the admin
     reserve    -  a payout request holds money
     release    +  a rejected or failed payout gives it back
+    collected  -  an author collected a settled period's revenue themselves (Stars, their shop)
+    repaid     +  the author paid the platform back of what they collected
     payout     +  the reserved money was paid out: recorded for the "paid" figure, NOT part of
                   the available balance (the reserve already took the money out)
 
@@ -55,6 +57,13 @@ class Balance:
     paid: int  # paid out
     available: int  # what can be asked for now
     by_role: dict[str, int]  # accruals per role: author, l1, l2, l3, platform
+    collected: int = 0  # <= 0: money an author collected for settled periods (Stars, their own shop)
+    repaid: int = 0  # what the author has paid the platform back of it
+
+    @property
+    def owed(self) -> int:
+        """What this person owes the platform (an author who collected more than their shares)."""
+        return max(0, -self.available)
 
     @property
     def earned(self) -> int:
@@ -127,6 +136,8 @@ async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Bal
         paid=paid,
         available=available,
         by_role=by_role,
+        collected=by_kind.get(EntryKind.COLLECTED, 0),
+        repaid=by_kind.get(EntryKind.REPAID, 0),
     )
 
 

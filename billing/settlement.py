@@ -10,6 +10,10 @@ For each due period (status open, ends_at <= now):
                  schedule in force at the period's end (billing.commission; each batch is split
                  group by group, one group per schedule)
 
+For a period whose money the author collected (Stars, their own shop: `collector`), one more entry
+debits the author's account with its revenue (kind `collected`, source `collection`): the author's
+balance then says what they owe. The period's own entries still add up to its margin.
+
 The author comes from the tracker, l1/l2/l3 from the period itself: the chain as locked at the
 payment (`referral.attribution.locked_chain`) is copied onto every period of the purchase, so
 settlement neither recurses nor joins the memberships.
@@ -40,7 +44,7 @@ from billing import commission
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
 from billing.split import ScheduleLike, Weights, split_margin
-from models.enums import EntryKind, Role, SourceType
+from models.enums import Collector, EntryKind, Role, SourceType
 from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
 from notify import events as notify_events
 
@@ -55,7 +59,7 @@ SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, p.l1_id, p.l2_id, p.l
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
                    AND u.charged_to = 'subscription'), 0),
-       p.ends_at
+       p.ends_at, p.collector
 FROM accounting_periods p
 JOIN trackers t ON t.id = p.tracker_id
 WHERE p.status = 'open' AND p.id > ? AND p.ends_at <= ?
@@ -63,6 +67,7 @@ ORDER BY p.id
 LIMIT ?
 """
 _ENDS_AT = 8  # the column of p.ends_at in _DUE: picks the commission schedule
+_AUTHOR_COLLECTED = Collector.AUTHOR.value
 # PostgreSQL: two settlers at once split the work instead of waiting on each other.
 _LOCK_PG = " FOR UPDATE OF p SKIP LOCKED"
 
@@ -76,6 +81,7 @@ _MARK = (
 # (twice as slow for 5M rows); a dict lookup costs nothing.
 _ROLE = {role: role.value for role in Role}
 _KIND = {kind: kind.value for kind in EntryKind}
+_COLLECTED, _AUTHOR_ROLE, _COLLECTION = EntryKind.COLLECTED.value, Role.AUTHOR.value, SourceType.COLLECTION.value
 
 
 @dataclass
@@ -180,7 +186,7 @@ def _compute(
     marks: list[tuple] = []
     batch = SettlementResult()
     for weights, group in _by_schedule(rows, schedules).items():
-        for period_id, tracker_id, revenue, author, l1, l2, l3, cost_ukop, *_ in group:  # then ends_at
+        for period_id, tracker_id, revenue, author, l1, l2, l3, cost_ukop, _, collector in group:
             cost = token_cost_kopecks(cost_ukop)
             margin = int(revenue) - cost
             for share in split_margin(margin, author=author, l1=l1, l2=l2, l3=l3, schedule=weights):
@@ -188,6 +194,12 @@ def _compute(
                 entries.append(
                     (account, _KIND[share.kind], _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts)
                 )
+            if collector == _AUTHOR_COLLECTED:
+                # The author holds this period's revenue (Stars in their bot, their own shop): their
+                # account gives it back, so what they keep is their share and the rest is what
+                # they owe: the platform's share, the partners' and the token cost.
+                entries.append((accounts[author], _COLLECTED, _AUTHOR_ROLE, -int(revenue), _COLLECTION, period_id,
+                                tracker_id, now_ts))
             marks.append((cost, margin, now_ts, period_id))
             batch.periods += 1
             batch.margin_kopecks += margin

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from billing.periods import DEFAULT_TIMEZONE, PeriodSpan, cut_periods
 from models import AccountingPeriod, Subscription
-from models.enums import PlanKind, SubscriptionStatus
+from models.enums import Collector, PlanKind, SubscriptionStatus
 from models.sql import is_postgres, sql, utc
 from notify import events as notify_events
 from referral.attribution import locked_chain
@@ -61,8 +61,10 @@ async def create_subscription(
     tz: str | ZoneInfo | None = DEFAULT_TIMEZONE,
     *,
     auto_renew: bool = False,
+    collector: Collector = Collector.PLATFORM,
 ) -> Subscription:
-    """A subscription paid at `paid_at` and its periods, in one transaction.
+    """A subscription paid at `paid_at` and its periods, in one transaction. `collector` (who holds
+    the money) is copied onto every period, as the chain is, for settlement.
 
     A renewal paid while the user still has paid time starts when that time ends. With a
     `payment_id` it is idempotent: a second call for the same payment returns the first
@@ -108,6 +110,7 @@ async def create_subscription(
                     l1_id=chain.l1,
                     l2_id=chain.l2,
                     l3_id=chain.l3,
+                    collector=collector,
                 )
                 for p in plan.periods
             ]

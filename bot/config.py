@@ -45,8 +45,9 @@ class CommissionSchedule(BaseModel):
 class PaymentSettings(BaseModel):
     """The ways to pay, each on when configured (`PAYMENTS__...`)."""
 
-    # Telegram Payments: the provider token from @BotFather (Payments → YooKassa). RUB, kopecks.
-    provider_token: SecretStr | None = None
+    # Telegram Payments (cards, RUB): offered in every tracker whose author entered the provider
+    # token @BotFather issued for that tracker's bot; Telegram refuses one bot's token in another.
+    telegram_enabled: bool = True
     # Telegram Stars (XTR): prices are counted from RUB at `stars_rub_rate` RUB per star.
     stars_enabled: bool = False
     stars_rub_rate: Decimal = Decimal("1.5")
@@ -76,10 +77,6 @@ class PaymentSettings(BaseModel):
         if v is not None and v not in range(1, 7):
             raise ValueError("must be 1..6")
         return v
-
-    @property
-    def telegram_enabled(self) -> bool:
-        return bool(self.provider_token and self.provider_token.get_secret_value().strip())
 
     @property
     def yookassa_enabled(self) -> bool:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models.enums import enum_column
+
 if TYPE_CHECKING:
     from models.platform import Tracker, User
 
@@ -43,7 +45,7 @@ class Scenario(Model):
     name = fields.CharField(max_length=64)
     prompt = fields.TextField(default="")
     opening = fields.TextField(default="")  # fixed first message; empty: the model writes it
-    trigger = fields.CharEnumField(ScenarioTrigger, max_length=16, default=ScenarioTrigger.ON_DEMAND)
+    trigger = enum_column(ScenarioTrigger, max_length=16, default=ScenarioTrigger.ON_DEMAND)
     weekdays = fields.CharField(max_length=16, default="")  # "0,3": Monday and Thursday
     time_of_day = fields.CharField(max_length=8, default="10:00")  # HH:MM[:SS] in the client's zone
     end_marker = fields.CharField(max_length=32, default="")  # e.g. "[END]"; empty: none
@@ -75,7 +77,7 @@ class Meeting(Model):
     started_at = fields.DatetimeField()
     last_activity_at = fields.DatetimeField()
     ended_at = fields.DatetimeField(null=True)
-    end_reason = fields.CharEnumField(MeetingEnd, max_length=16, null=True)
+    end_reason = enum_column(MeetingEnd, max_length=16, null=True)
     mj_micro = fields.BigIntField(default=0)
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
@@ -98,7 +100,7 @@ class PlannedMeeting(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="planned_meetings")
     scenario: fields.ForeignKeyRelation[Scenario] = fields.ForeignKeyField("models.Scenario", related_name="planned")
     due_at = fields.DatetimeField()
-    status = fields.CharEnumField(PlannedStatus, max_length=16, default=PlannedStatus.PLANNED)
+    status = enum_column(PlannedStatus, max_length=16, default=PlannedStatus.PLANNED)
     meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField(
         "models.Meeting", related_name="planned", null=True
     )

@@ -14,6 +14,7 @@ from tortoise.models import Model
 
 from models.enums import (
     AccountKind,
+    Collector,
     EntryKind,
     PaymentProvider,
     PayoutStatus,
@@ -22,6 +23,7 @@ from models.enums import (
     Role,
     SourceType,
     SubscriptionStatus,
+    enum_column,
 )
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ class Plan(Model):
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="plans")
-    kind = fields.CharEnumField(PlanKind, max_length=16)
+    kind = enum_column(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()
     on_sale = fields.BooleanField(default=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -52,12 +54,14 @@ class Payment(Model):
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="payments")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="payments")
-    provider = fields.CharEnumField(PaymentProvider, max_length=16)
+    provider = enum_column(PaymentProvider, max_length=16)
     external_id = fields.CharField(max_length=255)
-    plan_kind = fields.CharEnumField(PlanKind, max_length=16)
+    plan_kind = enum_column(PlanKind, max_length=16)
     currency = fields.CharField(max_length=8)
     amount_minor = fields.BigIntField()            # as charged: kopecks for RUB, stars for XTR
     amount_kopecks = fields.BigIntField()          # its value in RUB kopecks (the plan price)
+    # Who holds the money (Stars and the author's own shop: the author).
+    collector = enum_column(Collector, default=Collector.PLATFORM, db_default=Collector.PLATFORM.value, max_length=16)
     refunded = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -79,11 +83,11 @@ class Subscription(Model):
     payment: fields.OneToOneNullableRelation[Payment] = fields.OneToOneField(
         "models.Payment", related_name="subscription", null=True
     )
-    plan_kind = fields.CharEnumField(PlanKind, max_length=16)
+    plan_kind = enum_column(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
-    status = fields.CharEnumField(SubscriptionStatus, default=SubscriptionStatus.ACTIVE, max_length=16)
+    status = enum_column(SubscriptionStatus, default=SubscriptionStatus.ACTIVE, max_length=16)
     auto_renew = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -117,10 +121,12 @@ class AccountingPeriod(Model):
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
     revenue_kopecks = fields.BigIntField()
-    status = fields.CharEnumField(PeriodStatus, default=PeriodStatus.OPEN, max_length=16)
+    status = enum_column(PeriodStatus, default=PeriodStatus.OPEN, max_length=16)
     token_cost_kopecks = fields.BigIntField(null=True)
     margin_kopecks = fields.BigIntField(null=True)
     settled_at = fields.DatetimeField(null=True)
+    # Copied from the payment: settlement debits the author with the money they collected.
+    collector = enum_column(Collector, default=Collector.PLATFORM, db_default=Collector.PLATFORM.value, max_length=16)
     l1: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="l1_periods", null=True
     )
@@ -154,6 +160,26 @@ class AccountingPeriod(Model):
             ("l2_id", "status", "tracker_id", "revenue_kopecks"),
             ("l3_id", "status", "tracker_id", "revenue_kopecks"),
         )
+
+
+class AuthorRepayment(Model):
+    """Money an author paid the platform against what they owe for payments they collected,
+    recorded by an admin; its ledger entry (kind `repaid`) names this row."""
+
+    id = fields.IntField(primary_key=True)
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="repayments", on_delete=fields.RESTRICT
+    )
+    amount_kopecks = fields.BigIntField()
+    recorded_by = fields.BigIntField()                 # the admin's Telegram id
+    note = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        author_id: int
+
+    class Meta:
+        table = "author_repayments"
 
 
 class MjRate(Model):
@@ -242,7 +268,7 @@ class Account(Model):
 
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
-    kind = fields.CharEnumField(AccountKind, max_length=16)
+    kind = enum_column(AccountKind, max_length=16)
     user: fields.OneToOneNullableRelation[User] = fields.OneToOneField("models.User", related_name="account", null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -259,10 +285,10 @@ class LedgerEntry(Model):
 
     id = fields.IntField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("models.Account", related_name="entries")
-    kind = fields.CharEnumField(EntryKind, max_length=16)
-    role = fields.CharEnumField(Role, max_length=16)
+    kind = enum_column(EntryKind, max_length=16)
+    role = enum_column(Role, max_length=16)
     amount_kopecks = fields.BigIntField()
-    source_type = fields.CharEnumField(SourceType, max_length=16)
+    source_type = enum_column(SourceType, max_length=16)
     source_id = fields.BigIntField()
     tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField(
         "models.Tracker", related_name="ledger", null=True
@@ -305,7 +331,7 @@ class PayoutRequest(Model):
     amount_kopecks = fields.BigIntField()
     method = fields.CharField(max_length=32)
     destination_encrypted = fields.TextField()
-    status = fields.CharEnumField(PayoutStatus, default=PayoutStatus.REQUESTED, max_length=16)
+    status = enum_column(PayoutStatus, default=PayoutStatus.REQUESTED, max_length=16)
     reference = fields.CharField(max_length=255, null=True)
     decided_by = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -1,4 +1,7 @@
 from enum import StrEnum
+from typing import Any
+
+from tortoise import fields
 
 
 class TrackerStatus(StrEnum):
@@ -33,6 +36,14 @@ class PaymentProvider(StrEnum):
     SIMULATION = "simulation"  # `gptitor simulate`, never in production data
 
 
+class Collector(StrEnum):
+    """Who holds a payment's money: the platform (its YooKassa shop, through the API or a provider
+    connection it owns) or the author (Stars land in their bot; a provider token of their own shop)."""
+
+    PLATFORM = "platform"
+    AUTHOR = "author"
+
+
 class AccountKind(StrEnum):
     PLATFORM = "platform"
     USER = "user"
@@ -54,6 +65,8 @@ class EntryKind(StrEnum):
     RELEASE = "release"        # a rejected or failed payout gives it back (positive)
     PAYOUT = "payout"          # money left the platform (reserve turned into paid; amount 0 on balance)
     ADJUSTMENT = "adjustment"
+    COLLECTED = "collected"    # money an author collected for a settled period: what they owe (negative)
+    REPAID = "repaid"          # an author paid the platform what they owed (positive)
 
 
 class SourceType(StrEnum):
@@ -61,6 +74,8 @@ class SourceType(StrEnum):
     PAYOUT = "payout"
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
+    COLLECTION = "collection"  # the period an author collected the money of (source_id: the period)
+    REPAYMENT = "repayment"    # an author's repayment (source_id: author_repayments.id)
 
 
 class PayoutStatus(StrEnum):
@@ -87,3 +102,12 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     DEAD = "dead"              # gave up after retries: kept for the admin
     SKIPPED = "skipped"        # its channel was disconnected or the event turned off before delivery
+
+
+def enum_column(enum_type: type[StrEnum], **kwargs: Any) -> Any:
+    """A `CharEnumField` whose description names its enum instead of listing the members, as
+    tortoise does by default. Listed, a new member changes the description, which the migration
+    autodetector turns into an AlterField, and on SQLite an AlterField rebuilds the table without its
+    unique constraints and indexes: the ledger once lost the key that makes every money step
+    idempotent that way."""
+    return fields.CharEnumField(enum_type, description=f"one of {enum_type.__name__}", **kwargs)

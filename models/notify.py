@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import ChannelStatus, OutboxStatus
+from models.enums import ChannelStatus, OutboxStatus, enum_column
 
 if TYPE_CHECKING:
     from models.platform import Tracker, User
@@ -25,7 +25,7 @@ class PartnerChannel(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="channels")
     chat_id = fields.BigIntField()
     title = fields.CharField(max_length=255, default="")
-    status = fields.CharEnumField(ChannelStatus, max_length=16, default=ChannelStatus.CONNECTED)
+    status = enum_column(ChannelStatus, max_length=16, default=ChannelStatus.CONNECTED)
     events: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     accrual_digest = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -63,7 +63,7 @@ class OutboxEvent(Model):
     )
     language = fields.CharField(max_length=16, default="ru")
     params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
-    status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
+    status = enum_column(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     claimed_by = fields.CharField(max_length=64, null=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import CheckoutStatus, PaymentProvider, PlanKind
+from models.enums import CheckoutStatus, PaymentProvider, PlanKind, enum_column
 
 if TYPE_CHECKING:
     from models.platform import Tracker, User
@@ -28,15 +28,15 @@ class Checkout(Model):
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="checkouts")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="checkouts")
-    provider = fields.CharEnumField(PaymentProvider, max_length=16, default=PaymentProvider.YOOKASSA)
-    plan_kind = fields.CharEnumField(PlanKind, max_length=16)
+    provider = enum_column(PaymentProvider, max_length=16, default=PaymentProvider.YOOKASSA)
+    plan_kind = enum_column(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()
     auto_renew = fields.BooleanField(default=False)      # the client opted in to auto-renewal
     is_renewal = fields.BooleanField(default=False)
     idempotence_key = fields.CharField(max_length=64, unique=True)
     external_id = fields.CharField(max_length=64, null=True, db_index=True)
     confirmation_url = fields.CharField(max_length=1024, null=True)
-    status = fields.CharEnumField(CheckoutStatus, max_length=16, default=CheckoutStatus.OPEN)
+    status = enum_column(CheckoutStatus, max_length=16, default=CheckoutStatus.OPEN)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -59,10 +59,10 @@ class AutoRenewal(Model):
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="auto_renewals")
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="auto_renewals")
-    provider = fields.CharEnumField(PaymentProvider, max_length=16)
+    provider = enum_column(PaymentProvider, max_length=16)
     method_id = fields.CharField(max_length=255)
     method_title = fields.CharField(max_length=128, default="")
-    plan_kind = fields.CharEnumField(PlanKind, max_length=16)
+    plan_kind = enum_column(PlanKind, max_length=16)
     enabled = fields.BooleanField(default=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import TrackerStatus
+from models.enums import Collector, TrackerStatus, enum_column
 
 if TYPE_CHECKING:
     from models.referral import InviteLink
@@ -37,12 +37,18 @@ class Tracker(Model):
     description = fields.TextField(default="")
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="trackers")
     token_encrypted = fields.TextField()
-    status = fields.CharEnumField(TrackerStatus, default=TrackerStatus.ACTIVE, max_length=16)
+    status = enum_column(TrackerStatus, default=TrackerStatus.ACTIVE, max_length=16)
     system_prompt = fields.TextField(default="")
     model = fields.CharField(max_length=128, null=True)
     free_messages = fields.IntField(default=0)
     # mJ a subscriber may spend per accounting period; None: what keeps the margin non-negative.
     period_mj_limit = fields.DecimalField(max_digits=14, decimal_places=3, null=True)
+    # Telegram issues a payment provider token for one bot (@BotFather, Bot Settings → Payments):
+    # the author enters this tracker's own; encrypted like the bot token, "" when none.
+    provider_token_encrypted = fields.TextField(default="", db_default="")
+    # Whose shop that token pays into: the author's own unless the admin says it is the platform's.
+    provider_collector = enum_column(Collector, default=Collector.AUTHOR, db_default=Collector.AUTHOR.value,
+                                     max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

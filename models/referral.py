@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import Role
+from models.enums import Role, enum_column
 
 if TYPE_CHECKING:
     from models.billing import Account
@@ -72,7 +72,7 @@ class EarningsRollup(Model):
         "models.Tracker", related_name="earnings_rollup"
     )
     link_id = fields.IntField(default=0)
-    role = fields.CharEnumField(Role, max_length=16)
+    role = enum_column(Role, max_length=16)
     month = fields.CharField(max_length=7)
     amount_kopecks = fields.BigIntField(default=0)
     entries = fields.IntField(default=0)

@@ -8,11 +8,19 @@ It needs only settings, the secret box and a bot registry, so the CLI builds one
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramServerError,
+)
+from aiogram.types import LabeledPrice
 from aiohttp import web
 
 from billing.payments import (
@@ -34,6 +42,18 @@ log = logging.getLogger(__name__)
 
 NOTIFY_PATH = "/yookassa/notify"
 METHOD_YOOKASSA = "y"
+# What @BotFather sends after connecting a provider: "<provider id>:TEST:<...>" or ":LIVE:".
+PROVIDER_TOKEN_IN_TEXT = re.compile(r"\b(\d{5,20}:(?:TEST|LIVE):[A-Za-z0-9_-]{1,128})(?![A-Za-z0-9_-])")
+PREVIEW_PAYLOAD = "card-preview"  # never a plan's payload: pre-checkout refuses to take money for it
+PREVIEW_PRICE_KOPECKS = 100_00
+
+
+class CardTokenError(Exception):
+    """The provider token was not taken; `key` is a locale key, `params` fill it."""
+
+    def __init__(self, key: str, **params: str) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
 
 
 def plan_args(i18n: Translator, kind: PlanKind | str) -> dict[str, str]:
@@ -61,11 +81,11 @@ class PaymentService:
 
     # -- what is on
 
-    @property
-    def methods(self) -> list[str]:
-        """Enabled ways to pay, in the order the buttons show them."""
+    def methods(self, tracker: Tracker) -> list[str]:
+        """The ways to pay in this tracker, in the order the buttons show them. Cards in Telegram
+        need the provider token issued for this tracker's own bot."""
         on = []
-        if self.settings.telegram_enabled:
+        if self.settings.telegram_enabled and tracker.provider_token_encrypted:
             on.append(METHOD_TELEGRAM)
         if self.settings.stars_enabled:
             on.append(METHOD_STARS)
@@ -73,10 +93,9 @@ class PaymentService:
             on.append(METHOD_YOOKASSA)
         return on
 
-    @property
-    def provider_token(self) -> str:
-        token = self.settings.provider_token
-        return token.get_secret_value().strip() if token else ""
+    def provider_token(self, tracker: Tracker) -> str:
+        """The tracker's own provider token, "" when its author has not entered one."""
+        return self.box.decrypt(tracker.provider_token_encrypted) if tracker.provider_token_encrypted else ""
 
     @property
     def rate(self) -> Decimal:
@@ -105,6 +124,44 @@ class PaymentService:
         if bot is None and tracker.token_encrypted and tracker.status != TrackerStatus.DELETED:
             bot = self.registry.make(self.box.decrypt(tracker.token_encrypted))  # the CLI: not served here
         return bot
+
+    # -- card payments: the tracker's own provider token
+
+    async def connect_card_payments(self, tracker: Tracker, author_id: int, text: str | None, i18n: Translator) -> None:
+        """Take the provider token @BotFather issued for this tracker's bot, after proving it works:
+        the tracker bot sends the author an invoice with it (a preview that cannot be paid).
+        Telegram refuses a token issued for another bot, so a wrong one never reaches a client."""
+        match = PROVIDER_TOKEN_IN_TEXT.search(text or "")
+        if match is None:
+            raise CardTokenError("card-token-not-a-token")
+        token = match.group(1)
+        bot = await self.bot_for(tracker)
+        if bot is None:
+            raise CardTokenError("card-token-tracker-off")
+        title = i18n("card-preview-title")[:32]
+        try:
+            await bot.send_invoice(
+                author_id, title=title, description=i18n("card-preview-description", name=tracker.name)[:255],
+                payload=PREVIEW_PAYLOAD, provider_token=token, currency="RUB",
+                prices=[LabeledPrice(label=title, amount=PREVIEW_PRICE_KOPECKS)],
+            )
+        except TelegramForbiddenError:
+            raise CardTokenError("card-token-start-bot-first", username=tracker.username) from None
+        except TelegramBadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise CardTokenError("card-token-start-bot-first", username=tracker.username) from None
+            log.info("tracker %s: provider token refused by Telegram: %s", tracker.id, exc.message)
+            raise CardTokenError("card-token-rejected", username=tracker.username) from None
+        except (TelegramNetworkError, TelegramServerError):
+            raise CardTokenError("token-telegram-unreachable") from None
+        tracker.provider_token_encrypted = self.box.encrypt(token)
+        await tracker.save(update_fields=["provider_token_encrypted", "updated_at"])
+        log.info("tracker %s: card payments connected", tracker.id)
+
+    async def disconnect_card_payments(self, tracker: Tracker) -> None:
+        tracker.provider_token_encrypted = ""
+        await tracker.save(update_fields=["provider_token_encrypted", "updated_at"])
+        log.info("tracker %s: card payments disconnected", tracker.id)
 
     # -- the YooKassa webhook
 

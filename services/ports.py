@@ -37,7 +37,7 @@ class Bots(Protocol):
 class PaymentOptions(Protocol):
     """`bot.config.PaymentSettings`: which ways to pay are on."""
 
-    provider_token: SecretStr | None
+    telegram_enabled: bool
     stars_enabled: bool
     stars_rub_rate: Decimal
     yookassa_shop_id: str | None
@@ -48,8 +48,6 @@ class PaymentOptions(Protocol):
     tax_system_code: int | None
     vat_code: int
 
-    @property
-    def telegram_enabled(self) -> bool: ...
     @property
     def yookassa_enabled(self) -> bool: ...
 

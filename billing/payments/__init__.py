@@ -40,6 +40,7 @@ from billing.payments.recording import (
     PaymentOutcome,
     RefundNotPossible,
     RefundOutcome,
+    collector_for,
     record_payment,
     record_telegram_payment,
 )
@@ -65,7 +66,7 @@ __all__ = [
     "STARS_SUBSCRIPTION_PERIOD", "XTR", "ConfirmResult", "GatewayError", "InvalidPayload", "InvoiceCheck",
     "InvoiceTerms", "PaymentOutcome", "RefundNotPossible", "RefundOutcome", "Reminder", "RenewalResult", "Signer",
     "StarsRefunder", "SubscriptionState", "YooKassaNotConfigured", "YooKassaPayments", "check_invoice",
-    "notify_once", "decode_payload", "due_reminders", "due_yookassa_renewals", "encode_payload",
+    "collector_for", "notify_once", "decode_payload", "due_reminders", "due_yookassa_renewals", "encode_payload",
     "expected_amount", "record_payment", "record_telegram_payment", "refund_payment", "renewal_failed",
     "set_auto_renew", "stars_for", "subscription_state",
 ]

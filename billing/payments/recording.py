@@ -16,7 +16,7 @@ from billing.payments.invoices import InvoiceTerms
 from billing.periods import DEFAULT_TIMEZONE
 from billing.refunds import RefundResult, refund_subscription
 from billing.subscriptions import create_subscription, current_end
-from models import AutoRenewal, Payment, PaymentProvider, PlanKind, Subscription
+from models import AutoRenewal, Collector, Payment, PaymentProvider, PlanKind, Subscription, Tracker
 from models.sql import utc
 from notify import notices
 from referral.attribution import lock_inviter
@@ -49,10 +49,12 @@ async def record_payment(
     tz: str | ZoneInfo | None = DEFAULT_TIMEZONE,
     auto_renew: bool = False,
     renewal: bool = False,
+    collector: Collector = Collector.PLATFORM,
 ) -> PaymentOutcome:
     """A successful charge → Payment + locked inviter + subscription and periods + the client's
     "payment received" (or, for an automatic `renewal`, "renewed") notice, one transaction.
 
+    `collector` is who holds the money (`collector_for` tells for a charge made in Telegram).
     Keyed by (provider, external_id): a second call for the same charge returns what the first
     made and writes nothing. A renewal paid while the client still has paid time starts at its end.
     """
@@ -67,12 +69,12 @@ async def record_payment(
             payment = await Payment.create(
                 tracker_id=tracker_id, user_id=user_id, provider=provider, external_id=external_id,
                 plan_kind=PlanKind(plan_kind), currency=currency, amount_minor=amount_minor,
-                amount_kopecks=price_kopecks, using_db=conn,
+                amount_kopecks=price_kopecks, collector=collector, using_db=conn,
             )
             await lock_inviter(tracker_id, user_id, using_db=conn, at=paid_at)
             subscription = await create_subscription(
                 tracker_id, user_id, plan_kind, price_kopecks, paid_at, payment_id=payment.id, tz=tz,
-                auto_renew=auto_renew,
+                auto_renew=auto_renew, collector=collector,
             )
             until = await current_end(tracker_id, user_id, paid_at)
             await notices.payment_received(conn, payment.id, subscription, until, renewal=renewal, tz=tz)
@@ -91,6 +93,19 @@ async def _outcome(payment: Payment, *, created: bool) -> PaymentOutcome:
     return PaymentOutcome(payment, subscription, created, until)
 
 
+async def collector_for(provider: PaymentProvider, tracker_id: int) -> Collector:
+    """Who holds a charge made in a tracker bot. Stars land in the bot's own balance, which only
+    its owner, the author, can withdraw; a card payment lands in the shop the tracker's provider
+    token is connected to (the author's own unless an admin marked it the platform's); a YooKassa
+    link is paid into the platform's shop."""
+    if provider == PaymentProvider.STARS:
+        return Collector.AUTHOR
+    if provider == PaymentProvider.TELEGRAM:
+        tracker = await Tracker.get_or_none(id=tracker_id).only("id", "provider_collector")
+        return Collector(tracker.provider_collector) if tracker else Collector.AUTHOR
+    return Collector.PLATFORM
+
+
 async def record_telegram_payment(
     terms: InvoiceTerms, charge_id: str, currency: str, total_amount: int, *,
     paid_at: datetime | None = None, tz: str | ZoneInfo | None = DEFAULT_TIMEZONE,
@@ -102,6 +117,7 @@ async def record_telegram_payment(
         tracker_id=terms.tracker_id, user_id=terms.user_id, provider=terms.provider, external_id=charge_id,
         plan_kind=terms.plan_kind, price_kopecks=terms.price_kopecks, currency=currency,
         amount_minor=total_amount, paid_at=paid_at, tz=tz, auto_renew=recurring, renewal=renewal,
+        collector=await collector_for(terms.provider, terms.tracker_id),
     )
     if recurring and outcome.created:
         await remember_renewal(terms.tracker_id, terms.user_id, PaymentProvider.STARS, charge_id, terms.plan_kind,

@@ -23,6 +23,7 @@ class PlansSG(StatesGroup):
 
     main = State()
     price = State()
+    card = State()
 
 
 class AiSG(StatesGroup):
@@ -62,6 +63,13 @@ class AdminSG(StatesGroup):
     commission_new = State()
     events = State()
     totals = State()
+
+
+class AdminDebtsSG(StatesGroup):
+    """What authors owe for money they collected themselves; recording a repayment."""
+
+    list = State()
+    amount = State()
 
 
 class AdminPayoutsSG(StatesGroup):

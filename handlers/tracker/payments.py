@@ -76,7 +76,7 @@ async def on_buy(callback: CallbackQuery, callback_data: BuyPlan, tracker: Track
         await callback.message.answer(i18n("payment-error-not-on-sale", **plan_args(i18n, callback_data.plan)))
         await show_paywall(callback.message, tracker, user, i18n)
         return
-    methods = payments.methods
+    methods = payments.methods(tracker)
     if not methods:
         await callback.message.answer(i18n("payments-not-configured"))
         return
@@ -109,7 +109,7 @@ async def on_pay(callback: CallbackQuery, callback_data: PayWith, bot: Bot, trac
         await message.answer(i18n("payment-error-price-changed", **plan_args(i18n, callback_data.plan)))
         await show_paywall(message, tracker, user, i18n)
         return
-    if callback_data.method not in payments.methods:
+    if callback_data.method not in payments.methods(tracker):
         await message.answer(i18n("payments-not-configured"))
         return
     if callback_data.method == METHOD_YOOKASSA:
@@ -126,7 +126,7 @@ async def on_pay(callback: CallbackQuery, callback_data: PayWith, bot: Bot, trac
             extra = dict(need_email=True, send_email_to_provider=True, provider_data=provider_data(receipt))
         await bot.send_invoice(
             message.chat.id, title=title, description=description, payload=payload,
-            provider_token=payments.provider_token, currency="RUB",
+            provider_token=payments.provider_token(tracker), currency="RUB",
             prices=[LabeledPrice(label=title, amount=plan.price_kopecks)], **extra,
         )
         return

@@ -264,6 +264,7 @@ async def test_the_whole_story_from_a_channel_to_a_payout(tg, database_url, tmp_
     """Issue 7's acceptance: a channel connected, a client subscribes by card through the partner's
     link, the start, payment and accrual posts arrive; the partner asks for a payout, the admin pays
     it, and the cabinet's balance and the channel show it."""
+    from tests.e2e.test_payments import connect_card
     from tests.e2e.test_payouts import ADMIN_ID, open_card, open_payouts, withdraw
 
     token = tracker_token(74)
@@ -271,10 +272,10 @@ async def test_the_whole_story_from_a_channel_to_a_payout(tg, database_url, tmp_
     author, sasha = tg.user(1074, "Anna"), tg.user(3074, "Sasha", language_code="ru")
     client = tg.user(4074, "Ivan", language_code="ru")
     admin = tg.user(ADMIN_ID, "Admin", language_code="ru")
-    settings = make_settings(tg, database_url, tmp_path, admin_ids=str(ADMIN_ID), payout_min_kopecks=10000,
-                             payments={"provider_token": "381764678:TEST:100"})
-    async with running_platform(settings):
+    settings = make_settings(tg, database_url, tmp_path, admin_ids=str(ADMIN_ID), payout_min_kopecks=10000)
+    async with running_platform(settings) as rt:
         tracker, code = await setup_partner(tg, author, sasha, token)
+        await connect_card(rt, tg, tracker)
         chat = await connect_channel(tg, sasha)
 
         await start(client, code, bot=BOT)

@@ -14,11 +14,14 @@ from datetime import timedelta
 import pytest
 
 from billing.access import access_for
+from billing.ledger import settled_total, user_balance
 from billing.plans import set_price
+from billing.settlement import settle_due_periods
 from models import (
     AccountingPeriod,
     AutoRenewal,
     Checkout,
+    Collector,
     Payment,
     PaymentProvider,
     PlanKind,
@@ -81,9 +84,14 @@ async def settle_down(tg, bot: str) -> None:
 # --------------------------------------------------------------------------- Telegram Payments
 
 
+async def connect_card(rt, tg, tracker: Tracker) -> None:
+    """The tracker's own provider token, as the author's "Card payments" screen stores it."""
+    token = tg.issue_provider_token(tracker.username)
+    await Tracker.filter(id=tracker.id).update(provider_token_encrypted=rt.box.encrypt(token))
+
+
 async def test_author_sets_prices_and_a_client_pays_by_card(tg, database_url, tmp_path):
-    settings = make_settings(tg, database_url, tmp_path,
-                             payments={"provider_token": "381764678:TEST:100", "tax_system_code": 2})
+    settings = make_settings(tg, database_url, tmp_path, payments={"tax_system_code": 2})
     client = tg.user(2101, "Bob", language_code="en")
     async with running_platform(settings):
         tracker = await new_tracker(tg, 11, "card_bot")
@@ -98,7 +106,33 @@ async def test_author_sets_prices_and_a_client_pays_by_card(tg, database_url, tm
         await author.wait_for_text(PLATFORM, "не похоже на цену")
         await author.send(PLATFORM, "2 000")
         saved = await author.wait_for_text(PLATFORM, "Цена сохранена")
-        assert ["Месяц: 2 000 ₽"] in saved.keyboard
+        assert ["Месяц: 2 000 ₽"] in saved.keyboard and "Оплата картой: не подключена" in saved.text
+
+        # Card payments need the provider token @BotFather issued for this tracker's own bot.
+        await client.send("card_bot", "/subscription")
+        await client.wait_for_text("card_bot", "choose a subscription")
+        await client.click(client.last_message("card_bot"), "Month — 2 000 RUB")
+        await client.wait_for_text("card_bot", "Payments are not set up")  # no other way to pay is on here
+
+        await author.click(saved, "💳 Оплата картой")
+        await author.wait_for_text(PLATFORM, "Bot Settings → Payments")
+        await author.send(PLATFORM, "381764678:TEST:made-up")
+        await author.wait_for_text(PLATFORM, "не принял этот токен для @card_bot")
+        tg.add_bot(tracker_token(99), "other_bot", "Other")
+        await author.send(PLATFORM, tg.issue_provider_token("other_bot"))
+        await author.wait_for_text(PLATFORM, "не принял этот токен для @card_bot")
+        own = tg.issue_provider_token("card_bot")
+        await author.send(PLATFORM, f"Use this token to connect: {own}")
+        await author.wait_for_text(PLATFORM, "пришлите токен ещё раз")
+        await author.send("card_bot", "/start")
+        await author.wait_for_text("card_bot", "Здравствуйте, Anna")  # now the bot may write to them
+        await author.send(PLATFORM, own)
+        connected = await author.wait_for_text(PLATFORM, "Оплата картой подключена")
+        assert "деньги поступают в ваш магазин" in connected.text
+        preview = await author.wait_for_message("card_bot", lambda m: m.invoice is not None)
+        assert not (await author.pay(preview)).ok  # the trial invoice takes no money
+        row = await Tracker.get(id=tracker.id)
+        assert row.provider_token_encrypted and own not in row.provider_token_encrypted
 
         await choose(client, "card_bot", "Month — 2 000 RUB", "💳 Card in Telegram — 2 000 RUB")
         invoice = await client.wait_for_message("card_bot", lambda m: m.invoice is not None)
@@ -114,6 +148,7 @@ async def test_author_sets_prices_and_a_client_pays_by_card(tg, database_url, tm
         payment = await Payment.get(user_id=client.id)
         assert (payment.provider, payment.external_id, payment.amount_kopecks) == (
             PaymentProvider.TELEGRAM, paid.charge_id, 200000)
+        assert payment.collector == Collector.AUTHOR  # the author's own shop holds the money
 
         await client.repeat_update(paid)  # the same successful_payment again
         await settle_down(tg, "card_bot")
@@ -124,13 +159,24 @@ async def test_author_sets_prices_and_a_client_pays_by_card(tg, database_url, tm
         status = await client.wait_for_text("card_bot", "Active until")
         assert "Payment history" in status.text and "2 000 ₽ by card in Telegram" in status.text
 
+        # Settled: the author keeps their share of what their shop took and owes the platform the rest.
+        period = await AccountingPeriod.get(subscription_id=access.subscription.id)
+        assert period.collector == Collector.AUTHOR
+        await settle_due_periods(now=period.ends_at)
+        owes = await user_balance(author.id)
+        assert owes.collected == -200000 and 0 < owes.accrued < 200000
+        assert owes.available == owes.accrued - 200000 and owes.owed == 200000 - owes.accrued
+        margin, shares = await settled_total()
+        assert margin == shares == 200000 - (await AccountingPeriod.get(id=period.id)).token_cost_kopecks
+
 
 async def test_bad_invoices_are_refused_and_a_restart_loses_nothing(tg, database_url, tmp_path):
-    settings = make_settings(tg, database_url, tmp_path, payments={"provider_token": "381764678:TEST:100"})
+    settings = make_settings(tg, database_url, tmp_path)
     client = tg.user(2102, "Eve", language_code="en")
-    async with running_platform(settings):
+    async with running_platform(settings) as rt:
         tracker = await new_tracker(tg, 12, "strict_bot")
         await set_price(tracker.id, PlanKind.MONTH, 200000)
+        await connect_card(rt, tg, tracker)
         await choose(client, "strict_bot", "Month — 2 000 RUB", "💳 Card in Telegram — 2 000 RUB")
         invoice = await client.wait_for_message("strict_bot", lambda m: m.invoice is not None)
         payload = invoice.invoice["payload"]

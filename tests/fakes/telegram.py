@@ -905,6 +905,7 @@ class FakeTelegram:
         self.files: dict[str, StoredFile] = {}
         self._bots: dict[int, FakeBot] = {}
         self._by_token: dict[str, FakeBot] = {}
+        self._provider_tokens: dict[str, int] = {}  # payment provider token -> the bot it was issued for
         self._users: dict[int, FakeUser] = {}
         self._chats: dict[int, Chat] = {}
         self._conversations: dict[tuple[int, int], Conversation] = {}
@@ -997,6 +998,14 @@ class FakeTelegram:
         self._ensure_worker(bot)  # a renewed token resumes webhook delivery
         bot.changed.notify()
         return bot
+
+    def issue_provider_token(self, bot: BotRef, provider: str = "381764678") -> str:
+        """A payment provider token for this bot, as @BotFather gives one (Bot Settings → Payments):
+        valid for this bot only; another bot's `sendInvoice` with it gets PAYMENT_PROVIDER_INVALID."""
+        fake_bot = self.bot(bot)
+        token = f"{provider}:TEST:{fake_bot.id}-{len(self._provider_tokens) + 1}"
+        self._provider_tokens[token] = fake_bot.id
+        return token
 
     def revoke(self, token: str) -> None:
         """Make the token invalid: every call with it gets 401 Unauthorized and webhook delivery
@@ -1728,7 +1737,7 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ methods: payments
 
-    def _check_invoice(self, params: dict) -> list[dict]:
+    def _check_invoice(self, bot: FakeBot, params: dict) -> list[dict]:
         for key, limit in (("title", 32), ("description", 255)):
             if not 1 <= len(str(params.get(key) or "")) <= limit:
                 raise _bad(f"invoice {key} must be 1-{limit} characters")
@@ -1743,15 +1752,15 @@ class FakeTelegram:
                 raise _bad("STARS_INVOICE_INVALID: exactly one price is expected")
             if params.get("provider_token"):
                 raise _bad("provider_token must be empty for payments in Telegram Stars")
-        elif not params.get("provider_token"):
-            raise _bad("PAYMENT_PROVIDER_INVALID")
+        elif self._provider_tokens.get(str(params.get("provider_token") or "")) != bot.id:
+            raise _bad("PAYMENT_PROVIDER_INVALID")  # none, made up, or issued for another bot
         if not all(isinstance(p.get("amount"), int) and p.get("label") for p in prices):
             raise _bad("can't parse prices JSON object")
         return prices
 
     @_api("sendInvoice")
     def _send_invoice(self, bot: FakeBot, params: dict) -> dict:
-        prices = self._check_invoice(params)
+        prices = self._check_invoice(bot, params)
         total = sum(p["amount"] for p in prices)
         invoice = {"title": params["title"], "description": params["description"],
                    "start_parameter": str(params.get("start_parameter") or ""),
@@ -1764,7 +1773,7 @@ class FakeTelegram:
 
     @_api("createInvoiceLink")
     def _create_invoice_link(self, bot: FakeBot, params: dict) -> str:
-        self._check_invoice(params)
+        self._check_invoice(bot, params)
         period = params.get("subscription_period")
         if period is not None and (period != STARS_SUBSCRIPTION_PERIOD
                                    or params.get("currency") != "XTR"):

@@ -591,6 +591,16 @@ async def test_invoices_links_pre_checkout_and_refunds(fake_telegram, bot, alice
     with pytest.raises(TelegramBadRequest, match="PAYMENT_PROVIDER_INVALID"):
         await bot.send_invoice(1001, title="t", description="d", payload="p", currency="RUB",
                                prices=[LabeledPrice(label="m", amount=100)])
+    # A provider token works only in the bot @BotFather issued it for.
+    fake_telegram.add_bot("555001:OTHER-token", "other_bot")
+    others = fake_telegram.issue_provider_token("other_bot")
+    with pytest.raises(TelegramBadRequest, match="PAYMENT_PROVIDER_INVALID"):
+        await bot.send_invoice(1001, title="t", description="d", payload="p", currency="RUB", provider_token=others,
+                               prices=[LabeledPrice(label="m", amount=100)])
+    own = fake_telegram.issue_provider_token(bot)
+    card = await bot.send_invoice(1001, title="t", description="d", payload="p", currency="RUB", provider_token=own,
+                                  prices=[LabeledPrice(label="m", amount=100)])
+    assert card.invoice.currency == "RUB"
 
     fake_telegram.push_update(bot, {"pre_checkout_query": {
         "id": "pcq1", "from": alice.as_api(), "currency": "XTR", "total_amount": 250,

@@ -10,7 +10,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.platform.admin import getters as g
 from dialogs.platform.admin import handlers as h
 from dialogs.platform.admin_gate import admin_only
-from dialogs.platform.states import AdminPayoutsSG, AdminSG
+from dialogs.platform.states import AdminDebtsSG, AdminPayoutsSG, AdminSG
 from dialogs.widgets import Tr, labelled_select, prompt_window, screen_window, text_input
 
 
@@ -32,6 +32,7 @@ def admin_dialog() -> Dialog:
                 SwitchTo(Tr("admin-btn-prices"), id="prices", state=AdminSG.prices),
                 SwitchTo(Tr("admin-btn-commission"), id="commission", state=AdminSG.commission),
                 Start(Tr("admin-btn-payouts"), id="payouts", state=AdminPayoutsSG.queue),
+                Start(Tr("admin-btn-debts"), id="debts", state=AdminDebtsSG.list),
                 SwitchTo(Tr("admin-btn-events"), id="events", state=AdminSG.events),
                 SwitchTo(Tr("admin-btn-totals"), id="totals", state=AdminSG.totals),
             ),

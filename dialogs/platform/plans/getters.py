@@ -22,7 +22,8 @@ async def plans_getter(dialog_manager: DialogManager, trackers: TrackerService, 
         tracker = await trackers.owned(user.id, int(tracker_id))
     except (TrackerError, TypeError, ValueError):
         return {"missing": True, "name": "", "plans": [], "lines": "", "error": i18n("tracker-not-found"),
-                "notice": "", "plan": "", "price": "none", "on_sale": False}
+                "notice": "", "plan": "", "price": "none", "on_sale": False, "card_on": False,
+                "username": "", "collector": ""}
     plans = await all_plans(tracker.id)
     chosen = dialog_manager.dialog_data.get("plan")
     current = plans.get(chosen) if chosen else None  # type: ignore[call-overload]
@@ -36,4 +37,7 @@ async def plans_getter(dialog_manager: DialogManager, trackers: TrackerService, 
         **(plan_args(i18n, chosen) if chosen else {"plan": ""}),
         "price": _price(current),
         "on_sale": _price(current) != "none",
+        "card_on": bool(tracker.provider_token_encrypted),
+        "username": tracker.username,
+        "collector": tracker.provider_collector.value,
     }

@@ -22,6 +22,7 @@ from bot import db
 from bot.config import Settings
 from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
+from bot.logs import install_redaction
 from bot.middlewares import TenantMiddleware, UserMiddleware
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
@@ -267,6 +268,7 @@ async def run_platform(
 ) -> None:
     """Start everything, run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly.
     `primary=False`: a sibling worker that leaves webhooks and commands to the first one."""
+    install_redaction()  # no bot token in a log line, whoever started us (the CLI, a worker, a test)
     stop = stop or asyncio.Event()
     runtime = Runtime(settings, webhook=webhook, primary=primary)
     loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as migrate_api
 
 from billing.rates import clear_caches
+from bot.private_files import private_file, tighten
 from models import MODEL_MODULES
 
 log = logging.getLogger(__name__)
@@ -59,21 +60,33 @@ def connection_config(database_url: str) -> Any:
     return connection
 
 
-def _ensure_sqlite_dir(database_url: str) -> None:
+def _prepare_sqlite(database_url: str) -> None:
+    """The database file (with its folder) made 0600 before SQLite opens it: SQLite gives the
+    -wal and -shm files the same mode, and a file SQLite made would be 0644 under the usual umask."""
     if database_url.startswith("sqlite://") and ":memory:" not in database_url:
-        Path(database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database_url.removeprefix("sqlite://"))
+        private_file(path)
+        for journal in ("-wal", "-shm", "-journal"):
+            tighten(path.with_name(path.name + journal))
 
 
-async def migrate(database_url: str) -> None:
-    """Bring the schema up to date (idempotent)."""
-    _ensure_sqlite_dir(database_url)
-    await migrate_api(config=tortoise_config(database_url))
+async def migrate(database_url: str) -> list[str]:
+    """Bring the schema up to date (idempotent); the names of the migrations applied now."""
+    _prepare_sqlite(database_url)
+    applied: list[str] = []
+
+    def progress(event: str, _app: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(name)
+
+    await migrate_api(config=tortoise_config(database_url), progress=progress)
+    return applied
 
 
 async def init(database_url: str, *, run_migrations: bool = True, global_fallback: bool = False) -> None:
     """Connect (after migrating). `global_fallback` lets tasks that did not inherit the caller's
     context (scheduler jobs, other tasks in tests) use the same connection."""
-    _ensure_sqlite_dir(database_url)
+    _prepare_sqlite(database_url)
     if run_migrations:
         await migrate(database_url)
     clear_caches()  # the price / rate caches belong to one database

@@ -41,6 +41,10 @@ def run_workers(settings: Settings, count: int) -> int:
         print("gptitor: several workers need PostgreSQL (DATABASE_URL=postgres://...): "
               "SQLite takes one writer at a time; run one worker on SQLite.", file=sys.stderr)
         return CONFIG_EXIT
+    if not settings.redis_url:
+        print("gptitor: several workers need REDIS_URL (redis://host:6379/0): it holds the conversations' "
+              "state and the per-client lock that all workers share; run one worker without it.", file=sys.stderr)
+        return CONFIG_EXIT
 
     async def migrate() -> None:  # once, here, so the workers do not race to build the schema
         await db.migrate(settings.database_url)

@@ -14,7 +14,6 @@ import asyncio
 import json
 import logging
 import sys
-from urllib.parse import urlsplit
 
 from billing import simulate
 from billing.settlement import settle_due_periods
@@ -158,6 +157,8 @@ def _cmd_refund(args: argparse.Namespace) -> int:
         outcome = asyncio.run(go())
     except RefundNotPossible as exc:
         return _fail(f"payment {args.payment_id} was not refunded: {exc}.", 1)
+    except db.DatabaseUnavailable:
+        raise  # main() says it, as for every command
     except Exception as exc:  # noqa: BLE001 - one sentence, not a traceback
         return _fail(f"payment {args.payment_id} was not refunded ({type(exc).__name__}: {exc}).", 1)
     if outcome.result is None and not outcome.payment.refunded:
@@ -173,7 +174,7 @@ def _cmd_refund(args: argparse.Namespace) -> int:
 def _cmd_copy_data(args: argparse.Namespace) -> int:
     for name in ("", "tortoise"):  # the table below is the output
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    print(f"gptitor: copying {_hide_password(args.source)} -> {_hide_password(args.target)} "
+    print(f"gptitor: copying {db.display_url(args.source)} -> {db.display_url(args.target)} "
           "(stop the platform first: rows written during the copy may be missed)")
     try:
         report = asyncio.run(copydata.copy_data(args.source, args.target, progress=lambda line: print(f"  {line}")))
@@ -186,13 +187,6 @@ def _cmd_copy_data(args: argparse.Namespace) -> int:
         return 1
     print(copydata.format_report(report))
     return 0 if report.matches else 1
-
-
-def _hide_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
 
 
 def _cmd_keygen(_args: argparse.Namespace) -> int:
@@ -243,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     install_redaction()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except db.DatabaseUnavailable as exc:
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

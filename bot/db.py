@@ -12,13 +12,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as migrate_api
 
 from billing.rates import clear_caches
 from bot.private_files import private_file, tighten
 from models import MODEL_MODULES
+from notify.redact import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +73,45 @@ def _prepare_sqlite(database_url: str) -> None:
             tighten(path.with_name(path.name + journal))
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or reached; `str()` is one sentence for the operator."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A refused, unknown, timed-out or unwritable database, as opposed to a failing statement."""
+    if isinstance(exc, OSError | DBConnectionError):
+        return True
+    # PostgreSQL refusing the login (a wrong password, no such role), without importing asyncpg
+    return any(c.__name__ == "InvalidAuthorizationSpecificationError" for c in type(exc).__mro__)
+
+
+def display_url(url: str) -> str:
+    """A database URL fit to print: the password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
 async def migrate(database_url: str) -> list[str]:
     """Bring the schema up to date (idempotent); the names of the migrations applied now."""
-    _prepare_sqlite(database_url)
     applied: list[str] = []
 
     def progress(event: str, _app: str, name: str) -> None:
         if event == "apply_done":
             applied.append(name)
 
-    await migrate_api(config=tortoise_config(database_url), progress=progress)
+    try:
+        _prepare_sqlite(database_url)
+        await migrate_api(config=tortoise_config(database_url), progress=progress)
+    except Exception as exc:
+        if not _unreachable(exc):
+            raise
+        raise DatabaseUnavailable(
+            f"the database {display_url(database_url)} cannot be opened ({describe_error(exc, 200)}): "
+            "check DATABASE_URL, that the database server runs and lets this user in, or for SQLite that "
+            "this user may write to the file's folder."
+        ) from None
     return applied
 
 

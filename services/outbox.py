@@ -174,12 +174,13 @@ class OutboxWorker:
     async def stop(self, timeout: float = 10.0) -> None:
         """Let the round in flight finish (sends are short), then give back any claims."""
         self._stopping.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout)
-            except (TimeoutError, asyncio.CancelledError):
-                pass
-            self._task = None
+        if self._task is None:
+            return  # never started (a start that failed earlier): it holds no claims
+        try:
+            await asyncio.wait_for(self._task, timeout)
+        except (TimeoutError, asyncio.CancelledError):
+            pass
+        self._task = None
         try:
             await outbox.release(self.worker_id)
         except Exception:

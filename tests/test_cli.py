@@ -95,6 +95,23 @@ def test_a_database_url_of_another_kind_is_refused(here, monkeypatch, capsys):
     assert "give sqlite://data/gptitor.sqlite3 or postgres://" in sentence(capsys)
 
 
+@pytest.mark.parametrize("command", [["migrate"], ["settle"], ["refund", "1", "--record-only"]])
+def test_a_database_that_cannot_be_reached_is_one_sentence_without_its_password(here, monkeypatch, capsys,
+                                                                                  command):
+    monkeypatch.setenv("DATABASE_URL", f"postgres://gptitor:hunter2@127.0.0.1:{free_port()}/gptitor")
+    assert main(command) == 2
+    line = sentence(capsys)
+    assert line.startswith("gptitor: the database postgres://gptitor:***@127.0.0.1:") and "cannot be opened" in line
+    assert "check DATABASE_URL" in line and "hunter2" not in line
+
+
+def test_a_sqlite_file_that_cannot_be_made_is_one_sentence(here, monkeypatch, capsys):
+    (here / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite://{here / 'a-file' / 'gptitor.sqlite3'}")
+    assert main(["migrate"]) == 2
+    assert "cannot be opened" in sentence(capsys)
+
+
 def test_migrate_names_what_it_applied_and_then_that_nothing_was(here, capsys):
     names = sorted(path.stem for path in (ROOT / "models" / "migrations").glob("[0-9]*.py"))
     assert main(["migrate"]) == 0
@@ -162,7 +179,7 @@ def test_a_bot_api_that_never_answers_is_reported_within_the_start_up_timeout(he
 
 def run_gptitor(cwd: Path, *args: str, **env: str) -> tuple[int, str]:
     base = {k: v for k, v in os.environ.items() if k not in SETTINGS and not k.startswith("COMMISSION__")}
-    base.update(PYTHONPATH=str(ROOT), DATABASE_URL=f"sqlite://{cwd / 'data' / 'gptitor.sqlite3'}", **env)
+    base.update({"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite://{cwd / 'data' / 'gptitor.sqlite3'}", **env})
     proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=base, capture_output=True,
                           text=True, timeout=120)
     return proc.returncode, proc.stderr
@@ -174,6 +191,13 @@ def test_no_route_to_telegram_names_telegram_api_base(here):
     last = err.strip().splitlines()[-1]
     assert last.startswith("gptitor: the Bot API at http://127.0.0.1:") and "TELEGRAM_API_BASE" in last
     assert PLATFORM_TOKEN.split(":")[1] not in err
+
+
+def test_run_without_its_database_stops_with_one_sentence(here):
+    code, err = run_gptitor(here, "run", BOT_TOKEN=PLATFORM_TOKEN,
+                            DATABASE_URL=f"postgres://gptitor:hunter2@127.0.0.1:{free_port()}/gptitor")
+    assert code == 2 and "Traceback" not in err, err
+    assert "cannot be opened" in err.strip().splitlines()[-1] and "hunter2" not in err
 
 
 async def test_a_token_telegram_rejects_is_one_sentence(here, fake_telegram):

@@ -200,17 +200,44 @@ def test_run_without_its_database_stops_with_one_sentence(here):
     assert "cannot be opened" in err.strip().splitlines()[-1] and "hunter2" not in err
 
 
-async def test_a_token_telegram_rejects_is_one_sentence(here, fake_telegram):
-    # The fake knows no bot with this token: getMe answers 401 Unauthorized, as Telegram does.
+async def gptitor_against(fake_telegram, cwd: Path, *args: str, **env: str) -> tuple[int, str]:
+    """The real command as a process while the fake Bot API answers in this test's event loop."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=here, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "bot.cli", *args, cwd=cwd, stderr=asyncio.subprocess.PIPE,
         env={**{k: v for k, v in os.environ.items() if k not in SETTINGS}, "PYTHONPATH": str(ROOT),
              "BOT_TOKEN": PLATFORM_TOKEN, "TELEGRAM_API_BASE": fake_telegram.base_url,
-             "DATABASE_URL": f"sqlite://{here / 'data' / 'gptitor.sqlite3'}"},
+             "DATABASE_URL": f"sqlite://{cwd / 'data' / 'gptitor.sqlite3'}", **env},
     )
     _, err = await asyncio.wait_for(proc.communicate(), 120)
     text = err.decode()
-    assert proc.returncode == 2 and "Traceback" not in text, text
-    assert text.strip().splitlines()[-1] == ("gptitor: Telegram rejected BOT_TOKEN: it was revoked or mistyped; "
-                                             "get the current token from @BotFather.")
+    assert "Traceback" not in text, text
+    return proc.returncode, text.strip().splitlines()[-1]
+
+
+async def test_a_token_telegram_rejects_is_one_sentence(here, fake_telegram):
+    # The fake knows no bot with this token: getMe answers 401 Unauthorized, as Telegram does.
+    assert await gptitor_against(fake_telegram, here, "run") == (
+        2, "gptitor: Telegram rejected BOT_TOKEN: it was revoked or mistyped; get the current token from @BotFather.")
     assert fake_telegram.calls_to("getMe")
+
+
+async def test_a_webhook_address_telegram_refuses_is_one_sentence(here, fake_telegram):
+    fake_telegram.add_bot(PLATFORM_TOKEN, "gptitor_bot")
+    code, line = await gptitor_against(fake_telegram, here, "run", "--webhook", WEBHOOK_BASE_URL="bots.example.com",
+                                       WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(free_port()))
+    assert code == 2
+    assert line == ("gptitor: Telegram refused the webhook address bots.example.com (Bad Request: bad webhook: An "
+                    "HTTPS URL must be provided for webhook): WEBHOOK_BASE_URL must be a public https address "
+                    "on port 443, 80, 88 or 8443.")
+
+
+async def test_a_port_in_use_is_one_sentence(here, fake_telegram):
+    fake_telegram.add_bot(PLATFORM_TOKEN, "gptitor_bot")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, line = await gptitor_against(fake_telegram, here, "run", "--webhook", WEBHOOK_HOST="127.0.0.1",
+                                           WEBHOOK_PORT=str(port), WEBHOOK_BASE_URL="https://bots.example.com")
+    assert code == 2
+    assert line.startswith(f"gptitor: cannot listen on 127.0.0.1:{port} (") and "WEBHOOK_PORT" in line

@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except db.DatabaseUnavailable as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:  # Ctrl-C before the platform took over SIGINT (it then stops cleanly)
+        return 130
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from bot.config import ConfigError, DatabaseSettings, Settings, load_database_se
 from bot.crypto import SecretBox, generate_key
 from bot.logs import install_redaction
 from i18n.format import report_rub
-from notify.redact import redact
+from notify.redact import hide_password, redact
 
 SETTINGS_EXIT = 2  # the operator must change a setting; a restart alone will not help
 
@@ -174,7 +174,7 @@ def _cmd_refund(args: argparse.Namespace) -> int:
 def _cmd_copy_data(args: argparse.Namespace) -> int:
     for name in ("", "tortoise"):  # the table below is the output
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    print(f"gptitor: copying {db.display_url(args.source)} -> {db.display_url(args.target)} "
+    print(f"gptitor: copying {hide_password(args.source)} -> {hide_password(args.target)} "
           "(stop the platform first: rows written during the copy may be missed)")
     try:
         report = asyncio.run(copydata.copy_data(args.source, args.target, progress=lambda line: print(f"  {line}")))

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.crypto import generate_key
 from bot.private_files import tighten, write_once
+from notify.redact import hide_password
 
 BOT_TOKEN_RE = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,80}$")
 
@@ -29,8 +30,7 @@ class SettingProblem(ValueError):
 
 # The database URL schemes tortoise-orm takes for the two databases the platform runs on, and the
 # driver each needs: PostgreSQL's is the optional `[postgres]` extra.
-_DRIVERS = {"sqlite": None, "postgres": "asyncpg", "postgresql": "asyncpg", "asyncpg": "asyncpg",
-            "psycopg": "psycopg"}
+_DRIVERS = {"sqlite": None, "postgres": "asyncpg", "postgresql": "asyncpg", "asyncpg": "asyncpg"}
 
 
 class CommissionSchedule(BaseModel):
@@ -123,7 +123,7 @@ class DatabaseSettings(BaseSettings):
         scheme, sep, rest = v.strip().partition("://")
         if not sep or scheme not in _DRIVERS or not rest:
             raise SettingProblem(
-                f"DATABASE_URL {v!r} is not a database this platform runs on: give "
+                f"DATABASE_URL {hide_password(v)!r} is not a database this platform runs on: give "
                 "sqlite://data/gptitor.sqlite3 or postgres://user:password@host:5432/database."
             )
         driver = _DRIVERS[scheme]

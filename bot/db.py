@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
 from tortoise.exceptions import DBConnectionError
@@ -21,7 +20,7 @@ from tortoise.migrations.api import migrate as migrate_api
 from billing.rates import clear_caches
 from bot.private_files import private_file, tighten
 from models import MODEL_MODULES
-from notify.redact import describe_error
+from notify.redact import describe_error, hide_password
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +84,6 @@ def _unreachable(exc: BaseException) -> bool:
     return any(c.__name__ == "InvalidAuthorizationSpecificationError" for c in type(exc).__mro__)
 
 
-def display_url(url: str) -> str:
-    """A database URL fit to print: the password replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
-
-
 async def migrate(database_url: str) -> list[str]:
     """Bring the schema up to date (idempotent); the names of the migrations applied now."""
     applied: list[str] = []
@@ -108,7 +99,7 @@ async def migrate(database_url: str) -> list[str]:
         if not _unreachable(exc):
             raise
         raise DatabaseUnavailable(
-            f"the database {display_url(database_url)} cannot be opened ({describe_error(exc, 200)}): "
+            f"the database {hide_password(database_url)} cannot be opened ({describe_error(exc, 200)}): "
             "check DATABASE_URL, that the database server runs and lets this user in, or for SQLite that "
             "this user may write to the file's folder."
         ) from None

@@ -13,6 +13,7 @@ Here, below everything that stores error text, so each layer can use the one rul
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 MASK = "***"
 
@@ -29,6 +30,15 @@ def redact(text: str) -> str:
         return text
     text = _IN_URL.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     return _BARE.sub(lambda m: f"{m.group(1)}:{MASK}", text)
+
+
+def hide_password(url: str) -> str:
+    """A URL fit to print (a database's, a Redis server's): its password replaced by ***."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # not a URL at all: nothing to find in it
+        return url
+    return url.replace(f":{password}@", f":{MASK}@", 1) if password else url
 
 
 def describe_error(exc: BaseException, limit: int = 300) -> str:

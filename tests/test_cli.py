@@ -93,6 +93,10 @@ def test_a_database_url_of_another_kind_is_refused(here, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["migrate"])
     assert "give sqlite://data/gptitor.sqlite3 or postgres://" in sentence(capsys)
+    monkeypatch.setenv("DATABASE_URL", "mysql://gptitor:hunter2@db/gptitor")
+    with pytest.raises(SystemExit):
+        main(["migrate"])
+    assert "DATABASE_URL 'mysql://gptitor:***@db/gptitor' is not a database this platform runs on" in sentence(capsys)
 
 
 @pytest.mark.parametrize("command", [["migrate"], ["settle"], ["refund", "1", "--record-only"]])

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.logs import RedactTokens, install_redaction
-from notify.redact import describe_error, redact
+from notify.redact import describe_error, hide_password, redact
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = TOKEN.split(":")[1]
@@ -39,6 +39,16 @@ def test_an_error_is_described_on_one_line_masked_before_it_is_cut():
     text = describe_error(error, limit=70)
     assert "\n" not in text and len(text) == 70 and SECRET[:4] not in text
     assert text.startswith("OSError: Cannot connect to https://api.telegram.org/bot123456789:***/")
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgres://gptitor:hunter2@db:5432/gptitor", "postgres://gptitor:***@db:5432/gptitor"),
+    ("redis://:hunter2@cache:6379/0", "redis://:***@cache:6379/0"),
+    ("sqlite://data/gptitor.sqlite3", "sqlite://data/gptitor.sqlite3"),
+    ("http://[broken", "http://[broken"),
+])
+def test_a_url_is_printed_without_its_password(url, shown):
+    assert hide_password(url) == shown
 
 
 @pytest.fixture

@@ -109,9 +109,10 @@ async def migrate(database_url: str) -> list[str]:
 async def init(database_url: str, *, run_migrations: bool = True, global_fallback: bool = False) -> None:
     """Connect (after migrating). `global_fallback` lets tasks that did not inherit the caller's
     context (scheduler jobs, other tasks in tests) use the same connection."""
-    _prepare_sqlite(database_url)
     if run_migrations:
-        await migrate(database_url)
+        await migrate(database_url)  # prepares the SQLite file too, and says so when it cannot
+    else:
+        _prepare_sqlite(database_url)
     clear_caches()  # the price / rate caches belong to one database
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
 

@@ -109,10 +109,11 @@ def test_a_database_that_cannot_be_reached_is_one_sentence_without_its_password(
     assert "check DATABASE_URL" in line and "hunter2" not in line
 
 
-def test_a_sqlite_file_that_cannot_be_made_is_one_sentence(here, monkeypatch, capsys):
-    (here / "a-file").write_text("", encoding="utf-8")
+@pytest.mark.parametrize("command", [["migrate"], ["settle"]])
+def test_a_sqlite_file_that_cannot_be_made_is_one_sentence(here, monkeypatch, capsys, command):
+    (here / "a-file").write_text("", encoding="utf-8")  # where the database's folder should be
     monkeypatch.setenv("DATABASE_URL", f"sqlite://{here / 'a-file' / 'gptitor.sqlite3'}")
-    assert main(["migrate"]) == 2
+    assert main(command) == 2
     assert "cannot be opened" in sentence(capsys)
 
 

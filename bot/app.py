@@ -49,7 +49,13 @@ log = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
-    """The platform cannot start; `str()` is one sentence for the operator."""
+    """The platform cannot start; `str()` is one sentence for the operator. `retry`: the cause may
+    pass by itself (Telegram out of reach, the port still held by the process before), so a
+    supervisor should start it again; otherwise a setting must change first."""
+
+    def __init__(self, sentence: str, *, retry: bool = False) -> None:
+        super().__init__(sentence)
+        self.retry = retry
 
 
 # Seconds the first getMe may take: an unreachable Bot API is reported at once, not after the
@@ -154,7 +160,7 @@ class Runtime:
             raise StartupError(
                 f"the Bot API at {self.settings.telegram_api_base} did not answer ({describe_error(exc, 160)}): "
                 "check this machine's network, or TELEGRAM_API_BASE if you reach Telegram through your own "
-                "Bot API server or a proxy."
+                "Bot API server or a proxy.", retry=True,
             ) from None
         log.info("platform bot @%s is up", me.username)
         await self._listen()
@@ -179,7 +185,8 @@ class Runtime:
             except OSError as exc:  # the port is taken, or the address is not this machine's
                 raise StartupError(
                     f"cannot listen on {self.settings.webhook_host}:{self.settings.webhook_port} "
-                    f"({exc.strerror or exc}): stop what uses the port, or change WEBHOOK_HOST / WEBHOOK_PORT."
+                    f"({exc.strerror or exc}): stop what uses the port, or change WEBHOOK_HOST / WEBHOOK_PORT.",
+                    retry=True,
                 ) from None
 
     async def _attach_platform_bot(self) -> None:

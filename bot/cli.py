@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 
 from billing import simulate
@@ -25,6 +26,7 @@ from i18n.format import report_rub
 from notify.redact import hide_password, redact
 
 SETTINGS_EXIT = 2  # the operator must change a setting; a restart alone will not help
+TRY_LATER_EXIT = os.EX_TEMPFAIL  # 75: Telegram or the database out of reach; a supervisor starts it again
 
 
 def _fail(sentence: str, code: int = SETTINGS_EXIT) -> int:
@@ -67,7 +69,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(run_platform(settings, webhook=args.webhook))
     except StartupError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), TRY_LATER_EXIT if exc.retry else SETTINGS_EXIT)
     return 0
 
 
@@ -240,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except db.DatabaseUnavailable as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), TRY_LATER_EXIT if exc.retry else SETTINGS_EXIT)
     except KeyboardInterrupt:  # Ctrl-C before the platform took over SIGINT (it then stops cleanly)
         return 130
 

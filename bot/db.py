@@ -73,7 +73,12 @@ def _prepare_sqlite(database_url: str) -> None:
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be opened or reached; `str()` is one sentence for the operator."""
+    """The database cannot be opened or reached; `str()` is one sentence for the operator.
+    `retry`: a database server that may come back (SQLite's file will not fix itself)."""
+
+    def __init__(self, sentence: str, *, retry: bool) -> None:
+        super().__init__(sentence)
+        self.retry = retry
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -101,7 +106,7 @@ async def migrate(database_url: str) -> list[str]:
         raise DatabaseUnavailable(
             f"the database {hide_password(database_url)} cannot be opened ({describe_error(exc, 200)}): "
             "check DATABASE_URL, that the database server runs and lets this user in, or for SQLite that "
-            "this user may write to the file's folder."
+            "this user may write to the file's folder.", retry=not database_url.startswith("sqlite://"),
         ) from None
     return applied
 

@@ -32,7 +32,11 @@ def _worker_main(settings: Settings, index: int, level: int) -> None:
         asyncio.run(run_platform(settings, webhook=True, primary=index == 0))
     except StartupError as exc:
         print(f"gptitor: {exc}", file=sys.stderr)
-        raise SystemExit(CONFIG_EXIT) from None
+        # Out of reach for now: exit as a crash does, and the parent starts this worker again.
+        raise SystemExit(1 if exc.retry else CONFIG_EXIT) from None
+    except db.DatabaseUnavailable as exc:
+        print(f"gptitor: {exc}", file=sys.stderr)
+        raise SystemExit(1 if exc.retry else CONFIG_EXIT) from None
 
 
 def run_workers(settings: Settings, count: int) -> int:

@@ -25,6 +25,7 @@ from tests.billing.helpers import at, join, make_tracker
 from tests.e2e.harness import PLATFORM_TOKEN, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+TRY_LATER = 75  # EX_TEMPFAIL: out of reach for now, a supervisor starts it again; 2: change a setting
 SETTINGS = ("BOT_TOKEN", "SECRET_KEY", "SECRET_KEY_FILE", "DATABASE_URL", "TELEGRAM_API_BASE", "REDIS_URL",
             "WEBHOOK_BASE_URL", "PLATFORM_TIMEZONE", "ADMIN_IDS")
 
@@ -103,7 +104,7 @@ def test_a_database_url_of_another_kind_is_refused(here, monkeypatch, capsys):
 def test_a_database_that_cannot_be_reached_is_one_sentence_without_its_password(here, monkeypatch, capsys,
                                                                                   command):
     monkeypatch.setenv("DATABASE_URL", f"postgres://gptitor:hunter2@127.0.0.1:{free_port()}/gptitor")
-    assert main(command) == 2
+    assert main(command) == TRY_LATER
     line = sentence(capsys)
     assert line.startswith("gptitor: the database postgres://gptitor:***@127.0.0.1:") and "cannot be opened" in line
     assert "check DATABASE_URL" in line and "hunter2" not in line
@@ -113,7 +114,7 @@ def test_a_database_that_cannot_be_reached_is_one_sentence_without_its_password(
 def test_a_sqlite_file_that_cannot_be_made_is_one_sentence(here, monkeypatch, capsys, command):
     (here / "a-file").write_text("", encoding="utf-8")  # where the database's folder should be
     monkeypatch.setenv("DATABASE_URL", f"sqlite://{here / 'a-file' / 'gptitor.sqlite3'}")
-    assert main(command) == 2
+    assert main(command) == 2  # a path to fix, not a server to wait for
     assert "cannot be opened" in sentence(capsys)
 
 
@@ -173,7 +174,7 @@ def test_a_bot_api_that_never_answers_is_reported_within_the_start_up_timeout(he
         monkeypatch.setenv("TELEGRAM_API_BASE", f"http://127.0.0.1:{silent.getsockname()[1]}")
         monkeypatch.setenv("BOT_TOKEN", PLATFORM_TOKEN)
         started = time.monotonic()
-        assert main(["run"]) == 2
+        assert main(["run"]) == TRY_LATER
     assert time.monotonic() - started < 30  # migrations included; the wait for Telegram was 1 s
     line = sentence(capsys)
     assert "did not answer" in line and "TELEGRAM_API_BASE" in line and PLATFORM_TOKEN not in line
@@ -192,7 +193,7 @@ def run_gptitor(cwd: Path, *args: str, **env: str) -> tuple[int, str]:
 
 def test_no_route_to_telegram_names_telegram_api_base(here):
     code, err = run_gptitor(here, "run", BOT_TOKEN=PLATFORM_TOKEN, TELEGRAM_API_BASE=f"http://127.0.0.1:{free_port()}")
-    assert code == 2 and "Traceback" not in err, err
+    assert code == TRY_LATER and "Traceback" not in err, err
     last = err.strip().splitlines()[-1]
     assert last.startswith("gptitor: the Bot API at http://127.0.0.1:") and "TELEGRAM_API_BASE" in last
     assert PLATFORM_TOKEN.split(":")[1] not in err
@@ -201,7 +202,7 @@ def test_no_route_to_telegram_names_telegram_api_base(here):
 def test_run_without_its_database_stops_with_one_sentence(here):
     code, err = run_gptitor(here, "run", BOT_TOKEN=PLATFORM_TOKEN,
                             DATABASE_URL=f"postgres://gptitor:hunter2@127.0.0.1:{free_port()}/gptitor")
-    assert code == 2 and "Traceback" not in err, err
+    assert code == TRY_LATER and "Traceback" not in err, err
     assert "cannot be opened" in err.strip().splitlines()[-1] and "hunter2" not in err
 
 
@@ -244,5 +245,24 @@ async def test_a_port_in_use_is_one_sentence(here, fake_telegram):
         port = taken.getsockname()[1]
         code, line = await gptitor_against(fake_telegram, here, "run", "--webhook", WEBHOOK_HOST="127.0.0.1",
                                            WEBHOOK_PORT=str(port), WEBHOOK_BASE_URL="https://bots.example.com")
-    assert code == 2
+    assert code == TRY_LATER
     assert line.startswith(f"gptitor: cannot listen on 127.0.0.1:{port} (") and "WEBHOOK_PORT" in line
+
+
+@pytest.mark.parametrize("error, code", [
+    (app.StartupError("Telegram rejected BOT_TOKEN", retry=False), 2),  # the parent stops every worker
+    (app.StartupError("the Bot API did not answer", retry=True), 1),  # the parent starts this one again
+    (db.DatabaseUnavailable("the database cannot be opened", retry=True), 1),
+])
+def test_a_worker_that_cannot_start_tells_its_parent_whether_to_try_again(monkeypatch, capsys, error, code):
+    from bot import workers
+
+    async def failing(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(workers, "run_platform", failing)
+    monkeypatch.setattr(workers.logging, "basicConfig", lambda **_: None)  # the parent's logging stays as it is
+    with pytest.raises(SystemExit) as exit_:
+        workers._worker_main(None, 0, 20)
+    assert exit_.value.code == code
+    assert sentence(capsys) == f"gptitor: {error}"

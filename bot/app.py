@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramBadRequest, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
@@ -22,6 +22,7 @@ from bot import db
 from bot.config import Settings
 from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
+from bot.logs import install_redaction
 from bot.middlewares import TenantMiddleware, UserMiddleware
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
@@ -32,6 +33,7 @@ from handlers import platform as platform_handlers
 from handlers import tracker as tracker_handlers
 from i18n.catalog import LANGS, for_user, translator
 from models import Tracker, TrackerStatus
+from notify.redact import describe_error
 from scheduler import referral_jobs
 from scheduler.aps import APSScheduler
 from scheduler.channel_digest import install_digest_job
@@ -47,7 +49,18 @@ log = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
-    """The platform cannot start; `str()` is one sentence for the operator."""
+    """The platform cannot start; `str()` is one sentence for the operator. `retry`: the cause may
+    pass by itself (Telegram out of reach, the port still held by the process before), so a
+    supervisor should start it again; otherwise a setting must change first."""
+
+    def __init__(self, sentence: str, *, retry: bool = False) -> None:
+        super().__init__(sentence)
+        self.retry = retry
+
+
+# Seconds the first getMe may take: an unreachable Bot API is reported at once, not after the
+# session's 60 s or the operating system's connect retries.
+STARTUP_TIMEOUT = 10
 
 
 def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -138,17 +151,21 @@ class Runtime:
     async def start(self) -> None:
         await db.init(self.settings.database_url, global_fallback=True)
         try:
-            me = await self.platform_bot.get_me()
+            me = await self.platform_bot.get_me(request_timeout=STARTUP_TIMEOUT)
         except TelegramUnauthorizedError:
             raise StartupError(
                 "Telegram rejected BOT_TOKEN: it was revoked or mistyped; get the current token from @BotFather."
             ) from None
+        except (TelegramAPIError, ClientDecodeError) as exc:  # no route, a timeout, a proxy's page
+            raise StartupError(
+                f"the Bot API at {self.settings.telegram_api_base} did not answer ({describe_error(exc, 160)}): "
+                "check this machine's network, or TELEGRAM_API_BASE if you reach Telegram through your own "
+                "Bot API server or a proxy.", retry=True,
+            ) from None
         log.info("platform bot @%s is up", me.username)
-        await self.transport.start()
-        if self.http is not None:
-            await self.http.start()
+        await self._listen()
         if self.primary:
-            await self.transport.attach(self.platform_bot, self.platform_dp, platform=True)
+            await self._attach_platform_bot()
             await self._set_platform_commands()
         else:
             self.transport.adopt(self.platform_bot, self.platform_dp, platform=True)  # type: ignore[attr-defined]
@@ -159,6 +176,27 @@ class Runtime:
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
         await self.coordinator.start()  # the jobs run once this worker leads
+
+    async def _listen(self) -> None:
+        for server in (self.transport, self.http):
+            try:
+                if server is not None:
+                    await server.start()
+            except OSError as exc:  # the port is taken, or the address is not this machine's
+                raise StartupError(
+                    f"cannot listen on {self.settings.webhook_host}:{self.settings.webhook_port} "
+                    f"({exc.strerror or exc}): stop what uses the port, or change WEBHOOK_HOST / WEBHOOK_PORT.",
+                    retry=True,
+                ) from None
+
+    async def _attach_platform_bot(self) -> None:
+        try:
+            await self.transport.attach(self.platform_bot, self.platform_dp, platform=True)
+        except TelegramBadRequest as exc:  # setWebhook: not https, a port Telegram does not call, ...
+            raise StartupError(
+                f"Telegram refused the webhook address {self.settings.webhook_base_url} ({exc.message}): "
+                "WEBHOOK_BASE_URL must be a public https address on port 443, 80, 88 or 8443."
+            ) from None
 
     async def stop(self) -> None:
         await self.coordinator.stop()
@@ -267,6 +305,7 @@ async def run_platform(
 ) -> None:
     """Start everything, run until SIGINT/SIGTERM (or `stop` is set), then shut down cleanly.
     `primary=False`: a sibling worker that leaves webhooks and commands to the first one."""
+    install_redaction()  # no bot token in a log line, whoever started us (the CLI, a worker, a test)
     stop = stop or asyncio.Event()
     runtime = Runtime(settings, webhook=webhook, primary=primary)
     loop = asyncio.get_running_loop()

@@ -13,64 +13,86 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
-from urllib.parse import urlsplit
 
 from billing import simulate
 from billing.settlement import settle_due_periods
 from bot import copydata, db
-from bot.config import ConfigError, DatabaseSettings, Settings, load_settings
+from bot.config import ConfigError, DatabaseSettings, Settings, load_database_settings, load_settings
 from bot.crypto import SecretBox, generate_key
+from bot.logs import install_redaction
 from i18n.format import report_rub
+from notify.redact import hide_password, redact
+
+SETTINGS_EXIT = 2  # the operator must change a setting; a restart alone will not help
+TRY_LATER_EXIT = os.EX_TEMPFAIL  # 75: Telegram or the database out of reach; a supervisor starts it again
+
+
+def _fail(sentence: str, code: int = SETTINGS_EXIT) -> int:
+    """One sentence on stderr (never a token, whatever an error quoted), and the exit code."""
+    print(f"gptitor: {redact(sentence)}", file=sys.stderr)
+    return code
 
 
 def _settings_or_exit() -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
-        print(f"gptitor: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise SystemExit(_fail(str(exc))) from None
+
+
+def _database_settings_or_exit() -> DatabaseSettings:
+    # migrate, settle and refund --record-only need only the database, not the bot token.
+    try:
+        return load_database_settings()
+    except ConfigError as exc:
+        raise SystemExit(_fail(str(exc))) from None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     if args.workers < 1:
-        print(f"gptitor: --workers {args.workers}: give 1 or more worker processes.", file=sys.stderr)
-        return 2
+        return _fail(f"--workers {args.workers}: give 1 or more worker processes.")
+    if args.webhook and not settings.webhook_base_url:
+        return _fail("--webhook needs WEBHOOK_BASE_URL, the public https address Telegram sends updates to "
+                     "(e.g. https://bots.example.com).")
     if args.workers > 1:
         if not args.webhook:
-            print("gptitor: several workers need --webhook: Telegram gives each bot's updates to one "
-                  "getUpdates caller at a time.", file=sys.stderr)
-            return 2
+            return _fail("several workers need --webhook: Telegram gives each bot's updates to one "
+                         "getUpdates caller at a time.")
         from bot.workers import run_workers  # start-up time, see the module's docstring
 
         return run_workers(settings, args.workers)
-    from bot.app import run_platform  # start-up time, see the module's docstring
+    from bot.app import StartupError, run_platform  # start-up time, see the module's docstring
 
-    asyncio.run(run_platform(settings, webhook=args.webhook))
+    try:
+        asyncio.run(run_platform(settings, webhook=args.webhook))
+    except StartupError as exc:
+        return _fail(str(exc), TRY_LATER_EXIT if exc.retry else SETTINGS_EXIT)
     return 0
 
 
 def _cmd_migrate(_args: argparse.Namespace) -> int:
-    database_url = _database_url_only()
+    database_url = _database_settings_or_exit().database_url
 
-    async def go() -> None:
-        await db.migrate(database_url)
-        await db.close()
+    async def go() -> list[str]:
+        try:
+            return await db.migrate(database_url)
+        finally:
+            await db.close()
 
-    asyncio.run(go())
-    print("gptitor: the database schema is up to date.")
+    applied = asyncio.run(go())
+    if applied:
+        print(f"gptitor: applied {len(applied)} migration(s): {', '.join(applied)}.")
+    else:
+        print("gptitor: the database schema was already up to date; nothing applied.")
     return 0
-
-
-def _database_url_only() -> str:
-    # migrate needs only the database, not the bot token.
-    return DatabaseSettings().database_url
 
 
 def _cmd_settle(_args: argparse.Namespace) -> int:
     # Settlement needs only the database and the commission schedule, not the bot token.
-    settings = DatabaseSettings()
+    settings = _database_settings_or_exit()
 
     async def go():
         await db.init(settings.database_url)
@@ -103,28 +125,44 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 def _cmd_refund(args: argparse.Namespace) -> int:
     """Refund one payment: Stars through the tracker bot, YooKassa through the API; the
-    subscription's unsettled periods are cancelled and the client is told."""
-    settings = _settings_or_exit()
-    from bot.registry import BotRegistry  # start-up time, see the module's docstring
-    from services.payments import PaymentService
+    subscription's unsettled periods are cancelled and the client is told (through the outbox).
+    `--record-only` talks to nobody, so it needs only the database."""
+    from billing.payments import RefundNotPossible, refund_payment
 
-    async def go():
-        await db.init(settings.database_url)
-        registry = BotRegistry(settings.telegram_api_base)
-        service = PaymentService(settings.payments, SecretBox(settings.secret_key.get_secret_value()), registry,
-                                 timezone=settings.timezone)
-        try:
-            return await service.refund(args.payment_id, record_only=args.record_only)
-        finally:
-            await service.close()
-            await registry.close()
-            await db.close()
+    if args.record_only:
+        database_url = _database_settings_or_exit().database_url
+
+        async def go():
+            await db.init(database_url)
+            try:
+                return await refund_payment(args.payment_id, record_only=True)
+            finally:
+                await db.close()
+    else:
+        settings = _settings_or_exit()
+        from bot.registry import BotRegistry  # start-up time, see the module's docstring
+        from services.payments import PaymentService
+
+        async def go():
+            await db.init(settings.database_url)
+            registry = BotRegistry(settings.telegram_api_base)
+            service = PaymentService(settings.payments, SecretBox(settings.secret_key.get_secret_value()),
+                                     registry, timezone=settings.timezone)
+            try:
+                return await service.refund(args.payment_id)
+            finally:
+                await service.close()
+                await registry.close()
+                await db.close()
 
     try:
         outcome = asyncio.run(go())
+    except RefundNotPossible as exc:
+        return _fail(f"payment {args.payment_id} was not refunded: {exc}.", 1)
+    except db.DatabaseUnavailable:
+        raise  # main() says it, as for every command
     except Exception as exc:  # noqa: BLE001 - one sentence, not a traceback
-        print(f"gptitor: payment {args.payment_id} was not refunded: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"payment {args.payment_id} was not refunded ({type(exc).__name__}: {exc}).", 1)
     if outcome.result is None and not outcome.payment.refunded:
         print(f"gptitor: refund of payment {args.payment_id} requested; YooKassa confirms it later.")
     elif outcome.already:
@@ -138,7 +176,7 @@ def _cmd_refund(args: argparse.Namespace) -> int:
 def _cmd_copy_data(args: argparse.Namespace) -> int:
     for name in ("", "tortoise"):  # the table below is the output
         logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    print(f"gptitor: copying {_hide_password(args.source)} -> {_hide_password(args.target)} "
+    print(f"gptitor: copying {hide_password(args.source)} -> {hide_password(args.target)} "
           "(stop the platform first: rows written during the copy may be missed)")
     try:
         report = asyncio.run(copydata.copy_data(args.source, args.target, progress=lambda line: print(f"  {line}")))
@@ -151,13 +189,6 @@ def _cmd_copy_data(args: argparse.Namespace) -> int:
         return 1
     print(copydata.format_report(report))
     return 0 if report.matches else 1
-
-
-def _hide_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
 
 
 def _cmd_keygen(_args: argparse.Namespace) -> int:
@@ -207,7 +238,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return args.func(args)
+    install_redaction()
+    try:
+        return args.func(args)
+    except db.DatabaseUnavailable as exc:
+        return _fail(str(exc), TRY_LATER_EXIT if exc.retry else SETTINGS_EXIT)
+    except KeyboardInterrupt:  # Ctrl-C before the platform took over SIGINT (it then stops cleanly)
+        return 130
 
 
 if __name__ == "__main__":

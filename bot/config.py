@@ -6,18 +6,31 @@ nested groups use `__`, e.g. `COMMISSION__PLATFORM=20`.
 
 from __future__ import annotations
 
+import importlib
 import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.crypto import generate_key
+from bot.private_files import tighten, write_once
+from notify.redact import hide_password
 
 BOT_TOKEN_RE = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,80}$")
+
+
+class SettingProblem(ValueError):
+    """A setting's problem told as the whole sentence the operator reads (`explain` keeps it)."""
+
+
+# The database URL schemes tortoise-orm takes for the two databases the platform runs on, and the
+# driver each needs: PostgreSQL's is the optional `[postgres]` extra.
+_DRIVERS = {"sqlite": None, "postgres": "asyncpg", "postgresql": "asyncpg", "asyncpg": "asyncpg"}
 
 
 class CommissionSchedule(BaseModel):
@@ -101,6 +114,35 @@ class DatabaseSettings(BaseSettings):
     platform_timezone: str = "Europe/Moscow"
     commission: CommissionSchedule = CommissionSchedule()
 
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, v: str) -> str:
+        scheme, sep, rest = v.strip().partition("://")
+        if not sep or scheme not in _DRIVERS or not rest:
+            raise SettingProblem(
+                f"DATABASE_URL {hide_password(v)!r} is not a database this platform runs on: give "
+                "sqlite://data/gptitor.sqlite3 or postgres://user:password@host:5432/database."
+            )
+        driver = _DRIVERS[scheme]
+        if driver is not None:
+            try:
+                importlib.import_module(driver)
+            except ImportError:
+                raise SettingProblem(
+                    f"DATABASE_URL is a PostgreSQL URL, but its driver ({driver}) is not installed: "
+                    "install the platform with it, pip install 'gptitor[postgres]'."
+                ) from None
+        return v.strip()
+
+    @field_validator("platform_timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v.strip())
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"{v!r} is not a time zone") from None
+        return v.strip()
+
     @property
     def timezone(self) -> str:
         return self.platform_timezone
@@ -161,11 +203,24 @@ class Settings(DatabaseSettings):
         without it the stored bot tokens cannot be read."""
         if self.secret_key is None:
             path = self.secret_key_file
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(generate_key() + "\n", encoding="utf-8")
-                path.chmod(0o600)
-            self.secret_key = self._fernet_key(SecretStr(path.read_text(encoding="utf-8").strip()))
+            try:
+                if path.exists():
+                    tighten(path)
+                    text = path.read_text(encoding="utf-8")
+                else:
+                    text = write_once(path, generate_key() + "\n")
+            except OSError as exc:
+                raise SettingProblem(
+                    f"SECRET_KEY_FILE {path} cannot be read or written ({exc.strerror or exc}): "
+                    "let this user write to its folder, or set SECRET_KEY."
+                ) from None
+            try:
+                self.secret_key = self._fernet_key(SecretStr(text.strip()))
+            except ValueError:
+                raise SettingProblem(
+                    f"SECRET_KEY_FILE {path} does not hold a key made by `gptitor keygen`: "
+                    "restore it from your backup, or set SECRET_KEY."
+                ) from None
         return self
 
     @field_validator("admin_ids", mode="before")
@@ -201,7 +256,19 @@ _HOW_TO_FIX = {
     "secret_key": (
         "SECRET_KEY is {problem}: run `gptitor keygen` and put the printed key in .env as SECRET_KEY=..."
     ),
+    "platform_timezone": (
+        "PLATFORM_TIMEZONE is {problem}: give an IANA time zone name such as Europe/Moscow, "
+        "Asia/Yekaterinburg or UTC."
+    ),
+    "commission": (
+        "{name} is {problem}: COMMISSION__PLATFORM, __AUTHOR, __L1, __L2 and __L3 are percentages "
+        "that add up to 100."
+    ),
 }
+
+
+# Settings made of several variables (COMMISSION__L1, PAYMENTS__STARS_ENABLED, ...).
+_GROUPS = {"commission", "payments"}
 
 
 class ConfigError(Exception):
@@ -211,11 +278,27 @@ class ConfigError(Exception):
 def explain(error: ValidationError) -> str:
     sentences = []
     for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else "settings"
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, SettingProblem):
+            sentences.append(str(cause))
+            continue
+        loc = [str(part) for part in item["loc"]] or ["settings"]
+        name = "__".join(loc).upper()  # the variable to change: COMMISSION__L1, PAYMENTS__VAT_CODE
+        if loc[0] in _GROUPS and len(loc) == 1:  # the group as a whole, e.g. shares that do not add up
+            name += "__*"
         problem = "missing" if item["type"] == "missing" else f"malformed ({item['msg'].removeprefix('Value error, ')})"
-        template = _HOW_TO_FIX.get(field, field.upper() + " is {problem}.")
-        sentences.append(template.format(problem=problem))
+        template = _HOW_TO_FIX.get(loc[0], "{name} is {problem}.")
+        sentences.append(template.format(problem=problem, name=name))
     return " ".join(sentences)
+
+
+def load_database_settings(**overrides: object) -> DatabaseSettings:
+    """The settings of the commands that need only the database (migrate, settle, refund
+    --record-only): no BOT_TOKEN asked for."""
+    try:
+        return DatabaseSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(explain(exc)) from None
 
 
 def load_settings(**overrides: object) -> Settings:

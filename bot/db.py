@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as migrate_api
 
 from billing.rates import clear_caches
+from bot.private_files import private_file, tighten
 from models import MODEL_MODULES
+from notify.redact import describe_error, hide_password
 
 log = logging.getLogger(__name__)
 
@@ -59,23 +62,62 @@ def connection_config(database_url: str) -> Any:
     return connection
 
 
-def _ensure_sqlite_dir(database_url: str) -> None:
+def _prepare_sqlite(database_url: str) -> None:
+    """The database file (with its folder) made 0600 before SQLite opens it: SQLite gives the
+    -wal and -shm files the same mode, and a file SQLite made would be 0644 under the usual umask."""
     if database_url.startswith("sqlite://") and ":memory:" not in database_url:
-        Path(database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database_url.removeprefix("sqlite://"))
+        private_file(path)
+        for journal in ("-wal", "-shm", "-journal"):
+            tighten(path.with_name(path.name + journal))
 
 
-async def migrate(database_url: str) -> None:
-    """Bring the schema up to date (idempotent)."""
-    _ensure_sqlite_dir(database_url)
-    await migrate_api(config=tortoise_config(database_url))
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or reached; `str()` is one sentence for the operator.
+    `retry`: a database server that may come back (SQLite's file will not fix itself)."""
+
+    def __init__(self, sentence: str, *, retry: bool) -> None:
+        super().__init__(sentence)
+        self.retry = retry
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A refused, unknown, timed-out or unwritable database, as opposed to a failing statement."""
+    if isinstance(exc, OSError | DBConnectionError):
+        return True
+    # PostgreSQL refusing the login (a wrong password, no such role), without importing asyncpg
+    return any(c.__name__ == "InvalidAuthorizationSpecificationError" for c in type(exc).__mro__)
+
+
+async def migrate(database_url: str) -> list[str]:
+    """Bring the schema up to date (idempotent); the names of the migrations applied now."""
+    applied: list[str] = []
+
+    def progress(event: str, _app: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(name)
+
+    try:
+        _prepare_sqlite(database_url)
+        await migrate_api(config=tortoise_config(database_url), progress=progress)
+    except Exception as exc:
+        if not _unreachable(exc):
+            raise
+        raise DatabaseUnavailable(
+            f"the database {hide_password(database_url)} cannot be opened ({describe_error(exc, 200)}): "
+            "check DATABASE_URL, that the database server runs and lets this user in, or for SQLite that "
+            "this user may write to the file's folder.", retry=not database_url.startswith("sqlite://"),
+        ) from None
+    return applied
 
 
 async def init(database_url: str, *, run_migrations: bool = True, global_fallback: bool = False) -> None:
     """Connect (after migrating). `global_fallback` lets tasks that did not inherit the caller's
     context (scheduler jobs, other tasks in tests) use the same connection."""
-    _ensure_sqlite_dir(database_url)
     if run_migrations:
-        await migrate(database_url)
+        await migrate(database_url)  # prepares the SQLite file too, and says so when it cannot
+    else:
+        _prepare_sqlite(database_url)
     clear_caches()  # the price / rate caches belong to one database
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
 

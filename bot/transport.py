@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -22,6 +21,7 @@ from aiogram.types import Update
 from aiohttp import web
 
 from bot.crypto import SecretBox
+from notify.redact import describe_error as redact_error
 
 log = logging.getLogger(__name__)
 
@@ -158,14 +158,10 @@ def retry_pause(failures: int) -> float:
     return ceiling / 2 + random.random() * ceiling / 2
 
 
-_TOKEN_IN_TEXT = re.compile(r"(bot\d+):[A-Za-z0-9_-]+")
-
-
 def describe_error(exc: BaseException) -> str:
     """An error's class and message for a log line, with any bot token in it masked (aiohttp
-    errors carry the request URL, which holds the token)."""
-    text = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]  # one line, however long the page
-    return _TOKEN_IN_TEXT.sub(r"\1:***", text)
+    errors carry the request URL, which holds the token): the one rule, `notify.redact`."""
+    return redact_error(exc)
 
 
 class WebhookServer:

@@ -32,7 +32,11 @@ def _worker_main(settings: Settings, index: int, level: int) -> None:
         asyncio.run(run_platform(settings, webhook=True, primary=index == 0))
     except StartupError as exc:
         print(f"gptitor: {exc}", file=sys.stderr)
-        raise SystemExit(CONFIG_EXIT) from None
+        # Out of reach for now: exit as a crash does, and the parent starts this worker again.
+        raise SystemExit(1 if exc.retry else CONFIG_EXIT) from None
+    except db.DatabaseUnavailable as exc:
+        print(f"gptitor: {exc}", file=sys.stderr)
+        raise SystemExit(1 if exc.retry else CONFIG_EXIT) from None
 
 
 def run_workers(settings: Settings, count: int) -> int:
@@ -40,6 +44,10 @@ def run_workers(settings: Settings, count: int) -> int:
     if settings.sqlite_path() is not None:
         print("gptitor: several workers need PostgreSQL (DATABASE_URL=postgres://...): "
               "SQLite takes one writer at a time; run one worker on SQLite.", file=sys.stderr)
+        return CONFIG_EXIT
+    if not settings.redis_url:
+        print("gptitor: several workers need REDIS_URL (redis://host:6379/0): it holds the conversations' "
+              "state and the per-client lock that all workers share; run one worker without it.", file=sys.stderr)
         return CONFIG_EXIT
 
     async def migrate() -> None:  # once, here, so the workers do not race to build the schema

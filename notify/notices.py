@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from models import Payment, Subscription, Tracker, User
 from notify.events import ALERT, CLIENT_NOTICE
 from notify.outbox import PLATFORM_BOT, enqueue
+from notify.redact import redact
 
 
 async def _language(conn: BaseDBAsyncClient, user_id: int) -> str:
@@ -71,5 +72,7 @@ async def alert(conn: BaseDBAsyncClient, user_id: int, key: str, params: dict[st
     language. `dedupe_key` names the occurrence (e.g. the `billing.alerts` claim with its time)."""
     return await enqueue(
         conn, kind=ALERT, bot_id=PLATFORM_BOT, chat_id=user_id, dedupe_key=f"alert:{dedupe_key}:{user_id}",
-        params={"key": key, **params}, language=await _language(conn, user_id),
+        # An alert may quote an error; what goes to a person never carries a token.
+        params={"key": key, **{k: redact(v) if isinstance(v, str) else v for k, v in params.items()}},
+        language=await _language(conn, user_id),
     )

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from models import OutboxEvent, OutboxStatus
 from models.sql import conn_or_default, is_postgres, returning, sql, ts
 from models.sql import now as db_now
+from notify.redact import redact
 
 # `bot_id` of an event the platform bot sends: domain code does not know the platform bot's id,
 # the delivery loop does (bot/outbox.py).
@@ -92,6 +93,11 @@ async def claim(token: str, *, limit: int = 20, now: datetime | None = None,
     return list(events)
 
 
+def _stored(error: str) -> str:
+    """An error as kept for the admin: tokens masked (a network error quotes its URL), then cut."""
+    return redact(error)[:2000]
+
+
 async def _update(event_id: int, token: str | None, **values: Any) -> int:
     """Change an event, only while the claim `token` still holds it (None: whoever holds it)."""
     query = OutboxEvent.filter(id=event_id)
@@ -106,12 +112,12 @@ async def mark_sent(event: OutboxEvent, token: str | None, *, now: datetime | No
 
 
 async def mark_dead(event: OutboxEvent, token: str | None, error: str) -> None:
-    await _update(event.id, token, status=OutboxStatus.DEAD, last_error=error[:2000],
+    await _update(event.id, token, status=OutboxStatus.DEAD, last_error=_stored(error),
                   attempts=event.attempts + 1, claimed_by=None, claimed_until=None)
 
 
 async def mark_skipped(event: OutboxEvent, token: str | None, reason: str) -> None:
-    await _update(event.id, token, status=OutboxStatus.SKIPPED, last_error=reason[:2000],
+    await _update(event.id, token, status=OutboxStatus.SKIPPED, last_error=_stored(reason),
                   claimed_by=None, claimed_until=None)
 
 
@@ -120,7 +126,7 @@ async def postpone(event: OutboxEvent, token: str | None, at: datetime, *, error
     """Try again at `at`; `failed` counts an attempt (a 429 is Telegram's pacing, not a failure)."""
     values: dict[str, Any] = {"next_attempt_at": at, "claimed_by": None, "claimed_until": None}
     if error is not None:
-        values["last_error"] = error[:2000]
+        values["last_error"] = _stored(error)
     if failed:
         values["attempts"] = event.attempts + 1
     await _update(event.id, token, **values)
@@ -140,7 +146,7 @@ async def pace_chat(chat_id: int, not_before: datetime) -> None:
 async def skip_channel(channel_id: int, reason: str) -> int:
     """Every pending event of a channel that went away is skipped (kept, with the reason)."""
     return await OutboxEvent.filter(channel_id=channel_id, status=OutboxStatus.PENDING).update(
-        status=OutboxStatus.SKIPPED, last_error=reason[:2000], claimed_by=None, claimed_until=None
+        status=OutboxStatus.SKIPPED, last_error=_stored(reason), claimed_by=None, claimed_until=None
     )
 
 

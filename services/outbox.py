@@ -41,6 +41,7 @@ from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
 from notify import channels, notices, outbox
 from notify import events as ev
 from notify.outbox import PLATFORM_BOT
+from notify.redact import describe_error, redact
 
 log = logging.getLogger(__name__)
 
@@ -173,12 +174,13 @@ class OutboxWorker:
     async def stop(self, timeout: float = 10.0) -> None:
         """Let the round in flight finish (sends are short), then give back any claims."""
         self._stopping.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout)
-            except (TimeoutError, asyncio.CancelledError):
-                pass
-            self._task = None
+        if self._task is None:
+            return  # never started (a start that failed earlier): it holds no claims
+        try:
+            await asyncio.wait_for(self._task, timeout)
+        except (TimeoutError, asyncio.CancelledError):
+            pass
+        self._task = None
         try:
             await outbox.release(self.worker_id)
         except Exception:
@@ -217,7 +219,7 @@ class OutboxWorker:
             await self._deliver_one(token, event)
         except Exception as exc:  # a bug here must not stop the other chats
             log.exception("outbox event %s", event.id)
-            await self._failed(token, event, f"{type(exc).__name__}: {exc}")
+            await self._failed(token, event, describe_error(exc, limit=2000))
 
     async def _deliver_one(self, token: str, event: OutboxEvent) -> None:
         channel = None
@@ -244,7 +246,7 @@ class OutboxWorker:
             await outbox.pace_chat(event.chat_id, at)
             return
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
-            error = f"{type(exc).__name__}: {exc.message}"
+            error = redact(f"{type(exc).__name__}: {exc.message}")
             if channel is not None and _channel_gone(exc):
                 await outbox.mark_skipped(event, token, error)
                 await channel_lost(bot, channel, error)
@@ -252,7 +254,7 @@ class OutboxWorker:
                 await outbox.mark_dead(event, token, error)
             return
         except Exception as exc:  # network, 5xx: worth repeating
-            await self._failed(token, event, f"{type(exc).__name__}: {exc}")
+            await self._failed(token, event, describe_error(exc, limit=2000))
             return
         now = datetime.now(UTC)
         await outbox.mark_sent(event, token, now=now)

@@ -16,7 +16,9 @@ async def refund_payment(payment_id: int, *, refund_stars: StarsRefunder | None 
     """The admin's refund: Stars through `refund_stars` (the caller's refundStarPayment), YooKassa
     through the API; then the subscription's unsettled periods are cancelled and access ends.
     `record_only`: the money went back elsewhere (the provider's dashboard), just record it."""
-    payment = await Payment.get(id=payment_id)
+    payment = await Payment.get_or_none(id=payment_id)
+    if payment is None:
+        raise RefundNotPossible("no payment has this id (the payments table lists them)")
     if payment.refunded:
         return await refund_recorded(payment)
     if record_only:

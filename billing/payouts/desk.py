@@ -24,6 +24,7 @@ from billing.payouts.requests import (
 from billing.yookassa_gateway import GatewayError, GatewayRejected, PayoutInfo, YooKassaGateway
 from models import PayoutRequest
 from models.enums import PayoutStatus
+from notify.redact import redact
 
 log = logging.getLogger("billing.payouts")
 
@@ -174,7 +175,7 @@ class Payouts:
 
     async def _failed(self, payout_id: int, reason: str, **fields: Any) -> Outcome:
         return await move(payout_id, [PayoutStatus.APPROVED], PayoutStatus.FAILED,
-                           ledger_step=ledger.release_payout, failure_reason=reason[:REASON_MAX], **fields)
+                           ledger_step=ledger.release_payout, failure_reason=redact(reason)[:REASON_MAX], **fields)
 
     async def _poll_one(self, payout: PayoutRequest, now: datetime, settle_after: timedelta) -> PayoutRequest:
         """Ask YooKassa about one approved payout, or create it again (same key) while the key

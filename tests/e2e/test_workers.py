@@ -391,12 +391,16 @@ def _base_env(tmp_path: Path, **values: str) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("args, says", [
-    (("run", "--workers", "2"), "need --webhook"),
-    (("run", "--webhook", "--workers", "2"), "need PostgreSQL"),
+SOME_POSTGRES = "postgres://gptitor:unused@127.0.0.1:9/gptitor"  # refused before anything connects
+
+
+@pytest.mark.parametrize("args, database, says", [
+    (("run", "--workers", "2"), None, "need --webhook"),
+    (("run", "--webhook", "--workers", "2"), None, "need PostgreSQL"),
+    (("run", "--webhook", "--workers", "2"), SOME_POSTGRES, "need REDIS_URL"),
 ])
-def test_several_workers_are_refused_where_they_cannot_work(tmp_path, args, says):
-    env = _base_env(tmp_path, DATABASE_URL=f"sqlite://{tmp_path / 'db.sqlite3'}",
+def test_several_workers_are_refused_where_they_cannot_work(tmp_path, args, database, says):
+    env = _base_env(tmp_path, DATABASE_URL=database or f"sqlite://{tmp_path / 'db.sqlite3'}",
                     WEBHOOK_BASE_URL="https://example.invalid")
     proc = _cli(*args, env=env, cwd=tmp_path)
     out, _ = proc.communicate(timeout=60)
@@ -405,12 +409,14 @@ def test_several_workers_are_refused_where_they_cannot_work(tmp_path, args, says
 
 
 @postgres_only
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="several workers need Redis: set TEST_REDIS_URL")
 @pytest.mark.timeout(300)
 async def test_the_workers_command_runs_n_processes_and_stops_them_cleanly(tg, database, tmp_path):
     token = tracker_token(45)
     tg.add_bot(token, "pair_bot", "Pair")
     port = free_port()
     env = _base_env(tmp_path, DATABASE_URL=database, TELEGRAM_API_BASE=tg.base_url,
+                    REDIS_URL=os.environ["TEST_REDIS_URL"],
                     WEBHOOK_BASE_URL=f"http://127.0.0.1:{port}", WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port))
     box = SecretBox(env["SECRET_KEY"])
     await User.create(id=1045, first_name="Author")

@@ -69,16 +69,19 @@ class TelegramError(Exception):
     """A Bot API error answer; raised by method handlers, turned into JSON by the HTTP layer."""
 
     def __init__(self, code: int, description: str, *, retry_after: int | None = None,
-                 html: str | None = None) -> None:
+                 html: str | None = None, redirect: bool = False) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
         self.html = html  # a proxy's error page instead of the Bot API's JSON
+        self.redirect = redirect  # a proxy that sends the request back where it came from
 
     def payload(self) -> dict[str, Any]:
         if self.html is not None:
             return {_HTML: self.html}
+        if self.redirect:
+            return {_REDIRECT: True}
         body: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
@@ -86,6 +89,7 @@ class TelegramError(Exception):
 
 
 _HTML = "__html_page__"
+_REDIRECT = "__redirect_to_itself__"
 # What the real api.telegram.org answers now and then from its front proxy: not JSON at all.
 BAD_GATEWAY_PAGE = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
                     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -1128,10 +1132,13 @@ class FakeTelegram:
 
     def fail_next(self, method: str, error_code: int = 429, description: str | None = None, *,
                   bot: BotRef | None = None, retry_after: int | None = None,
-                  times: int = 1, chat_id: Any = None, html: str | None = None) -> None:
+                  times: int = 1, chat_id: Any = None, html: str | None = None,
+                  redirect: bool = False) -> None:
         """Answer the next `times` calls of a method (for one bot or any, in one chat or any)
         with an error; with `html`, that page as text/html (e.g. BAD_GATEWAY_PAGE), as a proxy
-        in front of the Bot API does."""
+        in front of the Bot API does; with `redirect`, a 307 back to the same URL (a misconfigured
+        proxy: the client gives up after its redirect limit with an error that quotes the URL,
+        token and all). Each hop of the loop is a call and uses up one of `times`."""
         if error_code == 429 and retry_after is None:
             retry_after = 1
         if description is None:
@@ -1139,7 +1146,7 @@ class FakeTelegram:
                            else {400: "Bad Request: injected", 403: "Forbidden: injected",
                                  500: "Internal Server Error"}.get(error_code, "injected"))
         bot_id = None if bot is None else self.bot(bot).id
-        error = TelegramError(error_code, description, retry_after=retry_after, html=html)
+        error = TelegramError(error_code, description, retry_after=retry_after, html=html, redirect=redirect)
         self._faults.append(_Fault(method.lower(), bot_id, error, times, chat_id))
 
     def calls_to(self, method: str, *, bot: BotRef | None = None, **params: Any) -> list[Call]:
@@ -1330,6 +1337,8 @@ class FakeTelegram:
         except ValueError:
             return self._respond(400, _bad("can't parse request body").payload())
         status, payload = await self._execute(token, method, params)
+        if _REDIRECT in payload:
+            return web.Response(status=307, headers={"Location": request.path_qs})
         return self._respond(status, payload)
 
     @staticmethod

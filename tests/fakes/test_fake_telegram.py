@@ -15,6 +15,7 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramConflictError,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
@@ -139,6 +140,17 @@ async def test_injected_429(fake_telegram, bot, alice):
     with pytest.raises(TelegramRetryAfter) as error:
         await bot.send_message(1001, "first")
     assert error.value.retry_after == 7
+    assert (await bot.send_message(1001, "second")).text == "second"
+
+
+
+async def test_injected_redirect_loop_ends_in_an_error_quoting_the_url(fake_telegram, bot, alice):
+    await alice.send(bot, "hi")
+    fake_telegram.fail_next("sendMessage", redirect=True, times=10, chat_id=1001)
+    with pytest.raises(TelegramNetworkError, match="TooManyRedirects") as error:
+        await bot.send_message(1001, "first")
+    assert f"/bot{bot.token}/sendMessage" in str(error.value)  # what a leak of the token looks like
+    assert len(fake_telegram.calls_to("sendMessage", chat_id=1001)) == 10  # the first try and nine hops
     assert (await bot.send_message(1001, "second")).text == "second"
 
 

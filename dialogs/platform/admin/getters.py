@@ -12,6 +12,7 @@ from dialogs.widgets import flashes
 from i18n.format import rub, sortable_time
 from models import ModelPrice, PayoutRequest, PayoutStatus
 from notify import outbox
+from notify.redact import redact
 
 EVENTS_PAGE = 10
 HISTORY = 10
@@ -109,7 +110,7 @@ async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     events = await outbox.undelivered(EVENTS_PAGE, page * EVENTS_PAGE)
     lines = [
         i18n("admin-event-line", id=str(e.id), kind=e.kind, chat=str(e.chat_id), attempts=e.attempts,
-             error=(e.last_error or "—")[:120], created=sortable_time(e.created_at))
+             error=redact(e.last_error or "—")[:120], created=sortable_time(e.created_at))
         for e in events
     ]
     return {

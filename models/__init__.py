@@ -26,6 +26,7 @@ from models.billing import (
     Payment,
     PayoutRequest,
     Plan,
+    PlatformSetting,
     Subscription,
     UsageRecord,
 )

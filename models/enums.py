@@ -54,6 +54,7 @@ class EntryKind(StrEnum):
     RELEASE = "release"        # a rejected or failed payout gives it back (positive)
     PAYOUT = "payout"          # money left the platform (reserve turned into paid; amount 0 on balance)
     ADJUSTMENT = "adjustment"
+    USAGE = "usage"            # the author's own LLM use of a day, charged to them (negative)
 
 
 class SourceType(StrEnum):
@@ -61,6 +62,7 @@ class SourceType(StrEnum):
     PAYOUT = "payout"
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
+    AUTHOR_USAGE = "author_usage"  # source_id: the day's ordinal (date.toordinal), UTC
 
 
 class PayoutStatus(StrEnum):

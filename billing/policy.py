@@ -62,7 +62,10 @@ _INT_BOUNDS = {
     "tracker_concurrency": (1, 1_000),
     "global_concurrency": (1, 10_000),
 }
-_DECIMAL_BOUNDS = {"platform_cost_percent": (Decimal(0), Decimal(99)), "author_free_mj_per_day": (Decimal(0), MAX_DECIMAL)}
+_DECIMAL_BOUNDS = {
+    "platform_cost_percent": (Decimal(0), Decimal(99)),
+    "author_free_mj_per_day": (Decimal(0), MAX_DECIMAL),
+}
 _YES = {"yes", "y", "on", "true", "1", "да", "вкл"}
 _NO = {"no", "n", "off", "false", "0", "нет", "выкл"}
 NAMES = tuple(f.name for f in fields(CostPolicy))

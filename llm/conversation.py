@@ -24,78 +24,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from tortoise.expressions import F
 
-from billing import alerts
 from billing.access import Access, Payer, take_free_message
 from billing.budget import Budget
 from billing.policy import DEFAULTS, CostPolicy, load_policy
-from billing.rates import MICRO, cached_price, current_rate, usage_cost
+from billing.rates import cached_price, current_rate, usage_cost
 from llm import meetings as mt
 from llm import records
+from llm.alerting import Alerts, fmt_mj
 from llm.client import ChatResult, LLMClient, LLMConfigError, LLMError, Message, Usage
 from llm.limits import CallGate
 from llm.prompt import HISTORY_TOKENS, Turn, build_messages
 from llm.records import CHARGED_TO
+from llm.requests import Outcome, Request, Sink
 from llm.state import AnswerState, answer_state
 from llm.tokens import prompt_tokens
-from models import Meeting, MeetingEnd, Membership, Scenario, Tracker, User
+from models import Meeting, MeetingEnd, Membership, Scenario, Tracker
 
 log = logging.getLogger(__name__)
 
 ALERT_COOLDOWN = timedelta(hours=6)
 __all__ = ["CHARGED_TO", "ConversationService", "Outcome", "Request", "Sink", "fmt_mj", "strip_marker"]
-
-
-class Sink(Protocol):
-    """Where an answer goes (a Telegram chat). Texts are locale keys with parameters."""
-
-    async def typing(self) -> None: ...
-
-    async def delta(self, text: str) -> None:
-        """The answer so far (called often; throttle on your side)."""
-
-    async def done(self, text: str) -> None:
-        """The whole answer."""
-
-    async def notice(self, key: str, **params: Any) -> None: ...
-
-    async def paywall(self) -> None: ...
-
-
-
-
-class Outcome(StrEnum):
-    ANSWERED = "answered"
-    OPENED = "opened"  # a meeting opened with its fixed first message
-    PAYWALL = "paywall"
-    BUDGET = "budget"
-    FAILED = "failed"  # the model was unavailable: apologised, nothing charged
-    CONFIG = "config"  # bad key / unknown model: alerted, apologised, nothing charged
-    QUEUE_FULL = "queue_full"
-    SKIPPED = "skipped"
-
-
-@dataclass
-class Request:
-    tracker_id: int
-    user_id: int
-    text: str | None  # None with `open_scenario_id`: open a meeting (the tracker speaks first)
-    sink: Sink
-    test: bool = False  # the author's test chat in the platform bot
-    open_scenario_id: int | None = None
-    tracker: Tracker | None = field(default=None, repr=False)  # the row at hand (saves a query)
-    done: asyncio.Future[Outcome] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -123,12 +80,7 @@ def strip_marker(text: str, marker: str) -> str:
     return text.replace(marker, "").rstrip() if marker else text
 
 
-def fmt_mj(micro: int) -> str:
-    """millionths of an mJ as a short number: 12.35."""
-    return f"{Decimal(micro) / MICRO:.2f}"
-
-
-class ConversationService:
+class ConversationService(Alerts):
     def __init__(
         self,
         llm: LLMClient,
@@ -411,36 +363,3 @@ class ConversationService:
             ended = await Meeting.get(id=meeting_id)
             await request.sink.notice(key="ai-meeting-ended", mj=fmt_mj(ended.mj_micro))
         return Outcome.ANSWERED
-
-    # -- alerts ------------------------------------------------------------------------------
-
-    async def _alert(self, key: str, cooldown: timedelta | None, recipients: list[int], message_key: str,
-                     params: dict[str, Any]) -> bool:
-        """Once per key (per cool-down), to the outbox: memory first, so a storm of failures
-        costs no queries; then the database decides across workers and restarts."""
-        last = self._alerted.get(key)
-        now = time.monotonic()
-        if last is not None and (cooldown is None or now - last < cooldown.total_seconds()):
-            return False
-        self._alerted[key] = now
-        return await alerts.raise_alert(key, recipients, message_key, params, cooldown=cooldown)
-
-    async def _budget_alerts(self, tracker: Tracker, user_id: int, budget: Budget, levels: list[int]) -> None:
-        if not levels:
-            return
-        user = await User.get_or_none(id=user_id)
-        for level in levels:
-            await self._alert(f"budget:{budget.period_id}:{level}", None, [tracker.author_id], "ai-alert-budget", {
-                "tracker": tracker.name, "client": (user.first_name if user else "") or str(user_id),
-                "percent": level, "limit": fmt_mj(budget.limit_micro), "spent": fmt_mj(budget.spent_micro),
-            })
-
-    async def _config_alert(self, tracker: Tracker, model: str, kind: str) -> None:
-        params = {"tracker": tracker.name, "model": model, "kind": kind}
-        await self._alert(f"llm:{kind}:tracker:{tracker.id}", self.alert_cooldown, [tracker.author_id],
-                          "ai-alert-llm-config", params)
-        await self._alert_admins_once(f"llm:{kind}", "ai-alert-llm-config", params)
-
-    async def _alert_admins_once(self, key: str, locale_key: str, params: dict[str, Any]) -> None:
-        if self.admin_ids:
-            await self._alert(key, self.alert_cooldown, self.admin_ids, locale_key, params)

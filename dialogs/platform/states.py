@@ -60,6 +60,7 @@ class AdminSG(StatesGroup):
     price_new = State()
     commission = State()
     commission_new = State()
+    costs = State()  # the LLM cost settings (billing.policy)
     events = State()
     totals = State()
 

@@ -80,6 +80,8 @@ class CallGate:
             limiter.resize(self.per_tracker)
 
     def running(self, tracker_id: int | None = None) -> int:
+        """Calls running (in all), or holding the tracker's slots (running, or waiting for a
+        platform slot)."""
         if tracker_id is None:
             return self.total.held
         limiter = self._trackers.get(tracker_id)

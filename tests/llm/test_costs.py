@@ -84,7 +84,8 @@ async def tracker_with(author_id: int = 1, bot_id: int = 100, **fields) -> Track
 
 async def subscribe(tracker: Tracker, user_id: int, price_kopecks: int = 200_000) -> int:
     await join(tracker, user_id)
-    sub = await create_subscription(tracker.id, user_id, "month", price_kopecks, datetime.now(UTC) - timedelta(minutes=1))
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    sub = await create_subscription(tracker.id, user_id, "month", price_kopecks, since)
     return sub.id
 
 
@@ -95,7 +96,8 @@ async def test_max_tokens_is_sent_on_every_call_and_follows_the_admin(service, f
     assert await service.handle(Request(tracker.id, 5, "hi", sink, tracker=tracker)) is Outcome.ANSWERED
     await set_setting("max_tokens", "200", admin_id=9)
     assert await service.handle(Request(tracker.id, 1, "as the author", sink, tracker=tracker)) is Outcome.ANSWERED
-    assert await service.handle(Request(tracker.id, 1, "test chat", sink, tracker=tracker, test=True)) is Outcome.ANSWERED
+    test_chat = Request(tracker.id, 1, "test chat", sink, tracker=tracker, test=True)
+    assert await service.handle(test_chat) is Outcome.ANSWERED
     assert [r.body.get("max_tokens") for r in fake.chat_requests] == [1024, 200, 200]
 
 

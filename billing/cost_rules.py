@@ -40,21 +40,30 @@ async def least_period_revenue(tracker_id: int) -> int | None:
     return min(revenues) if revenues else None
 
 
-async def check_limit(tracker_id: int, limit_mj: Decimal, policy: CostPolicy, rate: MjRate | None) -> None:
-    """Refuse a per-client limit whose cost at today's rate exceeds what the cheapest period
-    brings net of the platform's costs, unless the admin allows it. Without a plan on sale or a
-    rate there is nothing to compare with: the limit is kept and capped when a period is paid."""
-    if policy.allow_unsafe_limits or limit_mj <= 0 or rate is None:
-        return
-    revenue = await least_period_revenue(tracker_id)
-    if revenue is None:
-        return
-    safe_micro = safe_limit_micro(revenue, rate.rub_per_mj, policy)
+def limit_refusal(
+    limit_mj: Decimal, least_revenue: int | None, rub_per_mj: Decimal | None, policy: CostPolicy
+) -> CostRuleError | None:
+    """The rule, given the facts: a per-client limit whose cost at today's rate exceeds what the
+    cheapest period brings net of the platform's costs is refused, unless the admin allows it.
+    Without a plan on sale or a rate there is nothing to compare with: the limit is kept, and
+    capped when a period is paid (billing.budget)."""
+    if policy.allow_unsafe_limits or limit_mj <= 0 or rub_per_mj is None or least_revenue is None:
+        return None
+    safe_micro = safe_limit_micro(least_revenue, rub_per_mj, policy)
     if int(limit_mj * MICRO) <= safe_micro:
-        return
+        return None
     most = (Decimal(safe_micro) / MICRO).quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
-    raise CostRuleError(
+    return CostRuleError(
         "costs-limit-over-margin",
-        limit=f"{limit_mj.normalize():f}", cost=mj_to_kopecks(limit_mj, rate.rub_per_mj),
-        revenue=policy.net_revenue_kopecks(revenue), most=f"{most.normalize():f}",
+        limit=f"{limit_mj.normalize():f}", cost=mj_to_kopecks(limit_mj, rub_per_mj),
+        revenue=policy.net_revenue_kopecks(least_revenue), most=f"{most.normalize():f}",
     )
+
+
+async def check_limit(tracker_id: int, limit_mj: Decimal, policy: CostPolicy, rate: MjRate | None) -> None:
+    """`limit_refusal` for the tracker's plans on sale and the rate in force; raises it."""
+    refusal = limit_refusal(
+        limit_mj, await least_period_revenue(tracker_id), rate.rub_per_mj if rate is not None else None, policy
+    )
+    if refusal is not None:
+        raise refusal

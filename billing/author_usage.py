@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -88,18 +89,19 @@ async def charge_day(day: date, policy: CostPolicy) -> int:
         )
         done = {int(r[0]) for r in rows}
         now = ts(conn, datetime.now(UTC))
-        entries = []
+        entries: list[list[Any]] = []
         for use in uses:
             account = accounts[use.user_id]
             if account in done:
                 continue
             amount = day_charge_kopecks(use.mj_micro, use.cost_ukop, policy.author_free_mj_per_day)
-            entries.append([account, EntryKind.USAGE.value, Role.NONE.value, -amount,
-                            SourceType.AUTHOR_USAGE.value, day.toordinal(), None, now])
+            usage = [EntryKind.USAGE.value, Role.NONE.value]
+            # The author's side and the platform's, in the same transaction.
+            entries.append([account, *usage, -amount, SourceType.AUTHOR_USAGE.value, day.toordinal(), None, now])
+            entries.append([platform, *usage, amount, SourceType.AUTHOR_USAGE.value, _platform_source(day, account),
+                            None, now])
             total += amount
-        if entries:  # and the platform's side of each, in the same transaction
-            entries += [[platform, EntryKind.USAGE.value, Role.NONE.value, -e[3],
-                         SourceType.AUTHOR_USAGE.value, _platform_source(day, e[0]), None, now] for e in entries]
+        if entries:
             await conn.execute_many(sql(conn, INSERT_ENTRY), entries)
     return total
 

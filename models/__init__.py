@@ -78,6 +78,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxStatus",
     "PartnerChannel",
+    "PlatformSetting",
     "AutoRenewal",
     "Checkout",
     "CheckoutStatus",

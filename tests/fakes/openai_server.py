@@ -230,7 +230,8 @@ class FakeOpenAIServer:
         if (denied := self._auth_error(request, record)) is not None:
             return denied
         max_tokens = body.get("max_tokens")
-        if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
+        bad_max_tokens = isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
+        if max_tokens is not None and bad_max_tokens:
             record.status, record.outcome = 400, "error"  # as the real API refuses it
             msg = f"Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, got {max_tokens}."
             return web.json_response(_error(msg, "invalid_request_error", "integer_below_min_value"), status=400)

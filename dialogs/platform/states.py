@@ -16,6 +16,7 @@ class TrackerSG(StatesGroup):
     edit_description = State()
     replace_token = State()
     confirm_delete = State()
+    dashboard = State()  # the author's figures (billing.dashboard)
 
 
 class PlansSG(StatesGroup):

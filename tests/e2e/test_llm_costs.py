@@ -94,3 +94,28 @@ async def test_the_admin_sets_max_tokens_and_the_next_answer_is_asked_with_it(tg
         await client.send("tokens_bot", "How do I start?")
         await client.wait_for_message("tokens_bot", is_final(REPLY))
         assert llm_fake.chat_requests[-1].body["max_tokens"] == 300
+
+
+async def test_the_author_sees_the_dashboard_from_the_tracker_card(tg, llm_fake, database_url, tmp_path):
+    author = tg.user(1001, "Anna", language_code="ru")
+    client = tg.user(5006, "Lev", language_code="ru")
+    async with running_platform(ai_settings(tg, database_url, tmp_path, llm_fake)) as runtime:
+        tracker = await add_tracker(runtime, tg, 23, "dash_bot")
+        await client.send("dash_bot", "/start")
+        await eventually(lambda: Membership.exists(tracker_id=tracker.id, user_id=5006), "the client's /start")
+        await create_subscription(tracker.id, 5006, "month", 200_000, datetime.now(UTC) - timedelta(minutes=1))
+        await client.send("dash_bot", "Hello")
+        await client.wait_for_message("dash_bot", is_final(REPLY))
+
+        await author.send(PLATFORM_USERNAME, "/start")
+        menu = await author.wait_for_message(
+            PLATFORM_USERNAME, lambda m: any("dash_bot" in b["text"] for b in m.buttons)
+        )
+        [label] = [b["text"] for b in menu.buttons if "dash_bot" in b["text"]]
+        await author.click(menu, label)
+        card = await author.wait_for_text(PLATFORM_USERNAME, "@dash_bot")
+        await author.click(card, "📈 Показатели")
+        dash = await author.wait_for_text(PLATFORM_USERNAME, "показатели")
+        assert "Активных подписчиков: 1" in dash.text
+        assert "новых 1, ушло 0" in dash.text and "выручка 2 000.00 ₽" in dash.text
+        assert "• Lev —" in dash.text and "клиентов с расходом: 1" in dash.text

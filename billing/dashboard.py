@@ -31,7 +31,7 @@ from billing.settlement import token_cost_kopecks
 from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule
 from models import Meeting, Scenario, ScenarioTrigger, Tracker
 from models.enums import EntryKind, PeriodStatus, Role, SubscriptionStatus
-from models.sql import default_connection, parse_ts, sql, ts, utc
+from models.sql import default_connection, sql, ts, utc
 
 TOP_CLIENTS = 3
 
@@ -67,11 +67,14 @@ _ACTIVE = (
     "SELECT COUNT(DISTINCT user_id) FROM subscriptions"
     " WHERE tracker_id = ? AND status = ? AND starts_at <= ? AND ends_at > ?"
 )
-# Each subscriber's first start and last end here (refunds aside).
-_SPANS = (
-    "SELECT user_id, MIN(starts_at), MAX(ends_at) FROM subscriptions"
-    " WHERE tracker_id = ? AND status = ? GROUP BY user_id"
-)
+# New and churned in a window, from each subscriber's first start and last end here (refunds
+# aside), counted in the database: only two numbers come back however many subscribers.
+_NEW_AND_CHURNED = """
+SELECT COALESCE(SUM(CASE WHEN first >= ? AND first < ? THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN last >= ? AND last < ? THEN 1 ELSE 0 END), 0)
+FROM (SELECT MIN(starts_at) AS first, MAX(ends_at) AS last FROM subscriptions
+      WHERE tracker_id = ? AND status = ? GROUP BY user_id) spans
+"""
 _REVENUE = (
     "SELECT COALESCE(SUM(revenue_kopecks), 0) FROM accounting_periods"
     " WHERE tracker_id = ? AND status != ? AND starts_at >= ? AND starts_at < ?"
@@ -82,17 +85,28 @@ _COST_PER_CLIENT = (
     " WHERE u.tracker_id = ? AND u.charged_to = ? AND u.created_at >= ? AND u.created_at < ?"
     " GROUP BY u.user_id, us.first_name"
 )
+_COST = (
+    "SELECT SUM(cost_ukop) FROM usage_records"
+    " WHERE tracker_id = ? AND charged_to = ? AND created_at >= ? AND created_at < ?"
+)
 _SETTLED = (
     "SELECT COALESCE(SUM(amount_kopecks), 0) FROM ledger_entries"
     " WHERE account_id = ? AND tracker_id = ? AND kind = ?"
 )
+# Each open period's estimated margin so far (millionths of a kopeck, never below zero), summed
+# for every period and for those whose level 1, 2 or 3 the author holds.
 _OPEN = """
-SELECT p.revenue_kopecks * 1000000 - COALESCE((
-         SELECT SUM(u.cost_ukop) FROM usage_records u
-         WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
-           AND u.created_at >= p.starts_at AND u.created_at < p.ends_at AND u.charged_to = ?), 0),
-       p.l1_id, p.l2_id, p.l3_id
-FROM accounting_periods p WHERE p.tracker_id = ? AND p.status = ?
+SELECT COALESCE(SUM(est), 0),
+       COALESCE(SUM(CASE WHEN l1_id = ? THEN est ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN l2_id = ? THEN est ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN l3_id = ? THEN est ELSE 0 END), 0)
+FROM (SELECT CASE WHEN margin > 0 THEN margin ELSE 0 END AS est, l1_id, l2_id, l3_id FROM (
+        SELECT p.revenue_kopecks * 1000000 - COALESCE((
+                 SELECT SUM(u.cost_ukop) FROM usage_records u
+                 WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
+                   AND u.created_at >= p.starts_at AND u.created_at < p.ends_at AND u.charged_to = ?), 0) AS margin,
+               p.l1_id, p.l2_id, p.l3_id
+        FROM accounting_periods p WHERE p.tracker_id = ? AND p.status = ?) margins) estimates
 """
 
 
@@ -104,25 +118,26 @@ def nearest_rank(sorted_values: list[int], percent: int) -> int:
     return sorted_values[rank - 1]
 
 
-async def _month(conn: Any, tracker_id: int, label: str, tz: str, now: datetime,
-                 spans: list[tuple[int, datetime, datetime]]) -> tuple[Month, list[tuple[int, str, int]]]:
+async def _month(conn: Any, tracker_id: int, label: str, tz: str, now: datetime, *, per_client: bool
+                 ) -> tuple[Month, list[tuple[int, str, int]]]:
+    """The month's figures, and (`per_client`) each client's token cost in it."""
     start, end = month_bounds(label, tz)
-    _, revenue = await conn.execute_query(
-        sql(conn, _REVENUE), [tracker_id, PeriodStatus.CANCELLED.value, ts(conn, start), ts(conn, end)]
-    )
-    _, costs = await conn.execute_query(
-        sql(conn, _COST_PER_CLIENT), [tracker_id, CHARGED_TO_SUBSCRIPTION, ts(conn, start), ts(conn, end)]
-    )
-    per_client = [(int(r[0]), str(r[1]), int(r[2] or 0)) for r in costs]
-    churn_end = min(end, now)
-    month = Month(
-        label=label,
-        new=sum(1 for _, first, _ in spans if start <= first < end),
-        churned=sum(1 for _, _, last in spans if start <= last < churn_end),
-        revenue_kopecks=int(revenue[0][0]),
-        token_cost_kopecks=token_cost_kopecks(sum(c for _, _, c in per_client)),
-    )
-    return month, per_client
+    window = [ts(conn, start), ts(conn, end)]
+    _, counts = await conn.execute_query(sql(conn, _NEW_AND_CHURNED), [
+        *window, ts(conn, start), ts(conn, max(start, min(end, now))), tracker_id, SubscriptionStatus.ACTIVE.value,
+    ])
+    _, revenue = await conn.execute_query(sql(conn, _REVENUE), [tracker_id, PeriodStatus.CANCELLED.value, *window])
+    clients: list[tuple[int, str, int]] = []
+    if per_client:
+        _, rows = await conn.execute_query(sql(conn, _COST_PER_CLIENT), [tracker_id, CHARGED_TO_SUBSCRIPTION, *window])
+        clients = [(int(r[0]), str(r[1]), int(r[2] or 0)) for r in rows]
+        cost_ukop = sum(c for _, _, c in clients)
+    else:
+        _, total = await conn.execute_query(sql(conn, _COST), [tracker_id, CHARGED_TO_SUBSCRIPTION, *window])
+        cost_ukop = int(total[0][0] or 0)
+    month = Month(label=label, new=int(counts[0][0]), churned=int(counts[0][1]),
+                  revenue_kopecks=int(revenue[0][0]), token_cost_kopecks=token_cost_kopecks(cost_ukop))
+    return month, clients
 
 
 async def _estimate(tracker_id: int, now: datetime) -> int | None:
@@ -143,16 +158,11 @@ async def _forecast(conn: Any, tracker: Tracker, schedule: ScheduleLike) -> int:
     """As `billing.ledger.forecast` computes it (each role's share of the positive estimates,
     rounded once per role), for this tracker's open periods only."""
     weights = compile_schedule(schedule)
+    author = tracker.author_id
     _, rows = await conn.execute_query(
-        sql(conn, _OPEN), [CHARGED_TO_SUBSCRIPTION, tracker.id, PeriodStatus.OPEN.value]
+        sql(conn, _OPEN), [author, author, author, CHARGED_TO_SUBSCRIPTION, tracker.id, PeriodStatus.OPEN.value]
     )
-    by_role = {Role.AUTHOR: 0, Role.L1: 0, Role.L2: 0, Role.L3: 0}
-    for est_ukop, l1, l2, l3 in rows:
-        est = max(0, int(est_ukop))
-        by_role[Role.AUTHOR] += est
-        for role, holder in ((Role.L1, l1), (Role.L2, l2), (Role.L3, l3)):
-            if holder == tracker.author_id:
-                by_role[role] += est
+    by_role = dict(zip((Role.AUTHOR, Role.L1, Role.L2, Role.L3), (int(v) for v in rows[0]), strict=True))
     total = 0
     for role, est_sum in by_role.items():
         share = Decimal(est_sum) * weights.weights[ROLE_ORDER.index(role)] / weights.total / MICRO
@@ -165,11 +175,9 @@ async def author_dashboard(tracker: Tracker, now: datetime, tz: str, schedule: S
     conn = default_connection()
     active_status = SubscriptionStatus.ACTIVE.value
     _, active = await conn.execute_query(sql(conn, _ACTIVE), [tracker.id, active_status, ts(conn, now), ts(conn, now)])
-    _, span_rows = await conn.execute_query(sql(conn, _SPANS), [tracker.id, active_status])
-    spans = [(int(r[0]), parse_ts(r[1]), parse_ts(r[2])) for r in span_rows]
     label = current_month(now, tz)
-    this, per_client = await _month(conn, tracker.id, label, tz, now, spans)
-    last, _ = await _month(conn, tracker.id, shift_month(label, -1), tz, now, spans)
+    this, per_client = await _month(conn, tracker.id, label, tz, now, per_client=True)
+    last, _ = await _month(conn, tracker.id, shift_month(label, -1), tz, now, per_client=False)
     costs = sorted(token_cost_kopecks(c) for _, _, c in per_client)
     top = sorted(per_client, key=lambda r: (-r[2], r[0]))[:TOP_CLIENTS]
     _, settled = await conn.execute_query(

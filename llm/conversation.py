@@ -288,7 +288,8 @@ class ConversationService(Alerts):
         return True
 
     async def _ask(self, turn: _Turn, messages: list[Message]) -> ChatResult | Outcome:
-        """The model's answer streamed to the sink; on failure the client is told and pays nothing."""
+        """The model's answer streamed to the sink; on failure the client is told and pays only for
+        the part of the answer already shown (nothing if none was)."""
         request, tracker, marker = turn.request, turn.tracker, turn.marker
         turn.model = tracker.model or self.default_model
 

@@ -34,7 +34,7 @@ class Outcome(StrEnum):
     OPENED = "opened"  # a meeting opened with its fixed first message
     PAYWALL = "paywall"
     BUDGET = "budget"
-    FAILED = "failed"  # the model was unavailable: apologised, nothing charged
+    FAILED = "failed"  # the model was unavailable: apologised, charged only for any part shown
     CONFIG = "config"  # bad key / unknown model: alerted, apologised, nothing charged
     QUEUE_FULL = "queue_full"
     SKIPPED = "skipped"

@@ -16,6 +16,7 @@ from typing import Any
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as migrate_api
 
+from billing.policy import clear_cache as clear_policy_cache
 from billing.rates import clear_caches
 from models import MODEL_MODULES
 
@@ -76,12 +77,14 @@ async def init(database_url: str, *, run_migrations: bool = True, global_fallbac
     _ensure_sqlite_dir(database_url)
     if run_migrations:
         await migrate(database_url)
-    clear_caches()  # the price / rate caches belong to one database
+    clear_caches()  # the price / rate caches belong to one database, and so does the cost policy
+    clear_policy_cache()
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
 
 
 async def close() -> None:
     clear_caches()
+    clear_policy_cache()
     await Tortoise.close_connections()
 
 

@@ -1,7 +1,8 @@
 """Who may talk to a tracker right now, and who bears the cost of that talk.
 
 A client talks on an active paid subscription, or on the tracker's free allowance (N messages,
-the platform's cost); the author always may (the author's cost, their own test use).
+the platform's cost, never more than the platform's cap `CostPolicy.max_free_messages`); the
+author always may (the author's cost, their own use: billing.author_usage charges it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from enum import StrEnum
 
 from tortoise.expressions import F
 
+from billing.policy import DEFAULTS, CostPolicy, load_policy
 from models import Membership, Subscription, SubscriptionStatus, Tracker
 from models.sql import utc
 
@@ -27,6 +29,7 @@ class Access:
     payer: Payer | None                 # None: no access, show the paywall
     subscription: Subscription | None = None  # the row, when the caller loaded it
     free_left: int = 0
+    free_total: int = 0  # the free messages this client has in all (the tracker's, capped)
     subscription_id: int | None = None  # set whenever the payer is the subscription
 
     @property
@@ -46,9 +49,14 @@ async def active_subscription(tracker_id: int, user_id: int, at: datetime | None
     )
 
 
+def free_allowance(tracker: Tracker, policy: CostPolicy = DEFAULTS) -> int:
+    """The free messages per client: the author's number within the platform's cap."""
+    return max(0, min(tracker.free_messages, policy.max_free_messages))
+
+
 def decide_access(
     tracker: Tracker, user_id: int, subscription_id: int | None, messages_used: int,
-    subscription: Subscription | None = None,
+    subscription: Subscription | None = None, policy: CostPolicy = DEFAULTS,
 ) -> Access:
     """The rule, given the facts: the active subscription's id (None: none in force) and the free
     messages used. Callers that read the facts their own way (the conversation pipeline reads them
@@ -57,8 +65,9 @@ def decide_access(
         return Access(Payer.AUTHOR)
     if subscription_id is not None:
         return Access(Payer.SUBSCRIPTION, subscription, subscription_id=subscription_id)
-    left = max(tracker.free_messages - messages_used, 0)
-    return Access(Payer.PLATFORM, free_left=left) if left > 0 else Access(None)
+    total = free_allowance(tracker, policy)
+    left = max(total - messages_used, 0)
+    return Access(Payer.PLATFORM, free_left=left, free_total=total) if left > 0 else Access(None, free_total=total)
 
 
 async def access_for(tracker: Tracker, user_id: int, at: datetime | None = None) -> Access:
@@ -68,13 +77,15 @@ async def access_for(tracker: Tracker, user_id: int, at: datetime | None = None)
     if subscription is not None:
         return decide_access(tracker, user_id, subscription.id, 0, subscription)
     membership = await Membership.get_or_none(tracker_id=tracker.id, user_id=user_id)
-    return decide_access(tracker, user_id, None, membership.messages_used if membership else 0)
+    return decide_access(tracker, user_id, None, membership.messages_used if membership else 0,
+                         policy=await load_policy())
 
 
-async def take_free_message(tracker: Tracker, user_id: int) -> bool:
+async def take_free_message(tracker: Tracker, user_id: int, policy: CostPolicy | None = None) -> bool:
     """Spends one free message; False when none is left. One UPDATE, so two messages at once
     cannot both take the last one."""
+    total = free_allowance(tracker, policy or await load_policy())
     taken = await Membership.filter(
-        tracker_id=tracker.id, user_id=user_id, messages_used__lt=tracker.free_messages
+        tracker_id=tracker.id, user_id=user_id, messages_used__lt=total
     ).update(messages_used=F("messages_used") + 1)
     return taken == 1

@@ -17,6 +17,7 @@ from tortoise import Tortoise, connections
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as migrate_api
 
+from billing.policy import clear_cache as clear_policy_cache
 from billing.rates import clear_caches
 from bot.private_files import private_file, tighten
 from models import MODEL_MODULES
@@ -118,12 +119,14 @@ async def init(database_url: str, *, run_migrations: bool = True, global_fallbac
         await migrate(database_url)  # prepares the SQLite file too, and says so when it cannot
     else:
         _prepare_sqlite(database_url)
-    clear_caches()  # the price / rate caches belong to one database
+    clear_caches()  # the price / rate caches belong to one database, and so does the cost policy
+    clear_policy_cache()
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
 
 
 async def close() -> None:
     clear_caches()
+    clear_policy_cache()
     await Tortoise.close_connections()
 
 

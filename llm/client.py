@@ -4,9 +4,13 @@ Domain code: plain values in and out, nothing of aiogram. The caller (a tracker'
 shows deltas to the client, records `ChatResult.usage` as the call's cost, and maps the errors:
 
 - `LLMUnavailable`: timeout, connection error, 429 or 5xx after our retries, or a stream that broke
-  after output was shown. Apologise; charge nothing (no usage was reported).
-- `LLMConfigError`: invalid key, unknown model, no access, no quota, an endpoint that reports no
-  usage. Retrying cannot help: alert the author and the admin once (dedupe on `kind`).
+  after output was shown. Apologise; a broken stream's shown text is metered by the tokens
+  counted here (`LLMError.partial_usage`, llm.tokens): the provider bills what it generated.
+- `LLMConfigError`: invalid key, unknown model, no access, no quota. Retrying cannot help: alert
+  the author and the admin once (dedupe on `kind`).
+
+An endpoint that sends no usage (some compatible servers never do) is answered as usual and the
+call is metered by the tokens counted here (`Usage.estimated`).
 - `LLMRequestError`: the API rejected this request (e.g. 400 context too long). Charge nothing.
 
 The SDK's own retries are off (`max_retries=0`): it would retry a stream whose first chunks we had
@@ -27,6 +31,8 @@ from typing import Any, cast
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from llm.tokens import estimate_tokens, prompt_tokens
+
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]  # {"role": "system" | "user" | "assistant", "content": str}
@@ -40,10 +46,11 @@ OnDelta = Callable[[str], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Tokens as the API reported them; never estimated."""
+    """Tokens as the API reported them, or (`estimated`) as counted here when it did not."""
 
     prompt_tokens: int
     completion_tokens: int
+    estimated: bool = False
 
     @property
     def total_tokens(self) -> int:
@@ -79,6 +86,7 @@ class LLMError(Exception):
             self.kind = kind
         self.attempts = attempts
         self.partial_text = partial_text  # what on_delta had already shown when it broke
+        self.partial_usage: Usage | None = None  # the shown text's tokens, counted here (llm.tokens)
 
 
 class LLMUnavailable(LLMError):
@@ -160,9 +168,14 @@ class LLMClient:
                         shown[0] = text
                         if on_delta is not None:
                             await on_delta(text)
-            return _result(text, usage, answered_by, finish_reason)
+            return _result(text, usage, answered_by, finish_reason, messages)
 
-        return await self._with_retries(attempt)
+        try:
+            return cast(ChatResult, await self._with_retries(attempt))
+        except LLMError as exc:
+            if exc.partial_text:
+                exc.partial_usage = _counted(messages, exc.partial_text)
+            raise
 
     async def complete(self, model: str, messages: Sequence[Message], **params: Any) -> ChatResult:
         """One answer without streaming (scenario openers, summaries); retried like `stream_chat`."""
@@ -171,7 +184,7 @@ class LLMClient:
             resp = await self._sdk.chat.completions.create(model=model, messages=_params(messages), **params)
             choice = resp.choices[0] if resp.choices else None
             text = (choice.message.content or "") if choice else ""
-            return _result(text, resp.usage, resp.model or model, choice.finish_reason if choice else None)
+            return _result(text, resp.usage, resp.model or model, choice.finish_reason if choice else None, messages)
 
         return await self._with_retries(attempt)
 
@@ -268,10 +281,15 @@ def _retry_after(headers: Any) -> float | None:
         return None if parsed is None else max(0.0, email.utils.mktime_tz(parsed) - time.time())
 
 
-def _result(text: str, usage: Any, model: str, finish_reason: str | None) -> ChatResult:
+def _counted(messages: Sequence[Message], text: str) -> Usage:
+    return Usage(prompt_tokens(messages), estimate_tokens(text), estimated=True)
+
+
+def _result(text: str, usage: Any, model: str, finish_reason: str | None, messages: Sequence[Message]) -> ChatResult:
     if usage is None:
-        # Metering needs the API's own figures; an endpoint that omits them is misconfigured.
-        raise LLMConfigError("the LLM endpoint reported no token usage", kind="no_usage", partial_text=text)
+        # Some compatible servers never report usage: metered by our own count, never free.
+        log.warning("the LLM endpoint reported no token usage for %s: metered by a local count", model)
+        return ChatResult(text, _counted(messages, text), model, finish_reason, attempts=1)
     return ChatResult(text, Usage(usage.prompt_tokens, usage.completion_tokens), model, finish_reason, attempts=1)
 
 

@@ -2,9 +2,13 @@
 
 For each message: access (subscription, free allowance, or the author) -> the period's mJ budget
 -> the prompt (the author's system prompt, the meeting's scenario prompt, the recent history
-trimmed to a token budget) -> `LLMClient.stream_chat` with the tracker's model -> the answer shown
-through a `Sink` -> metering (`billing.rates.meter_call`, the API's own token counts, charged to
-the subscription, the platform or the author, with the meeting) -> the history.
+trimmed to a token budget) -> the margin guard (the budget keeps room for this answer at its
+worst: the prompt's token bound plus `max_tokens`) -> a slot of the tracker's and the platform's
+call limits (llm.limits: a queue) -> `LLMClient.stream_chat` with the tracker's model and
+`max_tokens` -> the answer shown through a `Sink` -> metering (`billing.rates.meter_call`, the
+API's own token counts, or ours when it sent none; charged to the subscription, the platform or
+the author, with the meeting) -> the history. A call that broke after part of its answer was shown
+is metered for that part. The cost policy (billing.policy) is read once per message.
 
 One answer at a time per client per tracker: messages are queued per (tracker, user) and a worker
 answers them in order. That serialisation is also what keeps the budget exact under concurrent
@@ -20,75 +24,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from tortoise.expressions import F
 
-from billing import alerts
 from billing.access import Access, Payer, take_free_message
 from billing.budget import Budget
-from billing.rates import MICRO, current_rate
+from billing.policy import DEFAULTS, CostPolicy, load_policy
+from billing.rates import cached_price, current_rate, usage_cost
 from llm import meetings as mt
 from llm import records
-from llm.client import ChatResult, LLMClient, LLMConfigError, LLMError, Message
+from llm.alerting import Alerts, fmt_mj
+from llm.client import ChatResult, LLMClient, LLMConfigError, LLMError, Message, Usage
+from llm.limits import CallGate
 from llm.prompt import HISTORY_TOKENS, Turn, build_messages
 from llm.records import CHARGED_TO
+from llm.requests import Outcome, Request, Sink
 from llm.state import AnswerState, answer_state
-from models import Meeting, MeetingEnd, Membership, Scenario, Tracker, User
+from llm.tokens import prompt_tokens
+from models import Meeting, MeetingEnd, Membership, Scenario, Tracker
 
 log = logging.getLogger(__name__)
 
 ALERT_COOLDOWN = timedelta(hours=6)
 __all__ = ["CHARGED_TO", "ConversationService", "Outcome", "Request", "Sink", "fmt_mj", "strip_marker"]
-
-
-class Sink(Protocol):
-    """Where an answer goes (a Telegram chat). Texts are locale keys with parameters."""
-
-    async def typing(self) -> None: ...
-
-    async def delta(self, text: str) -> None:
-        """The answer so far (called often; throttle on your side)."""
-
-    async def done(self, text: str) -> None:
-        """The whole answer."""
-
-    async def notice(self, key: str, **params: Any) -> None: ...
-
-    async def paywall(self) -> None: ...
-
-
-
-
-class Outcome(StrEnum):
-    ANSWERED = "answered"
-    OPENED = "opened"  # a meeting opened with its fixed first message
-    PAYWALL = "paywall"
-    BUDGET = "budget"
-    FAILED = "failed"  # the model was unavailable: apologised, nothing charged
-    CONFIG = "config"  # bad key / unknown model: alerted, apologised, nothing charged
-    QUEUE_FULL = "queue_full"
-    SKIPPED = "skipped"
-
-
-@dataclass
-class Request:
-    tracker_id: int
-    user_id: int
-    text: str | None  # None with `open_scenario_id`: open a meeting (the tracker speaks first)
-    sink: Sink
-    test: bool = False  # the author's test chat in the platform bot
-    open_scenario_id: int | None = None
-    tracker: Tracker | None = field(default=None, repr=False)  # the row at hand (saves a query)
-    done: asyncio.Future[Outcome] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -105,6 +69,7 @@ class _Turn:
     scenario_prompt: str = ""
     marker: str = ""
     model: str = ""
+    policy: CostPolicy = DEFAULTS
 
     @property
     def payer(self) -> Payer | None:
@@ -115,12 +80,7 @@ def strip_marker(text: str, marker: str) -> str:
     return text.replace(marker, "").rstrip() if marker else text
 
 
-def fmt_mj(micro: int) -> str:
-    """millionths of an mJ as a short number: 12.35."""
-    return f"{Decimal(micro) / MICRO:.2f}"
-
-
-class ConversationService:
+class ConversationService(Alerts):
     def __init__(
         self,
         llm: LLMClient,
@@ -141,6 +101,7 @@ class ConversationService:
         self._workers: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._flood_told: set[tuple[int, int]] = set()
         self._alerted: dict[str, float] = {}
+        self.gate = CallGate(DEFAULTS.tracker_concurrency, DEFAULTS.global_concurrency)
         # With several workers: (tracker id, user id) -> an async context manager held around each
         # answer, so one client's messages are answered in turn across processes (bot.locks).
         self.chat_lock: Callable[[int, int], AbstractAsyncContextManager[Any]] | None = None
@@ -217,20 +178,25 @@ class ConversationService:
         tracker = request.tracker or await Tracker.get_or_none(id=request.tracker_id)
         if tracker is None:
             return Outcome.SKIPPED
+        policy = await load_policy()
+        self.gate.resize(policy.tracker_concurrency, policy.global_concurrency)
         # Access, the budget's period, the open meeting and (in real talk) the history: one
         # statement (llm.state).
         state = await answer_state(
-            tracker, request.user_id, test=request.test, now=datetime.now(UTC), with_history=not request.test
+            tracker, request.user_id, test=request.test, now=datetime.now(UTC), with_history=not request.test,
+            policy=policy,
         )
         if not state.access.allowed:
             await request.sink.paywall()
             return Outcome.PAYWALL
-        turn = _Turn(request, tracker, state, state.access)
+        turn = _Turn(request, tracker, state, state.access, policy=policy)
         stopped = await self._fixed_opening(turn) or await self._take_allowance(turn)
         if stopped is not None:
             return stopped
         await self._find_meeting(turn)
         messages = await self._messages(turn)
+        if await self._over_margin(turn, messages):
+            return Outcome.BUDGET
         result = await self._ask(turn, messages)
         if isinstance(result, Outcome):
             return result
@@ -256,12 +222,12 @@ class ConversationService:
         """The platform's free message, or the subscription's budget for the period."""
         request, tracker = turn.request, turn.tracker
         if turn.payer is Payer.PLATFORM:
-            if not await take_free_message(tracker, request.user_id):
+            if not await take_free_message(tracker, request.user_id, turn.policy):
                 await request.sink.paywall()
                 return Outcome.PAYWALL
             turn.free_taken = True
         if turn.payer is Payer.SUBSCRIPTION:
-            turn.budget = turn.state.budget(tracker, await current_rate() if tracker.period_mj_limit is None else None)
+            turn.budget = turn.state.budget(tracker, await current_rate(), turn.policy)
             if turn.budget is not None and turn.budget.exhausted:
                 await self._budget_alerts(tracker, request.user_id, turn.budget, [100])
                 await request.sink.notice(key="ai-budget-reached", until=turn.budget.ends_at.strftime("%d.%m.%Y"))
@@ -303,19 +269,44 @@ class ConversationService:
             opening=request.text is None,
         )
 
+    async def _over_margin(self, turn: _Turn, messages: list[Message]) -> bool:
+        """The margin guard: refuse an answer that, at its worst, would cost the period more than
+        its revenue (net of the platform's costs). Its worst is the prompt's token bound plus
+        `max_tokens`, at the model's price and today's rate (llm.tokens, billing.budget)."""
+        budget = turn.budget
+        if budget is None or budget.safe_ukop is None:
+            return False
+        model = turn.tracker.model or self.default_model
+        price, rate = await cached_price(model), await current_rate()
+        if price is None or rate is None:
+            return False  # not metered at all: the admins are alerted after the answer
+        reserve = usage_cost(prompt_tokens(messages, bound=True), turn.policy.max_tokens, price, rate).cost_ukop
+        if budget.leaves_room(reserve):
+            return False
+        await self._budget_alerts(turn.tracker, turn.request.user_id, budget, [100])
+        await turn.request.sink.notice(key="ai-budget-reached", until=budget.ends_at.strftime("%d.%m.%Y"))
+        return True
+
     async def _ask(self, turn: _Turn, messages: list[Message]) -> ChatResult | Outcome:
-        """The model's answer streamed to the sink; on failure the client is told and pays nothing."""
+        """The model's answer streamed to the sink; on failure the client is told and pays only for
+        the part of the answer already shown (nothing if none was)."""
         request, tracker, marker = turn.request, turn.tracker, turn.marker
         turn.model = tracker.model or self.default_model
 
         async def on_delta(text: str) -> None:
             await request.sink.delta(strip_marker(text, marker))
 
-        await request.sink.typing()
+        await request.sink.typing()  # also while the call waits for a slot: a queue, not an error
         try:
-            return await self.llm.stream_chat(turn.model, messages, on_delta=on_delta)
+            async with self.gate.slot(tracker.id):
+                return await self.llm.stream_chat(
+                    turn.model, messages, on_delta=on_delta, max_tokens=turn.policy.max_tokens
+                )
         except LLMError as exc:
-            if turn.free_taken:  # a failed call costs the client nothing, not even a free message
+            if exc.partial_text and exc.partial_usage is not None:
+                # The client saw part of an answer and the provider billed it: metered as such.
+                await self._meter_partial(turn, exc.partial_text, exc.partial_usage)
+            elif turn.free_taken:  # a failed call costs the client nothing, not even a free message
                 await Membership.filter(tracker_id=tracker.id, user_id=request.user_id, messages_used__gt=0).update(
                     messages_used=F("messages_used") - 1
                 )
@@ -324,7 +315,7 @@ class ConversationService:
                 await self._config_alert(tracker, turn.model, exc.kind)
             else:
                 log.warning("tracker %s: LLM call failed (%s) after %d attempt(s)", tracker.id, exc.kind, exc.attempts)
-            if request.text is not None:  # the question stays in the history
+            if request.text is not None and not exc.partial_text:  # the question stays in the history
                 await records.remember(
                     tracker.id, request.user_id, turn.meeting_id, "user", request.text, 0, request.test
                 )
@@ -332,6 +323,18 @@ class ConversationService:
                 await request.sink.done(strip_marker(exc.partial_text, marker) + " …")
             await request.sink.notice(key="ai-apology")
             return Outcome.CONFIG if isinstance(exc, LLMConfigError) else Outcome.FAILED
+
+    async def _meter_partial(self, turn: _Turn, partial_text: str, usage: Usage) -> None:
+        """A broken answer's shown part: metered and remembered like an answer (with the question)."""
+        request = turn.request
+        assert turn.payer is not None
+        text = strip_marker(partial_text, turn.marker) + " …"
+        _, missing = await records.record_answer(
+            turn.tracker.id, request.user_id, turn.model, usage, turn.payer, turn.access,
+            meeting_id=turn.meeting_id, question=request.text, answer=text, test=request.test,
+        )
+        if missing is not None:
+            log.error("a partial answer of %s was not metered: no %s", turn.model, missing)
 
     async def _finish(self, turn: _Turn, result: ChatResult) -> Outcome:
         """Metered and remembered before the final edit (the charge never depends on Telegram),
@@ -361,36 +364,3 @@ class ConversationService:
             ended = await Meeting.get(id=meeting_id)
             await request.sink.notice(key="ai-meeting-ended", mj=fmt_mj(ended.mj_micro))
         return Outcome.ANSWERED
-
-    # -- alerts ------------------------------------------------------------------------------
-
-    async def _alert(self, key: str, cooldown: timedelta | None, recipients: list[int], message_key: str,
-                     params: dict[str, Any]) -> bool:
-        """Once per key (per cool-down), to the outbox: memory first, so a storm of failures
-        costs no queries; then the database decides across workers and restarts."""
-        last = self._alerted.get(key)
-        now = time.monotonic()
-        if last is not None and (cooldown is None or now - last < cooldown.total_seconds()):
-            return False
-        self._alerted[key] = now
-        return await alerts.raise_alert(key, recipients, message_key, params, cooldown=cooldown)
-
-    async def _budget_alerts(self, tracker: Tracker, user_id: int, budget: Budget, levels: list[int]) -> None:
-        if not levels:
-            return
-        user = await User.get_or_none(id=user_id)
-        for level in levels:
-            await self._alert(f"budget:{budget.period_id}:{level}", None, [tracker.author_id], "ai-alert-budget", {
-                "tracker": tracker.name, "client": (user.first_name if user else "") or str(user_id),
-                "percent": level, "limit": fmt_mj(budget.limit_micro), "spent": fmt_mj(budget.spent_micro),
-            })
-
-    async def _config_alert(self, tracker: Tracker, model: str, kind: str) -> None:
-        params = {"tracker": tracker.name, "model": model, "kind": kind}
-        await self._alert(f"llm:{kind}:tracker:{tracker.id}", self.alert_cooldown, [tracker.author_id],
-                          "ai-alert-llm-config", params)
-        await self._alert_admins_once(f"llm:{kind}", "ai-alert-llm-config", params)
-
-    async def _alert_admins_once(self, key: str, locale_key: str, params: dict[str, Any]) -> None:
-        if self.admin_ids:
-            await self._alert(key, self.alert_cooldown, self.admin_ids, locale_key, params)

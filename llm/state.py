@@ -25,6 +25,7 @@ from datetime import datetime
 
 from billing.access import Access, decide_access
 from billing.budget import Budget, budget_of
+from billing.policy import DEFAULTS, CostPolicy
 from billing.rates import CHARGED_TO_SUBSCRIPTION
 from llm.meetings import timed_out
 from models import MjRate, PeriodStatus, SubscriptionStatus, Tracker
@@ -42,6 +43,10 @@ SELECT s.id AS sub_id,
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
                    AND u.charged_to = '{CHARGED_TO_SUBSCRIPTION}'), 0) AS spent,
+       COALESCE((SELECT SUM(u.cost_ukop) FROM usage_records u
+                 WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
+                   AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
+                   AND u.charged_to = '{CHARGED_TO_SUBSCRIPTION}'), 0) AS spent_ukop,
        (SELECT ms.messages_used FROM memberships ms WHERE ms.tracker_id = ? AND ms.user_id = ?) AS messages_used,
        m.id AS meeting_id, m.last_activity_at, sc.prompt, sc.end_marker, sc.timeout_minutes
 FROM (SELECT 1 AS one) AS one
@@ -92,16 +97,18 @@ class AnswerState:
     meeting: OpenMeeting | None  # the newest open meeting, timed out or not
     history: list[tuple[str, str, int]] | None  # (role, text, tokens), oldest first; None: not read
     _period: Period | None  # (id, starts_at, ends_at, revenue_kopecks, spent) as read
+    _spent_ukop: int = 0  # what the period's tokens cost so far (millionths of a kopeck)
 
-    def budget(self, tracker: Tracker, rate: MjRate | None) -> Budget | None:
+    def budget(self, tracker: Tracker, rate: MjRate | None, policy: CostPolicy = DEFAULTS) -> Budget | None:
         """As `billing.budget.budget_for` would give it for the subscription in force."""
         if self._period is None:
             return None
-        return budget_of(tracker, *self._period, rate)
+        return budget_of(tracker, *self._period, rate, policy, self._spent_ukop)
 
 
 async def answer_state(
-    tracker: Tracker, user_id: int, *, test: bool, now: datetime, with_history: bool = False
+    tracker: Tracker, user_id: int, *, test: bool, now: datetime, with_history: bool = False,
+    policy: CostPolicy = DEFAULTS,
 ) -> AnswerState:
     """`with_history`: also the last HISTORY_ROWS messages of this client's talk (real or test)."""
     conn = default_connection()
@@ -117,11 +124,11 @@ async def answer_state(
     _, found = await conn.execute_query(sql(conn, _STATE_AND_HISTORY if with_history else _STATE), params)
     rows = [tuple(row) for row in found]
     history: list[tuple[str, str, int]] | None = None
-    if with_history:  # columns 12..15: the message's id, role, text and tokens
-        history = [(r[13], r[14], r[15]) for r in sorted((r for r in rows if r[12] is not None), key=lambda r: r[12])]
-    (sub_id, period_id, starts_at, ends_at, revenue, spent, messages_used,
-     meeting_id, last_activity_at, prompt, end_marker, timeout_minutes) = rows[0][:12]  # fmt: skip
-    access = decide_access(tracker, user_id, sub_id, messages_used or 0)
+    if with_history:  # columns 13..16: the message's id, role, text and tokens
+        history = [(r[14], r[15], r[16]) for r in sorted((r for r in rows if r[13] is not None), key=lambda r: r[13])]
+    (sub_id, period_id, starts_at, ends_at, revenue, spent, spent_ukop, messages_used,
+     meeting_id, last_activity_at, prompt, end_marker, timeout_minutes) = rows[0][:13]  # fmt: skip
+    access = decide_access(tracker, user_id, sub_id, messages_used or 0, policy=policy)
     meeting = None
     if meeting_id is not None:
         meeting = OpenMeeting(
@@ -130,4 +137,4 @@ async def answer_state(
     period: Period | None = None
     if period_id is not None and access.subscription_id is not None:
         period = (period_id, starts_at, ends_at, revenue, int(spent))
-    return AnswerState(access, meeting, history, period)
+    return AnswerState(access, meeting, history, period, int(spent_ukop or 0))

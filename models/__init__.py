@@ -27,6 +27,7 @@ from models.billing import (
     Payment,
     PayoutRequest,
     Plan,
+    PlatformSetting,
     Subscription,
     UsageRecord,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxStatus",
     "PartnerChannel",
+    "PlatformSetting",
     "AutoRenewal",
     "Checkout",
     "CheckoutStatus",

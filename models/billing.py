@@ -259,8 +259,27 @@ class UsageRecord(Model):
 
     class Meta:
         table = "usage_records"
-        # Covers a period's token-cost sum (tracker, user, time window, charged_to, cost).
-        indexes = (("tracker_id", "user_id", "created_at", "charged_to", "cost_ukop"),)
+        # The first covers a period's token-cost sum (tracker, user, time window, charged_to, cost);
+        # the second a day's use charged to the authors (billing.author_usage), index-only.
+        indexes = (
+            ("tracker_id", "user_id", "created_at", "charged_to", "cost_ukop"),
+            ("charged_to", "created_at", "user_id", "mj_micro", "cost_ukop"),
+        )
+
+
+class PlatformSetting(Model):
+    """One admin setting of the platform (billing.policy names them and holds their defaults).
+
+    A row exists only for a setting the admin changed. The value is text, parsed by its setting.
+    """
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.CharField(max_length=255)
+    updated_by = fields.BigIntField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "platform_settings"
 
 
 class Account(Model):

@@ -67,6 +67,7 @@ class EntryKind(StrEnum):
     ADJUSTMENT = "adjustment"
     COLLECTED = "collected"    # money an author collected for a settled period: what they owe (negative)
     REPAID = "repaid"          # an author paid the platform what they owed (positive)
+    USAGE = "usage"            # the author's own LLM use of a day, charged to them (negative)
 
 
 class SourceType(StrEnum):
@@ -76,6 +77,7 @@ class SourceType(StrEnum):
     ADJUSTMENT = "adjustment"
     COLLECTION = "collection"  # the period an author collected the money of (source_id: the period)
     REPAYMENT = "repayment"    # an author's repayment (source_id: author_repayments.id)
+    AUTHOR_USAGE = "author_usage"  # source_id: the day's ordinal (date.toordinal), UTC
 
 
 class PayoutStatus(StrEnum):

@@ -6,12 +6,13 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from billing import settlement
+from billing import author_usage, settlement
 from scheduler.base import Scheduler
 
 log = logging.getLogger(__name__)
 
 SETTLE_JOB_ID = "settle-due-periods"
+AUTHOR_USAGE_JOB_ID = "charge-author-usage"
 
 
 async def settle_due_periods(commission: dict[str, str] | None = None, batch_size: int = settlement.BATCH_SIZE) -> int:
@@ -20,11 +21,17 @@ async def settle_due_periods(commission: dict[str, str] | None = None, batch_siz
     return result.periods
 
 
+async def charge_author_usage() -> int:
+    """Charge the authors' own use of every closed day (billing.author_usage). Returns kopecks."""
+    return await author_usage.charge_closed_days()
+
+
 def install_default_jobs(scheduler: Scheduler, settings: Any) -> None:
     """The jobs every platform process runs. `settings` is `bot.config.Settings` (or
     `DatabaseSettings`): the commission schedule and `settle_interval_minutes` come from it.
 
-    Settlement runs at once (catching up after downtime) and then every interval.
+    Settlement runs at once (catching up after downtime) and then every interval, and so does
+    the charge of the authors' own use of the days that ended.
     """
     commission = {role: str(percent) for role, percent in settings.commission.as_dict().items()}
     minutes = getattr(settings, "settle_interval_minutes", 10)
@@ -33,5 +40,11 @@ def install_default_jobs(scheduler: Scheduler, settings: Any) -> None:
         job_id=SETTLE_JOB_ID,
         seconds=minutes * 60,
         kwargs={"commission": commission},
+        first_run_at=datetime.now(UTC),
+    )
+    scheduler.add_interval_job(
+        f"{__name__}:charge_author_usage",
+        job_id=AUTHOR_USAGE_JOB_ID,
+        seconds=minutes * 60,
         first_run_at=datetime.now(UTC),
     )

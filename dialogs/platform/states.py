@@ -16,6 +16,7 @@ class TrackerSG(StatesGroup):
     edit_description = State()
     replace_token = State()
     confirm_delete = State()
+    dashboard = State()  # the author's figures (billing.dashboard)
 
 
 class PlansSG(StatesGroup):
@@ -61,6 +62,7 @@ class AdminSG(StatesGroup):
     price_new = State()
     commission = State()
     commission_new = State()
+    costs = State()  # the LLM cost settings (billing.policy)
     events = State()
     totals = State()
 

@@ -44,5 +44,5 @@ async def show_paywall(message: Message, tracker: Tracker, user: User, i18n: Tra
     text = title + "\n\n" + "\n".join(lines)
     if not extend and tracker.free_messages > 0:
         access = await access_for(tracker, user.id)
-        text += "\n\n" + i18n("paywall-free-left", left=access.free_left, total=tracker.free_messages)
+        text += "\n\n" + i18n("paywall-free-left", left=access.free_left, total=access.free_total)
     await message.answer(text, reply_markup=plans_keyboard(plans, i18n))

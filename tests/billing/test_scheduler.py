@@ -57,7 +57,7 @@ async def test_default_jobs_settle_due_periods(database):
 
     scheduler = APSScheduler(timezone=MSK)
     jobs.install_default_jobs(scheduler, DatabaseSettings(_env_file=None))
-    assert scheduler.job_ids() == [jobs.SETTLE_JOB_ID]
+    assert sorted(scheduler.job_ids()) == sorted([jobs.SETTLE_JOB_ID, jobs.AUTHOR_USAGE_JOB_ID])
     scheduler.start()  # the settle job runs at once, then every interval
     try:
         await eventually(AccountingPeriod.filter(status=PeriodStatus.SETTLED).exists, "the settle job's first run")

@@ -129,6 +129,11 @@ class FakeOpenAIServer:
         self.models = models  # None: accept any model
         self.report_usage = report_usage  # False: act like an endpoint that never reports usage
         self.requests: list[RecordedRequest] = []
+        # Chat requests being answered now, and the most at once (concurrency limits are
+        # checked against these); `hold`: when set to an unset Event, answers wait until it is set.
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.hold: asyncio.Event | None = None
         self.failures: deque[Failure] = deque()
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
@@ -201,6 +206,16 @@ class FakeOpenAIServer:
         return web.json_response({"object": "list", "data": data})
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self.hold is not None:
+                await self.hold.wait()
+            return await self._answer_chat(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer_chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         record = RecordedRequest(
             path=request.path,
@@ -214,6 +229,12 @@ class FakeOpenAIServer:
         self.requests.append(record)
         if (denied := self._auth_error(request, record)) is not None:
             return denied
+        max_tokens = body.get("max_tokens")
+        bad_max_tokens = isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
+        if max_tokens is not None and bad_max_tokens:
+            record.status, record.outcome = 400, "error"  # as the real API refuses it
+            msg = f"Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, got {max_tokens}."
+            return web.json_response(_error(msg, "invalid_request_error", "integer_below_min_value"), status=400)
         failure = self.failures.popleft() if self.failures else None
         if failure is not None and failure.status:
             record.status, record.outcome = failure.status, "error"

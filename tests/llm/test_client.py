@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from llm import LLMClient, LLMConfigError, LLMError, LLMRequestError, LLMUnavailable, RetryPolicy, Usage
+from llm.tokens import estimate_tokens, prompt_tokens
 from tests.fakes.openai_server import Failure, FakeOpenAIServer
 
 MODEL = "gpt-4o-mini"
@@ -247,14 +248,35 @@ async def test_errors_of_on_delta_propagate_unchanged(fake, llm):
     assert len(fake.chat_requests) == 1
 
 
-async def test_an_endpoint_that_reports_no_usage_is_a_config_error(fake, llm):
+async def test_an_endpoint_that_reports_no_usage_is_answered_and_counted_here(fake, llm):
     fake.report_usage = False
 
-    with pytest.raises(LLMConfigError) as caught:
+    streamed = await llm.stream_chat(MODEL, MESSAGES)
+    completed = await llm.complete(MODEL, MESSAGES)
+
+    reply = fake.chat_requests[0].reply
+    assert fake.usages == []  # the fake sent no usage at all
+    for result in (streamed, completed):
+        assert result.text == reply
+        assert result.usage == Usage(prompt_tokens(MESSAGES), estimate_tokens(reply), estimated=True)
+        # Never below the fake's own (word) count: the estimate errs on the platform's side.
+        assert result.usage.completion_tokens >= len(reply.split()) > 0
+
+
+async def test_a_stream_cut_after_output_carries_the_shown_text_counted(fake, llm):
+    fake.fail(Failure.cut_stream(after_chunks=2))
+
+    with pytest.raises(LLMUnavailable) as caught:
         await llm.stream_chat(MODEL, MESSAGES)
 
-    assert caught.value.kind == "no_usage"
-    assert caught.value.partial_text == fake.chat_requests[0].reply  # the caller may keep the answer shown
+    shown = caught.value.partial_text
+    assert shown and fake.chat_requests[0].reply.startswith(shown) and shown != fake.chat_requests[0].reply
+    assert caught.value.partial_usage == Usage(prompt_tokens(MESSAGES), estimate_tokens(shown), estimated=True)
+
+
+async def test_max_tokens_reaches_the_server(fake, llm):
+    await llm.stream_chat(MODEL, MESSAGES, max_tokens=321)
+    assert fake.chat_requests[0].body["max_tokens"] == 321
 
 
 async def test_all_errors_share_a_base(fake, llm):

@@ -7,6 +7,7 @@ from aiogram_dialog import Dialog
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Row, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
+from dialogs.platform.admin import costs
 from dialogs.platform.admin import getters as g
 from dialogs.platform.admin import handlers as h
 from dialogs.platform.admin_gate import admin_only
@@ -31,6 +32,7 @@ def admin_dialog() -> Dialog:
                 SwitchTo(Tr("admin-btn-rate"), id="rate", state=AdminSG.rate),
                 SwitchTo(Tr("admin-btn-prices"), id="prices", state=AdminSG.prices),
                 SwitchTo(Tr("admin-btn-commission"), id="commission", state=AdminSG.commission),
+                SwitchTo(Tr("costs-btn-open"), id="costs", state=AdminSG.costs),
                 Start(Tr("admin-btn-payouts"), id="payouts", state=AdminPayoutsSG.queue),
                 Start(Tr("admin-btn-debts"), id="debts", state=AdminDebtsSG.list),
                 SwitchTo(Tr("admin-btn-events"), id="events", state=AdminSG.events),
@@ -77,6 +79,13 @@ def admin_dialog() -> Dialog:
         ),
         prompt_window(Tr("admin-commission-ask"), h.on_commission_entered, _back(AdminSG.commission, "to_commission"),
                       state=AdminSG.commission_new, getter=g.commission_getter),
+        screen_window(
+            Tr("costs-settings"),
+            text_input(costs.on_cost_setting),
+            _back(),
+            state=AdminSG.costs,
+            getter=costs.costs_getter,
+        ),
         screen_window(
             (Tr("admin-events", when="has_events"),
              Tr("admin-events-none", when="no_events"),

@@ -6,7 +6,9 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
+from billing.access import free_allowance
 from billing.estimate import ScheduleLine, meetings_per_month, monthly_estimate
+from billing.policy import load_policy
 from billing.rates import MICRO, mj_to_kopecks, rate_at
 from dialogs.widgets import flashes
 from i18n.format import price
@@ -86,7 +88,7 @@ async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) 
         "missing": False,
         "name": tracker.name,
         "model": tracker.model or settings.default_model,
-        "free": tracker.free_messages,
+        "free": free_allowance(tracker, await load_policy()),  # within the platform's cap
         "limit": f"{Decimal(limit).normalize()} mJ" if limit is not None else i18n("ai-panel-limit-default"),
         "rate": f"{Decimal(rate.rub_per_mj).normalize()}" if rate else i18n("ai-panel-no-rate"),
         "prompt": (tracker.system_prompt or i18n("ai-panel-no-prompt"))[:1500],

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -8,8 +9,12 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
+from billing.cost_rules import CostRuleError, check_free_messages, check_limit
+from billing.policy import load_policy
+from billing.rates import rate_at
 from dialogs.platform.scenarios.getters import owned_tracker
 from dialogs.platform.states import AiSG
+from i18n.format import count, rub
 from llm import meetings as mt
 from llm.conversation import Request
 from llm.schedule import parse_weekly
@@ -58,10 +63,21 @@ async def on_model(_: CallbackQuery, __: Any, manager: DialogManager, model: str
     await manager.switch_to(AiSG.panel)
 
 
+def _refusal(error: CostRuleError) -> dict:
+    """A cost rule's refusal for the dialog's error line, its amounts formatted."""
+    params = {k: (count(v) if k == "cap" else rub(v)) if isinstance(v, int) else v for k, v in error.params.items()}
+    return {"key": error.key, "params": params}
+
+
 async def on_free(message: Message, _: MessageInput, manager: DialogManager) -> None:
     value = _number(message.text)
     if value is None or value != value.to_integral_value() or value > 100000:
         manager.dialog_data["error"] = "ai-bad-number"
+        return
+    try:
+        check_free_messages(int(value), await load_policy())
+    except CostRuleError as error:
+        manager.dialog_data["error"] = _refusal(error)
         return
     if (tracker := await _tracker(manager)) is not None:
         await Tracker.filter(id=tracker.id).update(free_messages=int(value))
@@ -75,6 +91,11 @@ async def on_limit(message: Message, _: MessageInput, manager: DialogManager) ->
         manager.dialog_data["error"] = "ai-bad-number"
         return
     if (tracker := await _tracker(manager)) is not None:
+        try:
+            await check_limit(tracker.id, value, await load_policy(), await rate_at(datetime.now(UTC)))
+        except CostRuleError as error:
+            manager.dialog_data["error"] = _refusal(error)
+            return
         await Tracker.filter(id=tracker.id).update(period_mj_limit=value if value > 0 else None)
         manager.dialog_data["notice"] = "ai-saved"
         await manager.switch_to(AiSG.panel)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Start, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
+from aiogram_dialog.widgets.text import Format
 
 from dialogs.platform.admin.dialogs import admin_menu_button
 from dialogs.platform.partners.handlers import on_open_partners
@@ -13,6 +14,7 @@ from dialogs.platform.plans.handlers import on_open_plans
 from dialogs.platform.scenarios.handlers import on_open_ai
 from dialogs.platform.states import TrackerSG, TrackersSG
 from dialogs.platform.trackers import handlers as h
+from dialogs.platform.trackers.dashboard import dashboard_getter
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
 from dialogs.tracker.states import PayoutsSG
 from dialogs.widgets import ERROR, Tr, labelled_select, prompt_window, screen_window
@@ -53,6 +55,7 @@ def tracker_dialog() -> Dialog:
             Column(
                 SwitchTo(Tr("btn-edit-name"), id="name", state=TrackerSG.edit_name),
                 SwitchTo(Tr("btn-edit-description"), id="descr", state=TrackerSG.edit_description),
+                SwitchTo(Tr("btn-dashboard"), id="dashboard", state=TrackerSG.dashboard),
                 Button(Tr("btn-plans"), id="plans", on_click=on_open_plans),
                 Button(Tr("btn-ai-settings"), id="ai", on_click=on_open_ai),
                 Button(Tr("btn-partners"), id="partners", on_click=on_open_partners),
@@ -72,6 +75,13 @@ def tracker_dialog() -> Dialog:
                       state=TrackerSG.edit_description, getter=tracker_getter),
         prompt_window(Tr("tracker-ask-token"), h.on_new_token_entered, back,
                       state=TrackerSG.replace_token, getter=tracker_getter, link_preview=NO_PREVIEW),
+        Window(
+            Format("{dashboard}", when="found"),
+            ERROR,
+            back,
+            state=TrackerSG.dashboard,
+            getter=dashboard_getter,
+        ),
         Window(
             Tr("tracker-delete-confirm"),
             Button(Tr("btn-delete-yes"), id="yes", on_click=h.on_delete_confirmed),

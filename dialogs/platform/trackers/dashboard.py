@@ -1,0 +1,42 @@
+"""The author's dashboard window, from the tracker card: every figure from one read model
+(billing.dashboard)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram_dialog import DialogManager
+
+from billing.commission import schedule_at
+from billing.dashboard import Month, author_dashboard
+from i18n.format import count, rub
+from models import User
+from services.trackers import TrackerError, TrackerService
+
+
+def _month(i18n, month: Month) -> str:
+    return i18n("dashboard-month", month=month.label, new=count(month.new), churned=count(month.churned),
+                revenue=rub(month.revenue_kopecks), cost=rub(month.token_cost_kopecks),
+                margin=rub(month.margin_kopecks))
+
+
+async def dashboard_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, settings,
+                           **_: Any) -> dict:
+    try:
+        tracker = await trackers.owned(user.id, int((dialog_manager.start_data or {}).get("tracker_id")))
+    except (TrackerError, TypeError, ValueError):
+        return {"found": False, "dashboard": "", "error": i18n("tracker-not-found")}
+    now = datetime.now(UTC)
+    dash = await author_dashboard(tracker, now, settings.timezone,
+                                  schedule=await schedule_at(now, fallback=settings.commission))
+    top = "\n".join(i18n("dashboard-top-line", name=name or str(uid), cost=rub(cost)) for uid, name, cost in dash.top)
+    text = i18n(
+        "dashboard",
+        name=tracker.name, active=count(dash.active),
+        this=_month(i18n, dash.this), last=_month(i18n, dash.last),
+        clients=count(dash.clients_with_cost), median=rub(dash.median_cost_kopecks), p90=rub(dash.p90_cost_kopecks),
+        estimate=rub(dash.estimate_kopecks) if dash.estimate_kopecks is not None else "—",
+        top=top or "—", settled=rub(dash.settled_kopecks), forecast=rub(dash.forecast_kopecks),
+    )
+    return {"found": True, "dashboard": text, "error": ""}

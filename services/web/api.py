@@ -14,10 +14,10 @@ import referral
 from billing import partner as partner_money
 from billing.commission import schedule_at
 from billing.payouts import my_payouts
-from i18n.format import rub
+from i18n.format import day, percent, rub
 from models import Account, LedgerEntry, Membership, Tracker, User
 from models.enums import EntryKind
-from services.web.http import CONFIG, NotFound, Principal, Query, authorized, lang_of, own_tracker, page
+from services.web.http import CONFIG, NotFound, Principal, Query, authorized, i18n_of, lang_of, own_tracker, page
 
 ROLES = ("author", "l1", "l2", "l3")
 
@@ -40,6 +40,7 @@ def _link(request: web.Request, tracker: Tracker, s: Any) -> dict[str, Any]:
         "archived": s.archived, "created_at": s.created_at.isoformat() if s.created_at else None,
         "clicks": s.clicks, "starts": s.starts, "paying": s.paying,
         "conversion": round(s.paying / s.clicks, 4) if s.clicks else 0.0,
+        "conversion_text": percent(s.paying, s.clicks, lang_of(request)),
         **_money(request, "revenue", s.revenue_kopecks), **_money(request, "earned", s.earned_kopecks),
     }  # fmt: skip
 
@@ -145,8 +146,10 @@ async def payouts(request: web.Request, who: Principal) -> web.Response:
     cursor, limit, as_csv = q.id_cursor(), q.limit(), q.csv()
     views = await my_payouts(request.app[CONFIG].box, who.user_id, limit=limit + 1, before=cursor)
     chunk = views[:limit]
-    items = [{"id": v.id, "status": v.status, "method": v.method, "destination": v.masked,
+    i18n = i18n_of(request)
+    items = [{"id": v.id, "status": v.status, "status_text": i18n("payouts-status", status=v.status), "method": v.method, "destination": v.masked,
               "created_at": v.created_at.isoformat(), "tracker_id": v.tracker_id,
+              "created_text": day(v.created_at, request.app[CONFIG].timezone, lang_of(request)),
               **_money(request, "amount", v.amount_kopecks)} for v in chunk]  # fmt: skip
     return page(items, str(chunk[-1].id) if len(views) > limit else None, as_csv=as_csv, name="payouts")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
@@ -35,7 +35,9 @@ class World:
     tokens: dict[int, str] = field(default_factory=dict)  # tracker bot id -> its token
 
 
-async def seed() -> World:
+async def seed(start: datetime = PAID_AT, settle_at: list[datetime] | None = None) -> World:
+    """PARTNER with two links (5 and 2 people, 3 and 1 paying, a month apart), RIVAL with one,
+    their periods settled at each of `settle_at`, and two payout requests of PARTNER's."""
     tracker = await make_tracker(AUTHOR, "vera_bot")
     other = await make_tracker(40, "other_bot")
     for uid, name in ((PARTNER, "Ира"), (RIVAL, "Rival"), (STRANGER, "Stranger")):
@@ -43,7 +45,7 @@ async def seed() -> World:
     invite = await create_link(tracker.id, AUTHOR, "team")
     for uid in (PARTNER, RIVAL):
         await record_start(tracker.id, uid, invite.code)
-        await pay(tracker.id, uid)
+        await pay(tracker.id, uid, paid_at=start)
     links = {}
     for label in ("Blog", "Channel"):
         links[label] = (await create_link(tracker.id, PARTNER, label)).id
@@ -56,8 +58,9 @@ async def seed() -> World:
             await make_user(uid)
             await record_start(tracker.id, uid, code)
             if n < payers:
-                await pay(tracker.id, uid, 150_000 + n, paid_at=PAID_AT + timedelta(days=n * 31))
-    await settle_due_periods(PAID_AT + timedelta(days=200))
+                await pay(tracker.id, uid, 150_000 + n, paid_at=start + timedelta(days=n * 31))
+    for moment in settle_at or [start + timedelta(days=200)]:
+        await settle_due_periods(moment)
     await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=1_000, destination=po.Destination.parse(
         po.CARD, "4111 1111 1111 1111"), request_key="w1", min_kopecks=1)  # fmt: skip
     await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=2_000, destination=po.Destination.parse(

@@ -57,7 +57,7 @@ webapp-chart = Earnings chart
 
 partner-btn-webapp = 📊 Cabinet as a page
 partner-btn-api = 🔑 API tokens
-partner-api-title = <b>API tokens</b>
+partner-api-title = 🔑 API tokens
     A token gives read-only access to your links, statements, accruals and payouts. Documentation: { $docs }
 partner-api-list = Live tokens: { $count }
 partner-api-empty = No live tokens.
@@ -67,7 +67,7 @@ partner-btn-api-new-tracker = ➕ Token for this bot
 partner-btn-api-new-all = ➕ Token for all bots
 partner-btn-api-revoke = ✖ Revoke …{ $hint }
 partner-api-created = A new token (shown once, keep it):
-    <code>{ $token }</code>
+    { $token }
 partner-api-revoked = The token is revoked.
 partner-api-too-many = There are too many tokens already: revoke one you do not need first.
 partner-api-not-found = No such token.

@@ -57,7 +57,7 @@ webapp-chart = График заработка
 
 partner-btn-webapp = 📊 Кабинет на странице
 partner-btn-api = 🔑 API-токены
-partner-api-title = <b>API-токены</b>
+partner-api-title = 🔑 API-токены
     Токен даёт доступ только на чтение к вашим ссылкам, выпискам, начислениям и выплатам. Документация: { $docs }
 partner-api-list = Действующие токены: { $count }
 partner-api-empty = Действующих токенов нет.
@@ -67,7 +67,7 @@ partner-btn-api-new-tracker = ➕ Токен для этого бота
 partner-btn-api-new-all = ➕ Токен для всех ботов
 partner-btn-api-revoke = ✖ Отозвать …{ $hint }
 partner-api-created = Новый токен (показывается один раз, сохраните его):
-    <code>{ $token }</code>
+    { $token }
 partner-api-revoked = Токен отозван.
 partner-api-too-many = Токенов уже слишком много: сначала отзовите ненужный.
 partner-api-not-found = Такого токена нет.

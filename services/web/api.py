@@ -147,7 +147,8 @@ async def payouts(request: web.Request, who: Principal) -> web.Response:
     views = await my_payouts(request.app[CONFIG].box, who.user_id, limit=limit + 1, before=cursor)
     chunk = views[:limit]
     i18n = i18n_of(request)
-    items = [{"id": v.id, "status": v.status, "status_text": i18n("payouts-status", status=v.status), "method": v.method, "destination": v.masked,
+    items = [{"id": v.id, "status": v.status, "status_text": i18n("payouts-status", status=v.status),
+              "method": v.method, "destination": v.masked,
               "created_at": v.created_at.isoformat(), "tracker_id": v.tracker_id,
               "created_text": day(v.created_at, request.app[CONFIG].timezone, lang_of(request)),
               **_money(request, "amount", v.amount_kopecks)} for v in chunk]  # fmt: skip

@@ -65,7 +65,9 @@ def i18n_of(request: web.Request) -> Translator:
     return translator(lang_of(request))
 
 
-def error(request: web.Request, status: int, key: str, headers: dict[str, str] | None = None, **kw: Any) -> web.Response:
+def error(
+    request: web.Request, status: int, key: str, headers: dict[str, str] | None = None, **kw: Any
+) -> web.Response:
     body = {"error": key.removeprefix("api-error-"), "message": i18n_of(request)(key, **kw)}
     return web.json_response(body, status=status, headers=headers)
 

@@ -35,7 +35,8 @@ SCHEMAS: dict[str, Any] = {
     "Levels": _obj(_money(*_LEVELS)),
     "Link": _obj({
         "id": {"type": "integer"}, "tracker_id": {"type": "integer"}, "code": {"type": "string"},
-        "label": {"type": "string"}, "url": {"type": "string"}, "kind": {"type": "string", "enum": ["client", "partner"]},
+        "label": {"type": "string"}, "url": {"type": "string"},
+        "kind": {"type": "string", "enum": ["client", "partner"]},
         "archived": {"type": "boolean"}, "created_at": {"type": ["string", "null"], "format": "date-time"},
         "clicks": {"type": "integer"}, "starts": {"type": "integer"}, "paying": {"type": "integer"},
         "conversion": {"type": "number", "description": "paying / clicks"},
@@ -45,7 +46,8 @@ SCHEMAS: dict[str, Any] = {
     "Accrual": _obj({"id": {"type": "integer"}, "tracker_id": {"type": ["integer", "null"]},
                      "role": {"type": "string"}, "source": {"type": "string"}, "source_id": {"type": "integer"},
                      "created_at": {"type": "string", "format": "date-time"}, **_money("amount")}),
-    "Payout": _obj({"id": {"type": "integer"}, "status": {"type": "string"}, "status_text": {"type": "string"}, "method": {"type": "string"},
+    "Payout": _obj({"id": {"type": "integer"}, "status": {"type": "string"}, "status_text": {"type": "string"},
+                    "method": {"type": "string"},
                     "destination": {"type": "string", "description": "masked"},
                     "created_at": {"type": "string", "format": "date-time"},
                     "tracker_id": {"type": ["integer", "null"]}, "created_text": {"type": "string"},
@@ -95,7 +97,8 @@ def _get(summary: str, params: list[dict[str, Any]], ok: dict[str, Any], op_id: 
 
 
 def _one(schema: str) -> dict[str, Any]:
-    return {"description": "OK", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"description": "OK", "content": {"application/json": {"schema": ref}}}
 
 
 def document(server_url: str | None = None) -> dict[str, Any]:

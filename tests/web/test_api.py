@@ -115,9 +115,10 @@ async def test_every_list_has_a_csv_variant(world, server, http):
 async def test_another_partners_link_or_a_foreign_tracker_is_404(world, server, http):
     _, token = await create_token(PARTNER)
     tid = world.tracker.id
+    other = world.other_tracker.id
     for path in (f"/api/v1/trackers/{tid}/links/{world.rival_link}", f"/api/v1/trackers/{tid}/links/999999",
-                 f"/api/v1/trackers/{world.other_tracker.id}/links", f"/api/v1/trackers/{world.other_tracker.id}/statements",
-                 f"/api/v1/trackers/999999/network"):
+                 f"/api/v1/trackers/{other}/links", f"/api/v1/trackers/{other}/statements",
+                 "/api/v1/trackers/999999/network"):
         status, body, _ = await get(http, server, path, token)
         assert (status, body["error"]) == (404, "not-found"), path
     status, _, _ = await get(http, server, "/api/v1/accruals", token, tracker_id=str(world.other_tracker.id))

@@ -77,7 +77,8 @@ def signed(token: str, user_id: int = PARTNER) -> str:
 
 
 async def texts(page, selector: str) -> list[list[str]]:
-    return await page.eval_on_selector_all(selector, "rows => rows.map(r => Array.from(r.children).map(c => c.textContent))")
+    cells = "rows => rows.map(r => Array.from(r.children).map(c => c.textContent))"
+    return await page.eval_on_selector_all(selector, cells)
 
 
 async def chart_pixels(page) -> int:

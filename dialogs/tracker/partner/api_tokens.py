@@ -74,7 +74,10 @@ async def on_revoke(callback: CallbackQuery, _: Any, manager: DialogManager, ite
         revoked = False
     if not revoked:
         log.info("partner cabinet: user %s tried to revoke token %r that is not a live one of theirs", user.id, item_id)
-    manager.dialog_data["notice" if revoked else "error"] = "partner-api-revoked" if revoked else "partner-api-not-found"
+    if revoked:
+        manager.dialog_data["notice"] = "partner-api-revoked"
+    else:
+        manager.dialog_data["error"] = "partner-api-not-found"
 
 
 def tokens_window(back: SwitchTo):

@@ -25,4 +25,5 @@ class Migration(migrations.Migration):
             options={'table': 'api_tokens', 'app': 'models', 'indexes': [Index(fields=['user_id', 'revoked_at'])], 'pk_attr': 'id', 'table_description': "A person's API token: only its SHA-256 is kept, the token itself is shown once."},
             bases=['Model'],
         ),
+        ops.AddIndex(model_name='Membership', index=Index(fields=['user_id', 'tracker_id'])),
     ]

@@ -72,8 +72,7 @@ async def links(request: web.Request, who: Principal) -> web.Response:
     tracker = await own_tracker(who, request.match_info["tracker_id"])
     found = []
     if await referral.can_invite(tracker.id, who.user_id):  # the chat cabinet shows no links otherwise
-        tz = request.app[CONFIG].timezone
-        found = await partner_money.links_stats(tracker.id, who.user_id, include_archived=archived, tz=tz)
+        found = await partner_money.links_stats(tracker.id, who.user_id, include_archived=archived)
     found.sort(key=lambda s: -s.link_id)
     if cursor is not None:
         found = [s for s in found if s.link_id < cursor]

@@ -126,7 +126,8 @@ def document(server_url: str | None = None) -> dict[str, Any]:
             "Ledger accruals, newest first",
             [CURSOR, LIMIT, FORMAT, _param("tracker_id", "query", {"type": "integer"}, "one tracker only")],
             _list("Accrual"), "accruals"),
-        "/api/v1/payouts": _get("Payout requests, newest first", [CURSOR, LIMIT, FORMAT], _list("Payout"), "payouts"),
+        "/api/v1/payouts": _get("Payout requests, newest first (the person's: a balance is not per tracker)",
+                                [CURSOR, LIMIT, FORMAT], _list("Payout"), "payouts"),
     }  # fmt: skip
     doc: dict[str, Any] = {
         "openapi": "3.1.0",

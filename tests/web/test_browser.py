@@ -165,3 +165,15 @@ async def test_a_forged_init_data_shows_the_refusal_and_nothing_else(database, b
             shutil.copy(artifacts / "refused.png", DOCS / "miniapp-refused.png")
     finally:
         await server.runner.cleanup()
+
+
+def test_without_chromium_it_skips_outside_ci_and_fails_in_ci(monkeypatch, tmp_path):
+    import tests.web.test_browser as me
+
+    monkeypatch.setattr(me, "CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        me._need_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="missing in CI"):
+        me._need_chromium()

@@ -14,10 +14,10 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "browser: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
+    echo "browser: $(/usr/bin/chromium --version 2>/dev/null | head -n 1 || true)"
     exit 0
 fi
 echo "browser: installing ${missing[*]} from Debian's packages"
 as_root apt-get update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "browser: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
+echo "browser: $(/usr/bin/chromium --version 2>/dev/null | head -n 1 || true)"

@@ -48,10 +48,9 @@ def _link(request: web.Request, tracker: Tracker, s: Any) -> dict[str, Any]:
 async def me(request: web.Request, who: Principal) -> web.Response:
     """The person, their trackers (as their token allows) and their balance."""
     Query(request, ())
-
     user = await User.get_or_none(id=who.user_id)
-    ids = {m.tracker_id for m in await Membership.filter(user_id=who.user_id)}
-    ids |= {t.id for t in await Tracker.filter(author_id=who.user_id)}
+    ids = set(await Membership.filter(user_id=who.user_id).values_list("tracker_id", flat=True))
+    ids |= set(await Tracker.filter(author_id=who.user_id).values_list("id", flat=True))
     if who.tracker_id is not None:
         ids &= {who.tracker_id}
     trackers = await Tracker.filter(id__in=ids).order_by("id") if ids else []

@@ -18,7 +18,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
 from billing.payouts import Payouts
-from bot import db
+from bot import db, webapp
 from bot.config import Settings
 from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
@@ -123,6 +123,13 @@ class Runtime:
             else:
                 self.http = HttpServer(settings.webhook_host, settings.webhook_port)
                 self.payments.add_routes(self.http.app)
+        # The web cabinet and the API (issue 18): always on the webhook server; in polling mode on
+        # the side server, which it starts when WEBAPP_BASE_URL says the pages are reachable.
+        if isinstance(self.transport, WebhookServer):
+            webapp.mount(self.transport.app, settings, self.box)
+        elif settings.webapp_base_url:
+            self.http = self.http or HttpServer(settings.webhook_host, settings.webhook_port)
+            webapp.mount(self.http.app, settings, self.box)
         self.scheduler: Any = None
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         self.coordinator = Coordinator(self)

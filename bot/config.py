@@ -168,6 +168,14 @@ class Settings(DatabaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
 
+    # The partner cabinet on the web (issue 18): the public https base the Mini App's WebApp button
+    # opens (Telegram opens only https pages), how old an initData may be at login, how long the
+    # page's session lives, and each API token's request budget.
+    webapp_base_url: str | None = None
+    webapp_auth_max_age: int = Field(default=3600, ge=60)
+    webapp_session_seconds: int = Field(default=900, ge=60)
+    api_rate_per_minute: int = Field(default=60, ge=1)
+
     polling_timeout: int = 30
     # Several webhook workers (issue 8): the scheduler leader's lease, and how often a worker
     # picks up trackers that another worker added, re-tokened or deleted.
@@ -231,6 +239,15 @@ class Settings(DatabaseSettings):
         if isinstance(v, int):
             return [v]
         return v
+
+    @field_validator("webapp_base_url")
+    @classmethod
+    def _https_base(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            return None
+        if v is not None and not v.startswith("https://"):
+            raise ValueError("must start with https://: Telegram opens Mini Apps only over https")
+        return v.rstrip("/") if v else v
 
     @field_validator("telegram_api_base", "openai_base_url")
     @classmethod

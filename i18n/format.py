@@ -76,3 +76,8 @@ def day_time(moment: datetime, tz: str | tzinfo | None = None, lang: str | None 
 def sortable_time(moment: datetime, tz: str | tzinfo | None = None, lang: str | None = None) -> str:
     """The admin's logs and schedules, which read best in order: "2026-12-04 21:05"."""
     return _local(moment, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def percent(part: int, whole: int, lang: str | None = None) -> str:
+    """A share of a whole, one decimal: (3, 5) -> "60.0 %", (0, 0) -> "0.0 %" (nothing of nothing)."""
+    return f"{(100 * part / whole) if whole else 0:.1f} %"

@@ -16,6 +16,7 @@ from models.ai import (
     Scenario,
     ScenarioTrigger,
 )
+from models.api import ApiToken
 from models.billing import (
     Account,
     AccountingPeriod,
@@ -59,11 +60,13 @@ MODEL_MODULES = [
     "models.ai",
     "models.payments",
     "models.notify",
+    "models.api",
 ]
 
 __all__ = [
     "MODEL_MODULES",
     "Account",
+    "ApiToken",
     "AlertSent",
     "ChatMessage",
     "Meeting",

@@ -116,6 +116,7 @@ class Membership(Model):
             ("l3_id", "tracker_id", "locked_at", "user_id"),
             ("invite_link_id", "tracker_id", "user_id", "locked_at"),
             ("tracker_id", "is_partner", "user_id"),  # the partners an author named
+            ("user_id", "tracker_id"),  # a person's trackers (the web cabinet's GET /api/v1/me)
         )
 
 

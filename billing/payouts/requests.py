@@ -72,12 +72,18 @@ async def _views(box: SecretBoxLike, payouts: Sequence[PayoutRequest], *, full: 
     return out
 
 
-async def my_payouts(box: SecretBoxLike, user_id: int, *, limit: int = 10) -> list[PayoutView]:
-    """The person's own requests, newest first. Reading never creates an account."""
+async def my_payouts(
+    box: SecretBoxLike, user_id: int, *, limit: int = 10, before: int | None = None
+) -> list[PayoutView]:
+    """The person's own requests, newest first (those with an id below `before`, for the next
+    page). Reading never creates an account."""
     account = await Account.get_or_none(user_id=user_id)
     if account is None:
         return []
-    rows = await PayoutRequest.filter(account_id=account.id).order_by("-id").limit(limit)
+    query = PayoutRequest.filter(account_id=account.id)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(limit)
     return await _views(box, rows)
 
 

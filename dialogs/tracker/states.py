@@ -12,6 +12,7 @@ class PartnerSG(StatesGroup):
     earnings = State()
     network = State()
     howto = State()
+    api = State()  # API tokens (issue 18)
 
 
 class PayoutsSG(StatesGroup):

@@ -1964,6 +1964,8 @@ def _check_markup(markup: Any) -> None:
             if "url" in button and not str(button["url"]).startswith(("http://", "https://",
                                                                        "tg://")):
                 raise _bad("BUTTON_URL_INVALID")
+            if "web_app" in button and not str((button["web_app"] or {}).get("url", "")).startswith("https://"):
+                raise _bad("inline keyboard button Web App URL is invalid: Only HTTPS links are allowed")
     elif "keyboard" in markup:
         if not isinstance(markup["keyboard"], list):
             raise _bad("can't parse reply keyboard markup JSON object")

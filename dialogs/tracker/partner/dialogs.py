@@ -12,10 +12,22 @@ from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Select, Start, SwitchTo, Url
+from aiogram_dialog.widgets.kbd import (
+    Button,
+    Cancel,
+    Column,
+    Row,
+    ScrollingGroup,
+    Select,
+    Start,
+    SwitchTo,
+    Url,
+    WebApp,
+)
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
+from dialogs.tracker.partner import api_tokens
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
 from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG
@@ -41,6 +53,8 @@ def partner_dialog() -> Dialog:
                 SwitchTo(Tr("partner-btn-earnings"), id="earnings", state=PartnerSG.earnings),
                 SwitchTo(Tr("partner-btn-network"), id="network", state=PartnerSG.network),
                 Button(Tr("partner-btn-chart"), id="chart", on_click=h.on_chart),
+                WebApp(Tr("partner-btn-webapp"), Format("{webapp_url}"), id="webapp", when="webapp_url"),
+                SwitchTo(Tr("partner-btn-api"), id="api", state=PartnerSG.api),
                 Start(Tr("payouts-btn-open"), id="payouts", state=PayoutsSG.main),
                 Start(Tr("channel-btn-open"), id="channels", state=ChannelsSG.main),
                 when="allowed",
@@ -106,6 +120,7 @@ def partner_dialog() -> Dialog:
             state=PartnerSG.howto,
             getter=g.howto_getter,
         ),
+        api_tokens.tokens_window(_back()),
     )
 
 

@@ -13,6 +13,7 @@ from billing import partner as partner_money
 from billing.commission import schedule_at
 from billing.plans import plan_on_sale
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
+from dialogs.tracker.partner.api_tokens import webapp_url
 from dialogs.widgets import flashes
 from i18n.format import rub
 from models import PlanKind, Tracker, User
@@ -26,10 +27,12 @@ def share_url(url: str, text: str) -> str:
     return "https://t.me/share/url?" + urllib.parse.urlencode({"url": url, "text": text}, quote_via=urllib.parse.quote)
 
 
-async def main_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
+async def main_getter(
+    dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings: Any = None, **_: Any
+) -> dict:
     allowed = await referral.can_invite(tracker.id, user.id)
     data: dict[str, Any] = {"allowed": allowed, "not_allowed": not allowed, "name": tracker.name,
-                            "first_name": user.first_name or ""}
+                            "first_name": user.first_name or "", "webapp_url": webapp_url(settings, tracker)}
     if allowed:
         b = await partner_money.balance(user.id)
         data.update(accrued=rub(b.accrued), reserved=rub(b.reserved), paid=rub(b.paid), available=rub(b.available))

@@ -1,0 +1,73 @@
+# The partner cabinet on the web: the REST API's errors, the Mini App's texts, API tokens in the chat cabinet.
+
+api-error-unauthorized = A live token is needed: the header Authorization: Bearer <token>. A revoked or expired token will not do.
+api-error-not-found = Not found.
+api-error-rate = Too many requests. Try again in { $seconds } s.
+api-error-parameter = Parameter "{ $name }": { $reason }
+api-reason-too-long = the value is too long.
+api-reason-unknown = there is no such parameter.
+api-reason-repeated = given more than once.
+api-reason-range = a whole number within the allowed range is needed.
+api-reason-cursor = the cursor is not one the API gave.
+api-reason-choice = the value is not allowed.
+
+webapp-refused = Could not confirm that Telegram opened this page. Open the cabinet again with the bot's button.
+webapp-title = Partner cabinet
+webapp-loading = Loading…
+webapp-balance = Balance
+webapp-accrued = Accrued
+webapp-reserved = Reserved
+webapp-paid = Paid out
+webapp-available = Available
+webapp-links = Links
+webapp-link = Link
+webapp-clicks = Clicks
+webapp-starts = Starts
+webapp-paying = Paid
+webapp-conversion = Conversion
+webapp-revenue = Revenue
+webapp-earned = Earned
+webapp-copy = Copy
+webapp-copied = Copied
+webapp-share = Share
+webapp-no-links = No links yet. Create the first one in the bot's cabinet.
+webapp-earnings = Earnings by level
+webapp-settled = Accrued
+webapp-forecast = Forecast
+webapp-month = Month
+webapp-author = Author
+webapp-level-1 = Level 1
+webapp-level-2 = Level 2
+webapp-level-3 = Level 3
+webapp-total = Total
+webapp-period = Period
+webapp-months-3 = 3 months
+webapp-months-6 = 6 months
+webapp-months-12 = 12 months
+webapp-statement = Statement by month
+webapp-no-months = No accruals in this period.
+webapp-network = Network
+webapp-people = People
+webapp-payouts = Payout requests
+webapp-no-payouts = No requests yet.
+webapp-status = Status
+webapp-amount = Amount
+webapp-date = Date
+webapp-chart = Earnings chart
+
+partner-btn-webapp = 📊 Cabinet as a page
+partner-btn-api = 🔑 API tokens
+partner-api-title = 🔑 API tokens
+    A token gives read-only access to your links, statements, accruals and payouts. Documentation: { $docs }
+partner-api-list = Live tokens: { $count }
+partner-api-empty = No live tokens.
+partner-api-token-line = …{ $hint }, created { $created }{ $scope }
+partner-api-scope-tracker = , this bot only
+partner-btn-api-new-tracker = ➕ Token for this bot
+partner-btn-api-new-all = ➕ Token for all bots
+partner-btn-api-revoke = ✖ Revoke …{ $hint }
+partner-api-created = A new token (shown once, keep it):
+    { $token }
+partner-api-revoked = The token is revoked.
+partner-api-too-many = There are too many tokens already: revoke one you do not need first.
+partner-api-not-found = No such token.

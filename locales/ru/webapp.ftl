@@ -1,0 +1,73 @@
+# The partner cabinet on the web: the REST API's errors, the Mini App's texts, API tokens in the chat cabinet.
+
+api-error-unauthorized = Нужен действующий токен: заголовок Authorization: Bearer <токен>. Отозванный или просроченный токен не подходит.
+api-error-not-found = Не найдено.
+api-error-rate = Слишком много запросов. Повторите через { $seconds } с.
+api-error-parameter = Параметр «{ $name }»: { $reason }
+api-reason-too-long = слишком длинное значение.
+api-reason-unknown = такого параметра нет.
+api-reason-repeated = указан больше одного раза.
+api-reason-range = нужно целое число в допустимых пределах.
+api-reason-cursor = курсор не из ответа API.
+api-reason-choice = недопустимое значение.
+
+webapp-refused = Не удалось подтвердить, что страницу открыл Telegram. Откройте кабинет кнопкой в боте заново.
+webapp-title = Кабинет партнёра
+webapp-loading = Загрузка…
+webapp-balance = Баланс
+webapp-accrued = Начислено
+webapp-reserved = В резерве
+webapp-paid = Выплачено
+webapp-available = Доступно
+webapp-links = Ссылки
+webapp-link = Ссылка
+webapp-clicks = Переходы
+webapp-starts = Старты
+webapp-paying = Оплатили
+webapp-conversion = Конверсия
+webapp-revenue = Выручка
+webapp-earned = Заработано
+webapp-copy = Копировать
+webapp-copied = Скопировано
+webapp-share = Поделиться
+webapp-no-links = Ссылок пока нет. Создайте первую в кабинете бота.
+webapp-earnings = Заработок по уровням
+webapp-settled = Начислено
+webapp-forecast = Прогноз
+webapp-month = Месяц
+webapp-author = Автор
+webapp-level-1 = 1 уровень
+webapp-level-2 = 2 уровень
+webapp-level-3 = 3 уровень
+webapp-total = Всего
+webapp-period = Период
+webapp-months-3 = 3 месяца
+webapp-months-6 = 6 месяцев
+webapp-months-12 = 12 месяцев
+webapp-statement = Выписка по месяцам
+webapp-no-months = За этот период начислений нет.
+webapp-network = Сеть
+webapp-people = Людей
+webapp-payouts = Заявки на выплату
+webapp-no-payouts = Заявок пока нет.
+webapp-status = Статус
+webapp-amount = Сумма
+webapp-date = Дата
+webapp-chart = График заработка
+
+partner-btn-webapp = 📊 Кабинет на странице
+partner-btn-api = 🔑 API-токены
+partner-api-title = 🔑 API-токены
+    Токен даёт доступ только на чтение к вашим ссылкам, выпискам, начислениям и выплатам. Документация: { $docs }
+partner-api-list = Действующие токены: { $count }
+partner-api-empty = Действующих токенов нет.
+partner-api-token-line = …{ $hint }, создан { $created }{ $scope }
+partner-api-scope-tracker = , только этот бот
+partner-btn-api-new-tracker = ➕ Токен для этого бота
+partner-btn-api-new-all = ➕ Токен для всех ботов
+partner-btn-api-revoke = ✖ Отозвать …{ $hint }
+partner-api-created = Новый токен (показывается один раз, сохраните его):
+    { $token }
+partner-api-revoked = Токен отозван.
+partner-api-too-many = Токенов уже слишком много: сначала отзовите ненужный.
+partner-api-not-found = Такого токена нет.

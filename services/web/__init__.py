@@ -1,0 +1,9 @@
+"""The partner cabinet on the web: the Telegram Mini App and the read-only REST API (issue 18).
+
+    initdata   Telegram's WebApp initData check and the page's short-lived session tokens (pure)
+    tokens     personal API tokens: created (shown once), listed, revoked; stored hashed
+    ratelimit  per-token request budget (429 with Retry-After)
+    api        the /api/ routes over the chat cabinet's read model (billing.partner, referral.stats)
+    pages      the Mini App: its page, its login by initData, its messages, the vendored chart library
+    server     `web_app(...)`: one aiohttp sub-application with all of it, for the composition root to mount
+"""

@@ -4,9 +4,8 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
-
 class Migration(migrations.Migration):
-    dependencies = [('models', '0001_initial')]
+    dependencies = [('models', '0003_llm_costs')]
 
     initial = False
 
@@ -25,5 +24,9 @@ class Migration(migrations.Migration):
             options={'table': 'api_tokens', 'app': 'models', 'indexes': [Index(fields=['user_id', 'revoked_at'])], 'pk_attr': 'id', 'table_description': "A person's API token: only its SHA-256 is kept, the token itself is shown once."},
             bases=['Model'],
         ),
-        ops.AddIndex(model_name='Membership', index=Index(fields=['user_id', 'tracker_id'])),
+        ops.AddIndex(
+            model_name='Membership',
+            index=Index(fields=['user_id', 'tracker_id']),
+        ),
     ]
+

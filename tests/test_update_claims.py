@@ -1,0 +1,134 @@
+"""The claims behind "each update once" (bot.updates), on the database (SQLite or PostgreSQL) and
+on Redis: a second claim of a handled update is DONE, of one in hand BUSY, of one whose holder
+died (stopped renewing) it is taken over; a handler that raised is not run again."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+
+from bot.updates import Claim, DbClaims, Outcome, RedisClaims, UpdateGate
+from models import UpdateClaim
+from tests.waiting import eventually, stays
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip()
+
+
+async def test_database_claims_done_busy_and_taken_over(database):
+    first, second = DbClaims(lease=60), DbClaims(lease=60)
+    assert await first.claim(7, 1) is Claim.OURS
+    assert await second.claim(7, 1) is Claim.BUSY
+    assert await second.claim(8, 1) is Claim.OURS  # update ids are per bot
+    await first.finish(7, 1)
+    assert await second.claim(7, 1) is Claim.DONE
+    assert await first.claim(7, 1) is Claim.DONE
+
+
+async def test_a_claim_whose_holder_stopped_renewing_is_taken_over(database):
+    dead, alive, late = DbClaims(lease=0.5), DbClaims(lease=0.5), DbClaims(lease=0.5)
+    assert await dead.claim(7, 2) is Claim.OURS  # and then its process died
+    assert await alive.claim(7, 2) is Claim.BUSY
+    await eventually(lambda: _claims(alive, 7, 2), "the lapsed claim to be taken over")
+    await dead.finish(7, 2)  # the dead holder's late word changes nothing: it no longer holds it
+    row = await UpdateClaim.get(bot_id=7, update_id=2)
+    assert row.holder == alive.holder and row.done_at is None
+    await alive.renew(7, 2)
+    assert await late.claim(7, 2) is Claim.BUSY  # renewed: not taken from a living holder
+    await alive.finish(7, 2)
+    assert await late.claim(7, 2) is Claim.DONE
+
+
+async def _claims(claims: DbClaims | RedisClaims, bot_id: int, update_id: int) -> bool:
+    return await claims.claim(bot_id, update_id) is Claim.OURS
+
+
+async def test_the_gate_runs_a_handler_once_and_a_failed_one_is_not_retried(database):
+    seen: list[tuple[str, Outcome]] = []
+    gate = UpdateGate(DbClaims(lease=60), platform_bot_id=1, observe=lambda kind, o, s: seen.append((kind, o)))
+    runs: list[int] = []
+
+    async def handler() -> None:
+        runs.append(1)
+
+    async def broken() -> None:
+        runs.append(2)
+        raise RuntimeError("a bug")
+
+    assert await gate.run(5, 10, handler, can_retry=True) is Outcome.HANDLED
+    assert await gate.run(5, 10, handler, can_retry=True) is Outcome.DUPLICATE
+    assert await gate.run(5, 11, broken, can_retry=True) is Outcome.FAILED
+    assert await gate.run(5, 11, broken, can_retry=True) is Outcome.DUPLICATE
+    assert await gate.run(1, 10, handler, can_retry=False) is Outcome.HANDLED
+    assert runs == [1, 2, 1]
+    assert seen == [("tracker", Outcome.HANDLED), ("tracker", Outcome.DUPLICATE), ("tracker", Outcome.FAILED),
+                    ("tracker", Outcome.DUPLICATE), ("platform", Outcome.HANDLED)]
+
+
+async def test_an_update_in_hand_elsewhere_is_busy_and_a_long_handler_keeps_its_claim(database):
+    lease = 0.6
+    gate, other = UpdateGate(DbClaims(lease=lease)), UpdateGate(DbClaims(lease=lease))
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def slow() -> None:
+        started.set()
+        await release.wait()
+
+    first = asyncio.create_task(gate.run(5, 20, slow, can_retry=True))
+    await started.wait()
+    assert await other.run(5, 20, slow, can_retry=True) is Outcome.BUSY
+
+
+    async def busy() -> bool:
+        return await other.run(5, 20, slow, can_retry=True) is Outcome.BUSY
+
+    # For three leases the handler runs on, renewing its claim: nobody takes it over.
+    await stays(busy, "a living handler keeps its claim", for_seconds=3 * lease)
+    release.set()
+    assert await first is Outcome.HANDLED
+    assert await other.run(5, 20, slow, can_retry=True) is Outcome.DUPLICATE
+
+
+async def test_a_claim_that_cannot_be_written_is_retried_by_a_webhook_and_handled_by_a_poll():
+    class Away:
+        lease = 60.0
+
+        async def claim(self, bot_id: int, update_id: int) -> Claim:
+            raise ConnectionError("the database is away")
+
+        async def renew(self, bot_id: int, update_id: int) -> None: ...
+        async def finish(self, bot_id: int, update_id: int) -> None: ...
+
+    gate = UpdateGate(Away())
+    runs: list[int] = []
+
+    async def handler() -> None:
+        runs.append(1)
+
+    assert await gate.run(5, 30, handler, can_retry=True) is Outcome.UNCLAIMED  # Telegram sends it again
+    assert await gate.run(5, 30, handler, can_retry=False) is Outcome.HANDLED  # a poll cannot: handle it
+    assert runs == [1]
+
+
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="needs a Redis server: set TEST_REDIS_URL=redis://host:port/db")
+async def test_redis_claims_done_busy_and_lapsed():
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(TEST_REDIS_URL)
+    bot_id = int(uuid.uuid4().int % 10**9)  # keys of their own on a shared server
+    try:
+        first, second = RedisClaims(redis, lease=1, window=60), RedisClaims(redis, lease=1, window=60)
+        assert await first.claim(bot_id, 1) is Claim.OURS
+        assert await second.claim(bot_id, 1) is Claim.BUSY
+        await first.finish(bot_id, 1)
+        assert await second.claim(bot_id, 1) is Claim.DONE
+        assert 0 < await redis.ttl(f"gptitor:update:{bot_id}:1") <= 60
+
+        assert await first.claim(bot_id, 2) is Claim.OURS  # and then its process died
+        await eventually(lambda: _claims(second, bot_id, 2), "the lapsed claim to be taken over")
+    finally:
+        await redis.delete(f"gptitor:update:{bot_id}:1", f"gptitor:update:{bot_id}:2")
+        await redis.aclose()

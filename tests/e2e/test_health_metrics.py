@@ -62,6 +62,7 @@ async def test_polling_mode_serves_health_and_metrics_on_the_side_server(fake_te
         status, _, body = await get(f"{base}/healthz")
         report = json.loads(body)
         assert report["database"] is True and report["platform_bot"] == "polling" and report["scheduler_leader"]
+        assert "retention" in runtime.scheduler.job_ids()  # the daily retention job is installed
         await check_both_endpoints(base, author, PLATFORM)
         text = (await get(f"{base}/metrics"))[2]
         assert 'gptitor_polling_loops{state="alive"} 1.0' in text

@@ -8,10 +8,15 @@ import asyncio
 import os
 import uuid
 
+import aiohttp
 import pytest
+from aiogram import Bot, Dispatcher
 
+from bot.crypto import SecretBox, generate_key
+from bot.transport import WebhookServer
 from bot.updates import Claim, DbClaims, Outcome, RedisClaims, UpdateGate
 from models import UpdateClaim
+from tests.e2e.harness import free_port, tracker_token
 from tests.waiting import eventually, stays
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip()
@@ -132,3 +137,47 @@ async def test_redis_claims_done_busy_and_lapsed():
     finally:
         await redis.delete(f"gptitor:update:{bot_id}:1", f"gptitor:update:{bot_id}:2")
         await redis.aclose()
+
+
+async def test_a_webhook_redelivery_during_a_slow_answer_is_told_to_come_back_then_acknowledged(database):
+    """Telegram gave up waiting for a slow answer and sends the update again: 503 while the first
+    is in hand (Telegram retries), 200 once it is done; the handler ran once."""
+    box = SecretBox(generate_key())
+    release, started = asyncio.Event(), asyncio.Event()
+    runs: list[int] = []
+    dp = Dispatcher()
+
+    @dp.message()
+    async def slow(message: object) -> None:
+        runs.append(1)
+        started.set()
+        await release.wait()
+
+    async def unauthorized(bot_id: int) -> None: ...
+
+    port = free_port()
+    server = WebhookServer(box, f"http://127.0.0.1:{port}", "127.0.0.1", port, unauthorized,
+                           gate=UpdateGate(DbClaims(lease=60)))
+    bot = Bot(tracker_token(64))
+    server.adopt(bot, dp)  # no call to Telegram
+    await server.start()
+    update = {"update_id": 5, "message": {"message_id": 1, "date": 0, "chat": {"id": 9, "type": "private"},
+                                          "from": {"id": 9, "is_bot": False, "first_name": "Bob"}, "text": "hi"}}
+    url = f"http://127.0.0.1:{port}/webhook/tracker/{bot.id}"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": box.webhook_secret(bot.id)}
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def deliver() -> int:
+                async with http.post(url, json=update, headers=headers) as resp:
+                    return resp.status
+
+            first = asyncio.create_task(deliver())
+            await started.wait()
+            assert await deliver() == 503
+            release.set()
+            assert await first == 200
+            assert await deliver() == 200
+        assert runs == [1]
+    finally:
+        await server.stop()
+        await bot.session.close()

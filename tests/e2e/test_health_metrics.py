@@ -68,6 +68,14 @@ async def test_polling_mode_serves_health_and_metrics_on_the_side_server(fake_te
         assert 'gptitor_polling_loops{state="alive"} 1.0' in text
         assert 'gptitor_polling_loops{state="retrying"} 0.0' in text
 
+        # A proxy answers the platform bot's polls with errors: its loop shows as retrying.
+        tg.fail_next("getUpdates", 502, bot=PLATFORM, times=1000)
+
+        async def retrying() -> bool:
+            return 'gptitor_polling_loops{state="retrying"} 1.0' in (await get(f"{base}/metrics"))[2]
+
+        await eventually(retrying, "the failing loop to show as retrying")
+
         # No scheduler leader: the jobs run nowhere, and the check says so.
         await runtime.coordinator.leadership.stop()
         status, _, body = await get(f"{base}/healthz")

@@ -9,7 +9,8 @@ What a claim already held means:
 - handled (`done`): a redelivery. It is acknowledged (200 to a webhook, skipped in polling) and
   not handled again.
 - being handled right now by someone (`busy`): the webhook answers 503, so Telegram asks again
-  later and finds it done; polling skips it (only one poller per bot exists).
+  later and finds it done. Polling cannot be asked again: the process polling before a restart
+  holds it, so the new one waits until that claim is done (then skips it) or lapses (takes it).
 - being handled, but its holder stopped renewing it for `lease` seconds (the worker died in the
   middle): it is taken over and handled again.
 
@@ -187,6 +188,11 @@ class UpdateGate:
     async def run(self, bot_id: int, update_id: int, handle: Handle, *, can_retry: bool) -> Outcome:
         """`can_retry`: the sender delivers again if told to (a webhook); polling cannot be asked."""
         claimed = await self._claim(bot_id, update_id, can_retry)
+        while claimed is Claim.BUSY and not can_retry:
+            # A poll cannot be asked again: wait until its holder (the process polling before a
+            # restart) finishes it, or stops renewing its claim and leaves it to us.
+            await asyncio.sleep(self._busy_pause())
+            claimed = await self._claim(bot_id, update_id, can_retry)
         if claimed is Claim.DONE:
             log.info("bot %s: update %s was handled before; acknowledged only", bot_id, update_id)
             return self._report(bot_id, Outcome.DUPLICATE, 0.0)
@@ -226,6 +232,9 @@ class UpdateGate:
             # A poll cannot be asked again: handling it unclaimed beats losing it.
             log.warning("bot %s: update %s not claimed; handling it anyway", bot_id, update_id, exc_info=True)
             return Claim.OURS
+
+    def _busy_pause(self) -> float:
+        return min(max(getattr(self.claims, "lease", 60.0) / 3, 0.1), 5.0)
 
     async def _renew(self, bot_id: int, update_id: int) -> None:
         assert self.claims is not None

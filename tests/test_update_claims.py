@@ -33,17 +33,18 @@ async def test_database_claims_done_busy_and_taken_over(database):
 
 
 async def test_a_claim_whose_holder_stopped_renewing_is_taken_over(database):
-    dead, alive, late = DbClaims(lease=0.5), DbClaims(lease=0.5), DbClaims(lease=0.5)
+    # The lease is the claimer's: `patient` waits a minute for a silent holder, `eager` half a second.
+    dead, patient, eager = DbClaims(lease=60), DbClaims(lease=60), DbClaims(lease=0.5)
     assert await dead.claim(7, 2) is Claim.OURS  # and then its process died
-    assert await alive.claim(7, 2) is Claim.BUSY
-    await eventually(lambda: _claims(alive, 7, 2), "the lapsed claim to be taken over")
+    assert await patient.claim(7, 2) is Claim.BUSY
+    await eventually(lambda: _claims(eager, 7, 2), "the lapsed claim to be taken over")
     await dead.finish(7, 2)  # the dead holder's late word changes nothing: it no longer holds it
     row = await UpdateClaim.get(bot_id=7, update_id=2)
-    assert row.holder == alive.holder and row.done_at is None
-    await alive.renew(7, 2)
-    assert await late.claim(7, 2) is Claim.BUSY  # renewed: not taken from a living holder
-    await alive.finish(7, 2)
-    assert await late.claim(7, 2) is Claim.DONE
+    assert row.holder == eager.holder and row.done_at is None
+    await eager.renew(7, 2)
+    assert await patient.claim(7, 2) is Claim.BUSY
+    await eager.finish(7, 2)
+    assert await patient.claim(7, 2) is Claim.DONE
 
 
 async def _claims(claims: DbClaims | RedisClaims, bot_id: int, update_id: int) -> bool:
@@ -73,8 +74,9 @@ async def test_the_gate_runs_a_handler_once_and_a_failed_one_is_not_retried(data
 
 
 async def test_an_update_in_hand_elsewhere_is_busy_and_a_long_handler_keeps_its_claim(database):
-    lease = 0.6
-    gate, other = UpdateGate(DbClaims(lease=lease)), UpdateGate(DbClaims(lease=lease))
+    # The holder renews every 0.1 s; the other takes a claim silent for 1.5 s.
+    lease = 1.5
+    gate, other = UpdateGate(DbClaims(lease=0.3)), UpdateGate(DbClaims(lease=lease))
     release = asyncio.Event()
     started = asyncio.Event()
 
@@ -125,7 +127,7 @@ async def test_redis_claims_done_busy_and_lapsed():
     redis = Redis.from_url(TEST_REDIS_URL)
     bot_id = int(uuid.uuid4().int % 10**9)  # keys of their own on a shared server
     try:
-        first, second = RedisClaims(redis, lease=1, window=60), RedisClaims(redis, lease=1, window=60)
+        first, second = RedisClaims(redis, lease=2, window=60), RedisClaims(redis, lease=2, window=60)
         assert await first.claim(bot_id, 1) is Claim.OURS
         assert await second.claim(bot_id, 1) is Claim.BUSY
         await first.finish(bot_id, 1)
@@ -181,3 +183,31 @@ async def test_a_webhook_redelivery_during_a_slow_answer_is_told_to_come_back_th
     finally:
         await server.stop()
         await bot.session.close()
+
+
+async def test_a_polled_update_in_hand_elsewhere_waits_for_its_holder(database):
+    """A poll cannot be asked again: an update the previous process holds is waited for, then
+    skipped if that process finished it, or handled once its claim lapsed (it died)."""
+
+    class Counted(DbClaims):
+        asked = 0
+
+        async def claim(self, bot_id: int, update_id: int) -> Claim:
+            self.asked += 1
+            return await super().claim(bot_id, update_id)
+
+    before, patient, eager = DbClaims(lease=60), Counted(lease=60), DbClaims(lease=0.5)
+    runs: list[int] = []
+
+    async def handler() -> None:
+        runs.append(1)
+
+    assert await before.claim(5, 40) is Claim.OURS  # and the process goes on to finish it
+    assert await before.claim(5, 41) is Claim.OURS  # and the process dies
+    finishing = asyncio.create_task(UpdateGate(patient).run(5, 40, handler, can_retry=False))
+    await eventually(lambda: patient.asked >= 1, "the first claim (busy)")
+    await before.finish(5, 40)
+    assert await finishing is Outcome.DUPLICATE
+    assert patient.asked >= 2  # it waited and asked again
+    assert await UpdateGate(eager).run(5, 41, handler, can_retry=False) is Outcome.HANDLED
+    assert runs == [1]

@@ -32,13 +32,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 from models.sql import default_connection, is_postgres, returning, rows, sql, ts
+from scheduler.leader import worker_id  # host:pid:random, readable in the table
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +58,11 @@ class Outcome(StrEnum):
 
 
 class Claims(Protocol):
+    lease: float  # seconds a holder may go silent before its claim may be taken over
+
     async def claim(self, bot_id: int, update_id: int) -> Claim: ...
     async def renew(self, bot_id: int, update_id: int) -> None: ...
     async def finish(self, bot_id: int, update_id: int) -> None: ...
-
-
-def holder_id() -> str:
-    return f"{uuid.uuid4().hex[:12]}"
 
 
 # -- the database ----------------------------------------------------------------------------------
@@ -95,7 +93,7 @@ class DbClaims:
 
     def __init__(self, lease: float, holder: str | None = None) -> None:
         self.lease = lease
-        self.holder = holder or holder_id()
+        self.holder = holder or worker_id()
 
     async def claim(self, bot_id: int, update_id: int) -> Claim:
         conn = default_connection()
@@ -136,9 +134,9 @@ class RedisClaims:
 
     def __init__(self, redis: Any, lease: float, window: float, holder: str | None = None) -> None:
         self.redis = redis
-        self.lease = max(1, round(lease))
+        self.lease: float = max(1, round(lease))
         self.window = max(1, round(window)) if window > 0 else None  # 0: kept for good, as in the table
-        self.holder = holder or holder_id()
+        self.holder = holder or worker_id()
 
     def _key(self, bot_id: int, update_id: int) -> str:
         return f"{self.PREFIX}:{bot_id}:{update_id}"
@@ -234,11 +232,12 @@ class UpdateGate:
             return Claim.OURS
 
     def _busy_pause(self) -> float:
-        return min(max(getattr(self.claims, "lease", 60.0) / 3, 0.1), 5.0)
+        assert self.claims is not None
+        return min(max(self.claims.lease / 3, 0.1), 5.0)
 
     async def _renew(self, bot_id: int, update_id: int) -> None:
         assert self.claims is not None
-        every = max(getattr(self.claims, "lease", 60.0) / 3, 0.1)
+        every = max(self.claims.lease / 3, 0.1)
         while True:
             await asyncio.sleep(every)
             try:

@@ -96,6 +96,7 @@ class PollingSupervisor:
         self._loops[bot.id] = asyncio.create_task(self._poll(bot, dispatcher), name=f"poll-{bot.id}")
 
     async def detach(self, bot: Bot) -> None:
+        self._failing.discard(bot.id)
         task = self._loops.pop(bot.id, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()

@@ -18,7 +18,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
 from billing.payouts import Payouts
-from bot import db, webapp
+from bot import db, health, metrics, webapp
 from bot.config import Settings
 from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
@@ -27,6 +27,7 @@ from bot.middlewares import TenantMiddleware, UserMiddleware
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
 from bot.transport import HttpServer, PollingSupervisor, Transport, WebhookServer
+from bot.updates import Claims, DbClaims, RedisClaims, UpdateGate
 from dialogs.platform import setup_platform_dialogs
 from dialogs.tracker import setup_tracker_dialogs
 from handlers import platform as platform_handlers
@@ -40,6 +41,7 @@ from scheduler.channel_digest import install_digest_job
 from scheduler.jobs import install_default_jobs
 from scheduler.payouts import install_payout_jobs
 from scheduler.renewals import install_renewal_jobs
+from scheduler.retention import install_retention_job
 from services.ai import AIRuntime
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
@@ -77,6 +79,17 @@ def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     return DbStorage(), SimpleEventIsolation()
 
 
+def _update_gate(settings: Settings, storage: BaseStorage, platform_bot_id: int) -> UpdateGate:
+    """Each update handled once (bot.updates): claims in Redis when it is set, else in the database."""
+    lease = settings.update_claim_seconds
+    claims: Claims
+    if settings.redis_url:
+        claims = RedisClaims(storage.redis, lease, settings.retention.update_ids_hours * 3600)  # type: ignore[attr-defined]
+    else:
+        claims = DbClaims(lease)
+    return UpdateGate(claims, platform_bot_id=platform_bot_id, observe=metrics.observe_update)
+
+
 class Runtime:
     """Owns the bots, the dispatchers and the transport; adds and removes trackers at run time."""
 
@@ -95,6 +108,7 @@ class Runtime:
             from bot.locks import RedisChatLocks  # needs the optional redis package
 
             self.ai.conversations.chat_lock = RedisChatLocks(self.storage.redis)  # type: ignore[attr-defined]
+        self.ai.llm.observer = metrics.observe_llm
         services.update(ai=self.ai, llm=self.ai.llm)
         self.payments = PaymentService(settings.payments, self.box, self.registry, timezone=settings.timezone)
         services["payments"] = self.payments
@@ -103,6 +117,7 @@ class Runtime:
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
         self.transport: Transport
+        gate = _update_gate(settings, self.storage, self.platform_bot.id)
         if webhook:
             if not settings.webhook_base_url:
                 raise StartupError(
@@ -112,9 +127,10 @@ class Runtime:
                 self.box, settings.webhook_base_url, settings.webhook_host, settings.webhook_port, self.on_unauthorized,
                 resolve=lambda bot_id: self.coordinator.adopt(bot_id),
                 reuse_port=settings.sqlite_path() is None,  # several workers share the port (bot.workers)
+                gate=gate,
             )
         else:
-            self.transport = PollingSupervisor(self.on_unauthorized, timeout=settings.polling_timeout)
+            self.transport = PollingSupervisor(self.on_unauthorized, timeout=settings.polling_timeout, gate=gate)
         # YooKassa notifications: on the webhook server, or on a small server of their own.
         self.http: HttpServer | None = None
         if self.payments.yookassa is not None:
@@ -130,6 +146,13 @@ class Runtime:
         elif settings.webapp_base_url:
             self.http = self.http or HttpServer(settings.webhook_host, settings.webhook_port)
             webapp.mount(self.http.app, settings, self.box)
+        # /healthz and /metrics: on the webhook server, or on a side server bound to METRICS_HOST.
+        self.ops_http: HttpServer | None = None
+        if isinstance(self.transport, WebhookServer):
+            health.add_routes(self.transport.app, self)
+        else:
+            self.ops_http = HttpServer(settings.metrics_host, settings.metrics_port, what="health and metrics")
+            health.add_routes(self.ops_http.app, self)
         self.scheduler: Any = None
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         self.coordinator = Coordinator(self)
@@ -171,6 +194,15 @@ class Runtime:
             ) from None
         log.info("platform bot @%s is up", me.username)
         await self._listen()
+        if self.ops_http is not None:
+            try:
+                await self.ops_http.start()
+            except OSError as exc:
+                raise StartupError(
+                    f"cannot listen for /healthz and /metrics on {self.settings.metrics_host}:"
+                    f"{self.settings.metrics_port} ({exc.strerror or exc}): set METRICS_PORT to a free port.",
+                    retry=True,
+                ) from None
         if self.primary:
             await self._attach_platform_bot()
             await self._set_platform_commands()
@@ -214,6 +246,8 @@ class Runtime:
         await self.transport.stop()
         if self.http is not None:
             await self.http.stop()
+        if self.ops_http is not None:
+            await self.ops_http.stop()
         await self.payments.close()
         await self.payouts.close()
         await self.platform_dp.storage.close()
@@ -227,6 +261,7 @@ class Runtime:
         referral_jobs.install_referral_jobs(self.scheduler)
         install_payout_jobs(self.scheduler, self.payouts)
         install_digest_job(self.scheduler, self.settings)
+        install_retention_job(self.scheduler, self.settings.retention.model_dump())
         self.scheduler.start(paused=True)  # the coordinator resumes it in the leader
 
     # -- trackers at run time ----------------------------------------------------------------

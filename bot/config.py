@@ -102,6 +102,17 @@ class PaymentSettings(BaseModel):
                     and self.yookassa_payout_secret_key.get_secret_value().strip())
 
 
+class RetentionSettings(BaseModel):
+    """How long rows that only record the past are kept (`RETENTION__...`); 0 keeps them forever.
+    Money rows (payments, periods, the ledger, usage) are never deleted."""
+
+    chat_days: int = Field(default=180, ge=0)        # the AI conversation history
+    clicks_days: int = Field(default=365, ge=0)      # invite link clicks (the links' funnels count them)
+    fsm_days: int = Field(default=30, ge=0)          # FSM / dialog state untouched this long
+    outbox_days: int = Field(default=30, ge=0)       # outbox events delivered this long ago
+    update_ids_hours: int = Field(default=48, ge=0)  # claimed update ids (Telegram redelivers for 24 h)
+
+
 class DatabaseSettings(BaseSettings):
     """What the commands that only touch the database need (migrate, settle, simulate)."""
 
@@ -183,6 +194,13 @@ class Settings(DatabaseSettings):
     tracker_sync_seconds: float = 30.0
     # How long a worker's claim on an outbox event lasts: a crashed worker's events wait this long.
     outbox_claim_seconds: float = 60.0
+    # How long an update's handler may go silent before a redelivery takes it over (bot.updates);
+    # a living handler renews its claim every third of it.
+    update_claim_seconds: float = 60.0
+    # /healthz and /metrics in polling mode (webhook mode serves them on the webhook server).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9150
+    retention: RetentionSettings = RetentionSettings()
     settle_interval_minutes: int = 10
     renewal_interval_minutes: int = 15
     payments: PaymentSettings = PaymentSettings()

@@ -21,6 +21,7 @@ from aiogram.types import Update
 from aiohttp import web
 
 from bot.crypto import SecretBox
+from bot.updates import Outcome, UpdateGate
 from notify.redact import describe_error as redact_error
 
 log = logging.getLogger(__name__)
@@ -38,30 +39,29 @@ class Transport(Protocol):
 
 
 class _UpdateRunner:
-    """Feeds updates to a dispatcher as tasks, and waits for them at shutdown."""
+    """Feeds updates to a dispatcher through the gate (each update once, bot.updates), as tasks,
+    and waits for them at shutdown."""
 
-    def __init__(self) -> None:
+    def __init__(self, gate: UpdateGate | None = None) -> None:
         self._tasks: set[asyncio.Task] = set()
+        self.gate = gate or UpdateGate(None)
 
     def feed(self, dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
-        task = asyncio.create_task(self._run(dispatcher, bot, update))
+        task = asyncio.create_task(self._run(dispatcher, bot, update, can_retry=False))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    @staticmethod
-    async def _run(dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
-        try:
-            await dispatcher.feed_update(bot, update)
-        except Exception:  # noqa: BLE001 - one bad update must not kill the bot
-            log.exception("update %s for bot %s failed", update.update_id, bot.id)
+    async def _run(self, dispatcher: Dispatcher, bot: Bot, update: Update, *, can_retry: bool) -> Outcome:
+        return await self.gate.run(bot.id, update.update_id, lambda: dispatcher.feed_update(bot, update),
+                                   can_retry=can_retry)
 
-    async def run(self, dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
+    async def run(self, dispatcher: Dispatcher, bot: Bot, update: Update) -> Outcome:
         """Handle one update in the caller's time (a webhook request), tracked for `drain`."""
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
         try:
-            await self._run(dispatcher, bot, update)
+            return await self._run(dispatcher, bot, update, can_retry=True)
         finally:
             if task is not None:
                 self._tasks.discard(task)
@@ -74,11 +74,13 @@ class _UpdateRunner:
 class PollingSupervisor:
     """One `getUpdates` loop per bot, started and stopped as trackers come and go."""
 
-    def __init__(self, on_unauthorized: UnauthorizedCallback, *, timeout: int = 30) -> None:
+    def __init__(self, on_unauthorized: UnauthorizedCallback, *, timeout: int = 30,
+                 gate: UpdateGate | None = None) -> None:
         self._on_unauthorized = on_unauthorized
         self._timeout = timeout
         self._loops: dict[int, asyncio.Task] = {}
-        self._runner = _UpdateRunner()
+        self._failing: set[int] = set()  # bots whose polls fail now (retrying), for bot.metrics
+        self._runner = _UpdateRunner(gate)
 
     async def start(self) -> None:
         return None
@@ -94,6 +96,7 @@ class PollingSupervisor:
         self._loops[bot.id] = asyncio.create_task(self._poll(bot, dispatcher), name=f"poll-{bot.id}")
 
     async def detach(self, bot: Bot) -> None:
+        self._failing.discard(bot.id)
         task = self._loops.pop(bot.id, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
@@ -101,6 +104,11 @@ class PollingSupervisor:
 
     def polling(self, bot_id: int) -> bool:
         return bot_id in self._loops
+
+    def loop_states(self) -> tuple[int, int]:
+        """(loops running, of which retrying after failed polls)."""
+        alive = [bot_id for bot_id, task in self._loops.items() if not task.done()]
+        return len(alive), len(self._failing.intersection(alive))
 
     async def stop(self) -> None:
         tasks = list(self._loops.values())
@@ -134,6 +142,7 @@ class PollingSupervisor:
                 continue
             except Exception as exc:  # noqa: BLE001 - nothing else may end the loop; a cancel (BaseException) still does
                 failures += 1
+                self._failing.add(bot.id)
                 pause = retry_pause(failures)
                 if failures == 1:
                     log.warning("bot %s: polling failed (%s), retrying; further failures in a row are not logged",
@@ -143,6 +152,7 @@ class PollingSupervisor:
             if failures:
                 log.info("bot %s: polling works again after %d failures", bot.id, failures)
                 failures = 0
+                self._failing.discard(bot.id)
             for update in updates:
                 offset = update.update_id + 1
                 self._runner.feed(dispatcher, bot, update)
@@ -188,6 +198,7 @@ class WebhookServer:
         *,
         resolve: ResolveCallback | None = None,
         reuse_port: bool = False,
+        gate: UpdateGate | None = None,
     ) -> None:
         self._box = box
         self._base_url = base_url.rstrip("/")
@@ -197,7 +208,7 @@ class WebhookServer:
         self._reuse_port = reuse_port
         self._platform: tuple[Bot, Dispatcher] | None = None
         self._trackers: dict[int, tuple[Bot, Dispatcher]] = {}
-        self._runner = _UpdateRunner()
+        self._runner = _UpdateRunner(gate)
         self.app = web.Application()
         self.app.router.add_post("/webhook/platform", self._handle_platform)
         self.app.router.add_post("/webhook/tracker/{bot_id}", self._handle_tracker)
@@ -249,6 +260,11 @@ class WebhookServer:
     def serves(self, bot_id: int) -> bool:
         return bot_id in self._trackers
 
+    @property
+    def serves_platform(self) -> bool:
+        """The platform bot's webhook was set (or adopted from the worker that set it)."""
+        return self._platform is not None
+
     async def detach(self, bot: Bot) -> None:
         if self._trackers.pop(bot.id, None) is None:
             return
@@ -292,13 +308,18 @@ class WebhookServer:
     async def _accept(self, request: web.Request, bot: Bot, dispatcher: Dispatcher) -> web.Response:
         secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not self._box.verify(f"webhook:{bot.id}", secret, 48):
+            # The same 404 as for a bot not served here: a 401 would tell a scanner which bots are.
             log.warning("webhook for bot %s: wrong secret token from %s", bot.id, request.remote)
-            raise web.HTTPUnauthorized()
+            raise web.HTTPNotFound()
         try:
             update = Update.model_validate(await request.json(), context={"bot": bot})
         except Exception:  # noqa: BLE001 - malformed body: tell the sender, process nothing
             raise web.HTTPBadRequest() from None
-        await self._runner.run(dispatcher, bot, update)
+        outcome = await self._runner.run(dispatcher, bot, update)
+        if outcome in (Outcome.BUSY, Outcome.UNCLAIMED):
+            # Being handled elsewhere, or not claimable now: Telegram delivers it again later and
+            # then finds it done (acknowledged) or abandoned (taken over), never lost.
+            raise web.HTTPServiceUnavailable(headers={"Retry-After": "5"})
         return web.Response(text="ok")
 
 
@@ -306,8 +327,8 @@ class HttpServer:
     """A small aiohttp server for routes that are not Telegram's (the YooKassa notifications) in
     polling mode; in webhook mode those routes go on `WebhookServer.app` instead."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self._host, self._port = host, port
+    def __init__(self, host: str, port: int, *, what: str = "payment notifications") -> None:
+        self._host, self._port, self._what = host, port, what
         self.app = web.Application()
         self._runner: web.AppRunner | None = None
 
@@ -322,7 +343,7 @@ class HttpServer:
         await site.start()
         if self._port == 0:  # tests ask for any free port
             self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        log.info("http server (payment notifications) listening on %s:%s", self._host, self._port)
+        log.info("http server (%s) listening on %s:%s", self._what, self._host, self._port)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -109,7 +109,14 @@ class _Retryable(Exception):
         self.kind, self.retry_after = kind, retry_after
 
 
+# Told of every chat call's end: its usage, or the error kind. The composition root counts them
+# (bot.metrics); the domain knows nothing of how.
+CallObserver = Callable[[Usage | None, str | None], None]
+
+
 class LLMClient:
+    observer: CallObserver | None = None
+
     def __init__(
         self,
         base_url: str,
@@ -209,14 +216,17 @@ class LLMClient:
                     except openai.APIError as exc:
                         _raise_classified(exc, shown[0])
                 if isinstance(result, ChatResult):
+                    self._observe(result.usage, None)
                     return _with_attempts(result, n)
                 return result
             except LLMError as exc:
                 exc.attempts = n
+                self._observe(None, exc.kind)
                 raise
             except TimeoutError as exc:
                 if not scope.expired():
                     raise  # not our deadline: it came from on_delta, let the caller have it
+                self._observe(None, "timeout")
                 raise LLMUnavailable(
                     f"no answer within the {policy.deadline:g}s deadline", kind="timeout", attempts=n
                 ) from exc
@@ -225,12 +235,20 @@ class LLMClient:
                 delay = self._delay(n, exc.retry_after)
                 remaining = deadline_at - asyncio.get_running_loop().time()
                 if n == policy.attempts or delay is None or delay >= remaining:
+                    self._observe(None, exc.kind)
                     raise LLMUnavailable(
                         f"LLM unavailable after {n} attempt(s): {exc.kind}", kind=exc.kind, attempts=n
                     ) from cause
                 log.warning("LLM call failed (%s), retry %d in %.2fs", exc.kind, n, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _observe(self, usage: Usage | None, error: str | None) -> None:
+        if self.observer is not None:
+            try:
+                self.observer(usage, error)
+            except Exception:  # noqa: BLE001 - counting must never break a call
+                log.debug("LLM call observer failed", exc_info=True)
 
     def _delay(self, n: int, retry_after: float | None) -> float | None:
         """Seconds before attempt n+1; None gives up (the server asked for too long a pause)."""

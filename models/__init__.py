@@ -50,7 +50,7 @@ from models.enums import (
 )
 from models.notify import Lease, OutboxEvent, PartnerChannel
 from models.payments import AutoRenewal, Checkout, SentNotice
-from models.platform import FsmRecord, Membership, Tracker, User
+from models.platform import FsmRecord, Membership, Tracker, UpdateClaim, User
 from models.referral import InviteClick, InviteLink
 
 MODEL_MODULES = [
@@ -111,6 +111,7 @@ __all__ = [
     "SubscriptionStatus",
     "Tracker",
     "TrackerStatus",
+    "UpdateClaim",
     "UsageRecord",
     "User",
 ]

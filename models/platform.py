@@ -130,3 +130,23 @@ class FsmRecord(Model):
 
     class Meta:
         table = "fsm_records"
+
+
+class UpdateClaim(Model):
+    """A Telegram update taken for handling, so a redelivered one is handled once (see bot.updates).
+
+    `done_at` is set once its handling ended. A claim left without it by a worker that died is
+    taken over when `claimed_at` is older than the claim lease. Kept for the update-id window.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    bot_id = fields.BigIntField()
+    update_id = fields.BigIntField()
+    holder = fields.CharField(max_length=128)
+    claimed_at = fields.DatetimeField()
+    done_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "update_claims"
+        unique_together = (("bot_id", "update_id"),)
+        indexes = (("claimed_at",),)

@@ -36,6 +36,7 @@ def make_settings(tg: FakeTelegram, database_url: str, tmp_path, **overrides) ->
         database_url=database_url,
         polling_timeout=1,
         secret_key_file=tmp_path / "secret.key",
+        metrics_port=0,  # any free port: tests run side by side
     )
     values.update(overrides)
     return load_settings(**values)

@@ -33,7 +33,7 @@ def main() -> None:
         with status.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"pid": os.getpid(), "ready": time.time()}) + "\n")
 
-    asyncio.run(run_platform(load_settings(outbox_claim_seconds=claim_seconds), on_ready=ready))
+    asyncio.run(run_platform(load_settings(outbox_claim_seconds=claim_seconds, metrics_port=0), on_ready=ready))
 
 
 if __name__ == "__main__":

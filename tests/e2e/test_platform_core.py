@@ -210,7 +210,8 @@ async def test_replace_token_brings_a_revoked_tracker_back(tg, database_url, tmp
         await client.wait_for_text("phoenix_bot", "I am Phoenix")
 
 
-async def test_webhook_mode_serves_trackers_and_rejects_a_wrong_secret(tg, database_url, tmp_path):
+async def test_webhook_mode_serves_trackers_and_answers_a_wrong_secret_as_for_an_unknown_bot(
+        tg, database_url, tmp_path):
     token = tracker_token(9)
     tg.add_bot(token, "hook_bot", "Hook")
     author = tg.user(1008, "Vlad", language_code="ru")
@@ -230,13 +231,19 @@ async def test_webhook_mode_serves_trackers_and_rejects_a_wrong_secret(tg, datab
             "message_id": 1, "date": 0, "chat": {"id": client.id, "type": "private"},
             "from": {"id": client.id, "is_bot": False, "first_name": "Mallory"}, "text": "/start",
         }}
+        async def answer(path: str, headers: dict[str, str]) -> tuple[int, str, str]:
+            async with http.post(f"http://127.0.0.1:{port}{path}", json=forged, headers=headers) as resp:
+                return resp.status, resp.content_type, await resp.text()
+
+        # A served bot with a missing or wrong secret answers exactly as a bot nobody serves, so a
+        # scanner cannot list the served ones.
         async with aiohttp.ClientSession() as http:
-            url = f"http://127.0.0.1:{port}/webhook/tracker/{bot_id}"
-            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
-                async with http.post(url, json=forged, headers=headers) as resp:
-                    assert resp.status == 401
-            async with http.post(f"http://127.0.0.1:{port}/webhook/tracker/424242", json=forged) as resp:
-                assert resp.status == 404
+            unknown = await answer("/webhook/tracker/424242", {})
+            assert unknown[0] == 404
+            for path in (f"/webhook/tracker/{bot_id}", "/webhook/platform"):
+                for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                    assert await answer(path, headers) == unknown, (path, headers)
+            assert await answer("/webhook/tracker/424242", {"X-Telegram-Bot-Api-Secret-Token": "wrong"}) == unknown
         await client.expect_no_message("hook_bot", timeout=1.0)
 
 

@@ -407,6 +407,7 @@ class FakeBot:
     descriptions: dict[str, str] = field(default_factory=dict)  # language code ("" = default)
     short_descriptions: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    pushed_updates: dict[int, dict[str, Any]] = field(default_factory=dict)  # every update, by id
     # internal
     _next_update_id: int = 1
     _poll_generation: int = 0
@@ -1202,7 +1203,19 @@ class FakeTelegram:
             fake_bot.star_charges[payment["telegram_payment_charge_id"]] = {
                 "user_id": update["message"]["from"]["id"], "amount": payment["total_amount"],
                 "refunded": False}
+        fake_bot.pushed_updates[update["update_id"]] = copy.deepcopy(update)
         fake_bot.updates.append(update)
+        fake_bot.changed.notify()
+        return update
+
+    def redeliver(self, bot: BotRef, update_id: int) -> dict[str, Any]:
+        """Queue an update that was delivered already, with its own update_id, as Telegram does
+        after a webhook answer it did not get in time, or for a poller that restarted before its
+        next getUpdates confirmed the offset."""
+        fake_bot = self.bot(bot)
+        update = copy.deepcopy(fake_bot.pushed_updates[update_id])
+        fake_bot.updates = [u for u in fake_bot.updates if u["update_id"] != update_id] + [update]
+        fake_bot.updates.sort(key=lambda u: u["update_id"])
         fake_bot.changed.notify()
         return update
 

@@ -31,8 +31,10 @@ from models.enums import SubscriptionStatus
 from notify import events as notify_events
 from referral.errors import TRACKER_NOT_FOUND, ReferralError
 
-# Telegram's /start payload: 1-64 characters of A-Z, a-z, 0-9, _ and -.
-PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Telegram's /start payload is 1-64 characters of A-Z, a-z, 0-9, _ and -; an invite code is at
+# most as long as its column (a longer value cannot be a code, and tortoise refuses to look it up).
+CODE_MAX = InviteLink._meta.fields_map["code"].max_length
+PAYLOAD_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{CODE_MAX}}}")
 
 
 @dataclass(frozen=True, slots=True)

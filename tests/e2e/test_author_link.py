@@ -86,3 +86,50 @@ async def test_the_link_shown_at_creation_is_the_authors_invite_link_worth_autho
 
         earned = await earned_by_role(author.id)
         assert earned == {Role.AUTHOR.value: PRICE * 20 // 100, Role.L1.value: PRICE * 30 // 100}
+
+
+async def test_the_admin_gives_level_1_of_clients_without_a_link_to_the_author(tg, database_url, tmp_path):
+    token = tracker_token(62)
+    tg.add_bot(token, BOT, "Vera")
+    admin = tg.user(9061, "Admin", language_code="ru")
+    author = tg.user(1062, "Anna", language_code="ru")
+    bare, later = tg.user(2062, "Bob", language_code="ru"), tg.user(2063, "Eve", language_code="ru")
+    async with running_platform(make_settings(tg, database_url, tmp_path, admin_ids=str(admin.id))):
+        await create_tracker(author, token, BOT)
+        tracker = await Tracker.get(username=BOT)
+        await set_price(tracker.id, PlanKind.MONTH, PRICE)
+        await bare.send(BOT, "/start")  # the plain bot link: no inviter
+        await bare.wait_for_text(BOT, "Здравствуйте")
+
+        async def pay(person, n: int) -> None:
+            outcome = await record_payment(
+                tracker_id=tracker.id, user_id=person.id, provider=PaymentProvider.TELEGRAM,
+                external_id=f"charge-bare-{n}", plan_kind=PlanKind.MONTH, price_kopecks=PRICE, currency="RUB",
+                amount_minor=PRICE, paid_at=datetime.now(UTC) - timedelta(days=40),
+            )
+            assert outcome.created
+
+        await pay(bare, 1)
+        await settle_due_periods(now=datetime.now(UTC))
+        assert await earned_by_role(author.id) == {Role.AUTHOR.value: PRICE * 20 // 100}  # the default rule
+
+        await admin.send(PLATFORM, "/admin")
+        menu = await admin.wait_for_message(PLATFORM, lambda m: "➗ Комиссия" in str(m.keyboard))
+        await admin.click(menu, "➗ Комиссия")
+        window = await admin.wait_for_message(PLATFORM, lambda m: "Клиенты без ссылки: все уровни" in m.text)
+        await admin.click(window, "🔁 Клиенты без ссылки → автору (с этой минуты)")
+        window = await admin.wait_for_message(PLATFORM, lambda m: "уровень 1 получает автор" in m.text)
+        assert "Новая схема действует с" in window.text
+
+        # A period that ends under the new rule: the author holds level 1 of a client without a link.
+        await later.send(BOT, "/start")
+        await later.wait_for_text(BOT, "Здравствуйте")
+        outcome = await record_payment(
+            tracker_id=tracker.id, user_id=later.id, provider=PaymentProvider.TELEGRAM, external_id="charge-bare-2",
+            plan_kind=PlanKind.MONTH, price_kopecks=PRICE, currency="RUB", amount_minor=PRICE,
+            paid_at=datetime.now(UTC),
+        )
+        assert outcome.created
+        await settle_due_periods(now=datetime.now(UTC) + timedelta(days=40))
+        assert await earned_by_role(author.id) == {Role.AUTHOR.value: 2 * PRICE * 20 // 100,
+                                                  Role.L1.value: PRICE * 30 // 100}

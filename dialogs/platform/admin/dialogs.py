@@ -68,8 +68,9 @@ def admin_dialog() -> Dialog:
         prompt_window(Tr("admin-price-new-ask"), h.on_new_price_entered, _back(AdminSG.prices, "to_prices"),
                       state=AdminSG.price_new, getter=g.prices_getter),
         screen_window(
-            Tr("admin-commission"),
+            (Tr("admin-commission"), Tr("admin-unattributed")),
             SwitchTo(Tr("admin-btn-commission-new"), id="commission_new", state=AdminSG.commission_new),
+            Button(Tr("admin-btn-unattributed"), id="unattributed", on_click=h.on_unattributed_toggle),
             _back(),
             state=AdminSG.commission,
             getter=g.commission_getter,

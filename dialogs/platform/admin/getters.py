@@ -97,6 +97,7 @@ async def commission_getter(dialog_manager: DialogManager, i18n, settings, **_: 
     return {
         **{f"{role}_pct": number(in_force[role]) for role in commission.ROLES},
         "history": "\n".join(lines),
+        "rule": await commission.rule_at(now, settings.commission),
         "tz": tz,
         **flashes(dialog_manager, i18n),
     }

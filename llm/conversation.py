@@ -36,6 +36,7 @@ from billing import alerts
 from billing.access import Access, Payer, take_free_message
 from billing.budget import Budget
 from billing.rates import MICRO, current_rate
+from i18n.format import fixed
 from llm import meetings as mt
 from llm import records
 from llm.client import ChatResult, LLMClient, LLMConfigError, LLMError, Message
@@ -116,8 +117,8 @@ def strip_marker(text: str, marker: str) -> str:
 
 
 def fmt_mj(micro: int) -> str:
-    """millionths of an mJ as a short number: 12.35."""
-    return f"{Decimal(micro) / MICRO:.2f}"
+    """millionths of an mJ as a short number: 12.35 (i18n.format decides how numbers look)."""
+    return fixed(Decimal(micro) / MICRO, 2)
 
 
 class ConversationService:

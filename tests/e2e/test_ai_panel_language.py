@@ -10,7 +10,7 @@ import pytest
 
 from models import Scenario, ScenarioTrigger, Tracker
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, running_platform
-from tests.e2e.test_ai_tracker import REPLY, add_tracker, ai_settings
+from tests.e2e.test_ai_tracker import MODEL, REPLY, add_tracker, ai_settings
 from tests.fakes.openai_server import FakeOpenAIServer
 
 PLATFORM = PLATFORM_USERNAME
@@ -39,6 +39,13 @@ async def test_the_ai_panel_in_russian(tg, llm_fake, database_url, tmp_path):
         await author.click(card, "🤖 ИИ и сценарии")
         panel = await author.wait_for_text(PLATFORM, "ИИ-трекер")
         assert "Бесплатных сообщений: 1 500" in panel.text
+
+        # Only a priced model can be picked (the fake endpoint gets no shipped prices).
+        await author.click(panel, "🧠 Модель")
+        models = await author.wait_for_text(PLATFORM, "Выберите модель")
+        assert models.keyboard == [[MODEL], ["← Назад"]]
+        await author.click(models, "← Назад")
+        panel = await author.wait_for_text(PLATFORM, "ИИ-трекер")
 
         await author.click(panel, "📉 Лимит мДж")
         await author.wait_for_text(PLATFORM, "Сколько мДж")

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields import CharField
 from tortoise.transactions import in_transaction
 
 from models import InviteLink, Membership, Payment, Subscription, Tracker, User
@@ -33,7 +34,7 @@ from referral.errors import TRACKER_NOT_FOUND, ReferralError
 
 # Telegram's /start payload is 1-64 characters of A-Z, a-z, 0-9, _ and -; an invite code is at
 # most as long as its column (a longer value cannot be a code, and tortoise refuses to look it up).
-CODE_MAX = InviteLink._meta.fields_map["code"].max_length
+CODE_MAX = cast("CharField", InviteLink._meta.fields_map["code"]).max_length
 PAYLOAD_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{CODE_MAX}}}")
 
 

@@ -50,7 +50,8 @@ def admin_dialog() -> Dialog:
                       state=AdminSG.rate_new, getter=g.rate_getter),
         screen_window(
             (Tr("admin-prices", when="has_prices"),
-             Tr("admin-prices-none", when="no_prices")),
+             Tr("admin-prices-none", when="no_prices"),
+             Tr("admin-prices-shipped", when="shipped")),
             Column(labelled_select("price", "prices", h.on_price_selected, int)),
             SwitchTo(Tr("admin-btn-price-new"), id="price_new", state=AdminSG.price_new),
             _back(),

@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing.split import ROLE_ORDER, ScheduleLike, Weights, compile_schedule
+from billing.split import (
+    ROLE_ORDER,
+    UNATTRIBUTED_RULES,
+    UNATTRIBUTED_TO_PLATFORM,
+    ScheduleLike,
+    Weights,
+    compile_schedule,
+)
 from models import CommissionRate
 from models.sql import utc
 
@@ -38,6 +45,7 @@ class DatedSchedule:
     valid_from: datetime | None  # None: the configured schedule, in force before any row
     shares: dict[str, Decimal]  # role name -> percent
     created_by: int | None = None
+    unattributed: str = UNATTRIBUTED_TO_PLATFORM  # who takes level 1 of a client nobody invited
 
 
 def as_shares(schedule: ScheduleLike) -> dict[str, Decimal]:
@@ -50,13 +58,22 @@ def _row_shares(row: CommissionRate) -> dict[str, Decimal]:
     return {role: Decimal(getattr(row, role)).normalize() for role in ROLES}
 
 
+def _row_schedule(row: CommissionRate) -> dict[str, Any]:
+    return {**_row_shares(row), "unattributed": row.unattributed}
+
+
+def unattributed_rule(schedule: ScheduleLike) -> str:
+    """"author" or "platform": who takes level 1 of a client nobody invited under `schedule`."""
+    return "author" if compile_schedule(schedule).unattributed_to_author else UNATTRIBUTED_TO_PLATFORM
+
+
 class Schedules:
     """Every dated schedule, for looking up the one in force at many moments (settlement)."""
 
     def __init__(self, rows: list[CommissionRate], fallback: ScheduleLike = None) -> None:
         self.fallback = compile_schedule(fallback)
         self._starts = [utc(row.valid_from) for row in rows]
-        self._weights = [compile_schedule(_row_shares(row)) for row in rows]
+        self._weights = [compile_schedule(_row_schedule(row)) for row in rows]
 
     def weights_at(self, moment: datetime) -> Weights:
         i = bisect_right(self._starts, moment)
@@ -77,11 +94,28 @@ async def schedule_at(moment: datetime | None = None, fallback: ScheduleLike = N
     return _row_shares(row) if row is not None else as_shares(fallback)
 
 
+async def schedule_in_force(moment: datetime | None = None, fallback: ScheduleLike = None) -> dict[str, Any]:
+    """The whole schedule in force at `moment`: the shares and who takes level 1 of a client nobody
+    invited ("unattributed"), as every money function takes it."""
+    moment = utc(moment or datetime.now(UTC))
+    row = await CommissionRate.filter(valid_from__lte=moment).order_by("-valid_from").first()
+    if row is not None:
+        return _row_schedule(row)
+    return {**as_shares(fallback), "unattributed": unattributed_rule(fallback)}
+
+
+async def rule_at(moment: datetime | None = None, fallback: ScheduleLike = None) -> str:
+    """Who takes level 1 of a client nobody invited, under the schedule in force at `moment`."""
+    moment = utc(moment or datetime.now(UTC))
+    row = await CommissionRate.filter(valid_from__lte=moment).order_by("-valid_from").first()
+    return row.unattributed if row is not None else unattributed_rule(fallback)
+
+
 async def history(fallback: ScheduleLike = None, limit: int = 10) -> list[DatedSchedule]:
     """The latest `limit` dated schedules, newest first, then the configured one they replaced."""
     rows = await CommissionRate.all().order_by("-valid_from").limit(limit)
-    out = [DatedSchedule(utc(r.valid_from), _row_shares(r), r.created_by) for r in rows]
-    return out + [DatedSchedule(None, as_shares(fallback))]
+    out = [DatedSchedule(utc(r.valid_from), _row_shares(r), r.created_by, r.unattributed) for r in rows]
+    return out + [DatedSchedule(None, as_shares(fallback), unattributed=unattributed_rule(fallback))]
 
 
 def parse_shares(values: list[str]) -> dict[str, Decimal]:
@@ -106,9 +140,12 @@ def parse_shares(values: list[str]) -> dict[str, Decimal]:
 
 async def add_schedule(
     shares: dict[str, Decimal], valid_from: datetime | None = None, *, created_by: int | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, unattributed: str = UNATTRIBUTED_TO_PLATFORM,
 ) -> CommissionRate:
-    """A new schedule from `valid_from` (default now) on: not in the past, after every existing one."""
+    """A new schedule from `valid_from` (default now) on: not in the past, after every existing one.
+    `unattributed`: who takes level 1 of a client nobody invited, "platform" or "author"."""
+    if unattributed not in UNATTRIBUTED_RULES:
+        raise ValueError(f"unattributed must be one of {UNATTRIBUTED_RULES}, got {unattributed!r}")
     now = utc(now or datetime.now(UTC))
     valid_from = utc(valid_from) if valid_from is not None else now
     if valid_from < now:
@@ -118,4 +155,5 @@ async def add_schedule(
     if latest is not None and valid_from <= utc(latest.valid_from):
         raise ScheduleError("admin-date-not-after", latest=utc(latest.valid_from))
     percents: dict[str, Any] = {role: Decimal(shares[role]) for role in ROLES}
-    return await CommissionRate.create(valid_from=valid_from, created_by=created_by, **percents)
+    return await CommissionRate.create(valid_from=valid_from, created_by=created_by, unattributed=unattributed,
+                                       **percents)

@@ -7,6 +7,10 @@ margin = revenue - token cost, taken as 100% and shared by role:
 - A level nobody holds (no inviter, or a chain shorter than three) goes to the platform. It is
   still written under its own role (an `l2` entry on the platform's account), so the platform's
   totals show what it earned as platform and what fell to it from empty levels.
+- A client nobody invited (no invite link at all) has no level 1. Whose that level is, is part of
+  the schedule (`unattributed`): "platform" (the default, DESIGN.md) or "author" (the author's
+  bot brought them, so the author holds level 1 as if they had invited them; levels 2 and 3 stay
+  unheld, since the author has no inviter).
 - One person may hold several roles (the author who invited a client himself is `author` and
   `l1`) and is paid for each, as separate entries.
 - Shares are rounded by the largest-remainder method over the five roles in the fixed order
@@ -30,6 +34,11 @@ from models.enums import EntryKind, Role
 
 ROLE_ORDER = (Role.PLATFORM, Role.AUTHOR, Role.L1, Role.L2, Role.L3)
 
+# Who takes level 1 of a client nobody invited (a schedule's "unattributed").
+UNATTRIBUTED_TO_PLATFORM = "platform"
+UNATTRIBUTED_TO_AUTHOR = "author"
+UNATTRIBUTED_RULES = (UNATTRIBUTED_TO_PLATFORM, UNATTRIBUTED_TO_AUTHOR)
+
 DEFAULT_SCHEDULE: dict[str, Decimal] = {
     "platform": Decimal(20),
     "author": Decimal(20),
@@ -52,6 +61,7 @@ class Weights:
 
     weights: tuple[int, int, int, int, int]
     total: int
+    unattributed_to_author: bool = False  # level 1 of a client nobody invited goes to the author
 
     def percent(self, role: Role) -> Decimal:
         return Decimal(self.weights[ROLE_ORDER.index(role)]) * 100 / self.total
@@ -79,18 +89,22 @@ def compile_schedule(schedule: ScheduleLike = None) -> Weights:
         mapping = schedule
     else:
         mapping = schedule.as_dict()
-    return _compile(tuple(Decimal(str(mapping[role.value])) for role in ROLE_ORDER))
+    rule = str(mapping.get("unattributed") or UNATTRIBUTED_TO_PLATFORM)
+    if rule not in UNATTRIBUTED_RULES:
+        raise ValueError(f"unattributed must be one of {UNATTRIBUTED_RULES}, got {rule!r}")
+    return _compile(tuple(Decimal(str(mapping[role.value])) for role in ROLE_ORDER), rule == UNATTRIBUTED_TO_AUTHOR)
 
 
 @lru_cache(maxsize=64)
-def _compile(percents: tuple[Decimal, ...]) -> Weights:
+def _compile(percents: tuple[Decimal, ...], unattributed_to_author: bool = False) -> Weights:
     if any(p < 0 for p in percents) or sum(percents) != 100:
         raise ValueError(f"commission shares must be >= 0 and add up to 100, got {percents}")
     # Scale by 10^d where d is the most decimal places any percent has: 12.5% -> 125 / 1000.
     places = max(max(0, -p.as_tuple().exponent) for p in percents)  # type: ignore[operator]
     scale = 10**places
     weights = tuple(int(p * scale) for p in percents)
-    return Weights(weights=weights, total=100 * scale)  # type: ignore[arg-type]
+    return Weights(weights=weights, total=100 * scale,  # type: ignore[arg-type]
+                   unattributed_to_author=unattributed_to_author)
 
 
 def role_amounts(margin: int, weights: Weights) -> list[int]:
@@ -118,7 +132,10 @@ def split_margin(
     """Who gets what of a period's `margin` (kopecks). Zero shares are left out."""
     if margin <= 0:
         return [Share(Role.PLATFORM, None, margin, EntryKind.LOSS)]
-    amounts = role_amounts(margin, compile_schedule(schedule))
+    weights = compile_schedule(schedule)
+    amounts = role_amounts(margin, weights)
+    if l1 is None and weights.unattributed_to_author:
+        l1 = author
     holders = (None, author, l1, l2, l3)
     return [
         Share(role, holder, amount, EntryKind.ACCRUAL)

@@ -32,6 +32,7 @@ from dialogs.platform import setup_platform_dialogs
 from dialogs.tracker import setup_tracker_dialogs
 from handlers import platform as platform_handlers
 from handlers import tracker as tracker_handlers
+from handlers.tracker.greeting import CLIENT_COMMANDS
 from i18n.catalog import LANGS, for_user, translator
 from models import Tracker, TrackerStatus
 from notify.redact import describe_error
@@ -324,7 +325,7 @@ class Runtime:
         await self._set_commands(self.platform_bot, ["start", "help"], "platform")
 
     async def _set_tracker_commands(self, bot: Bot) -> None:
-        await self._set_commands(bot, ["start", "help", "subscription", "meet", "end", "partner"], "tracker")
+        await self._set_commands(bot, list(CLIENT_COMMANDS), "tracker")  # what /help lists
 
     async def _set_commands(self, bot: Bot, names: list[str], side: str) -> None:
         for lang in LANGS:

@@ -10,7 +10,7 @@ import importlib
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
@@ -41,6 +41,8 @@ class CommissionSchedule(BaseModel):
     l1: Decimal = Decimal(30)
     l2: Decimal = Decimal(20)
     l3: Decimal = Decimal(10)
+    # Level 1 of a client who came without any invite link: "platform" (DESIGN.md) or "author".
+    unattributed: Literal["platform", "author"] = "platform"
 
     @model_validator(mode="after")
     def _adds_up(self) -> CommissionSchedule:
@@ -51,8 +53,9 @@ class CommissionSchedule(BaseModel):
             raise ValueError("commission shares cannot be negative")
         return self
 
-    def as_dict(self) -> dict[str, Decimal]:
-        return {"platform": self.platform, "author": self.author, "l1": self.l1, "l2": self.l2, "l3": self.l3}
+    def as_dict(self) -> dict[str, Decimal | str]:
+        return {"platform": self.platform, "author": self.author, "l1": self.l1, "l2": self.l2, "l3": self.l3,
+                "unattributed": self.unattributed}
 
 
 class PaymentSettings(BaseModel):

@@ -12,6 +12,7 @@ confuse tests, copy-paste and people alike.
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 CURRENCY = "₽"
@@ -32,6 +33,24 @@ def _kopecks(kopecks: int, *, separator: str, always_kopecks: bool) -> str:
 def count(number: int, lang: str | None = None) -> str:
     """12345 -> "12 345"."""
     return _grouped(int(number))
+
+
+def decimal(value: Decimal | int | str, lang: str | None = None) -> str:
+    """A quantity people typed or set (an mJ limit, a rate): never an exponent, no trailing zeros,
+    groups in the whole part: Decimal("5E+2") -> "500", Decimal("1e9") -> "1 000 000 000",
+    Decimal("0.030") -> "0.03", Decimal("1500.5") -> "1 500.5"."""
+    text = f"{Decimal(value).normalize():f}"
+    sign = "-" if text.startswith("-") else ""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    return sign + _grouped(int(whole)) + (f".{fraction}" if fraction else "")
+
+
+def fixed(value: Decimal | int | str, places: int = 2, lang: str | None = None) -> str:
+    """A measured quantity to `places` decimals, half-up, grouped: Decimal("1234.5") -> "1 234.50"."""
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    whole, _, fraction = f"{abs(rounded):f}".partition(".")
+    return sign + _grouped(int(whole)) + (f".{fraction}" if fraction else "")
 
 
 def price(kopecks: int, lang: str | None = None) -> str:

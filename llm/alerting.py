@@ -11,12 +11,13 @@ from typing import Any
 from billing import alerts
 from billing.budget import Budget
 from billing.rates import MICRO
+from i18n.format import fixed
 from models import Tracker, User
 
 
 def fmt_mj(micro: int) -> str:
-    """millionths of an mJ as a short number: 12.35."""
-    return f"{Decimal(micro) / MICRO:.2f}"
+    """millionths of an mJ as a short number: 12.35 (i18n.format decides how numbers look)."""
+    return fixed(Decimal(micro) / MICRO, 2)
 
 
 class Alerts:

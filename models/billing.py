@@ -208,6 +208,9 @@ class CommissionRate(Model):
     l1 = fields.DecimalField(max_digits=6, decimal_places=3)
     l2 = fields.DecimalField(max_digits=6, decimal_places=3)
     l3 = fields.DecimalField(max_digits=6, decimal_places=3)
+    # Who takes the first level of a client nobody invited (they came without any invite link):
+    # "platform" (DESIGN.md's rule: a level nobody holds is the platform's) or "author".
+    unattributed = fields.CharField(max_length=16, default="platform")
     created_by = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -20,6 +20,7 @@ Links (`referral.codes`)
     list_links(tracker_id, owner_id, include_archived=False) -> list[InviteLink]   newest first
     get_link(link_id, owner_id) -> InviteLink | None             None if missing or not theirs
     deep_link(bot_username, code) -> str                         https://t.me/<bot>?start=<code>
+    author_link(tracker_id, label="") -> InviteLink              the author's link to share (made if missing)
 
 Attribution (`referral.attribution`)
     record_start(tracker_id, user_id, payload) -> StartResult    on every /start; never raises on a
@@ -46,7 +47,7 @@ links' earnings, the author's partners with their earnings) is billing's: `billi
 """
 
 from referral.attribution import Chain, StartResult, can_invite, lock_inviter, locked_chain, parse_payload, record_start
-from referral.codes import archive_link, create_link, deep_link, get_link, list_links, rename_link
+from referral.codes import archive_link, author_link, create_link, deep_link, get_link, list_links, rename_link
 from referral.errors import ReferralError
 from referral.stats import (
     LinkStats,
@@ -73,6 +74,7 @@ __all__ = [
     "RefundAlert",
     "StartResult",
     "archive_link",
+    "author_link",
     "can_invite",
     "create_link",
     "deep_link",

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields import CharField
 from tortoise.transactions import in_transaction
 
 from models import InviteLink, Membership, Payment, Subscription, Tracker, User
@@ -31,8 +32,10 @@ from models.enums import SubscriptionStatus
 from notify import events as notify_events
 from referral.errors import TRACKER_NOT_FOUND, ReferralError
 
-# Telegram's /start payload: 1-64 characters of A-Z, a-z, 0-9, _ and -.
-PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Telegram's /start payload is 1-64 characters of A-Z, a-z, 0-9, _ and -; an invite code is at
+# most as long as its column (a longer value cannot be a code, and tortoise refuses to look it up).
+CODE_MAX = cast("CharField", InviteLink._meta.fields_map["code"]).max_length
+PAYLOAD_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{CODE_MAX}}}")
 
 
 @dataclass(frozen=True, slots=True)

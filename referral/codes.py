@@ -80,6 +80,19 @@ async def create_link(
     raise RuntimeError("could not draw a unique invite code")
 
 
+async def author_link(tracker_id: int, label: str = "", *, using_db: BaseDBAsyncClient | None = None) -> InviteLink:
+    """The link the author hands out: their oldest live client link on this tracker, made now (with
+    `label`) if they have none. A client who starts through it has the author as inviter, so the
+    author earns the first level on top of the author's share; the plain bot link gives it away."""
+    conn = db.conn_or_default(using_db)
+    author_id = await _author_id(tracker_id, conn)
+    link = await (
+        InviteLink.filter(tracker_id=tracker_id, owner_id=author_id, archived=False, makes_partner=False)
+        .using_db(conn).order_by("id").first()
+    )
+    return link if link is not None else await create_link(tracker_id, author_id, label, using_db=conn)
+
+
 async def get_link(link_id: int, owner_id: int, *, using_db: BaseDBAsyncClient | None = None) -> InviteLink | None:
     """The link if it exists and belongs to `owner_id`, else None."""
     conn = db.conn_or_default(using_db)

@@ -3,7 +3,8 @@ into Telegram, and the meetings the scheduler opens.
 
 `AIRuntime` is built by the composition root (`bot.app.Runtime`, seen here as `services.ports.Host`)
 and shared with handlers as the `ai` service (the client itself as `llm`). At start it seeds the
-mJ rate if none exists, installs itself as the meeting jobs' host (`scheduler.meetings.install_host`),
+mJ rate if none exists and the default endpoint's model prices that are missing
+(`billing.default_prices`), installs itself as the meeting jobs' host (`scheduler.meetings.install_host`),
 plans what is missing and rebuilds a date job for every planned meeting in the database: the plan
 survives restarts because the table is the plan.
 """
@@ -23,6 +24,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from tortoise.exceptions import IntegrityError
 
 from billing.access import active_subscription
+from billing.default_prices import seed_default_prices
 from billing.rates import add_rate
 from i18n.catalog import Translator, for_user
 from llm import LLMClient
@@ -172,6 +174,7 @@ class AIRuntime:
                 log.info("seeded the mJ rate: %s RUB per mJ from %s", SEED_RATE[1], SEED_RATE[0].date())
             except (IntegrityError, ValueError):  # another worker, starting at the same moment, seeded it
                 pass
+        await seed_default_prices(self.rt.settings.openai_base_url)
         jobs.install_host(self)
         for planned in await mt.pending():
             jobs.schedule_open(self.rt.scheduler, planned.id, planned.due_at)

@@ -14,6 +14,7 @@ from typing import Any
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from tortoise.exceptions import IntegrityError
 
+import referral
 from models import Tracker, TrackerStatus
 from services.ports import Host
 
@@ -65,7 +66,14 @@ class TrackerService:
             raise TrackerError("token-telegram-unreachable") from None
         return token, me
 
-    async def register(self, author_id: int, text: str | None) -> Tracker:
+    async def share_link(self, tracker: Tracker, label: str = "") -> str:
+        """The link the author should hand out: their own invite link (made with `label` if missing,
+        e.g. for a tracker registered before every tracker got one)."""
+        link = await referral.author_link(tracker.id, label)
+        return referral.deep_link(tracker.username, link.code)
+
+    async def register(self, author_id: int, text: str | None, *, link_label: str = "") -> Tracker:
+        """Serves the bot and gives the author their invite link on it (labelled `link_label`)."""
         token, me = await self._check_token(text)
         existing = await Tracker.get_or_none(bot_id=me.id)
         if existing is not None and existing.status != TrackerStatus.DELETED:
@@ -88,6 +96,7 @@ class TrackerService:
                 tracker = await Tracker.create(bot_id=me.id, author_id=author_id, **fields)
             except IntegrityError:  # the same token pasted twice at once
                 raise TrackerError("token-registered-yours", {"username": fields["username"]}) from None
+        await referral.author_link(tracker.id, link_label)
         await self._rt.serve_tracker(tracker)
         log.info("tracker %s (@%s) registered by %s", tracker.id, tracker.username, author_id)
         return tracker

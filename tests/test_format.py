@@ -27,3 +27,16 @@ def test_dates_in_the_platform_zone():
     assert day(None) == ""
     assert day_time(moment) == "04.12.2026 21:05"
     assert sortable_time(moment, "Europe/Moscow") == "2026-12-05 00:05"
+
+
+def test_a_set_quantity_never_shows_an_exponent():
+    from decimal import Decimal
+
+    from i18n.format import decimal, fixed
+
+    assert decimal(Decimal("5E+2")) == "500"  # an mJ limit the author typed as 500
+    assert decimal(Decimal("1e9")) == "1 000 000 000"
+    assert decimal(Decimal("0.030")) == "0.03" and decimal(Decimal("1.500000")) == "1.5"
+    assert decimal(Decimal("-2.50")) == "-2.5" and decimal(0) == "0"
+    assert fixed(Decimal("1234.5")) == "1 234.50" and fixed(Decimal("0.055")) == "0.06"
+    assert fixed(Decimal("-1.005")) == "-1.01" and fixed(0) == "0.00"

@@ -102,6 +102,15 @@ GROUP BY p.revenue_kopecks
 """
 
 
+# Under a schedule that gives the author level 1 of clients nobody invited: those open periods.
+_FORECAST_UNATTRIBUTED = """
+SELECT 'l1', p.revenue_kopecks, COUNT(*)
+FROM trackers t JOIN accounting_periods p ON p.tracker_id = t.id AND p.status = ? AND p.l1_id IS NULL
+WHERE t.author_id = ?{tracker}
+GROUP BY p.revenue_kopecks
+"""
+
+
 def role_share(schedule: ScheduleLike) -> Callable[[str, int], int]:
     """`share(role, amount)`: the role's kopecks of `amount`, rounded exactly as settlement does."""
     weights = compile_schedule(schedule)
@@ -131,6 +140,9 @@ async def forecast_by_level(
     author_where, author_params = _tracker_filter("t.id", tracker_id)
     parts.append(_FORECAST_AUTHOR.format(tracker=author_where))
     params += [_OPEN, user_id, *author_params]
+    if compile_schedule(schedule).unattributed_to_author:
+        parts.append(_FORECAST_UNATTRIBUTED.format(tracker=author_where))
+        params += [_OPEN, user_id, *author_params]
     found = await db.rows(conn, " UNION ALL ".join(parts), params)
     share = role_share(schedule)
     sums: dict[str, int] = {}

@@ -1,17 +1,22 @@
 """What every tracker bot does: greet, help, and never stay silent.
 
-The tenant (`tracker`) and the person (`user`) come from the outer middlewares.
+The tenant (`tracker`) and the person (`user`) come from the outer middlewares. `/start` always
+brings the greeting back: it closes whatever dialog (the partner cabinet, payouts, channels) was
+open, so the next message goes to the AI again.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram_dialog import DialogManager
 
 from dialogs.tracker.partner.dialogs import OPEN_CABINET
+from handlers.tracker.greeting import help_text, send_greeting
 from i18n.catalog import Translator
 from models import Membership, Tracker, User
 from referral import record_start
@@ -32,7 +37,8 @@ async def on_paused_callback(callback: CallbackQuery, tracker: Tracker, i18n: Tr
     await callback.answer(i18n("tracker-is-paused", name=tracker.name), show_alert=True)
 
 
-async def on_start(message: Message, command: CommandObject, tracker: Tracker, user: User, i18n: Translator) -> None:
+async def on_start(message: Message, command: CommandObject, tracker: Tracker, user: User, i18n: Translator,
+                   dialog_manager: DialogManager, settings: Any) -> None:
     # Every /start goes through the referral domain: it counts the click and sets the inviter; a
     # malformed or unknown code is an ordinary /start (record_start never raises on a payload).
     became_partner = False
@@ -41,19 +47,17 @@ async def on_start(message: Message, command: CommandObject, tracker: Tracker, u
     except Exception:  # the greeting matters more than the bookkeeping
         log.exception("record_start failed for user %s on tracker %s", user.id, tracker.id)
         await Membership.get_or_create(tracker=tracker, user=user)
-    menu = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=i18n("partner-btn-open"), callback_data=OPEN_CABINET)]])
-    await message.answer(
-        i18n("tracker-greeting", name=tracker.name, first_name=user.first_name,
-             description=tracker.description or i18n("tracker-no-description")),
-        reply_markup=menu,
-    )
+    if dialog_manager.has_context():
+        await dialog_manager.reset_stack()
+    await send_greeting(message, tracker, user, i18n, tz=settings.timezone)
     if became_partner:
+        menu = InlineKeyboardMarkup(inline_keyboard=[[
+            InlineKeyboardButton(text=i18n("partner-btn-open"), callback_data=OPEN_CABINET)]])
         await message.answer(i18n("partner-welcome", name=tracker.name), reply_markup=menu)
 
 
 async def on_help(message: Message, tracker: Tracker, i18n: Translator) -> None:
-    await message.answer(i18n("tracker-help", name=tracker.name))
+    await message.answer(help_text(tracker, i18n))
 
 
 def paused_router() -> Router:

@@ -25,7 +25,9 @@ MEET_PREFIX = "meet:"
 
 async def on_text(message: Message, tracker: Tracker, user: User, i18n: Translator, ai: AIRuntime) -> None:
     sink = ai.sink(message.bot, message.chat.id, i18n, paywall=lambda: show_paywall(message, tracker, user, i18n))
-    ai.conversations.submit(Request(tracker.id, user.id, message.text, sink, tracker=tracker))
+    # A sticker is a reaction the model can read: its emoji stands for it.
+    text = message.text if message.text is not None else (message.sticker.emoji if message.sticker else None) or "🙂"
+    ai.conversations.submit(Request(tracker.id, user.id, text, sink, tracker=tracker))
 
 
 async def on_end(message: Message, tracker: Tracker, user: User, i18n: Translator) -> None:
@@ -79,5 +81,6 @@ def router() -> Router:
     r.message.register(on_meet, Command("meet"))
     r.message.register(on_tz, Command("tz"))
     r.message.register(on_text, F.text, ~F.text.startswith("/"))
+    r.message.register(on_text, F.sticker)
     r.callback_query.register(on_meet_pick, F.data.startswith(MEET_PREFIX))
     return r

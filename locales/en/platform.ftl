@@ -50,10 +50,11 @@ token-telegram-unreachable = Could not reach Telegram to check the token. Please
 
 tracker-created =
     🎉 Your tracker @{ $username } is live!
-    Link for clients: { $link }
+    Your link for clients: { $link }
+    Share this one: a client who comes through it brings you the first partner level on top of the author's share.
 tracker-card =
     { $name } (@{ $username })
-    { $link }
+    The link to share: { $link }
     Status: { $status ->
         [active] running
         [paused] paused: clients see a pause notice

@@ -4,7 +4,6 @@ tracker-greeting =
     Hello, { $first_name }! I am { $name }.
     { $description }
 tracker-help =
-    { $name } is your AI tracker.
-    /start to start over
-    /help for this help
+    { $name } is your AI tracker. Just write a message and I will answer.
+    { $commands }
 tracker-is-paused = { $name } is paused for now; its author will resume it soon. Your data and subscription are kept.

@@ -338,7 +338,7 @@ async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_esti
         await author.click(card, "🗓 Когда")
         await author.wait_for_text(PLATFORM_USERNAME, "Когда проходит встреча")
         await author.send(PLATFORM_USERNAME, "пн,чт 19:00")
-        card = await author.wait_for_text(PLATFORM_USERNAME, "mon,thu в 19:00")
+        card = await author.wait_for_text(PLATFORM_USERNAME, "пн, чт в 19:00")
 
         await author.click(card, "💬 Чат (тест)")
         await author.wait_for_message(PLATFORM_USERNAME, is_final(REPLY))  # the model opens the meeting

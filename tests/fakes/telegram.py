@@ -605,6 +605,12 @@ class FakeUser:
             message["caption"] = caption
         return await self._write(bot, message)
 
+    async def send_sticker(self, bot: BotRef, emoji: str = "👍") -> dict[str, Any]:
+        """A sticker as Telegram delivers one: no text, a file and the emoji it stands for."""
+        sticker = {"file_id": f"sticker-{emoji}", "file_unique_id": f"u-{emoji}", "type": "regular",
+                   "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": emoji}
+        return await self._write(bot, {"sticker": sticker})
+
     async def press(self, bot: BotRef, text: str) -> dict[str, Any]:
         """Press a button of the reply keyboard the bot showed last (sends its text)."""
         conv = self._server._conversation(self._server.bot(bot), self.chat)

@@ -67,7 +67,8 @@ async def test_an_invite_code_of_another_tracker_is_a_plain_start(tracker):
 
 @pytest.mark.parametrize(
     "payload",
-    [None, "", " ", "x" * 100, "../..", "привет", "a b", "abc\n", "%00", "'; DROP TABLE users; --", "UNKNOWNcode123"],
+    [None, "", " ", "x" * 33, "x" * 64, "x" * 100, "x" * 4000,
+     "../..", "привет", "a b", "abc\n", "%00", "'; DROP TABLE users; --", "UNKNOWNcode123"],
 )
 async def test_malformed_or_unknown_payloads_are_plain_starts(tracker, payload):
     await make_user(20)
@@ -78,8 +79,8 @@ async def test_malformed_or_unknown_payloads_are_plain_starts(tracker, payload):
 def test_parse_payload():
     assert parse_payload("abc_DEF-123") == "abc_DEF-123"
     assert parse_payload(" abc ") == "abc"
-    assert parse_payload("x" * 64) == "x" * 64
-    for bad in (None, "", "x" * 65, "../..", "ключ", "a+b", "a/b"):
+    assert parse_payload("x" * 32) == "x" * 32
+    for bad in (None, "", "x" * 33, "x" * 64, "x" * 65, "../..", "ключ", "a+b", "a/b"):
         assert parse_payload(bad) is None
 
 

@@ -53,7 +53,8 @@ def admin_dialog() -> Dialog:
                       state=AdminSG.rate_new, getter=g.rate_getter),
         screen_window(
             (Tr("admin-prices", when="has_prices"),
-             Tr("admin-prices-none", when="no_prices")),
+             Tr("admin-prices-none", when="no_prices"),
+             Tr("admin-prices-shipped", when="shipped")),
             Column(labelled_select("price", "prices", h.on_price_selected, int)),
             SwitchTo(Tr("admin-btn-price-new"), id="price_new", state=AdminSG.price_new),
             _back(),
@@ -71,8 +72,9 @@ def admin_dialog() -> Dialog:
         prompt_window(Tr("admin-price-new-ask"), h.on_new_price_entered, _back(AdminSG.prices, "to_prices"),
                       state=AdminSG.price_new, getter=g.prices_getter),
         screen_window(
-            Tr("admin-commission"),
+            (Tr("admin-commission"), Tr("admin-unattributed")),
             SwitchTo(Tr("admin-btn-commission-new"), id="commission_new", state=AdminSG.commission_new),
+            Button(Tr("admin-btn-unattributed"), id="unattributed", on_click=h.on_unattributed_toggle),
             _back(),
             state=AdminSG.commission,
             getter=g.commission_getter,

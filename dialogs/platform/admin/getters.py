@@ -8,8 +8,9 @@ from aiogram_dialog import DialogManager
 
 from billing import admin as billing_admin
 from billing import commission, rates, reports
+from billing.default_prices import PRICES_AS_OF, is_default_endpoint
 from dialogs.widgets import flashes
-from i18n.format import rub, sortable_time
+from i18n.format import day, rub, sortable_time
 from models import ModelPrice, PayoutRequest, PayoutStatus
 from notify import outbox
 from notify.redact import redact
@@ -63,12 +64,15 @@ def _price_label(i18n, p: ModelPrice) -> str:
                 output=number(p.mj_per_1k_output), active="yes" if p.active else "no")
 
 
-async def prices_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
+async def prices_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
     prices = await billing_admin.all_prices()
     return {
         "prices": [{"id": p.id, "label": _price_label(i18n, p)} for p in prices],
         "has_prices": bool(prices),
         "no_prices": not prices,
+        # The shipped prices' date, on the endpoint they are for (billing.default_prices).
+        "shipped": is_default_endpoint(settings.openai_base_url),
+        "as_of": day(PRICES_AS_OF),
         **flashes(dialog_manager, i18n),
     }
 
@@ -98,6 +102,7 @@ async def commission_getter(dialog_manager: DialogManager, i18n, settings, **_: 
     return {
         **{f"{role}_pct": number(in_force[role]) for role in commission.ROLES},
         "history": "\n".join(lines),
+        "rule": await commission.rule_at(now, settings.commission),
         "tz": tz,
         **flashes(dialog_manager, i18n),
     }

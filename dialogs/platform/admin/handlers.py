@@ -180,6 +180,21 @@ async def on_commission_entered(message: Message, _: MessageInput, manager: Dial
     await manager.switch_to(AdminSG.commission)
 
 
+async def on_unattributed_toggle(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    """Who takes level 1 of a client nobody invited: the other rule, as a new schedule from now with
+    the shares in force (a rule, like the shares, never changes what already ended)."""
+    fallback = manager.middleware_data["settings"].commission
+    schedule = await commission.schedule_in_force(fallback=fallback)
+    rule = "platform" if schedule.pop("unattributed") == "author" else "author"
+    try:
+        row = await commission.add_schedule(schedule, created_by=callback.from_user.id, unattributed=rule)
+    except ScheduleError as exc:
+        _fail(manager, exc.key, **exc.params)
+        return
+    log.info("admin %s: clients without a link -> %s from %s", callback.from_user.id, rule, row.valid_from)
+    _done(manager, "admin-unattributed-changed", valid_from=_plain(row.valid_from, manager), rule=rule)
+
+
 # --- undelivered events ------------------------------------------------------------------------
 
 

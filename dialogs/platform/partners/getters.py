@@ -9,7 +9,7 @@ from aiogram_dialog import DialogManager
 
 import referral
 from billing import partner as partner_money
-from billing.commission import schedule_at
+from billing.commission import schedule_in_force
 from i18n.format import rub
 from models import User
 from services.trackers import TrackerError, TrackerService
@@ -63,7 +63,8 @@ async def partners_getter(dialog_manager: DialogManager, trackers: TrackerServic
         await scroll.set_page(number)
         page = await partner_money.tracker_partners(tracker.id, user.id, limit=PAGE, offset=number * PAGE)
     # The forecast splits by the schedule in force now (a dated one set by the admin, or the configured one).
-    own = await partner_money.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
+    own = await partner_money.earnings(
+        tracker.id, user.id, schedule=await schedule_in_force(fallback=settings.commission))
     own_links = await partner_money.links_stats(tracker.id, user.id)
     text = _partners_text(i18n, page.partners, LINKS_SHOWN)
     if len(text) > TEXT_BUDGET:

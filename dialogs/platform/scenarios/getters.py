@@ -11,9 +11,9 @@ from billing.estimate import ScheduleLine, meetings_per_month, monthly_estimate
 from billing.policy import load_policy
 from billing.rates import MICRO, mj_to_kopecks, rate_at
 from dialogs.widgets import flashes
-from i18n.format import price
+from i18n.format import count as fmt_count
+from i18n.format import decimal, fixed, price
 from llm.conversation import fmt_mj
-from llm.schedule import WEEKDAY_NAMES
 from models import Meeting, ModelPrice, Plan, PlanKind, Scenario, ScenarioTrigger, Tracker
 from services.trackers import TrackerError
 
@@ -37,7 +37,7 @@ def trigger_text(scenario: Scenario, i18n) -> str:
         return i18n("ai-trigger-once")
     if scenario.trigger == ScenarioTrigger.ON_DEMAND:
         return i18n("ai-trigger-on-demand")
-    days = ",".join(WEEKDAY_NAMES[d] for d in scenario.weekday_list)
+    days = ", ".join(i18n("weekday-short", day=d) for d in scenario.weekday_list)
     return i18n("ai-trigger-weekly", days=days, time=scenario.time_of_day)
 
 
@@ -67,8 +67,8 @@ async def estimate_text(tracker: Tracker, i18n) -> str:
     else:
         margin = i18n("ai-estimate-margin", price=price(est.price_kopecks), margin=price(est.margin_kopecks))
     return i18n(
-        "ai-estimate", lines="; ".join(labels) or i18n("ai-estimate-none"), mj=f"{est.mj:.2f}",
-        cost=price(est.cost_kopecks), rate=f"{Decimal(rate.rub_per_mj).normalize()}", margin=margin,
+        "ai-estimate", lines="; ".join(labels) or i18n("ai-estimate-none"), mj=fixed(est.mj),
+        cost=price(est.cost_kopecks), rate=decimal(rate.rub_per_mj), margin=margin,
     )
 
 
@@ -88,9 +88,9 @@ async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) 
         "missing": False,
         "name": tracker.name,
         "model": tracker.model or settings.default_model,
-        "free": free_allowance(tracker, await load_policy()),  # within the platform's cap
-        "limit": f"{Decimal(limit).normalize()} mJ" if limit is not None else i18n("ai-panel-limit-default"),
-        "rate": f"{Decimal(rate.rub_per_mj).normalize()}" if rate else i18n("ai-panel-no-rate"),
+        "free": fmt_count(free_allowance(tracker, await load_policy())),  # within the platform's cap
+        "limit": i18n("ai-mj-amount", mj=decimal(limit)) if limit is not None else i18n("ai-panel-limit-default"),
+        "rate": decimal(rate.rub_per_mj) if rate else i18n("ai-panel-no-rate"),
         "prompt": (tracker.system_prompt or i18n("ai-panel-no-prompt"))[:1500],
         "scenario_lines": "\n".join(lines) or i18n("ai-panel-no-scenarios"),
         "scenarios": [{"id": s.id, "name": s.name} for s in scenarios],

@@ -123,9 +123,9 @@ async def on_scenario_prompt(message: Message, _: MessageInput, manager: DialogM
 
 async def on_scenario_when(message: Message, _: MessageInput, manager: DialogManager) -> None:
     text = (message.text or "").strip().lower()
-    if text in ("once", "один раз", "раз"):
+    if text in ("once", "один раз", "однажды", "раз"):
         fields: dict[str, Any] = {"trigger": ScenarioTrigger.ONCE}
-    elif text in ("demand", "on demand", "по запросу", "запрос"):
+    elif text in ("demand", "on demand", "по запросу", "запрос", "по требованию"):
         fields = {"trigger": ScenarioTrigger.ON_DEMAND}
     elif (weekly := parse_weekly(text)) is not None and weekly[0]:
         fields = {
@@ -146,7 +146,7 @@ async def on_scenario_when(message: Message, _: MessageInput, manager: DialogMan
 async def on_scenario_end(message: Message, _: MessageInput, manager: DialogManager) -> None:
     word, _, rest = (message.text or "").strip().partition(" ")
     word, rest = word.lower(), rest.strip()
-    if word in ("end", "/end"):
+    if word in ("end", "/end", "команда", "командой", "конец"):
         fields: dict[str, Any] = {"end_marker": "", "timeout_minutes": 0}
     elif word in ("marker", "маркер") and 0 < len(rest) <= 32:
         fields = {"end_marker": rest, "timeout_minutes": 0}

@@ -4,7 +4,7 @@ replace token, delete."""
 from __future__ import annotations
 
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, ScrollingGroup, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Start, SwitchTo, Url
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
@@ -52,6 +52,11 @@ def tracker_dialog() -> Dialog:
             (Tr("tracker-created", when="created"),
              Tr("tracker-card", when=lambda d, *_: not d["missing"])),
             NO_PREVIEW,
+            Row(
+                Url(Tr("partner-btn-share"), Format("{share}"), id="share"),
+                Button(Tr("partner-btn-qr"), id="qr", on_click=h.on_share_qr),
+                when=lambda d, *_: not d["missing"],
+            ),
             Column(
                 SwitchTo(Tr("btn-edit-name"), id="name", state=TrackerSG.edit_name),
                 SwitchTo(Tr("btn-edit-description"), id="descr", state=TrackerSG.edit_description),

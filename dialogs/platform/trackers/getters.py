@@ -4,6 +4,7 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
+from dialogs.tracker.partner.getters import share_url
 from dialogs.widgets import flash, flashes
 from models import TrackerStatus, User
 from services.trackers import TrackerError, TrackerService
@@ -27,13 +28,15 @@ async def tracker_getter(dialog_manager: DialogManager, trackers: TrackerService
     try:
         tracker = await trackers.owned(user.id, int(tracker_id))
     except (TrackerError, TypeError, ValueError):
-        return {"missing": True, "name": "", "username": "", "link": "", "status": "", "description": "",
+        return {"missing": True, "name": "", "username": "", "link": "", "share": "", "status": "", "description": "",
                 "error": i18n("tracker-not-found")}
+    share = await trackers.share_link(tracker, i18n("tracker-link-label"))
     return {
         "missing": False,
         "name": tracker.name,
         "username": tracker.username,
-        "link": tracker.link,
+        "link": share,
+        "share": share_url(share, i18n("partner-share-text", name=tracker.name)),
         "status": tracker.status.value,
         "description": tracker.description or i18n("tracker-no-description"),
         "is_active": tracker.status == TrackerStatus.ACTIVE,

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from dialogs.platform.states import TrackerSG, TrackersSG
+from dialogs.tracker.partner.handlers import qr_png
 from services.trackers import TrackerError, TrackerService
 
 
@@ -37,7 +39,8 @@ async def on_tracker_selected(_: CallbackQuery, __: Any, manager: DialogManager,
 async def on_token_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
     trackers, user_id = _services(manager)
     try:
-        tracker = await trackers.register(user_id, message.text)
+        label = manager.middleware_data["i18n"]("tracker-link-label")
+        tracker = await trackers.register(user_id, message.text, link_label=label)
     except TrackerError as exc:
         _fail(manager, exc)
         return
@@ -82,6 +85,22 @@ async def on_new_token_entered(message: Message, _: MessageInput, manager: Dialo
     await _forget_token_message(message)
     if ok:
         await manager.switch_to(TrackerSG.card)
+
+
+async def on_share_qr(callback: CallbackQuery, __: Button, manager: DialogManager) -> None:
+    """The share link as a QR code (for a printed card or a slide), the card again below it."""
+    trackers, user_id = _services(manager)
+    i18n = manager.middleware_data["i18n"]
+    try:
+        tracker = await trackers.owned(user_id, _tracker_id(manager))
+    except TrackerError as exc:
+        _fail(manager, exc)
+        return
+    url = await trackers.share_link(tracker, i18n("tracker-link-label"))
+    png = await asyncio.to_thread(qr_png, url)
+    await callback.message.answer_photo(BufferedInputFile(png, "invite-qr.png"),
+                                        caption=i18n("partner-qr-caption", url=url))
+    manager.show_mode = ShowMode.SEND
 
 
 async def on_pause(_: CallbackQuery, __: Button, manager: DialogManager) -> None:

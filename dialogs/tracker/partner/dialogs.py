@@ -116,6 +116,7 @@ def partner_dialog() -> Dialog:
         Window(
             Tr("partner-howto", when="has_price"),
             Tr("partner-howto-no-price", when="no_price"),
+            Tr("partner-howto-unattributed-author", when="unattributed_to_author"),
             _back(),
             state=PartnerSG.howto,
             getter=g.howto_getter,

@@ -10,7 +10,7 @@ from aiogram_dialog import DialogManager
 
 import referral
 from billing import partner as partner_money
-from billing.commission import schedule_at
+from billing.commission import rule_at, schedule_at, schedule_in_force
 from billing.plans import plan_on_sale
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
 from dialogs.tracker.partner.api_tokens import webapp_url
@@ -104,7 +104,8 @@ async def earnings_getter(
 ) -> dict:
     is_author = tracker.author_id == user.id
     # The forecast splits by the schedule in force now (a dated one set by the admin, or the configured one).
-    e = await partner_money.earnings(tracker.id, user.id, schedule=await schedule_at(fallback=settings.commission))
+    e = await partner_money.earnings(
+        tracker.id, user.id, schedule=await schedule_in_force(fallback=settings.commission))
     months = await partner_money.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
     month_lines = [
         i18n("partner-month-line", month=m.month, total=rub(m.amounts.total), l1=rub(m.amounts.l1),
@@ -137,7 +138,8 @@ async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, se
     price = plan.price_kopecks if plan else 0
     amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(schedule)), strict=True)) \
         if price > 0 else {r.value: 0 for r in ROLE_ORDER}
-    data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0, "price": rub(price)}
+    data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0, "price": rub(price),
+                            "unattributed_to_author": await rule_at(fallback=settings.commission) == "author"}
     for role, percent in schedule.items():
         data[f"{role}_pct"] = f"{percent.normalize():f}"
         data[f"{role}_amount"] = rub(amounts.get(role, 0))

@@ -45,7 +45,7 @@ from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
 from billing.split import ScheduleLike, Weights, split_margin
 from models.enums import Collector, EntryKind, Role, SourceType
-from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts
+from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts, write_first
 from notify import events as notify_events
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ async def settle_due_periods(
     async with bulk_writes(conn):
         while True:
             async with in_transaction() as tx:
+                await write_first(tx, "accounting_periods")
                 rows = await _due_batch(tx, last_id, now, batch_size)
                 if not rows:
                     break

@@ -131,3 +131,13 @@ async def bulk_writes(conn: BaseDBAsyncClient) -> AsyncIterator[None]:
     finally:
         await conn.execute_script(f"PRAGMA wal_autocheckpoint={previous}")
         await conn.execute_query("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+async def write_first(tx: BaseDBAsyncClient, table: str) -> None:
+    """Start a SQLite transaction as a writer. A transaction that reads first and writes later
+    fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not
+    wait out) if another process, such as the running platform beside `gptitor settle`, committed
+    in between; an empty UPDATE takes the write lock up front, so the transaction waits its turn
+    instead. Nothing on PostgreSQL."""
+    if tx.capabilities.dialect == "sqlite":
+        await tx.execute_query(f'UPDATE "{table}" SET id = id WHERE 0')

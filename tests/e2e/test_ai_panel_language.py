@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from billing.policy import set_setting
 from models import Scenario, ScenarioTrigger, Tracker
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, running_platform
 from tests.e2e.test_ai_tracker import MODEL, REPLY, add_tracker, ai_settings
@@ -31,6 +32,7 @@ async def llm_fake():
 async def test_the_ai_panel_in_russian(tg, llm_fake, database_url, tmp_path):
     author = tg.user(1001, "Anna", language_code="ru")
     async with running_platform(ai_settings(tg, database_url, tmp_path, llm_fake)) as runtime:
+        await set_setting("max_free_messages", "2000")  # the admin allows more than the default cap
         tracker = await add_tracker(runtime, tg, 95, "lang_bot", free_messages=1500)
         await author.send(PLATFORM, "/start")
         menu = await author.wait_for_message(PLATFORM, lambda m: any("lang_bot" in b["text"] for b in m.buttons))

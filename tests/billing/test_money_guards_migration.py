@@ -43,7 +43,7 @@ async def foreign_key_actions() -> dict[tuple[str, str], str]:
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
         rows = await conn.execute_query_dict(
-            "SELECT c.conrelid::regclass::text AS tab, a.attname AS col, c.confdeltype AS action"
+            "SELECT c.conrelid::regclass::text AS tab, a.attname AS col, c.confdeltype::text AS action"
             " FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
             " WHERE c.contype = 'f'"
         )

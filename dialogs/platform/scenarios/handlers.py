@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
@@ -8,6 +8,7 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
+from billing.amounts import plain_decimal
 from dialogs.platform.scenarios.getters import owned_tracker
 from dialogs.platform.states import AiSG
 from llm import meetings as mt
@@ -36,11 +37,8 @@ async def _scenario(manager: DialogManager) -> Scenario | None:
 
 
 def _number(text: str | None) -> Decimal | None:
-    try:
-        value = Decimal((text or "").strip().replace(",", "."))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
+    value = plain_decimal((text or "").strip())
+    return value if value is not None and value >= 0 else None
 
 
 async def on_prompt(message: Message, _: MessageInput, manager: DialogManager) -> None:

@@ -9,6 +9,8 @@ Signs, as they count towards an account's available balance:
     accrual    +  a share of a settled period's margin
     loss       -  a period whose margin was <= 0 (platform only)
     adjustment +/- a correction by the admin
+    clawback   +/- a refund after settlement takes shares back (billing.refunds); the balance may
+                  go below zero, and later accruals make it up before anything can be paid out
     reserve    -  a payout request holds money
     release    +  a rejected or failed payout gives it back
     payout     +  the reserved money was paid out: recorded for the "paid" figure, NOT part of
@@ -55,10 +57,11 @@ class Balance:
     paid: int  # paid out
     available: int  # what can be asked for now
     by_role: dict[str, int]  # accruals per role: author, l1, l2, l3, platform
+    clawed_back: int = 0  # <= 0 in practice: shares taken back by refunds after settlement
 
     @property
     def earned(self) -> int:
-        return self.accrued + self.losses + self.adjustments
+        return self.accrued + self.losses + self.adjustments + self.clawed_back
 
 
 # An account's balance in one statement (one snapshot, so the running totals and their cursor agree
@@ -127,6 +130,7 @@ async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Bal
         paid=paid,
         available=available,
         by_role=by_role,
+        clawed_back=by_kind.get(EntryKind.CLAWBACK, 0),
     )
 
 

@@ -48,6 +48,7 @@ from models.notify import Lease, OutboxEvent, PartnerChannel
 from models.payments import AutoRenewal, Checkout, SentNotice
 from models.platform import FsmRecord, Membership, Tracker, User
 from models.referral import InviteClick, InviteLink
+from models.refunds import Clawback, Refund
 
 MODEL_MODULES = [
     "models.platform",
@@ -56,6 +57,7 @@ MODEL_MODULES = [
     "models.ai",
     "models.payments",
     "models.notify",
+    "models.refunds",
 ]
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "Account",
     "AlertSent",
     "ChatMessage",
+    "Clawback",
     "Meeting",
     "MeetingEnd",
     "PlannedMeeting",
@@ -95,6 +98,7 @@ __all__ = [
     "PayoutStatus",
     "PeriodStatus",
     "Plan",
+    "Refund",
     "PlanKind",
     "Role",
     "SourceType",

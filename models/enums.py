@@ -54,6 +54,7 @@ class EntryKind(StrEnum):
     RELEASE = "release"        # a rejected or failed payout gives it back (positive)
     PAYOUT = "payout"          # money left the platform (reserve turned into paid; amount 0 on balance)
     ADJUSTMENT = "adjustment"
+    CLAWBACK = "clawback"      # a refund took back part of a settled period's shares (usually negative)
 
 
 class SourceType(StrEnum):
@@ -61,6 +62,7 @@ class SourceType(StrEnum):
     PAYOUT = "payout"
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
+    CLAWBACK = "clawback"      # source_id: a Clawback row (models.refunds)
 
 
 class PayoutStatus(StrEnum):

@@ -25,6 +25,7 @@ from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
 from models import ledger_guard
+from models.enums import EntryKind, SourceType
 
 ACTIONS = "CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION"
 
@@ -87,6 +88,17 @@ class RestrictOnDelete(ops.AlterField):
             await client.execute_script("PRAGMA writable_schema=OFF")
 
 
+class DescribeEnum(ops.AlterField):
+    """A CharEnumField whose enum gained a value: only its description (the column comment) changes,
+    so the state follows and the table is left alone (tortoise would rebuild it on SQLite)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        return None
+
+    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        return None
+
+
 async def _install_ledger_guard(apps, schema_editor) -> None:
     await ledger_guard.install(schema_editor.client)
 
@@ -141,6 +153,52 @@ class Migration(migrations.Migration):
         _restrict("UsageRecord", "subscription", _fk("models.Subscription", "subscription_id", "usage", null=True)),
         _restrict("UsageRecord", "tracker", _fk("models.Tracker", "tracker_id", "usage")),
         _restrict("UsageRecord", "user", _fk("models.User", "user_id", "usage")),
+        # 3. refunds after settlement (billing.refunds): the refunds and what they clawed back
+        DescribeEnum(
+            model_name="LedgerEntry", name="kind",
+            field=fields.CharEnumField(description="ACCRUAL: accrual\nLOSS: loss\nRESERVE: reserve\nRELEASE: release\n"
+                                       "PAYOUT: payout\nADJUSTMENT: adjustment\nCLAWBACK: clawback",
+                                       enum_type=EntryKind, max_length=16),
+        ),
+        DescribeEnum(
+            model_name="LedgerEntry", name="source_type",
+            field=fields.CharEnumField(description="PERIOD: period\nPAYOUT: payout\nREFUND: refund\n"
+                                       "ADJUSTMENT: adjustment\nCLAWBACK: clawback",
+                                       enum_type=SourceType, max_length=16),
+        ),
+        ops.CreateModel(
+            name="Refund",
+            fields=[
+                ("id", fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ("payment", fields.ForeignKeyField("models.Payment", source_field="payment_id", db_constraint=True,
+                                                   to_field="id", related_name="refunds", on_delete=OnDelete.RESTRICT)),
+                ("key", fields.CharField(max_length=128)),
+                ("amount_kopecks", fields.BigIntField()),
+                ("unsettled_kopecks", fields.BigIntField()),
+                ("settled_kopecks", fields.BigIntField()),
+                ("ended_subscription", fields.BooleanField(default=False)),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={"table": "refunds", "app": "models", "unique_together": (("payment", "key"),), "pk_attr": "id",
+                     "table_description": "One refund of a payment, named by its key at its source (a YooKassa refund id, a Stars charge"},
+            bases=["Model"],
+        ),
+        ops.CreateModel(
+            name="Clawback",
+            fields=[
+                ("id", fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ("refund", fields.ForeignKeyField("models.Refund", source_field="refund_id", db_constraint=True,
+                                                  to_field="id", related_name="clawbacks", on_delete=OnDelete.RESTRICT)),
+                ("period", fields.ForeignKeyField("models.AccountingPeriod", source_field="period_id",
+                                                  db_constraint=True, to_field="id", related_name="clawbacks",
+                                                  on_delete=OnDelete.RESTRICT)),
+                ("revenue_kopecks", fields.BigIntField()),
+                ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={"table": "clawbacks", "app": "models", "unique_together": (("refund", "period"),), "pk_attr": "id",
+                     "table_description": "The revenue a refund took back from one settled period, whose ledger entries have source"},
+            bases=["Model"],
+        ),
         # after the foreign keys: the triggers belong to the table as it finally is
         ops.RunPython(_install_ledger_guard, _remove_ledger_guard),
     ]

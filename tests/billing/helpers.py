@@ -51,8 +51,8 @@ async def wipe() -> None:
         await conn.execute_script("DELETE FROM ledger_entries")
     # children before parents: the money tables' foreign keys refuse to cascade
     for table in (
-        "payout_requests", "accounts", "usage_records", "accounting_periods", "subscriptions", "checkouts",
-        "payments", "memberships", "invite_clicks", "invite_links", "plans", "trackers", "mj_rates",
+        "clawbacks", "refunds", "payout_requests", "accounts", "usage_records", "accounting_periods", "subscriptions",
+        "checkouts", "payments", "memberships", "invite_clicks", "invite_links", "plans", "trackers", "mj_rates",
         "model_prices", "users",
     ):
         await conn.execute_script(f"DELETE FROM {table}")

@@ -94,7 +94,9 @@ async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_d
     try:
         assert await ledger_snapshot() == ledger
         assert [await m.all().count() for m in (Payment, Subscription, AccountingPeriod, LedgerEntry)] == counts
-        assert await schema_objects() == indexes
+        after = await schema_objects()
+        assert indexes <= after  # none lost; the only new ones are the new tables'
+        assert all("refunds" in name or "clawbacks" in name for name, _ in after - indexes), after - indexes
         in_database = await foreign_key_actions()
         in_models = actions_in_models()
         assert {k: in_database[k] for k in in_models} == in_models

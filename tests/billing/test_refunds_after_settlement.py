@@ -181,3 +181,15 @@ async def test_any_interleaving_keeps_shares_equal_to_net_margins_and_the_ledger
                 "revenue_kopecks", flat=True))
             assert 0 <= refunded <= sub.price_kopecks
             assert standing - clawed == sub.price_kopecks - refunded, "the revenue kept is what was not refunded"
+
+
+async def test_the_readme_example_750_of_900_halves_month_ones_shares(database):
+    tracker = await chain_world()
+    sub = await pay(tracker, 5, "q-5")
+    await settle_due_periods(T0 + timedelta(days=35))
+    result = await refund_subscription(sub.id, 75_000, key="yookassa:r-750")
+    assert (result.unsettled_kopecks, result.settled_kopecks, result.ended) == (60_000, 15_000, True)
+    assert (await user_balance(3)).available == 4_500  # P: 45.00 of 90.00
+    assert (await user_balance(1)).available == 6_000  # A: author 30.00 + second level 30.00
+    [(_, net, shares)] = await period_books()
+    assert net == shares == 15_000

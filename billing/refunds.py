@@ -66,6 +66,11 @@ async def refund_subscription(subscription_id: int, amount_kopecks: int | None =
             return await _end_without_payment(conn, subscription, settled_count)
         if await Refund.exists(payment_id=subscription.payment_id, key=key, using_db=conn):
             return RefundResult(subscription_id, 0, settled_count, True)
+        if (subscription.status == SubscriptionStatus.REFUNDED
+                and not await Refund.exists(payment_id=subscription.payment_id, using_db=conn)):
+            # refunded before refunds were recorded (migration 0007): it stands as it was settled then;
+            # a repeated notification or command must not claw back now what was absorbed then
+            return RefundResult(subscription_id, 0, settled_count, True)
         [(done,)] = await rows(conn, "SELECT COALESCE(SUM(amount_kopecks), 0) FROM refunds WHERE payment_id = ?",
                                [subscription.payment_id])
         left = subscription.price_kopecks - int(done)

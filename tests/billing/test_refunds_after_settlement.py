@@ -193,3 +193,17 @@ async def test_the_readme_example_750_of_900_halves_month_ones_shares(database):
     assert (await user_balance(1)).available == 6_000  # A: author 30.00 + second level 30.00
     [(_, net, shares)] = await period_books()
     assert net == shares == 15_000
+
+
+async def test_a_subscription_refunded_before_refunds_were_recorded_is_left_as_it_was(database):
+    tracker = await chain_world()
+    sub = await pay(tracker, 5, "q-old")
+    await settle_due_periods(T0 + timedelta(days=35))
+    # what the old code left behind: refunded, open periods cancelled, no Refund row
+    await AccountingPeriod.filter(subscription_id=sub.id, status=PeriodStatus.OPEN).update(
+        status=PeriodStatus.CANCELLED)
+    await Subscription.filter(id=sub.id).update(status=SubscriptionStatus.REFUNDED)
+    await Payment.filter(id=sub.payment_id).update(refunded=True)
+    entries = await LedgerEntry.all().count()
+    again = await refund_recorded(await Payment.get(id=sub.payment_id))  # the admin's command run again
+    assert again.already and await LedgerEntry.all().count() == entries and await Refund.all().count() == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from billing.amounts import plain_decimal
 from billing.rates import add_rate, clear_caches
 from models import MjRate, ModelPrice
 from models.sql import utc
@@ -29,11 +30,8 @@ class AdminInputError(ValueError):
 
 def parse_decimal(text: str, *, positive: bool = False) -> Decimal:
     """An amount the admin typed ("1.5", "0,15"): >= 0 (> 0 if `positive`), six decimals at most."""
-    try:
-        value = Decimal(text.strip().replace(",", "."))
-    except ArithmeticError:
-        raise AdminInputError("admin-bad-number", value=text) from None
-    if (not value.is_finite() or value < 0 or (positive and value == 0) or value >= MAX_DECIMAL
+    value = plain_decimal(text.strip())
+    if (value is None or value < 0 or (positive and value == 0) or value >= MAX_DECIMAL
             or value != value.quantize(STEP)):
         raise AdminInputError("admin-bad-number", value=text)
     return value

@@ -14,9 +14,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from billing.amounts import plain_decimal
 from billing.split import (
     ROLE_ORDER,
     UNATTRIBUTED_RULES,
@@ -125,11 +126,8 @@ def parse_shares(values: list[str]) -> dict[str, Decimal]:
         raise ScheduleError("admin-commission-bad-count")
     shares: dict[str, Decimal] = {}
     for role, text in zip(ROLES, values, strict=True):
-        try:
-            value = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            raise ScheduleError("admin-commission-bad-number", value=text) from None
-        if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.001")):
+        value = plain_decimal(text.strip())
+        if value is None or value < 0 or value > 100 or value != value.quantize(Decimal("0.001")):
             raise ScheduleError("admin-commission-bad-number", value=text)
         shares[role] = value
     total = sum(shares.values(), Decimal(0))

@@ -9,6 +9,8 @@ Signs, as they count towards an account's available balance:
     accrual    +  a share of a settled period's margin
     loss       -  a period whose margin was <= 0 (platform only)
     adjustment +/- a correction by the admin
+    clawback   +/- a refund after settlement takes shares back (billing.refunds); the balance may
+                  go below zero, and later accruals make it up before anything can be paid out
     reserve    -  a payout request holds money
     release    +  a rejected or failed payout gives it back
     collected  -  an author collected a settled period's revenue themselves (Stars, their shop)
@@ -57,6 +59,7 @@ class Balance:
     paid: int  # paid out
     available: int  # what can be asked for now
     by_role: dict[str, int]  # accruals per role: author, l1, l2, l3, platform
+    clawed_back: int = 0  # <= 0 in practice: shares taken back by refunds after settlement
     collected: int = 0  # <= 0: money an author collected for settled periods (Stars, their own shop)
     repaid: int = 0  # what the author has paid the platform back of it
 
@@ -67,7 +70,7 @@ class Balance:
 
     @property
     def earned(self) -> int:
-        return self.accrued + self.losses + self.adjustments
+        return self.accrued + self.losses + self.adjustments + self.clawed_back
 
 
 # An account's balance in one statement (one snapshot, so the running totals and their cursor agree
@@ -138,6 +141,7 @@ async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Bal
         by_role=by_role,
         collected=by_kind.get(EntryKind.COLLECTED, 0),
         repaid=by_kind.get(EntryKind.REPAID, 0),
+        clawed_back=by_kind.get(EntryKind.CLAWBACK, 0),
     )
 
 

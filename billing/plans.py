@@ -6,8 +6,8 @@ A plan with no row, `on_sale=False` or a price of 0 is not on sale. Prices are i
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
+from billing.amounts import plain_decimal
 from models import Plan, PlanKind
 
 PLAN_ORDER = [PlanKind.DAY, PlanKind.MONTH, PlanKind.QUARTER, PlanKind.YEAR]
@@ -28,16 +28,10 @@ class PriceError(ValueError):
 
 
 def parse_price(text: str | None) -> int:
-    """ "2000", "2 000", "2000.50", "2000,50 ₽" -> kopecks. Refuses 0, negatives, fractions of a
-    kopeck and absurd amounts with a `PriceError`."""
-    cleaned = _JUNK.sub("", text or "").replace(",", ".")
-    if not cleaned:
-        raise PriceError("plans-price-not-a-number")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise PriceError("plans-price-not-a-number") from None
-    if not amount.is_finite():
+    """ "2000", "2 000", "2000.50", "2000,50 ₽" -> kopecks. Refuses anything but a plain decimal
+    (billing.amounts), 0, negatives, fractions of a kopeck and absurd amounts with a `PriceError`."""
+    amount = plain_decimal(_JUNK.sub("", text or ""))
+    if amount is None:
         raise PriceError("plans-price-not-a-number")
     if amount <= 0:
         raise PriceError("plans-price-not-positive")

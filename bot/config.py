@@ -7,6 +7,7 @@ nested groups use `__`, e.g. `COMMISSION__PLATFORM=20`.
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,10 @@ from bot.private_files import tighten, write_once
 from notify.redact import hide_password
 
 BOT_TOKEN_RE = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,80}$")
+# https://yookassa.ru/developers/using-api/webhooks: the addresses YooKassa sends notifications from.
+YOOKASSA_NOTIFY_SOURCES = (
+    "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,2a02:5180::/32"
+)
 
 
 class SettingProblem(ValueError):
@@ -73,6 +78,11 @@ class PaymentSettings(BaseModel):
     yookassa_api_url: str = "https://api.yookassa.ru/v3"
     yookassa_return_url: str | None = None   # default: back to the tracker bot (https://t.me/<bot>)
     yookassa_timeout: float = 10.0
+    # Who may POST /yookassa/notify: YooKassa's published ranges (its "Входящие уведомления"
+    # docs), comma-separated. Behind a reverse proxy the peer is the proxy: name the header it
+    # writes the client's address into (Caddy: X-Forwarded-For); its last address is used.
+    yookassa_notify_sources: str = YOOKASSA_NOTIFY_SOURCES
+    yookassa_trusted_proxy_header: str | None = None
     # YooKassa payouts (a separate payout account: its agent id and key); off without them.
     yookassa_payout_agent_id: str | None = None
     yookassa_payout_secret_key: SecretStr | None = None
@@ -86,6 +96,21 @@ class PaymentSettings(BaseModel):
         if v <= 0:
             raise ValueError("must be a positive number of RUB per star")
         return v
+
+    @field_validator("yookassa_notify_sources")
+    @classmethod
+    def _networks(cls, v: str) -> str:
+        for item in v.split(","):
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{item.strip()!r} is not an IP address or network") from None
+        return v
+
+    @field_validator("yookassa_trusted_proxy_header")
+    @classmethod
+    def _header(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
 
     @field_validator("tax_system_code")
     @classmethod

@@ -52,6 +52,7 @@ from models.notify import Lease, OutboxEvent, PartnerChannel
 from models.payments import AutoRenewal, Checkout, SentNotice
 from models.platform import FsmRecord, Membership, Tracker, UpdateClaim, User
 from models.referral import InviteClick, InviteLink
+from models.refunds import Clawback, Refund
 
 MODEL_MODULES = [
     "models.platform",
@@ -61,6 +62,7 @@ MODEL_MODULES = [
     "models.payments",
     "models.notify",
     "models.api",
+    "models.refunds",
 ]
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "ApiToken",
     "AlertSent",
     "ChatMessage",
+    "Clawback",
     "Meeting",
     "MeetingEnd",
     "PlannedMeeting",
@@ -104,6 +107,7 @@ __all__ = [
     "PayoutStatus",
     "PeriodStatus",
     "Plan",
+    "Refund",
     "PlanKind",
     "Role",
     "SourceType",

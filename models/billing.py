@@ -52,8 +52,12 @@ class Payment(Model):
     """One successful charge. (provider, external_id) is unique: a duplicate update is a no-op."""
 
     id = fields.IntField(primary_key=True)
-    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="payments")
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="payments")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="payments", on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="payments", on_delete=fields.RESTRICT
+    )
     provider = enum_column(PaymentProvider, max_length=16)
     external_id = fields.CharField(max_length=255)
     plan_kind = enum_column(PlanKind, max_length=16)
@@ -78,10 +82,14 @@ class Payment(Model):
 
 class Subscription(Model):
     id = fields.IntField(primary_key=True)
-    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="subscriptions")
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="subscriptions")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="subscriptions", on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="subscriptions", on_delete=fields.RESTRICT
+    )
     payment: fields.OneToOneNullableRelation[Payment] = fields.OneToOneField(
-        "models.Payment", related_name="subscription", null=True
+        "models.Payment", related_name="subscription", null=True, on_delete=fields.RESTRICT
     )
     plan_kind = enum_column(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()
@@ -113,10 +121,14 @@ class AccountingPeriod(Model):
 
     id = fields.IntField(primary_key=True)
     subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
-        "models.Subscription", related_name="periods"
+        "models.Subscription", related_name="periods", on_delete=fields.RESTRICT
     )
-    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="periods")
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="periods")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="periods", on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="periods", on_delete=fields.RESTRICT
+    )
     seq = fields.IntField()
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
@@ -128,13 +140,13 @@ class AccountingPeriod(Model):
     # Copied from the payment: settlement debits the author with the money they collected.
     collector = enum_column(Collector, default=Collector.PLATFORM, db_default=Collector.PLATFORM.value, max_length=16)
     l1: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="l1_periods", null=True
+        "models.User", related_name="l1_periods", null=True, on_delete=fields.RESTRICT
     )
     l2: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="l2_periods", null=True
+        "models.User", related_name="l2_periods", null=True, on_delete=fields.RESTRICT
     )
     l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="l3_periods", null=True
+        "models.User", related_name="l3_periods", null=True, on_delete=fields.RESTRICT
     )
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
@@ -237,10 +249,14 @@ class UsageRecord(Model):
     (test chat) or the platform (free allowance)."""
 
     id = fields.IntField(primary_key=True)
-    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="usage")
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="usage")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="usage", on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="usage", on_delete=fields.RESTRICT
+    )
     subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
-        "models.Subscription", related_name="usage", null=True
+        "models.Subscription", related_name="usage", null=True, on_delete=fields.RESTRICT
     )
     meeting_id = fields.IntField(null=True)
     charged_to = fields.CharField(max_length=16, default="subscription")
@@ -250,7 +266,7 @@ class UsageRecord(Model):
     mj_micro = fields.BigIntField()
     cost_ukop = fields.BigIntField()
     rate: fields.ForeignKeyNullableRelation[MjRate] = fields.ForeignKeyField(
-        "models.MjRate", related_name="usage", null=True
+        "models.MjRate", related_name="usage", null=True, on_delete=fields.RESTRICT
     )
     created_at = fields.DatetimeField()
 
@@ -291,7 +307,9 @@ class Account(Model):
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
     kind = enum_column(AccountKind, max_length=16)
-    user: fields.OneToOneNullableRelation[User] = fields.OneToOneField("models.User", related_name="account", null=True)
+    user: fields.OneToOneNullableRelation[User] = fields.OneToOneField(
+        "models.User", related_name="account", null=True, on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
@@ -306,14 +324,16 @@ class LedgerEntry(Model):
     idempotent: the same (source, account, role, kind) can be written once."""
 
     id = fields.IntField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("models.Account", related_name="entries")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="entries", on_delete=fields.RESTRICT
+    )
     kind = enum_column(EntryKind, max_length=16)
     role = enum_column(Role, max_length=16)
     amount_kopecks = fields.BigIntField()
     source_type = enum_column(SourceType, max_length=16)
     source_id = fields.BigIntField()
     tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField(
-        "models.Tracker", related_name="ledger", null=True
+        "models.Tracker", related_name="ledger", null=True, on_delete=fields.RESTRICT
     )
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -347,9 +367,11 @@ class PayoutRequest(Model):
     id = fields.IntField(primary_key=True)
     request_key = fields.CharField(max_length=64, unique=True, null=True)
     tracker: fields.ForeignKeyNullableRelation[Tracker] = fields.ForeignKeyField(
-        "models.Tracker", related_name="payout_requests", null=True
+        "models.Tracker", related_name="payout_requests", null=True, on_delete=fields.RESTRICT
     )
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField("models.Account", related_name="payouts")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="payouts", on_delete=fields.RESTRICT
+    )
     amount_kopecks = fields.BigIntField()
     method = fields.CharField(max_length=32)
     destination_encrypted = fields.TextField()

@@ -68,6 +68,7 @@ class EntryKind(StrEnum):
     COLLECTED = "collected"    # money an author collected for a settled period: what they owe (negative)
     REPAID = "repaid"          # an author paid the platform what they owed (positive)
     USAGE = "usage"            # the author's own LLM use of a day, charged to them (negative)
+    CLAWBACK = "clawback"      # a refund took back part of a settled period's shares (usually negative)
 
 
 class SourceType(StrEnum):
@@ -78,6 +79,7 @@ class SourceType(StrEnum):
     COLLECTION = "collection"  # the period an author collected the money of (source_id: the period)
     REPAYMENT = "repayment"    # an author's repayment (source_id: author_repayments.id)
     AUTHOR_USAGE = "author_usage"  # source_id: the day's ordinal (date.toordinal), UTC
+    CLAWBACK = "clawback"      # source_id: a Clawback row (models.refunds)
 
 
 class PayoutStatus(StrEnum):

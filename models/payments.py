@@ -26,8 +26,12 @@ class Checkout(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="checkouts")
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="checkouts")
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="checkouts", on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="checkouts", on_delete=fields.RESTRICT
+    )
     provider = enum_column(PaymentProvider, max_length=16, default=PaymentProvider.YOOKASSA)
     plan_kind = enum_column(PlanKind, max_length=16)
     price_kopecks = fields.BigIntField()

@@ -32,10 +32,17 @@ from billing.payments import (
     refund_payment,
     stars_for,
 )
-from billing.yookassa_gateway import GatewayError, InvalidNotification, YooKassaGateway, parse_notification
+from billing.yookassa_gateway import (
+    GatewayError,
+    GatewayRejected,
+    InvalidNotification,
+    YooKassaGateway,
+    parse_notification,
+)
 from i18n.catalog import Translator
 from i18n.format import day
 from models import Payment, PlanKind, Tracker, TrackerStatus
+from services.notify_sources import NotifySources, OncePerKey
 from services.ports import Bots, PaymentOptions, Secrets
 
 log = logging.getLogger(__name__)
@@ -72,12 +79,21 @@ class PaymentService:
         self.tz = ZoneInfo(timezone)
         self.gateway: YooKassaGateway | None = None
         self.yookassa: YooKassaPayments | None = None
+        # Notifications re-fetch through a gateway of their own, with its own threads: a flood of
+        # them (forged ones from a listed address, or a slow API) then never queues a client's
+        # payment link behind them.
+        self.notify_gateway: YooKassaGateway | None = None
+        self.notified: YooKassaPayments | None = None
         if settings.yookassa_enabled:
-            self.gateway = YooKassaGateway(
+            self.gateway, self.notify_gateway = (YooKassaGateway(
                 settings.yookassa_shop_id or "", settings.yookassa_secret_key.get_secret_value(),  # type: ignore[union-attr]
                 api_url=settings.yookassa_api_url, timeout=settings.yookassa_timeout,
-            )
+            ) for _ in range(2))
             self.yookassa = YooKassaPayments(self.gateway, tz=self.tz)
+            self.notified = YooKassaPayments(self.notify_gateway, tz=self.tz)
+        self.sources = NotifySources(settings.yookassa_notify_sources, settings.yookassa_trusted_proxy_header)
+        self._refused_logged = OncePerKey()
+        self._unknown_logged = OncePerKey()
 
     # -- what is on
 
@@ -114,8 +130,9 @@ class PaymentService:
         return day(moment, self.tz)
 
     async def close(self) -> None:
-        if self.gateway is not None:
-            await self.gateway.aclose()
+        for gateway in (self.gateway, self.notify_gateway):
+            if gateway is not None:
+                await gateway.aclose()
 
     # -- telling clients
 
@@ -169,11 +186,17 @@ class PaymentService:
         app.router.add_post(NOTIFY_PATH, self.handle_notification)
 
     async def handle_notification(self, request: web.Request) -> web.Response:
-        """`POST /yookassa/notify`. The body is unsigned: only its event and object id are used,
-        and the object is re-fetched. 200 when handled (or not ours), 500 when YooKassa could not
-        be asked: it then delivers the notification again later."""
-        if self.yookassa is None:
+        """`POST /yookassa/notify`. 403 from an address outside YooKassa's networks. The body is
+        unsigned: only its event and object id are used, and the object is re-fetched. 200 when
+        handled, not ours, or unknown to YooKassa itself; 500 when YooKassa could not be asked:
+        it then delivers the notification again later."""
+        if self.notified is None:
             raise web.HTTPNotFound()
+        address = self.sources.address(request)
+        if not self.sources.allowed(address):
+            if self._refused_logged.first(str(address)):
+                log.warning("YooKassa notification from %s refused: not in PAYMENTS__YOOKASSA_NOTIFY_SOURCES", address)
+            raise web.HTTPForbidden()
         try:
             event, object_id = parse_notification(await request.json())
         except (InvalidNotification, ValueError):
@@ -181,9 +204,18 @@ class PaymentService:
         try:
             # The client's notices go through the outbox, written with the payment or the refund.
             if event in ("payment.succeeded", "payment.canceled"):
-                await self.yookassa.confirm(object_id)
+                await self.notified.confirm(object_id)
             elif event == "refund.succeeded":
-                await self.yookassa.refund_succeeded(object_id)
+                await self.notified.refund_succeeded(object_id)
+        except GatewayRejected as exc:
+            if exc.status not in (400, 404):
+                log.warning("YooKassa notification %s %s: re-fetch refused (%s); it will come again", event,
+                            object_id, exc)
+                return web.Response(status=500, text="retry later")
+            # Asking again will not make YooKassa know it: a 500 would only bring it back for a day.
+            if self._unknown_logged.first(object_id):
+                log.warning("YooKassa notification %s for %s, which YooKassa does not know: ignored", event, object_id)
+            return web.Response(text="ok")
         except GatewayError as exc:
             log.warning("YooKassa notification %s %s: could not re-fetch (%s); it will come again", event,
                         object_id, exc)

@@ -45,6 +45,8 @@ class PaymentOptions(Protocol):
     yookassa_api_url: str
     yookassa_return_url: str | None
     yookassa_timeout: float
+    yookassa_notify_sources: str
+    yookassa_trusted_proxy_header: str | None
     tax_system_code: int | None
     vat_code: int
 

@@ -43,6 +43,7 @@ from billing.payments.recording import (
     collector_for,
     record_payment,
     record_telegram_payment,
+    refund_recorded,
 )
 from billing.payments.refunds import StarsRefunder, refund_payment
 from billing.payments.renewals import (
@@ -67,6 +68,7 @@ __all__ = [
     "InvoiceTerms", "PaymentOutcome", "RefundNotPossible", "RefundOutcome", "Reminder", "RenewalResult", "Signer",
     "StarsRefunder", "SubscriptionState", "YooKassaNotConfigured", "YooKassaPayments", "check_invoice",
     "collector_for", "notify_once", "decode_payload", "due_reminders", "due_yookassa_renewals", "encode_payload",
-    "expected_amount", "record_payment", "record_telegram_payment", "refund_payment", "renewal_failed",
+    "expected_amount", "record_payment", "record_telegram_payment", "refund_payment", "refund_recorded",
+    "renewal_failed",
     "set_auto_renew", "stars_for", "subscription_state",
 ]

@@ -156,7 +156,9 @@ class RefundNotPossible(Exception):
     """This payment cannot be refunded from here; `str()` says what to do instead."""
 
 
-async def refund_recorded(payment: Payment) -> RefundOutcome:
+async def refund_recorded(payment: Payment, amount_kopecks: int | None = None, *, key: str = "full") -> RefundOutcome:
+    """A refund that went through: all that is left of the payment (None) or `amount_kopecks`,
+    recorded once under `key` (billing.refunds)."""
     subscription = await Subscription.get_or_none(payment_id=payment.id)
     if subscription is None:
         async with in_transaction() as conn:
@@ -164,6 +166,6 @@ async def refund_recorded(payment: Payment) -> RefundOutcome:
             if not already:
                 await notices.payment_refunded(conn, payment)
         return RefundOutcome(payment, None, already)
-    result = await refund_subscription(subscription.id)
+    result = await refund_subscription(subscription.id, amount_kopecks, key=key)
     await payment.refresh_from_db()
     return RefundOutcome(payment, result, result.already_refunded)

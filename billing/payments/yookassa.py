@@ -123,14 +123,15 @@ class YooKassaPayments:
         payment = await Payment.get_or_none(provider=PaymentProvider.YOOKASSA, external_id=refund.payment_id)
         if payment is None:
             return None
-        return await refund_recorded(payment)
+        # partial refunds are refunds too: the amount decides whether the subscription ends
+        return await refund_recorded(payment, refund.amount_kopecks, key=f"yookassa:{refund.id}")
 
     async def refund(self, payment: Payment) -> RefundOutcome | None:
         """Ask YooKassa to refund; when it succeeds at once the subscription ends now, otherwise the
         `refund.succeeded` notification ends it."""
         refund = await self.gateway.refund(payment.external_id, payment.amount_minor, f"refund-{payment.id}")
         if refund.status == "succeeded":
-            return await refund_recorded(payment)
+            return await refund_recorded(payment, refund.amount_kopecks, key=f"yookassa:{refund.id}")
         return None
 
     # -- auto-renewal through a saved method

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from billing.amounts import plain_decimal
 from billing.payouts.common import PayoutError
 
 CARD = "card"
@@ -129,14 +129,15 @@ class Destination:
 
 
 def parse_rubles(text: str) -> int:
-    """ "1500", "1 500,50", "1500.5 ₽" -> kopecks; a bad or non-positive amount is a PayoutError."""
+    """ "1500", "1 500,50", "1500.5 ₽" -> kopecks; anything but a plain positive decimal with
+    whole kopecks (billing.amounts) is a PayoutError."""
     cleaned = (text or "").replace("₽", "").replace("руб", "").replace("\u00a0", "").replace(" ", "")
-    cleaned = cleaned.replace(",", ".").rstrip(".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise PayoutError("payouts-bad-amount") from None
-    kopecks = value * 100
-    if not value.is_finite() or value <= 0 or kopecks != kopecks.to_integral_value():
+    if cleaned.endswith((".", ",")):  # "1500." is a whole number typed with its point
+        cleaned = cleaned[:-1]
+    value = plain_decimal(cleaned)
+    if value is None:
+        raise PayoutError("payouts-bad-amount")
+    kopecks = value.scaleb(2)
+    if value <= 0 or kopecks != kopecks.to_integral_value():
         raise PayoutError("payouts-bad-amount")
     return int(kopecks)

@@ -30,6 +30,7 @@ from billing.payments import (
     check_invoice,
     decode_payload,
     record_telegram_payment,
+    refund_recorded,
     set_auto_renew,
     subscription_state,
 )
@@ -38,7 +39,7 @@ from billing.yookassa_gateway import GatewayError, build_receipt, provider_data
 from handlers.tracker.paywall import BuyPlan, show_paywall
 from i18n import format as fmt
 from i18n.catalog import Translator
-from models import Membership, PaymentProvider, Plan, PlanKind, Tracker, User
+from models import Membership, Payment, PaymentProvider, Plan, PlanKind, Tracker, User
 from services.payments import METHOD_YOOKASSA, PaymentService, plan_args
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,22 @@ async def on_successful_payment(message: Message, bot: Bot, tracker: Tracker, i1
         log.info("duplicate successful payment %s ignored", paid.telegram_payment_charge_id)
 
 
+async def on_refunded_payment(message: Message, tracker: Tracker) -> None:
+    """A refund made outside the platform (the bot's owner refunding Stars elsewhere, Telegram
+    itself): Telegram's `refunded_payment` service message. Recorded like the admin's refund, so
+    access and accruals stop and settled shares are clawed back; the client is told through the
+    outbox. A Stars refund is always the whole payment."""
+    refunded = message.refunded_payment
+    charge_id = refunded.telegram_payment_charge_id
+    payment = await Payment.get_or_none(
+        tracker_id=tracker.id, external_id=charge_id, provider__in=[PaymentProvider.STARS, PaymentProvider.TELEGRAM])
+    if payment is None:
+        log.warning("refunded_payment %s on tracker %s: no such payment recorded", charge_id, tracker.id)
+        return
+    outcome = await refund_recorded(payment, key=f"telegram:{charge_id}")
+    log.info("payment %s refunded outside the platform%s", payment.id, " (already recorded)" if outcome.already else "")
+
+
 # --------------------------------------------------------------------------- /subscription
 
 
@@ -285,6 +302,7 @@ def money_router() -> Router:
     r = Router(name="tracker-money")
     r.pre_checkout_query.register(on_pre_checkout)
     r.message.register(on_successful_payment, F.successful_payment)
+    r.message.register(on_refunded_payment, F.refunded_payment)
     return r
 
 

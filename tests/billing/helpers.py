@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from tortoise import connections
 
-from models import LedgerEntry, Membership, Tracker, User
+from models import LedgerEntry, Membership, Tracker, User, ledger_guard
 
 MSK = "Europe/Moscow"
 
@@ -47,9 +47,12 @@ async def ledger_snapshot() -> set[tuple]:
 async def wipe() -> None:
     """Empty every table a money test writes (hypothesis runs many examples on one database)."""
     conn = connections.get("default")
+    async with ledger_guard.lifted(conn):
+        await conn.execute_script("DELETE FROM ledger_entries")
+    # children before parents: the money tables' foreign keys refuse to cascade
     for table in (
-        "ledger_entries", "payout_requests", "accounts", "usage_records", "accounting_periods",
-        "subscriptions", "payments", "memberships", "invite_clicks", "invite_links", "plans", "trackers", "mj_rates",
+        "clawbacks", "refunds", "payout_requests", "accounts", "usage_records", "accounting_periods", "subscriptions",
+        "checkouts", "payments", "memberships", "invite_clicks", "invite_links", "plans", "trackers", "mj_rates",
         "model_prices", "users",
     ):
         await conn.execute_script(f"DELETE FROM {table}")

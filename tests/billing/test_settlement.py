@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tortoise import connections
 
 from billing.ledger import platform_balance, settled_total, user_balance
 from billing.settlement import SettlementInterrupted, settle_due_periods, token_cost_kopecks
 from billing.split import split_margin
 from billing.subscriptions import create_subscription
-from models import AccountingPeriod, LedgerEntry, Membership, UsageRecord
+from models import AccountingPeriod, LedgerEntry, Membership, UsageRecord, ledger_guard
 from models.enums import EntryKind, PeriodStatus, Role
 from tests.billing.helpers import MSK, at, join, ledger_snapshot, make_tracker, wipe
 
@@ -234,8 +235,9 @@ async def test_a_settlement_killed_half_way_and_rerun_equals_one_clean_run(datab
         "id", "status", "token_cost_kopecks", "margin_kopecks"
     )
 
-    # the same world settled in one clean run
-    await LedgerEntry.all().delete()
+    # the same world settled in one clean run (the ledger guard lifted to start it over)
+    async with ledger_guard.lifted(connections.get("default")):
+        await LedgerEntry.all().delete()
     await AccountingPeriod.all().update(
         status=PeriodStatus.OPEN, token_cost_kopecks=None, margin_kopecks=None, settled_at=None
     )

@@ -779,6 +779,25 @@ class FakeUser:
         self._server.push_update(payment.bot_id, {"message": copy.deepcopy(payment.message)})
         await asyncio.sleep(0)
 
+    async def refund_outside(self, payment: PaymentResult) -> None:
+        """The payment is refunded outside the bot's code (its owner elsewhere, Telegram support):
+        Telegram posts a `refunded_payment` service message in the chat."""
+        if payment.message is None:
+            raise AssertionError("nothing was paid")
+        paid = payment.message["successful_payment"]
+        server = self._server
+        bot = server.bot(payment.bot_id)
+        conv = server._conversation(bot, self.chat)
+        refunded = {key: paid[key] for key in ("currency", "total_amount", "invoice_payload",
+                                               "telegram_payment_charge_id")}
+        if paid.get("provider_payment_charge_id"):
+            refunded["provider_payment_charge_id"] = paid["provider_payment_charge_id"]
+        message = {"message_id": conv.next_message_id(), "from": self.as_api(),
+                   "chat": self.chat.as_api(), "date": server.now(), "refunded_payment": refunded}
+        conv.messages[message["message_id"]] = StoredMessage(message)
+        server.push_update(bot, {"message": message})
+        await asyncio.sleep(0)
+
     async def block(self, bot: BotRef) -> None:
         """Block the bot: its messages now fail with 403 and it gets a my_chat_member update."""
         conv = self._server._conversation(self._server.bot(bot), self.chat)

@@ -115,6 +115,7 @@ class FakeYooKassa:
         self._runner: web.AppRunner | None = None
         self._unhang = asyncio.Event()
         self._stopping = False
+        self.lookup_delay = 0.0  # seconds every GET takes: a slow API (slow_lookups)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -175,6 +176,11 @@ class FakeYooKassa:
         "processing, ask again" body). ``processed=True``: the request takes effect first."""
         self._faults.extend(_Fault("fail", status=status, processed=processed)
                             for _ in range(n))
+
+    def slow_lookups(self, seconds: float) -> None:
+        """From now on every GET (a payment or refund re-fetched) answers after ``seconds``;
+        creating payments stays fast. 0 makes lookups fast again."""
+        self.lookup_delay = seconds
 
     def release(self) -> None:
         """End every current hang."""
@@ -239,7 +245,8 @@ class FakeYooKassa:
         return self._public(payout)
 
     async def notify(self, url: str, event: str, object_id: str | None = None, *,
-                     obj: dict[str, Any] | None = None, timeout: float = 5.0) -> int | None:
+                     obj: dict[str, Any] | None = None, timeout: float = 5.0,
+                     headers: dict[str, str] | None = None) -> int | None:
         """POST a YooKassa-shaped notification to ``url``; the object is the current state of
         ``object_id`` (from the event's kind), or ``obj`` as given (a forged one). Returns the
         receiver's status, None if it could not be reached."""
@@ -251,7 +258,7 @@ class FakeYooKassa:
         status: int | None = None
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as s:
-                async with s.post(url, json=body) as response:
+                async with s.post(url, json=body, headers=headers) as response:
                     status = response.status
                     await response.read()
         except (aiohttp.ClientError, TimeoutError):
@@ -277,6 +284,8 @@ class FakeYooKassa:
         record = RecordedRequest(request.method, request.path, dict(request.headers), body,
                                  request.headers.get("Idempotence-Key"))
         self.requests.append(record)
+        if request.method == "GET" and self.lookup_delay > 0:
+            await asyncio.sleep(self.lookup_delay)
         fault = self._faults.popleft() if self._faults else None
         if fault is not None and not fault.processed:
             if (early := await self._apply(fault, record)) is not None:

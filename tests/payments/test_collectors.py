@@ -64,3 +64,23 @@ async def test_the_author_owes_what_they_collected_beyond_their_share(database):
     assert total == 200_000
     partners = [await user_balance(u) for u in (7, 8)]
     assert all(b.available > 0 for b in partners)
+
+
+async def test_a_refund_of_stars_the_author_held_cancels_their_debt_with_the_shares(database):
+    from billing.refunds import refund_subscription
+    from models import Subscription
+
+    tracker = await make_tracker(author_id=1)
+    await join(tracker, 7)
+    await join(tracker, 9, inviter=7)
+    await _pay(tracker, 9, PaymentProvider.STARS, 150_000, "stars-2")
+    await settle_due_periods(now=PAID_AT + timedelta(days=40))
+    assert (await user_balance(1)).owed > 0 and (await user_balance(7)).available > 0
+
+    # The client got their Stars back out of the author's bot balance.
+    subscription = await Subscription.get(user_id=9)
+    await refund_subscription(subscription.id)
+    author, partner = await user_balance(1), await user_balance(7)
+    assert author.collected == 0 and author.available == 0 and author.owed == 0
+    assert partner.available == 0
+    assert (await balance(await platform_account_id())).available == 0

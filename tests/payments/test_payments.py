@@ -277,3 +277,27 @@ async def test_refunds_cancel_open_periods_and_end_access(database, yk):
     await refund_payment(stars.payment.id, refund_stars=refund_stars)
     assert stars_calls == ["star-1"]
     assert (await Subscription.get(id=stars.subscription.id)).status == SubscriptionStatus.REFUNDED
+
+
+async def test_a_partial_yookassa_refund_shortens_instead_of_ending(database, yk):
+    # issue 19: a partial refund made in YooKassa's dashboard used to cancel the whole subscription
+    fake, yookassa = yk
+    tracker = await _tracker_with_month()
+    checkout = await _checkout(yookassa, tracker)
+    fake.succeed(checkout.external_id)
+    outcome = (await yookassa.confirm(checkout.external_id)).outcome
+    part = await yookassa.gateway.refund(checkout.external_id, 50000, "dashboard-1")
+    for _ in range(2):  # the notification comes twice
+        recorded = await yookassa.refund_succeeded(part.id)
+    assert recorded is not None and recorded.already
+    subscription = await Subscription.get(id=outcome.subscription.id)
+    assert subscription.status == SubscriptionStatus.ACTIVE and subscription.ends_at < outcome.subscription.ends_at
+    [period] = await AccountingPeriod.filter(subscription_id=subscription.id)
+    assert period.status == PeriodStatus.OPEN and period.revenue_kopecks == 150000
+    assert not (await Payment.get(id=outcome.payment.id)).refunded
+    assert (await access_for(tracker, 7)).subscription is not None
+
+    rest = await yookassa.gateway.refund(checkout.external_id, 150000, "dashboard-2")
+    await yookassa.refund_succeeded(rest.id)
+    assert (await Subscription.get(id=subscription.id)).status == SubscriptionStatus.REFUNDED
+    assert (await Payment.get(id=outcome.payment.id)).refunded

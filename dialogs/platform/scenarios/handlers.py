@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
@@ -9,6 +9,7 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
+from billing.amounts import plain_decimal
 from billing.cost_rules import CostRuleError, check_free_messages, check_limit
 from billing.policy import load_policy
 from billing.rates import rate_at
@@ -41,11 +42,8 @@ async def _scenario(manager: DialogManager) -> Scenario | None:
 
 
 def _number(text: str | None) -> Decimal | None:
-    try:
-        value = Decimal((text or "").strip().replace(",", "."))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
+    value = plain_decimal((text or "").strip())
+    return value if value is not None and value >= 0 else None
 
 
 async def on_prompt(message: Message, _: MessageInput, manager: DialogManager) -> None:

@@ -1,0 +1,121 @@
+"""Migration 0007 on a database that already holds money: rows, indexes and triggers all survive,
+and the database's ON DELETE actions end up what the models say (SQLite and PostgreSQL).
+
+Tortoise's own AlterField would rebuild each SQLite table without its indexes and cascade the
+DROP TABLE into the tables below; this test is what would notice if 0007 did the same.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+from tortoise import Tortoise, connections
+from tortoise.exceptions import IntegrityError
+from tortoise.fields.relational import ForeignKeyFieldInstance, OneToOneFieldInstance
+from tortoise.migrations.api import migrate as migrate_api
+
+from billing.ledger import settled_total
+from billing.settlement import settle_due_periods
+from bot import db
+from models import AccountingPeriod, LedgerEntry, Payment, Subscription, Tracker
+from tests.billing.helpers import ledger_snapshot
+from tests.billing.test_money_guards import T0, settled_world
+from tests.conftest import DB_PREFIX, ON_POSTGRES, _admin, _run, postgres_url
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    if not ON_POSTGRES:
+        yield f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
+        return
+    name = f"{DB_PREFIX}{os.getpid()}_upgrade"
+    _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres_url(name)
+    finally:
+        _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def foreign_key_actions() -> dict[tuple[str, str], str]:
+    """(table, column) -> ON DELETE action, as the database has it."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(
+            "SELECT c.conrelid::regclass::text AS tab, a.attname AS col, c.confdeltype::text AS action"
+            " FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+            " WHERE c.contype = 'f'"
+        )
+        names = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+        return {(r["tab"].strip('"'), r["col"]): names[r["action"]] for r in rows}
+    out = {}
+    _, tables = await conn.execute_query("SELECT name FROM sqlite_master WHERE type = 'table'")
+    for (table,) in tables:
+        _, keys = await conn.execute_query(f'PRAGMA foreign_key_list("{table}")')
+        for key in keys:
+            out[(table, key[3])] = key[6]
+    return out
+
+
+def actions_in_models() -> dict[tuple[str, str], str]:
+    out = {}
+    for model in Tortoise.apps["models"].values():
+        for field in model._meta.fields_map.values():
+            if isinstance(field, (ForeignKeyFieldInstance, OneToOneFieldInstance)) and field.db_constraint:
+                out[(model._meta.db_table, field.source_field)] = str(field.on_delete)
+    return out
+
+
+async def schema_objects() -> set[tuple[str, str]]:
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(
+            "SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = 'public'"
+        )
+        return {(r["name"], r["def"]) for r in rows}
+    _, rows = await conn.execute_query("SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index'")
+    return {(name, text) for name, text in rows}
+
+
+async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_database_url):
+    await migrate_api(config=db.tortoise_config(empty_database_url), target="models.0006_unattributed_rule")
+    await db.init(empty_database_url, run_migrations=False)
+    try:
+        await settled_world()
+        ledger = await ledger_snapshot()
+        counts = [await m.all().count() for m in (Payment, Subscription, AccountingPeriod, LedgerEntry)]
+        indexes = await schema_objects()
+        assert any(a == "CASCADE" for a in (await foreign_key_actions()).values())
+    finally:
+        await db.close()
+
+    await db.init(empty_database_url)  # runs the migrations still due: 0007
+    try:
+        assert await ledger_snapshot() == ledger
+        assert [await m.all().count() for m in (Payment, Subscription, AccountingPeriod, LedgerEntry)] == counts
+        after = await schema_objects()
+        assert indexes <= after  # none lost; the only new ones are the new tables'
+        assert all("refunds" in name or "clawbacks" in name for name, _ in after - indexes), after - indexes
+        in_database = await foreign_key_actions()
+        in_models = actions_in_models()
+        assert {k: in_database[k] for k in in_models} == in_models
+        assert in_models[("ledger_entries", "account_id")] == "RESTRICT"
+        assert in_models[("plans", "tracker_id")] == "CASCADE"  # settings still go with their tracker
+        conn = connections.get("default")
+        if conn.capabilities.dialect == "sqlite":
+            _, check = await conn.execute_query("PRAGMA integrity_check")
+            assert check[0][0] == "ok"
+            _, dangling = await conn.execute_query("PRAGMA foreign_key_check")
+            assert list(dangling) == []
+
+        tracker = await Tracker.get(username="t100_bot")
+        with pytest.raises(IntegrityError):
+            await Tracker.filter(id=tracker.id).delete()
+        with pytest.raises(IntegrityError, match="append-only"):
+            await LedgerEntry.all().update(amount_kopecks=0)
+        assert await settled_total() == (100_000, 100_000)
+        # a settled period is not settled twice on the upgraded database
+        assert (await settle_due_periods(T0 + timedelta(days=40))).periods == 0
+    finally:
+        await db.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tortoise import connections
+
 from bot.config import RetentionSettings
 from models import (
     Account,
@@ -28,6 +30,7 @@ from models import (
     UpdateClaim,
     UsageRecord,
     User,
+    ledger_guard,
 )
 from scheduler.aps import APSScheduler
 from scheduler.retention import RETENTION_JOB_ID, delete_old_rows, install_retention_job
@@ -70,7 +73,8 @@ async def seed_money(tracker: Tracker, user_id: int) -> None:
     account = await Account.create(key="platform", kind=AccountKind.PLATFORM)
     entry = await LedgerEntry.create(account=account, kind=EntryKind.ACCRUAL, role=Role.PLATFORM, amount_kopecks=5,
                                      source_type=SourceType.PERIOD, source_id=1, tracker=tracker)
-    await LedgerEntry.filter(id=entry.id).update(created_at=LONG_AGO)
+    async with ledger_guard.lifted(connections.get("default")):  # the ledger is append-only: backdate it here
+        await LedgerEntry.filter(id=entry.id).update(created_at=LONG_AGO)
     await UsageRecord.create(tracker=tracker, user_id=user_id, model="m", input_tokens=1, output_tokens=1,
                              mj_micro=1, cost_ukop=1, created_at=LONG_AGO)
 

@@ -46,7 +46,7 @@ from models.enums import (
     SubscriptionStatus,
     TrackerStatus,
 )
-from models.notify import Lease, OutboxEvent, PartnerChannel
+from models.notify import Lease, OutboxEvent, PartnerChannel, PrivateEvents
 from models.payments import AutoRenewal, Checkout, SentNotice
 from models.platform import FsmRecord, Membership, Tracker, User
 from models.referral import InviteClick, InviteLink
@@ -81,6 +81,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxStatus",
     "PartnerChannel",
+    "PrivateEvents",
     "AutoRenewal",
     "Checkout",
     "CheckoutStatus",

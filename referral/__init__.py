@@ -13,8 +13,9 @@ Statistics functions take the asking user's id and only ever return that user's 
 Links (`referral.codes`)
     create_link(tracker_id, owner_id, label="", makes_partner=False) -> InviteLink
         the author, a payer on this tracker, or a named partner (else "referral-not-allowed");
-        makes_partner=True ("become my partner") is the author's only
-        ("referral-partner-link-author-only"); labels <= 64 chars ("referral-label-too-long")
+        makes_partner=True ("become my partner"): the author, or anyone who may invite unless the
+        author switched that off ("referral-partner-link-author-only"); labels <= 64 chars
+        ("referral-label-too-long")
     rename_link(link_id, owner_id, label) -> InviteLink          "referral-link-not-found" if not theirs
     archive_link(link_id, owner_id, archived=True) -> InviteLink   archived links stop attributing
     list_links(tracker_id, owner_id, include_archived=False) -> list[InviteLink]   newest first
@@ -29,6 +30,7 @@ Attribution (`referral.attribution`)
     locked_chain(tracker_id, user_id, using_db=None, at=None) -> Chain
         the chain a purchase's periods carry (locks it too; no membership: no inviters)
     can_invite(tracker_id, user_id) -> bool                      may own invite links here
+    may_recruit(tracker_id, user_id) -> bool                     may own "become my partner" links here
     parse_payload(payload) -> str | None
 
 Partner cabinet (`referral.stats`), all read-only; the money (earnings, forecast, balance, the
@@ -45,7 +47,16 @@ links' earnings, the author's partners with their earnings) is billing's: `billi
         for an alert job; not the author's own referrals
 """
 
-from referral.attribution import Chain, StartResult, can_invite, lock_inviter, locked_chain, parse_payload, record_start
+from referral.attribution import (
+    Chain,
+    StartResult,
+    can_invite,
+    lock_inviter,
+    locked_chain,
+    may_recruit,
+    parse_payload,
+    record_start,
+)
 from referral.codes import archive_link, create_link, deep_link, get_link, list_links, rename_link
 from referral.errors import ReferralError
 from referral.stats import (
@@ -82,6 +93,7 @@ __all__ = [
     "list_links",
     "lock_inviter",
     "locked_chain",
+    "may_recruit",
     "network",
     "parse_payload",
     "partners",

@@ -17,7 +17,7 @@ from tortoise.exceptions import IntegrityError
 
 from models import InviteLink
 from models import sql as db
-from referral.attribution import _author_id, can_invite
+from referral.attribution import can_invite, may_recruit
 from referral.errors import (
     AUTHOR_ONLY,
     LABEL_TOO_LONG,
@@ -57,15 +57,15 @@ async def create_link(
     using_db: BaseDBAsyncClient | None = None,
 ) -> InviteLink:
     """A new link of `owner_id` on this tracker. Raises ReferralError: `referral-not-allowed`
-    (neither the author, nor a payer, nor a named partner), `referral-partner-link-author-only`,
+    (neither the author, nor a payer, nor a named partner), `referral-partner-link-author-only`
+    (a "become my partner" link while the author keeps those to themselves),
     `referral-label-too-long`, `referral-too-many-links`, `referral-tracker-not-found`."""
     conn = db.conn_or_default(using_db)
     label = clean_label(label)
-    author_id = await _author_id(tracker_id, conn)
-    if makes_partner and owner_id != author_id:
-        raise ReferralError(AUTHOR_ONLY)
     if not await can_invite(tracker_id, owner_id, using_db=conn):
         raise ReferralError(NOT_ALLOWED)
+    if makes_partner and not await may_recruit(tracker_id, owner_id, using_db=conn):
+        raise ReferralError(AUTHOR_ONLY)
     active = await InviteLink.filter(tracker_id=tracker_id, owner_id=owner_id, archived=False).using_db(conn).count()
     if active >= MAX_ACTIVE_LINKS:
         raise ReferralError(TOO_MANY_LINKS)

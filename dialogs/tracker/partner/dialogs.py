@@ -62,6 +62,8 @@ def partner_dialog() -> Dialog:
                 id="lnk_page", width=1, height=8, hide_on_single_page=True,
             ),
             SwitchTo(Tr("partner-btn-new-link"), id="new", state=PartnerSG.new_link, when="allowed"),
+            Button(Tr("partner-btn-recruit-link"), id="recruit", on_click=h.on_create_recruit_link,
+                   when="may_recruit"),
             _back(),
             state=PartnerSG.links,
             getter=g.links_getter,

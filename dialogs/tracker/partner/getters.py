@@ -46,6 +46,7 @@ def _link_label(i18n, label: str) -> str:
 async def links_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
     allowed = await referral.can_invite(tracker.id, user.id)
     stats = await partner_money.links_stats(tracker.id, user.id) if allowed else []
+    may_recruit = allowed and await referral.may_recruit(tracker.id, user.id)
     lines = [
         i18n("partner-link-line", label=_link_label(i18n, s.label), clicks=s.clicks, starts=s.starts,
              paying=s.paying, revenue=rub(s.revenue_kopecks), earned=rub(s.earned_kopecks),
@@ -56,6 +57,7 @@ async def links_getter(dialog_manager: DialogManager, tracker: Tracker, user: Us
         "allowed": allowed,
         "has_links": bool(stats),
         "no_links": allowed and not stats,
+        "may_recruit": may_recruit,
         "links": [{"id": s.link_id, "label": _link_label(i18n, s.label)} for s in stats],
         "links_text": "\n\n".join(lines),
         **flashes(dialog_manager, i18n),
@@ -71,7 +73,7 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
         return {"missing": True, "found": False, "share": "https://t.me/" + tracker.username,
                 "error": i18n("referral-link-not-found"), "notice": ""}
     url = link_url(tracker, stats.code)
-    text = i18n("partner-share-text", name=tracker.name)
+    text = i18n("partner-recruit-share-text" if stats.makes_partner else "partner-share-text", name=tracker.name)
     return {
         "missing": False,
         "found": True,

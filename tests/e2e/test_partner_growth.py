@@ -1,0 +1,107 @@
+"""A partner grows a network of their own (issue 17), end to end against the fake Telegram server.
+
+The seed: "secondary commission is open to Sasha and Masha too, if they start bringing other
+bloggers; then the author gets the tertiary 10%". Sasha, named a partner by the author, makes a
+"become my partner" link in the tracker's cabinet; a blogger who never pays opens it, gets a
+cabinet, invites a client who pays; after settlement Sasha earns the level-2 share and the author
+the level-3 share. Then the author switches partners' partner links off in the tracker card.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from billing.plans import set_price
+from billing.settlement import settle_due_periods
+from models import InviteLink, Membership, PlanKind, Tracker
+from referral import create_link as make_link
+from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
+from tests.e2e.test_platform_core import create_tracker
+from tests.e2e.test_referral import code_in, create_link, open_cabinet, pay, rub, screen, share, shown, start
+
+PLATFORM = PLATFORM_USERNAME
+BOT = "vera_ref_bot"  # the helpers borrowed from test_referral talk to this bot
+PRICE = 149000
+RECRUIT_BUTTON = "🤝 Ссылка «стать партнёром»"
+
+
+@pytest.fixture
+async def tg(fake_telegram):
+    fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
+    return fake_telegram
+
+
+async def recruit_link(person) -> str:
+    """A "become my partner" link made in the person's cabinet; returns its code."""
+    links = await screen(person, "🔗 Мои ссылки", "ссылк")
+    await person.click(links, RECRUIT_BUTTON)
+    card = await shown(person, "Ссылка создана")
+    assert "ссылка «стать партнёром»" in card.text
+    share_button = next(b for b in card.buttons if b["text"] == "📤 Поделиться")
+    assert "%D0%BF%D0%B0%D1%80%D1%82%D0%BD%D1%91%D1%80%D0%BE%D0%BC" in share_button["url"]  # "партнёром"
+    return code_in(card.text)
+
+
+async def test_a_partner_recruits_a_blogger_who_never_pays(tg, database_url, tmp_path):
+    tg.add_bot(tracker_token(161), BOT, "Vera")
+    author = tg.user(1161, "Anna", language_code="ru")
+    sasha = tg.user(3161, "Sasha", language_code="ru")
+    blogger = tg.user(3162, "Blogger", language_code="ru")
+    client = tg.user(4161, "Client", language_code="ru")
+    late = tg.user(4162, "Late", language_code="ru")
+    async with running_platform(make_settings(tg, database_url, tmp_path)):
+        await create_tracker(author, tracker_token(161), BOT)
+        card = author.last_message(PLATFORM)
+        tracker = await Tracker.get(username=BOT)
+        await set_price(tracker.id, PlanKind.MONTH, PRICE)
+        assert tracker.partners_recruit  # on by default
+        authors_invite = await make_link(tracker.id, author.id, "bloggers", makes_partner=True)
+
+        await start(sasha, authors_invite.code)
+        await sasha.wait_for_text(BOT, "Теперь вы партнёр")
+        sasha_code = await recruit_link(sasha)
+
+        # The blogger opens Sasha's link and gets a cabinet without paying.
+        await start(blogger, sasha_code)
+        await blogger.wait_for_text(BOT, "Теперь вы партнёр")
+        main = await open_cabinet(blogger)
+        assert ["🔗 Мои ссылки"] in main.keyboard
+        blogger_code = await create_link(blogger, "Blog")
+        await start(client, blogger_code)
+        await pay(tracker, client, 1, datetime.now(UTC) - timedelta(days=40))
+        assert (await settle_due_periods(now=datetime.now(UTC))).periods == 1
+
+        row = await Membership.get(tracker_id=tracker.id, user_id=client.id)
+        assert (row.l1_id, row.l2_id, row.l3_id) == (blogger.id, sasha.id, author.id)
+        earnings = await screen(blogger, "💰 Мой заработок", "Ваш заработок в этом трекере")
+        assert f"Уровень 1: {rub(share('l1'))}" in earnings.text
+        earnings = await screen(sasha, "💰 Мой заработок", "Ваш заработок в этом трекере")
+        assert f"Уровень 2: {rub(share('l2'))}" in earnings.text and f"Уровень 1: {rub(0)}" in earnings.text
+        earnings = await screen(author, "💰 Мой заработок", "Ваш заработок в этом трекере")
+        assert f"Уровень 3: {rub(share('l3'))}" in earnings.text
+        assert f"Как автор: {rub(share('author'))}" in earnings.text
+        links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
+        assert "(ссылка «стать партнёром»)" in links.text and "1 → 1 → 0 → " in links.text
+
+        # The author keeps "become my partner" links to themselves, in the tracker card.
+        await author.click(card, "✅ Партнёры зовут партнёров")
+        card = await author.wait_for_message(PLATFORM, lambda m: ["▫️ Партнёры зовут партнёров"] in m.keyboard)
+        assert "только у вас" in card.text
+        assert not (await Tracker.get(id=tracker.id)).partners_recruit
+        links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
+        assert [RECRUIT_BUTTON] not in links.keyboard and ["➕ Создать ссылку"] in links.keyboard
+        # Sasha's link handed out before still brings people, as Sasha's clients, not partners.
+        await start(late, sasha_code)
+        await late.expect_no_message(BOT, timeout=0.5)
+        late_row = await Membership.get(tracker_id=tracker.id, user_id=late.id)
+        assert late_row.l1_id == sasha.id and not late_row.is_partner
+        await late.send(BOT, "/partner")
+        await shown(late, "Чтобы стать партнёром")
+
+        # Switched back on, Sasha may make one again.
+        await author.click(card, "▫️ Партнёры зовут партнёров")
+        await author.wait_for_message(PLATFORM, lambda m: ["✅ Партнёры зовут партнёров"] in m.keyboard)
+        await recruit_link(sasha)
+        assert await InviteLink.filter(owner_id=sasha.id, makes_partner=True).count() == 2

@@ -21,6 +21,8 @@ Links (`referral.codes`)
     list_links(tracker_id, owner_id, include_archived=False) -> list[InviteLink]   newest first
     get_link(link_id, owner_id) -> InviteLink | None             None if missing or not theirs
     deep_link(bot_username, code) -> str                         https://t.me/<bot>?start=<code>
+    share_link(url, text) -> str                                 https://t.me/share/url?url=...&text=...
+    personal_link(tracker_id, owner_id) -> InviteLink            a new subscriber's link for the nudge
 
 Attribution (`referral.attribution`)
     record_start(tracker_id, user_id, payload) -> StartResult    on every /start; never raises on a
@@ -57,7 +59,16 @@ from referral.attribution import (
     parse_payload,
     record_start,
 )
-from referral.codes import archive_link, create_link, deep_link, get_link, list_links, rename_link
+from referral.codes import (
+    archive_link,
+    create_link,
+    deep_link,
+    get_link,
+    list_links,
+    personal_link,
+    rename_link,
+    share_link,
+)
 from referral.errors import ReferralError
 from referral.stats import (
     LinkStats,
@@ -96,8 +107,10 @@ __all__ = [
     "may_recruit",
     "network",
     "parse_payload",
+    "personal_link",
     "partners",
     "record_start",
     "refund_rate_by_partner",
     "rename_link",
+    "share_link",
 ]

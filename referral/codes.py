@@ -11,6 +11,7 @@ exactly like a missing one (`referral-link-not-found`), so a tampered callback l
 from __future__ import annotations
 
 import secrets
+import urllib.parse
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -38,6 +39,11 @@ def new_code() -> str:
 
 def deep_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
+
+
+def share_link(url: str, text: str) -> str:
+    """Telegram's one-tap share: opens the chat picker with `url` and `text` ready to send."""
+    return "https://t.me/share/url?" + urllib.parse.urlencode({"url": url, "text": text}, quote_via=urllib.parse.quote)
 
 
 def clean_label(label: str | None) -> str:
@@ -78,6 +84,16 @@ async def create_link(
         except IntegrityError:
             continue
     raise RuntimeError("could not draw a unique invite code")
+
+
+async def personal_link(tracker_id: int, owner_id: int, *, using_db: BaseDBAsyncClient | None = None) -> InviteLink:
+    """The link to hand a new subscriber with "you can now earn": their newest live client link,
+    or a new unlabelled one. The caller has just recorded their payment (so they may invite)."""
+    conn = db.conn_or_default(using_db)
+    link = await InviteLink.filter(
+        tracker_id=tracker_id, owner_id=owner_id, archived=False, makes_partner=False
+    ).using_db(conn).order_by("-id").first()
+    return link if link is not None else await create_link(tracker_id, owner_id, using_db=conn)
 
 
 async def get_link(link_id: int, owner_id: int, *, using_db: BaseDBAsyncClient | None = None) -> InviteLink | None:

@@ -41,6 +41,7 @@ from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
 from notify import channels, notices, outbox
 from notify import events as ev
 from notify.outbox import PLATFORM_BOT
+from referral.codes import share_link
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +113,25 @@ def _client_notice(t: Any, params: dict[str, Any]) -> str:
 OPEN_CARD = "admpo:"
 
 
+# Callback data of the tracker greeting's cabinet button (dialogs.tracker.partner.dialogs.OPEN_CABINET,
+# a layer above; tests/notify/test_earn_nudge.py keeps the two equal).
+OPEN_CABINET = "partner:open"
+
+
 def markup(kind: str, params: dict[str, Any], language: str | None) -> InlineKeyboardMarkup | None:
-    """The button an event carries, if any: a new payout request opens its card for the admin."""
+    """The buttons an event carries, if any: a new payout request opens its card for the admin;
+    the nudge to earn shares the client's link in one tap and opens the partner cabinet."""
+    t = for_user(language)
     if kind == ev.PAYOUT_REQUEST and params.get("payout"):
-        button = InlineKeyboardButton(text=for_user(language)("admin-payouts-btn-open"),
+        button = InlineKeyboardButton(text=t("admin-payouts-btn-open"),
                                       callback_data=f"{OPEN_CARD}{int(params['payout'])}")
         return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    if kind == ev.CLIENT_NOTICE and params.get("key") == notices.EARN_NUDGE and params.get("url"):
+        share = share_link(str(params["url"]), t("partner-share-text", name=str(params.get("name", ""))))
+        return InlineKeyboardMarkup(inline_keyboard=[
+            [InlineKeyboardButton(text=t("partner-btn-share"), url=share)],
+            [InlineKeyboardButton(text=t("partner-btn-open"), callback_data=OPEN_CABINET)],
+        ])
     return None
 
 

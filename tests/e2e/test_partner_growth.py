@@ -105,3 +105,40 @@ async def test_a_partner_recruits_a_blogger_who_never_pays(tg, database_url, tmp
         await author.wait_for_message(PLATFORM, lambda m: ["✅ Партнёры зовут партнёров"] in m.keyboard)
         await recruit_link(sasha)
         assert await InviteLink.filter(owner_id=sasha.id, makes_partner=True).count() == 2
+
+
+async def test_a_client_who_pays_is_told_they_can_earn_with_their_own_link(tg, database_url, tmp_path):
+    from models import OutboxEvent
+
+    tg.add_bot(tracker_token(162), BOT, "Vera")
+    author = tg.user(1162, "Anna", language_code="ru")
+    client = tg.user(4163, "Client", language_code="ru")
+    async with running_platform(make_settings(tg, database_url, tmp_path)):
+        await create_tracker(author, tracker_token(162), BOT)
+        tracker = await Tracker.get(username=BOT)
+        await set_price(tracker.id, PlanKind.MONTH, PRICE)
+        await start(client)
+        await pay(tracker, client, 1, datetime.now(UTC))
+
+        await client.wait_for_text(BOT, "✅ Оплата прошла!")
+        nudge = await client.wait_for_message(BOT)  # the very next message
+        link = await InviteLink.get(owner_id=client.id, tracker_id=tracker.id)
+        assert not link.makes_partner and not link.archived
+        assert "Теперь вы можете зарабатывать с Vera" in nudge.text
+        assert f"https://t.me/{BOT}?start={link.code}" in nudge.text
+        share_button = next(b for b in nudge.buttons if b["text"] == "📤 Поделиться")
+        assert share_button["url"].startswith(f"https://t.me/share/url?url=https%3A%2F%2Ft.me%2F{BOT}%3Fstart%3D")
+        assert link.code in share_button["url"]
+
+        # One tap on the nudge opens the cabinet, which lists that link.
+        await client.click(nudge, "🤝 Кабинет партнёра")
+        await shown(client, "Кабинет партнёра —")
+        links = await screen(client, "🔗 Мои ссылки", "Ваши ссылки")
+        assert link.code in links.text
+
+        # A second payment is no news: no second nudge, no second link.
+        await pay(tracker, client, 2, datetime.now(UTC))
+        # Both notices of a payment are written in its transaction: once this one is here, a nudge would be too.
+        await client.wait_for_notice(BOT, lambda m: "✅ Оплата прошла!" in m.text and m.message_id > nudge.message_id)
+        assert await OutboxEvent.filter(dedupe_key__startswith="client-earn:").count() == 1
+        assert await InviteLink.filter(owner_id=client.id).count() == 1

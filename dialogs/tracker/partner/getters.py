@@ -3,7 +3,6 @@ returns the asking person's own money."""
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Any
 
 from aiogram_dialog import DialogManager
@@ -23,7 +22,7 @@ def link_url(tracker: Tracker, code: str) -> str:
 
 
 def share_url(url: str, text: str) -> str:
-    return "https://t.me/share/url?" + urllib.parse.urlencode({"url": url, "text": text}, quote_via=urllib.parse.quote)
+    return referral.share_link(url, text)
 
 
 async def main_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:

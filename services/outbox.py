@@ -38,12 +38,15 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from i18n.catalog import for_user
 from i18n.format import day, price, rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
-from notify import channels, notices, outbox
+from notify import channels, notices, outbox, private
 from notify import events as ev
 from notify.outbox import PLATFORM_BOT
 from referral.codes import share_link
 
 log = logging.getLogger(__name__)
+
+# Kinds a person may switch off for their private chat; the loop asks again before sending.
+_PRIVATE_CHOICES = frozenset({*private.PRIVATE_KINDS, ev.ACCRUAL_DIGEST})
 
 CHANNEL_GAP = 3.0
 PRIVATE_GAP = 1.0
@@ -79,6 +82,9 @@ def render(kind: str, params: dict[str, Any], language: str | None) -> str:
         values["plan"] = t("channel-plan", plan=str(values["plan"]))
     if kind == ev.START:
         values.setdefault("own", "yes")
+    if kind == ev.ACCRUAL and int(values.get("count", 1)) > 1:  # a settlement batch's sum, privately
+        return t("private-ev-accruals", tracker=values.get("tracker", ""), amount=values.get("amount", ""),
+                 count=int(values["count"]))
     if kind == ev.PAYOUT:
         text = t("channel-ev-payout", status=str(values.get("status")), amount=values.get("amount", ""))
         if values.get("reason"):
@@ -242,6 +248,10 @@ class OutboxWorker:
                 return
             wanted = ev.ACCRUAL if event.kind == ev.ACCRUAL_DIGEST else event.kind
             if event.kind != ev.TEST and wanted not in (channel.events or []):
+                await outbox.mark_skipped(event, token, "event turned off")
+                return
+        elif event.tracker_id is not None and event.kind in _PRIVATE_CHOICES:
+            if not await private.wanted_now(event.tracker_id, event.chat_id, event.kind):
                 await outbox.mark_skipped(event, token, "event turned off")
                 return
         bot = self._bot_for(event)

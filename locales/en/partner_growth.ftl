@@ -20,3 +20,17 @@ payment-earn-nudge =
     Your link: { $url }
 
     Links, their statistics and your earnings are in the partner cabinet: /partner
+
+## Events in the private chat (for those without a channel)
+private-ev-accruals = 💰 { $tracker }: { $amount } accrued for { $count } { $count ->
+    [one] client period
+   *[other] client periods
+}.
+
+## The "Events in this chat" screen of the partner cabinet
+private-btn-open = 🔔 Events in this chat
+private-events-title =
+    🔔 Events in this chat — { $tracker }
+
+    The bot writes to you here about starts through your links, new subscribers and renewals in your network, refunds, accruals and payouts. Tap an event to turn it on or off.
+private-events-channel = You have a channel connected now: events go there, and only payout statuses come here.

@@ -142,3 +142,35 @@ async def test_a_client_who_pays_is_told_they_can_earn_with_their_own_link(tg, d
         await client.wait_for_notice(BOT, lambda m: "✅ Оплата прошла!" in m.text and m.message_id > nudge.message_id)
         assert await OutboxEvent.filter(dedupe_key__startswith="client-earn:").count() == 1
         assert await InviteLink.filter(owner_id=client.id).count() == 1
+
+
+async def test_a_partner_without_a_channel_hears_events_in_the_private_chat_as_they_chose(tg, database_url, tmp_path):
+    from models import OutboxEvent
+
+    tg.add_bot(tracker_token(163), BOT, "Vera")
+    author = tg.user(1163, "Anna", language_code="ru")
+    sasha = tg.user(3163, "Sasha", language_code="ru")
+    client = tg.user(4164, "Ivan", language_code="ru")
+    async with running_platform(make_settings(tg, database_url, tmp_path)):
+        await create_tracker(author, tracker_token(163), BOT)
+        tracker = await Tracker.get(username=BOT)
+        await set_price(tracker.id, PlanKind.MONTH, PRICE)
+        invite = await make_link(tracker.id, author.id, "bloggers", makes_partner=True)
+        await start(sasha, invite.code)
+        await sasha.wait_for_text(BOT, "Теперь вы партнёр")
+        code = await create_link(sasha, "Канал")
+
+        # In the cabinet: new subscribers off, everything else as it comes.
+        screen_ = await screen(sasha, "🔔 События в этом чате", "События в этом чате — Vera")
+        assert ["✅ Старты по ссылке"] in screen_.keyboard and ["💰 Начисления: каждое"] in screen_.keyboard
+        await sasha.click(screen_, "✅ Новые подписчики")
+        await sasha.wait_for_message(BOT, lambda m: ["▫️ Новые подписчики"] in m.keyboard)
+
+        await start(client, code)
+        await sasha.wait_for_text(BOT, "👋 Vera: Ivan открыл(а) бота по вашей ссылке.")
+        await pay(tracker, client, 1, datetime.now(UTC) - timedelta(days=40))
+        await settle_due_periods(now=datetime.now(UTC))
+        await sasha.wait_for_text(BOT, f"💰 Vera: начислено {rub(share('l1'))} за период клиента Ivan (1-й уровень).")
+        # The subscriber event, written before the accrual, never came: switched off.
+        assert not any("новый подписчик" in m.text for m in sasha.messages(BOT))
+        assert not await OutboxEvent.filter(chat_id=sasha.id, kind="subscriber").exists()

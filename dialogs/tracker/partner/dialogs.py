@@ -18,7 +18,7 @@ from aiogram_dialog.widgets.text import Format
 
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
-from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG
+from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG, PrivateEventsSG
 from dialogs.widgets import Tr, prompt_window, screen_window, tell_stale
 from i18n.catalog import Translator
 
@@ -43,6 +43,7 @@ def partner_dialog() -> Dialog:
                 Button(Tr("partner-btn-chart"), id="chart", on_click=h.on_chart),
                 Start(Tr("payouts-btn-open"), id="payouts", state=PayoutsSG.main),
                 Start(Tr("channel-btn-open"), id="channels", state=ChannelsSG.main),
+                Start(Tr("private-btn-open"), id="private", state=PrivateEventsSG.main),
                 when="allowed",
             ),
             SwitchTo(Tr("partner-btn-howto"), id="howto", state=PartnerSG.howto),

@@ -37,8 +37,10 @@ Attribution (`referral.attribution`)
 
 Partner cabinet (`referral.stats`), all read-only; the money (earnings, forecast, balance, the
 links' earnings, the author's partners with their earnings) is billing's: `billing.partner`
-    links_funnel(tracker_id, user_id, include_archived=False) -> list[LinkStats]
-        per link: clicks -> starts -> paying -> revenue_kopecks; [] = empty state
+    links_funnel(tracker_id, user_id, include_archived=False, window=None) -> list[LinkStats]
+        per link: clicks -> starts -> paying -> revenue_kopecks; [] = empty state; inside a window:
+        opened, joined, first paid, paid in it
+    window_for(period, tz, now=None) -> Window | None             "month", "last_month"; None: all time
     link_funnel(partner_id, link_id) -> LinkStats | None          None for someone else's link
     network(tracker_id, user_id, names_limit=50) -> Network       people / paying per level, L1 first names
     partners(tracker_id, author_id, limit=20, offset=0) -> PartnerList
@@ -71,20 +73,24 @@ from referral.codes import (
 )
 from referral.errors import ReferralError
 from referral.stats import (
+    PERIODS,
     LinkStats,
     Network,
     NetworkLevel,
     Partner,
     PartnerList,
     RefundAlert,
+    Window,
     link_funnel,
     links_funnel,
     network,
     partners,
     refund_rate_by_partner,
+    window_for,
 )
 
 __all__ = [
+    "PERIODS",
     "Chain",
     "LinkStats",
     "Network",
@@ -94,6 +100,7 @@ __all__ = [
     "ReferralError",
     "RefundAlert",
     "StartResult",
+    "Window",
     "archive_link",
     "can_invite",
     "create_link",
@@ -113,4 +120,5 @@ __all__ = [
     "refund_rate_by_partner",
     "rename_link",
     "share_link",
+    "window_for",
 ]

@@ -27,3 +27,11 @@ def test_dates_in_the_platform_zone():
     assert day(None) == ""
     assert day_time(moment) == "04.12.2026 21:05"
     assert sortable_time(moment, "Europe/Moscow") == "2026-12-05 00:05"
+
+
+def test_a_conversion_is_a_whole_percent_rounded_half_up_or_a_dash_without_a_base():
+    from i18n.format import percent
+
+    shown = [percent(1, 3), percent(2, 3), percent(1, 8), percent(3, 3), percent(0, 5)]
+    assert shown == ["33%", "67%", "13%", "100%", "0%"]
+    assert percent(0, 0) == percent(5, 0) == "—"

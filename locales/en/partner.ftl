@@ -40,6 +40,7 @@ partner-link-line =
        *[client] 🔗 { $label }
     }
     { $clicks } → { $starts } → { $paying } → { $revenue } → { $earned }
+    { $conversion }
     { $url }
 partner-links-empty =
     You have no links yet.
@@ -59,6 +60,7 @@ partner-link-card =
     Paying: { $paying }
     Revenue: { $revenue }
     Your earnings: { $earned }
+    Conversion: { $conversion }
 
     { $url }
 partner-btn-share = 📤 Share

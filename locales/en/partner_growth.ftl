@@ -34,3 +34,29 @@ private-events-title =
 
     The bot writes to you here about starts through your links, new subscribers and renewals in your network, refunds, accruals and payouts. Tap an event to turn it on or off.
 private-events-channel = You have a channel connected now: events go there, and only payout statuses come here.
+
+## Cabinet: conversion, period, archived links
+partner-conversion = to start { $to_start } · to paying { $to_pay }
+partner-links-period = { $period ->
+    [month] 📅 This month
+    [last_month] 📅 Last month
+   *[all] 📅 All time
+}
+partner-period-btn = { $on ->
+    [yes] • { $period ->
+        [month] This month
+        [last_month] Last month
+       *[all] All time
+    } •
+   *[no] { $period ->
+        [month] This month
+        [last_month] Last month
+       *[all] All time
+    }
+}
+partner-links-total =
+    Σ All links{ $archived ->
+        [0] {""}
+       *[other] , archived ones included ({ $archived })
+    }: { $clicks } → { $starts } → { $paying } → { $revenue } → { $earned }
+    { $conversion }

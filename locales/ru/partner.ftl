@@ -40,6 +40,7 @@ partner-link-line =
        *[client] 🔗 { $label }
     }
     { $clicks } → { $starts } → { $paying } → { $revenue } → { $earned }
+    { $conversion }
     { $url }
 partner-links-empty =
     У вас пока нет ни одной ссылки.
@@ -59,6 +60,7 @@ partner-link-card =
     Платят: { $paying }
     Выручка: { $revenue }
     Ваш заработок: { $earned }
+    Конверсия: { $conversion }
 
     { $url }
 partner-btn-share = 📤 Поделиться

@@ -35,3 +35,29 @@ private-events-title =
 
     Бот пишет вам сюда о стартах по вашим ссылкам, новых подписчиках и продлениях в вашей сети, возвратах, начислениях и выплатах. Нажмите на событие, чтобы включить или выключить его.
 private-events-channel = Сейчас у вас подключён канал: события приходят туда, а сюда — только статусы выплат.
+
+## Кабинет: конверсия, период, архивные ссылки
+partner-conversion = в старт { $to_start } · в оплату { $to_pay }
+partner-links-period = { $period ->
+    [month] 📅 Этот месяц
+    [last_month] 📅 Прошлый месяц
+   *[all] 📅 За всё время
+}
+partner-period-btn = { $on ->
+    [yes] • { $period ->
+        [month] Этот месяц
+        [last_month] Прошлый месяц
+       *[all] Всё время
+    } •
+   *[no] { $period ->
+        [month] Этот месяц
+        [last_month] Прошлый месяц
+       *[all] Всё время
+    }
+}
+partner-links-total =
+    Σ Все ссылки{ $archived ->
+        [0] {""}
+       *[other] , включая архивные ({ $archived })
+    }: { $clicks } → { $starts } → { $paying } → { $revenue } → { $earned }
+    { $conversion }

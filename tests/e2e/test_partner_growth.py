@@ -174,3 +174,38 @@ async def test_a_partner_without_a_channel_hears_events_in_the_private_chat_as_t
         # The subscriber event, written before the accrual, never came: switched off.
         assert not any("новый подписчик" in m.text for m in sasha.messages(BOT))
         assert not await OutboxEvent.filter(chat_id=sasha.id, kind="subscriber").exists()
+
+
+async def test_the_links_screen_shows_conversion_a_period_and_counts_archived_links(tg, database_url, tmp_path):
+    tg.add_bot(tracker_token(164), BOT, "Vera")
+    author = tg.user(1164, "Anna", language_code="ru")
+    sasha = tg.user(3164, "Sasha", language_code="ru")
+    clients = [tg.user(4170 + i, f"C{i}", language_code="ru") for i in range(3)]
+    async with running_platform(make_settings(tg, database_url, tmp_path)):
+        await create_tracker(author, tracker_token(164), BOT)
+        tracker = await Tracker.get(username=BOT)
+        await set_price(tracker.id, PlanKind.MONTH, PRICE)
+        invite = await make_link(tracker.id, author.id, "bloggers", makes_partner=True)
+        await start(sasha, invite.code)
+        await sasha.wait_for_text(BOT, "Теперь вы партнёр")
+        old_code = await create_link(sasha, "Старая")
+        new_code = await create_link(sasha, "Новая")
+        for client, code in zip(clients, (old_code, old_code, new_code), strict=True):
+            await start(client, code)
+        await pay(tracker, clients[0], 1, datetime.now(UTC))
+        await InviteLink.filter(code=old_code).update(archived=True)
+
+        links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
+        assert "📅 За всё время" in links.text and ["Этот месяц", "Прошлый месяц", "• Всё время •"] in links.keyboard
+        assert "Старая" not in links.text  # archived: off the list...
+        assert "1 → 1 → 0 → " in links.text and "в старт 100% · в оплату 0%" in links.text
+        # ...and still in the sum of every link, with its payer.
+        assert f"включая архивные (1): 3 → 3 → 1 → {rub(PRICE)} → " in links.text
+        assert "в старт 100% · в оплату 33%" in links.text
+
+        await sasha.click(links, "Этот месяц")
+        links = await sasha.wait_for_message(BOT, lambda m: "📅 Этот месяц" in m.text)
+        assert f"3 → 3 → 1 → {rub(PRICE)}" in links.text  # all of it happened this month
+        await sasha.click(links, "Прошлый месяц")
+        links = await sasha.wait_for_message(BOT, lambda m: "📅 Прошлый месяц" in m.text)
+        assert f"0 → 0 → 0 → {rub(0)} → {rub(0)}" in links.text and "в старт — · в оплату —" in links.text

@@ -52,11 +52,15 @@ def partner_dialog() -> Dialog:
             getter=g.main_getter,
         ),
         screen_window(
-            (Tr("partner-links-title", when="has_links"),
+            (Tr("partner-links-period", when="allowed"),
+             Tr("partner-links-title", when="has_links"),
              Format("{links_text}", when="has_links"),
              Tr("partner-links-empty", when="no_links"),
+             Format("\n{total_text}", when="has_any"),
              Tr("partner-not-allowed-short", when=lambda d, *_: not d["allowed"])),
             NO_PREVIEW,
+            Row(Select(Format("{item[label]}"), id="period", item_id_getter=itemgetter("id"), items="periods",
+                       type_factory=str, on_click=h.on_period)),
             ScrollingGroup(
                 Select(Format("🔗 {item[label]}"), id="lnk", item_id_getter=itemgetter("id"), items="links",
                        type_factory=str, on_click=h.on_link_selected),

@@ -82,6 +82,11 @@ async def on_create_unlabelled(callback: CallbackQuery, _: Button, manager: Dial
     await _create_link(manager, "")
 
 
+async def on_period(callback: CallbackQuery, _: Any, manager: DialogManager, item_id: str) -> None:
+    """The links screen's period: this month, the last one, or all time (an unknown one is all time)."""
+    manager.dialog_data["period"] = item_id if item_id in referral.PERIODS else "all"
+
+
 async def on_create_recruit_link(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
     """A "become my partner" link: whoever opens it gets a cabinet, with this partner as inviter.
     The domain re-checks that the author lets partners recruit (`referral-partner-link-author-only`)."""

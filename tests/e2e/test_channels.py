@@ -54,8 +54,8 @@ async def setup_partner(tg, author, sasha, token):
     await sasha.send(BOT, "/start")
     await sasha.wait_for_text(BOT, "Vera")
     await pay(tracker, sasha, 0, days_ago=400)  # long settled: her own payment is old news
-    await sasha.wait_for_notice(BOT, f"t.me/{BOT}?start=")  # the nudge to earn: nothing of hers left pending
     await settle_due_periods(now=datetime.now(UTC))
+    await sasha.wait_for_notice(BOT, f"t.me/{BOT}?start=")  # the nudge to earn: nothing of hers left pending
     if sasha.language_code == "ru":
         return tracker, await create_link(sasha, "Канал", BOT)  # in the cabinet, as a person does
     return tracker, (await referral.create_link(tracker.id, sasha.id, "news")).code

@@ -156,29 +156,30 @@ _COLUMNS = (
 _NO_CHANNEL = """NOT EXISTS (SELECT 1 FROM partner_channels pc WHERE pc.owner_id = {user} AND pc.tracker_id = {tracker}
                    AND pc.status = 'connected')"""
 
-# One row per person and tracker among the batch's entries, `count` its periods; `name` and `level` are for a
-# batch of one period (the text names the client then: an author who also invited them reads "author",
-# the first role, with both shares in the sum).
+# The batch's entries summed per person and tracker first (`count` is their periods; `name` and
+# `level` are read for a batch of one period, where the text names the client: an author who also
+# invited them reads "author", the first role, with both shares in the sum); who hears it privately
+# is then decided once per person, not once per entry, which keeps a big settlement's batches cheap.
 _ACCRUALS = """
-SELECT 'accrual:' || CAST(? AS TEXT) || ':u' || a.user_id || ':t' || le.tracker_id, 'accrual', t.bot_id, a.user_id,
-       le.tracker_id, NULL, COALESCE(u.language_code, 'ru'),
-       {json}('tracker', t.name, 'amount', SUM(le.amount_kopecks), 'count', COUNT(DISTINCT le.source_id),
-              'level', MIN(le.role),
-              'name', COALESCE(MIN(cu.first_name), '')),
+SELECT 'accrual:' || CAST(? AS TEXT) || ':u' || g.user_id || ':t' || g.tracker_id, 'accrual', t.bot_id, g.user_id,
+       g.tracker_id, NULL, COALESCE(u.language_code, 'ru'),
+       {json}('tracker', t.name, 'amount', g.amount, 'count', g.periods, 'level', g.level,
+              'name', COALESCE((SELECT cu.first_name FROM accounting_periods p JOIN users cu ON cu.id = p.user_id
+                                WHERE p.id = g.period), '')),
        'pending', 0, ?, ?
-FROM ledger_entries le
-JOIN accounts a ON a.id = le.account_id
-JOIN memberships m ON m.user_id = a.user_id AND m.tracker_id = le.tracker_id
-JOIN trackers t ON t.id = le.tracker_id
-JOIN users u ON u.id = a.user_id
-LEFT JOIN accounting_periods p ON p.id = le.source_id
-LEFT JOIN users cu ON cu.id = p.user_id
-LEFT JOIN private_events pe ON pe.user_id = a.user_id AND pe.tracker_id = le.tracker_id
-WHERE le.source_type = 'period' AND le.source_id >= ? AND le.source_id <= ? AND le.created_at = ?
-  AND le.kind = 'accrual' AND le.amount_kopecks > 0
-  AND (pe.id IS NULL OR (NOT pe.accrual_digest AND {wants}))
+FROM (SELECT a.user_id AS user_id, le.tracker_id AS tracker_id, SUM(le.amount_kopecks) AS amount,
+             COUNT(DISTINCT le.source_id) AS periods, MIN(le.role) AS level, MIN(le.source_id) AS period
+      FROM ledger_entries le
+      JOIN accounts a ON a.id = le.account_id
+      WHERE le.source_type = 'period' AND le.source_id >= ? AND le.source_id <= ? AND le.created_at = ?
+        AND le.kind = 'accrual' AND le.amount_kopecks > 0 AND a.user_id IS NOT NULL
+      GROUP BY a.user_id, le.tracker_id) g
+JOIN memberships m ON m.user_id = g.user_id AND m.tracker_id = g.tracker_id
+JOIN trackers t ON t.id = g.tracker_id
+JOIN users u ON u.id = g.user_id
+LEFT JOIN private_events pe ON pe.user_id = g.user_id AND pe.tracker_id = g.tracker_id
+WHERE (pe.id IS NULL OR (NOT pe.accrual_digest AND {wants}))
   AND {no_channel}
-GROUP BY a.user_id, le.tracker_id, t.bot_id, t.name, u.language_code
 ON CONFLICT (dedupe_key) DO NOTHING
 """
 
@@ -191,7 +192,7 @@ async def accruals_settled(
     now = ts(conn, datetime.now(UTC))
     query = _COLUMNS + _ACCRUALS.format(
         json=_json(conn), wants=_wants(conn, ACCRUAL),
-        no_channel=_NO_CHANNEL.format(user="a.user_id", tracker="le.tracker_id"),
+        no_channel=_NO_CHANNEL.format(user="g.user_id", tracker="g.tracker_id"),
     )
     batch = f"{first_period_id}-{last_period_id}-{settled_at.timestamp():.6f}"
     return await execute_count(conn, query, [batch, now, now, first_period_id, last_period_id, ts(conn, settled_at)])

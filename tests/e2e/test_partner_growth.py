@@ -203,6 +203,10 @@ async def test_the_links_screen_shows_conversion_a_period_and_counts_archived_li
         assert f"включая архивные (1): 3 → 3 → 1 → {rub(PRICE)} → " in links.text
         assert "в старт 100% · в оплату 33%" in links.text
 
+        await sasha.click(links, "🔗 Новая")
+        card = await shown(sasha, "Переходов: 1")
+        assert "Конверсия: в старт 100% · в оплату 0%" in card.text
+        links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
         await sasha.click(links, "Этот месяц")
         links = await sasha.wait_for_message(BOT, lambda m: "📅 Этот месяц" in m.text)
         assert f"3 → 3 → 1 → {rub(PRICE)}" in links.text  # all of it happened this month

@@ -53,6 +53,13 @@ def fixed(value: Decimal | int | str, places: int = 2, lang: str | None = None) 
     return sign + _grouped(int(whole)) + (f".{fraction}" if fraction else "")
 
 
+def conversion(part: int, whole: int, lang: str | None = None) -> str:
+    """A conversion: 2 of 8 -> "25%", rounded half up to a whole percent; "—" when there is no whole."""
+    if whole <= 0:
+        return "—"
+    return f"{(200 * int(part) + int(whole)) // (2 * int(whole))}%"
+
+
 def price(kopecks: int, lang: str | None = None) -> str:
     """For messages whose catalog text adds the currency: 12345600 -> "123 456",
     200050 -> "2 000.50" (kopecks only when there are any), -5 -> "-0.05"."""

@@ -48,7 +48,7 @@ from models.enums import (
     SubscriptionStatus,
     TrackerStatus,
 )
-from models.notify import Lease, OutboxEvent, PartnerChannel
+from models.notify import Lease, OutboxEvent, PartnerChannel, PrivateEvents
 from models.payments import AutoRenewal, Checkout, SentNotice
 from models.platform import FsmRecord, Membership, Tracker, UpdateClaim, User
 from models.referral import InviteClick, InviteLink
@@ -89,6 +89,7 @@ __all__ = [
     "OutboxStatus",
     "PartnerChannel",
     "PlatformSetting",
+    "PrivateEvents",
     "AutoRenewal",
     "Checkout",
     "CheckoutStatus",

@@ -41,6 +41,31 @@ class PartnerChannel(Model):
         indexes = (("owner_id", "tracker_id", "status"),)
 
 
+class PrivateEvents(Model):
+    """What a partner or author hears from a tracker bot in their private chat, while they have no channel.
+
+    No row means the defaults: every kind, accruals as they settle. `events` lists the kinds
+    chosen (notify.private.PRIVATE_KINDS), `accrual_digest` turns accruals into one message a day.
+    """
+
+    id = fields.IntField(primary_key=True)
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="private_events"
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="private_events")
+    events: fields.JSONField[list[Any]] = fields.JSONField(default=list)
+    accrual_digest = fields.BooleanField(default=False)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        tracker_id: int
+        user_id: int
+
+    class Meta:
+        table = "private_events"
+        unique_together = (("tracker", "user"),)
+
+
 class OutboxEvent(Model):
     """A message to deliver after the fact it reports was committed (written in that transaction).
 

@@ -49,6 +49,8 @@ class Tracker(Model):
     # Whose shop that token pays into: the author's own unless the admin says it is the platform's.
     provider_collector = enum_column(Collector, default=Collector.AUTHOR, db_default=Collector.AUTHOR.value,
                                      max_length=16)
+    # May partners (not only the author) make "become my partner" links? The author's switch.
+    partners_recruit = fields.BooleanField(default=True, db_default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -6,7 +6,8 @@ webhook, a settlement rerun) write nothing. Events carry only what the text need
 amounts in kopecks, a level; the text is rendered at delivery in the recipient's language.
 
 A channel gets an event when it is connected, belongs to the recipient on that tracker and lists
-the event's kind in `PartnerChannel.events`.
+the event's kind in `PartnerChannel.events`. Someone with no channel there hears it in the private
+chat with the tracker bot instead, as they chose (notify.private).
 """
 
 from __future__ import annotations
@@ -22,24 +23,23 @@ from tortoise.transactions import in_transaction
 from models import Account, Membership, PartnerChannel, PayoutRequest, Subscription, Tracker, User
 from models.enums import ChannelStatus, PlanKind
 from models.sql import execute_count, is_postgres, ts
+from notify import kinds, private
 from notify.outbox import PLATFORM_BOT, enqueue
 
-START = "start"
-SUBSCRIBER = "subscriber"
-RENEWAL = "renewal"
-REFUND = "refund"
-ACCRUAL = "accrual"
-ACCRUAL_DIGEST = "accrual_digest"
-PAYOUT = "payout"
-PAYOUT_REQUEST = "payout_request"  # to the platform admins: a new request waits in the queue
-TEST = "test"
-# To one person, not to channels (notify.notices): the renderer in the delivery loop must know them.
-CLIENT_NOTICE = "client_notice"  # from the tracker bot to a client: a locale key and its values
-ALERT = "alert"  # from the platform bot to an author or an admin: a locale key and its values
-
-# What a channel can choose to receive, in the cabinet's order; all on for a new channel.
-CHANNEL_KINDS = (START, SUBSCRIBER, RENEWAL, REFUND, ACCRUAL, PAYOUT)
-
+# Defined in notify.kinds, which notify.private shares without importing this module; named here,
+# where their callers have always found them.
+START = kinds.START
+SUBSCRIBER = kinds.SUBSCRIBER
+RENEWAL = kinds.RENEWAL
+REFUND = kinds.REFUND
+ACCRUAL = kinds.ACCRUAL
+ACCRUAL_DIGEST = kinds.ACCRUAL_DIGEST
+PAYOUT = kinds.PAYOUT
+PAYOUT_REQUEST = kinds.PAYOUT_REQUEST
+TEST = kinds.TEST
+CLIENT_NOTICE = kinds.CLIENT_NOTICE
+ALERT = kinds.ALERT
+CHANNEL_KINDS = kinds.CHANNEL_KINDS
 
 async def _channels(
     conn: BaseDBAsyncClient, tracker_id: int, owner_ids: Iterable[int], kind: str
@@ -100,9 +100,9 @@ async def start_via_link(conn: BaseDBAsyncClient, tracker_id: int, link_id: int,
     tracker = await Tracker.get(id=tracker_id, using_db=conn)
     name = await _first_name(conn, user_id)
     recipients = {tracker.author_id: {"name": name, "own": "no"}, owner_id: {"name": name, "own": "yes"}}
-    return await _to_channels(
-        conn, kind=START, tracker=tracker, recipients=recipients, key=f"start:{link_id}:{user_id}"
-    )
+    key = f"start:{link_id}:{user_id}"
+    written = await _to_channels(conn, kind=START, tracker=tracker, recipients=recipients, key=key)
+    return written + await private.send(conn, kind=START, tracker=tracker, recipients=recipients, key=key)
 
 
 def _beneficiaries(tracker: Tracker, l1: int | None, l2: int | None, l3: int | None) -> dict[int, str]:
@@ -141,13 +141,10 @@ async def subscription_paid(conn: BaseDBAsyncClient, subscription: Subscription)
     }
     levels = _beneficiaries(tracker, *await _chain(conn, tracker.id, subscription.user_id))
     kind = RENEWAL if renewal else SUBSCRIBER
-    return await _to_channels(
-        conn,
-        kind=kind,
-        tracker=tracker,
-        recipients={uid: {**common, "level": level} for uid, level in levels.items()},
-        key=f"{kind}:{subscription.id}",
-    )
+    recipients = {uid: {**common, "level": level} for uid, level in levels.items()}
+    key = f"{kind}:{subscription.id}"
+    written = await _to_channels(conn, kind=kind, tracker=tracker, recipients=recipients, key=key)
+    return written + await private.send(conn, kind=kind, tracker=tracker, recipients=recipients, key=key)
 
 
 async def subscription_refunded(conn: BaseDBAsyncClient, subscription: Subscription) -> int:
@@ -155,13 +152,10 @@ async def subscription_refunded(conn: BaseDBAsyncClient, subscription: Subscript
     name = await _first_name(conn, subscription.user_id)
     levels = _beneficiaries(tracker, *await _chain(conn, tracker.id, subscription.user_id))
     amount = int(subscription.price_kopecks)
-    return await _to_channels(
-        conn,
-        kind=REFUND,
-        tracker=tracker,
-        recipients={uid: {"name": name, "amount": amount, "level": level} for uid, level in levels.items()},
-        key=f"refund:{subscription.id}",
-    )
+    recipients = {uid: {"name": name, "amount": amount, "level": level} for uid, level in levels.items()}
+    key = f"refund:{subscription.id}"
+    written = await _to_channels(conn, kind=REFUND, tracker=tracker, recipients=recipients, key=key)
+    return written + await private.send(conn, kind=REFUND, tracker=tracker, recipients=recipients, key=key)
 
 
 async def payout_changed(conn: BaseDBAsyncClient, payout_id: int) -> None:
@@ -181,16 +175,18 @@ async def payout_changed(conn: BaseDBAsyncClient, payout_id: int) -> None:
     }
     lang = (await _languages(conn, [user_id])).get(user_id, "ru")
     tracker = await Tracker.get(id=payout.tracker_id, using_db=conn) if payout.tracker_id else None
-    await enqueue(
-        conn,
-        kind=PAYOUT,
-        bot_id=tracker.bot_id if tracker else PLATFORM_BOT,
-        chat_id=user_id,
-        dedupe_key=f"payout:{payout.id}:{status}:{user_id}",
-        params=params,
-        language=lang,
-        tracker_id=tracker.id if tracker else None,
-    )
+    # A status of one's own money request always reaches the private chat, unless switched off there.
+    if tracker is None or (await private.choice(tracker.id, user_id, using_db=conn)).wants(PAYOUT):
+        await enqueue(
+            conn,
+            kind=PAYOUT,
+            bot_id=tracker.bot_id if tracker else PLATFORM_BOT,
+            chat_id=user_id,
+            dedupe_key=f"payout:{payout.id}:{status}:{user_id}",
+            params=params,
+            language=lang,
+            tracker_id=tracker.id if tracker else None,
+        )
     if tracker is not None:
         await _to_channels(
             conn, kind=PAYOUT, tracker=tracker, recipients={user_id: params}, key=f"payout:{payout.id}:{status}"
@@ -265,12 +261,15 @@ async def accruals_settled(
     """One event per accrual a settlement batch just wrote (periods `first..last` settled at
     `settled_at`, the batch's timestamp on its entries), for each connected channel of the
     beneficiary on that tracker that takes accruals one by one. Set-based: one statement."""
+    written = await private.accruals_settled(conn, first_period_id, last_period_id, settled_at)
     _, rows = await conn.execute_query(_ANY_CHANNEL)
     if not rows:  # the common case while settling in bulk: no join at all
-        return 0
+        return written
     now = ts(conn, datetime.now(UTC))
     query = _OUTBOX_COLUMNS + _ACCRUALS.format(json=_json(conn), wants=_wants(conn, ACCRUAL))
-    return await execute_count(conn, query, [now, now, first_period_id, last_period_id, ts(conn, settled_at)])
+    return written + await execute_count(
+        conn, query, [now, now, first_period_id, last_period_id, ts(conn, settled_at)]
+    )
 
 
 _DIGEST = """
@@ -300,4 +299,5 @@ async def daily_digest(day: date, tz: str | ZoneInfo) -> int:
         now = ts(conn, datetime.now(UTC))
         query = _OUTBOX_COLUMNS + _DIGEST.format(json=_json(conn), wants=_wants(conn, ACCRUAL))
         label = day.isoformat()
-        return await execute_count(conn, query, [label, label, now, now, ts(conn, start), ts(conn, end)])
+        written = await execute_count(conn, query, [label, label, now, now, ts(conn, start), ts(conn, end)])
+        return written + await private.daily_digest(conn, label, start, end)

@@ -59,6 +59,17 @@ async def payment_received(conn: BaseDBAsyncClient, payment_id: int, subscriptio
     )
 
 
+# The nudge's locale key: the delivery loop gives it a share button and the cabinet's.
+EARN_NUDGE = "payment-earn-nudge"
+
+
+async def earn_nudge(conn: BaseDBAsyncClient, tracker_id: int, user_id: int, url: str) -> bool:
+    """"You can now earn: here is your link", right after a client's first "payment received"
+    (the same chat's queue keeps the order). Once per client and tracker, whatever happens later."""
+    return await to_client(conn, tracker_id, user_id, EARN_NUDGE, {"url": url},
+                           dedupe_key=f"client-earn:{tracker_id}:{user_id}")
+
+
 async def payment_refunded(conn: BaseDBAsyncClient, payment: Payment) -> bool:
     """"Your payment of <amount> was refunded" (amount in kopecks)."""
     return await to_client(

@@ -13,14 +13,17 @@ Statistics functions take the asking user's id and only ever return that user's 
 Links (`referral.codes`)
     create_link(tracker_id, owner_id, label="", makes_partner=False) -> InviteLink
         the author, a payer on this tracker, or a named partner (else "referral-not-allowed");
-        makes_partner=True ("become my partner") is the author's only
-        ("referral-partner-link-author-only"); labels <= 64 chars ("referral-label-too-long")
+        makes_partner=True ("become my partner"): the author, or anyone who may invite unless the
+        author switched that off ("referral-partner-link-author-only"); labels <= 64 chars
+        ("referral-label-too-long")
     rename_link(link_id, owner_id, label) -> InviteLink          "referral-link-not-found" if not theirs
     archive_link(link_id, owner_id, archived=True) -> InviteLink   archived links stop attributing
     list_links(tracker_id, owner_id, include_archived=False) -> list[InviteLink]   newest first
     get_link(link_id, owner_id) -> InviteLink | None             None if missing or not theirs
     deep_link(bot_username, code) -> str                         https://t.me/<bot>?start=<code>
     author_link(tracker_id, label="") -> InviteLink              the author's link to share (made if missing)
+    share_link(url, text) -> str                                 https://t.me/share/url?url=...&text=...
+    personal_link(tracker_id, owner_id) -> InviteLink            a new subscriber's link for the nudge
 
 Attribution (`referral.attribution`)
     record_start(tracker_id, user_id, payload) -> StartResult    on every /start; never raises on a
@@ -30,12 +33,15 @@ Attribution (`referral.attribution`)
     locked_chain(tracker_id, user_id, using_db=None, at=None) -> Chain
         the chain a purchase's periods carry (locks it too; no membership: no inviters)
     can_invite(tracker_id, user_id) -> bool                      may own invite links here
+    may_recruit(tracker_id, user_id) -> bool                     may own "become my partner" links here
     parse_payload(payload) -> str | None
 
 Partner cabinet (`referral.stats`), all read-only; the money (earnings, forecast, balance, the
 links' earnings, the author's partners with their earnings) is billing's: `billing.partner`
-    links_funnel(tracker_id, user_id, include_archived=False) -> list[LinkStats]
-        per link: clicks -> starts -> paying -> revenue_kopecks; [] = empty state
+    links_funnel(tracker_id, user_id, include_archived=False, window=None) -> list[LinkStats]
+        per link: clicks -> starts -> paying -> revenue_kopecks; [] = empty state; inside a window:
+        opened, joined, first paid, paid in it
+    window_for(period, tz, now=None) -> Window | None             "month", "last_month"; None: all time
     link_funnel(partner_id, link_id) -> LinkStats | None          None for someone else's link
     network(tracker_id, user_id, names_limit=50) -> Network       people / paying per level, L1 first names
     partners(tracker_id, author_id, limit=20, offset=0) -> PartnerList
@@ -46,24 +52,47 @@ links' earnings, the author's partners with their earnings) is billing's: `billi
         for an alert job; not the author's own referrals
 """
 
-from referral.attribution import Chain, StartResult, can_invite, lock_inviter, locked_chain, parse_payload, record_start
-from referral.codes import archive_link, author_link, create_link, deep_link, get_link, list_links, rename_link
+from referral.attribution import (
+    Chain,
+    StartResult,
+    can_invite,
+    lock_inviter,
+    locked_chain,
+    may_recruit,
+    parse_payload,
+    record_start,
+)
+from referral.codes import (
+    archive_link,
+    author_link,
+    create_link,
+    deep_link,
+    get_link,
+    list_links,
+    personal_link,
+    rename_link,
+    share_link,
+)
 from referral.errors import ReferralError
 from referral.stats import (
+    PERIODS,
     LinkStats,
     Network,
     NetworkLevel,
     Partner,
     PartnerList,
     RefundAlert,
+    Window,
     link_funnel,
     links_funnel,
     network,
     partners,
     refund_rate_by_partner,
+    window_for,
 )
 
 __all__ = [
+    "PERIODS",
     "Chain",
     "LinkStats",
     "Network",
@@ -73,6 +102,7 @@ __all__ = [
     "ReferralError",
     "RefundAlert",
     "StartResult",
+    "Window",
     "archive_link",
     "author_link",
     "can_invite",
@@ -84,10 +114,14 @@ __all__ = [
     "list_links",
     "lock_inviter",
     "locked_chain",
+    "may_recruit",
     "network",
     "parse_payload",
+    "personal_link",
     "partners",
     "record_start",
     "refund_rate_by_partner",
     "rename_link",
+    "share_link",
+    "window_for",
 ]

@@ -132,8 +132,13 @@ async def record_start(
             )
 
     became_partner = False
-    # Only the author can hold such a link (codes.create_link), checked again in case of a hand-made row.
-    if link.makes_partner and link.owner_id == author_id and user_id != author_id:
+    # Whether its owner may still recruit is read now: an author who switched partners' "become my
+    # partner" links off stops the ones already handed out (they still invite like any link).
+    if (
+        link.makes_partner
+        and user_id != author_id
+        and await may_recruit(tracker_id, link.owner_id, using_db=conn)
+    ):
         became_partner = bool(
             await Membership.filter(id=member.id, is_partner=False).using_db(conn).update(is_partner=True)
         )
@@ -227,3 +232,16 @@ async def can_invite(tracker_id: int, user_id: int, *, using_db: BaseDBAsyncClie
     return await Subscription.filter(
         tracker_id=tracker_id, user_id=user_id, status=SubscriptionStatus.ACTIVE
     ).using_db(conn).exists()
+
+
+async def may_recruit(tracker_id: int, user_id: int, *, using_db: BaseDBAsyncClient | None = None) -> bool:
+    """May this user hand out "become my partner" links here? The author always; anyone else who
+    may invite, unless the author switched that off for this tracker (`Tracker.partners_recruit`).
+    The recruit's chain is the ordinary one: the link's owner is their inviter."""
+    conn = db.conn_or_default(using_db)
+    found = await Tracker.filter(id=tracker_id).using_db(conn).values("author_id", "partners_recruit")
+    if not found:
+        raise ReferralError(TRACKER_NOT_FOUND, f"tracker {tracker_id} does not exist")
+    if user_id == found[0]["author_id"]:
+        return True
+    return bool(found[0]["partners_recruit"]) and await can_invite(tracker_id, user_id, using_db=conn)

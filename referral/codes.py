@@ -11,13 +11,14 @@ exactly like a missing one (`referral-link-not-found`), so a tampered callback l
 from __future__ import annotations
 
 import secrets
+import urllib.parse
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from models import InviteLink
 from models import sql as db
-from referral.attribution import _author_id, can_invite
+from referral.attribution import _author_id, can_invite, may_recruit
 from referral.errors import (
     AUTHOR_ONLY,
     LABEL_TOO_LONG,
@@ -40,6 +41,11 @@ def deep_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
 
+def share_link(url: str, text: str) -> str:
+    """Telegram's one-tap share: opens the chat picker with `url` and `text` ready to send."""
+    return "https://t.me/share/url?" + urllib.parse.urlencode({"url": url, "text": text}, quote_via=urllib.parse.quote)
+
+
 def clean_label(label: str | None) -> str:
     """Whitespace collapsed, control characters dropped; too long is an error, not a silent cut."""
     text = " ".join("".join(ch for ch in (label or "") if ch.isprintable() or ch.isspace()).split())
@@ -57,15 +63,15 @@ async def create_link(
     using_db: BaseDBAsyncClient | None = None,
 ) -> InviteLink:
     """A new link of `owner_id` on this tracker. Raises ReferralError: `referral-not-allowed`
-    (neither the author, nor a payer, nor a named partner), `referral-partner-link-author-only`,
+    (neither the author, nor a payer, nor a named partner), `referral-partner-link-author-only`
+    (a "become my partner" link while the author keeps those to themselves),
     `referral-label-too-long`, `referral-too-many-links`, `referral-tracker-not-found`."""
     conn = db.conn_or_default(using_db)
     label = clean_label(label)
-    author_id = await _author_id(tracker_id, conn)
-    if makes_partner and owner_id != author_id:
-        raise ReferralError(AUTHOR_ONLY)
     if not await can_invite(tracker_id, owner_id, using_db=conn):
         raise ReferralError(NOT_ALLOWED)
+    if makes_partner and not await may_recruit(tracker_id, owner_id, using_db=conn):
+        raise ReferralError(AUTHOR_ONLY)
     active = await InviteLink.filter(tracker_id=tracker_id, owner_id=owner_id, archived=False).using_db(conn).count()
     if active >= MAX_ACTIVE_LINKS:
         raise ReferralError(TOO_MANY_LINKS)
@@ -91,6 +97,16 @@ async def author_link(tracker_id: int, label: str = "", *, using_db: BaseDBAsync
         .using_db(conn).order_by("id").first()
     )
     return link if link is not None else await create_link(tracker_id, author_id, label, using_db=conn)
+
+
+async def personal_link(tracker_id: int, owner_id: int, *, using_db: BaseDBAsyncClient | None = None) -> InviteLink:
+    """The link to hand a new subscriber with "you can now earn": their newest live client link,
+    or a new unlabelled one. The caller has just recorded their payment (so they may invite)."""
+    conn = db.conn_or_default(using_db)
+    link = await InviteLink.filter(
+        tracker_id=tracker_id, owner_id=owner_id, archived=False, makes_partner=False
+    ).using_db(conn).order_by("-id").first()
+    return link if link is not None else await create_link(tracker_id, owner_id, using_db=conn)
 
 
 async def get_link(link_id: int, owner_id: int, *, using_db: BaseDBAsyncClient | None = None) -> InviteLink | None:

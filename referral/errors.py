@@ -14,7 +14,7 @@ class ReferralError(Exception):
 
 # The codes, so callers and tests do not retype strings.
 NOT_ALLOWED = "referral-not-allowed"                   # may not own an invite link on this tracker
-AUTHOR_ONLY = "referral-partner-link-author-only"      # only the author makes "become my partner" links
+AUTHOR_ONLY = "referral-partner-link-author-only"      # "become my partner" links: the author's alone here
 NOT_AUTHOR = "referral-not-author"                     # author-side statistics of someone else's tracker
 LINK_NOT_FOUND = "referral-link-not-found"             # no such link, or not yours (the same answer)
 TRACKER_NOT_FOUND = "referral-tracker-not-found"

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -99,6 +100,42 @@ class RefundAlert:
         return Decimal(self.refunded) / Decimal(self.payments) if self.payments else Decimal(0)
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A calendar month or two of the cabinet's period filter: [since, until), and the same
+    months as the earnings rollup names them ("YYYY-MM" in the zone they were cut in)."""
+
+    since: datetime
+    until: datetime
+    first_month: str
+    last_month: str
+
+
+PERIODS = ("month", "last_month", "all")  # the cabinet's filter, in its order
+
+
+def window_for(period: str, tz: str, now: datetime | None = None) -> Window | None:
+    """This month or the last one, in the platform's zone; None for all time (or an unknown name)."""
+    zone = ZoneInfo(tz)
+    local = (now or datetime.now(UTC)).astimezone(zone)
+    start = datetime(local.year, local.month, 1, tzinfo=zone)
+    if period == "month":
+        since, until = start, _next_month(start)
+    elif period == "last_month":
+        until = start
+        since = _next_month(start, -1)
+    else:
+        return None
+    label = since.strftime("%Y-%m")
+    return Window(since.astimezone(UTC), until.astimezone(UTC), label, label)
+
+
+def _next_month(start: datetime, step: int = 1) -> datetime:
+    """The first day of the month `step` (1 or -1) months from `start`, itself a first day."""
+    index = start.year * 12 + start.month - 1 + step
+    return start.replace(year=index // 12, month=index % 12 + 1)
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 
@@ -127,15 +164,34 @@ GROUP BY m.invite_link_id
 """
 
 
-async def _funnel(conn: BaseDBAsyncClient, links: list[Any]) -> list[LinkStats]:
-    """The funnel of each link row (columns as _LINK_COLUMNS): three grouped queries."""
+# The same inside a window: opened, joined, first paid and paid (a payment's record) in it.
+_CLICKS_IN = (
+    "SELECT link_id, COUNT(*) FROM invite_clicks WHERE created_at >= ? AND created_at < ? AND link_id IN ({ids}) "
+    "GROUP BY link_id"
+)
+_STARTS_IN = (
+    "SELECT invite_link_id, SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN locked_at >= ? AND locked_at < ? THEN 1 ELSE 0 END) "
+    "FROM memberships WHERE invite_link_id IN ({ids}) GROUP BY invite_link_id"
+)
+_REVENUE_IN = _REVENUE.replace("AND p.refunded = ?", "AND p.refunded = ? AND p.created_at >= ? AND p.created_at < ?")
+
+
+def _queries(conn: BaseDBAsyncClient, window: Window | None) -> tuple[tuple[str, str, list[Any]], ...]:
+    if window is None:
+        return ("clicks", _CLICKS, []), ("starts", _STARTS, []), ("revenue", _REVENUE, [False])
+    span = [db.ts(conn, window.since), db.ts(conn, window.until)]
+    return ("clicks", _CLICKS_IN, span), ("starts", _STARTS_IN, span * 2), ("revenue", _REVENUE_IN, [False, *span])
+
+
+async def _funnel(conn: BaseDBAsyncClient, links: list[Any], window: Window | None = None) -> list[LinkStats]:
+    """The funnel of each link row (columns as _LINK_COLUMNS): three grouped queries, over all
+    time or inside `window`."""
     counts: dict[str, dict[int, Any]] = {"clicks": {}, "starts": {}, "revenue": {}}
     ids = [int(row[0]) for row in links]
     for chunk in _chunks(ids):
         marks = db.marks(len(chunk))
-        queries: tuple[tuple[str, str, list[Any]], ...] = (
-            ("clicks", _CLICKS, []), ("starts", _STARTS, []), ("revenue", _REVENUE, [False])
-        )
+        queries = _queries(conn, window)
         for key, query, params in queries:
             for row in await db.rows(conn, query.format(ids=marks), [*params, *chunk]):
                 counts[key][int(row[0])] = row[1:]
@@ -178,9 +234,11 @@ async def links_funnel(
     user_id: int,
     *,
     include_archived: bool = False,
+    window: Window | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> list[LinkStats]:
-    """The funnel of each of the user's links on a tracker, newest first. [] when they have none."""
+    """The funnel of each of the user's links on a tracker, newest first, over all time or inside
+    `window`. [] when they have none."""
     conn = db.conn_or_default(using_db)
     archived = "" if include_archived else " AND l.archived = ?"
     links = await db.rows(
@@ -189,7 +247,7 @@ async def links_funnel(
         "ORDER BY l.id DESC",
         [tracker_id, user_id] + ([] if include_archived else [False]),
     )
-    return await _funnel(conn, links)
+    return await _funnel(conn, links, window)
 
 
 async def owners_links_funnel(tracker_id: int, owner_ids: Sequence[int], conn: BaseDBAsyncClient) -> list[LinkStats]:

@@ -38,12 +38,16 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from i18n.catalog import for_user
 from i18n.format import day, price, rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
-from notify import channels, notices, outbox
+from notify import channels, notices, outbox, private
 from notify import events as ev
 from notify.outbox import PLATFORM_BOT
 from notify.redact import describe_error, redact
+from referral.codes import share_link
 
 log = logging.getLogger(__name__)
+
+# Kinds a person may switch off for their private chat; the loop asks again before sending.
+_PRIVATE_CHOICES = frozenset({*private.PRIVATE_KINDS, ev.ACCRUAL_DIGEST})
 
 CHANNEL_GAP = 3.0
 PRIVATE_GAP = 1.0
@@ -79,6 +83,9 @@ def render(kind: str, params: dict[str, Any], language: str | None) -> str:
         values["plan"] = t("channel-plan", plan=str(values["plan"]))
     if kind == ev.START:
         values.setdefault("own", "yes")
+    if kind == ev.ACCRUAL and int(values.get("count", 1)) > 1:  # a settlement batch's sum, privately
+        return t("private-ev-accruals", tracker=values.get("tracker", ""), amount=values.get("amount", ""),
+                 count=int(values["count"]))
     if kind == ev.PAYOUT:
         text = t("channel-ev-payout", status=str(values.get("status")), amount=values.get("amount", ""))
         if values.get("reason"):
@@ -113,12 +120,25 @@ def _client_notice(t: Any, params: dict[str, Any]) -> str:
 OPEN_CARD = "admpo:"
 
 
+# Callback data of the tracker greeting's cabinet button (dialogs.tracker.partner.dialogs.OPEN_CABINET,
+# a layer above; tests/notify/test_earn_nudge.py keeps the two equal).
+OPEN_CABINET = "partner:open"
+
+
 def markup(kind: str, params: dict[str, Any], language: str | None) -> InlineKeyboardMarkup | None:
-    """The button an event carries, if any: a new payout request opens its card for the admin."""
+    """The buttons an event carries, if any: a new payout request opens its card for the admin;
+    the nudge to earn shares the client's link in one tap and opens the partner cabinet."""
+    t = for_user(language)
     if kind == ev.PAYOUT_REQUEST and params.get("payout"):
-        button = InlineKeyboardButton(text=for_user(language)("admin-payouts-btn-open"),
+        button = InlineKeyboardButton(text=t("admin-payouts-btn-open"),
                                       callback_data=f"{OPEN_CARD}{int(params['payout'])}")
         return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    if kind == ev.CLIENT_NOTICE and params.get("key") == notices.EARN_NUDGE and params.get("url"):
+        share = share_link(str(params["url"]), t("partner-share-text", name=str(params.get("name", ""))))
+        return InlineKeyboardMarkup(inline_keyboard=[
+            [InlineKeyboardButton(text=t("partner-btn-share"), url=share)],
+            [InlineKeyboardButton(text=t("partner-btn-open"), callback_data=OPEN_CABINET)],
+        ])
     return None
 
 
@@ -230,6 +250,10 @@ class OutboxWorker:
                 return
             wanted = ev.ACCRUAL if event.kind == ev.ACCRUAL_DIGEST else event.kind
             if event.kind != ev.TEST and wanted not in (channel.events or []):
+                await outbox.mark_skipped(event, token, "event turned off")
+                return
+        elif event.tracker_id is not None and event.kind in _PRIVATE_CHOICES:
+            if not await private.wanted_now(event.tracker_id, event.chat_id, event.kind):
                 await outbox.mark_skipped(event, token, "event turned off")
                 return
         bot = self._bot_for(event)

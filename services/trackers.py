@@ -134,6 +134,13 @@ class TrackerService:
         await self._rt.publish_description(tracker)
         return tracker
 
+    async def set_partners_recruit(self, author_id: int, tracker_id: int, on: bool) -> Tracker:
+        """May partners hand out their own "become my partner" links (referral.may_recruit)?"""
+        tracker = await self.owned(author_id, tracker_id)
+        tracker.partners_recruit = on
+        await tracker.save(update_fields=["partners_recruit", "updated_at"])
+        return tracker
+
     async def pause(self, author_id: int, tracker_id: int) -> Tracker:
         tracker = await self.owned(author_id, tracker_id)
         if tracker.status == TrackerStatus.ACTIVE:

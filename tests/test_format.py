@@ -40,3 +40,11 @@ def test_a_set_quantity_never_shows_an_exponent():
     assert decimal(Decimal("-2.50")) == "-2.5" and decimal(0) == "0"
     assert fixed(Decimal("1234.5")) == "1 234.50" and fixed(Decimal("0.055")) == "0.06"
     assert fixed(Decimal("-1.005")) == "-1.01" and fixed(0) == "0.00"
+
+
+def test_a_conversion_is_a_whole_percent_rounded_half_up_or_a_dash_without_a_base():
+    from i18n.format import conversion
+
+    shown = [conversion(1, 3), conversion(2, 3), conversion(1, 8), conversion(3, 3), conversion(0, 5)]
+    assert shown == ["33%", "67%", "13%", "100%", "0%"]
+    assert conversion(0, 0) == conversion(5, 0) == "—"

@@ -34,8 +34,10 @@ async def _with_earnings(
     links: Sequence[LinkStats],
     tz: str | None,
     earned_by_owner: dict[int, totals.Earned] | None = None,
+    window: stats.Window | None = None,
 ) -> list[LinkStats]:
-    """The funnels with each link's earnings, from the owners' running totals (given, or read here)."""
+    """The funnels with each link's earnings, from the owners' running totals (given, or read
+    here), all of them or those of the window's months."""
     if earned_by_owner is None:
         earned_by_owner = {}
         for tracker_id in {link.tracker_id for link in links}:
@@ -46,7 +48,9 @@ async def _with_earnings(
     owner_of = {link.link_id: link.owner_id for link in links}
     earned: dict[int, int] = {}
     for owner_id, sums in earned_by_owner.items():
-        for (link_id, _, _), amount in sums.items():
+        for (link_id, _, month), amount in sums.items():
+            if window is not None and not window.first_month <= month <= window.last_month:
+                continue
             if link_id and owner_of.get(link_id) == owner_id:
                 earned[link_id] = earned.get(link_id, 0) + amount
     return [replace(link, earned_kopecks=earned.get(link.link_id, 0)) for link in links]
@@ -66,13 +70,16 @@ async def links_stats(
     user_id: int,
     *,
     include_archived: bool = False,
+    window: stats.Window | None = None,
     tz: str | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> list[LinkStats]:
-    """The funnel and earnings of each of the user's links on a tracker, newest first."""
+    """The funnel and earnings of each of the user's links on a tracker, newest first, over all
+    time or inside `window` (referral.stats.window_for; its months must be cut in `tz`)."""
     conn = db.conn_or_default(using_db)
-    links = await stats.links_funnel(tracker_id, user_id, include_archived=include_archived, using_db=conn)
-    return await _with_earnings(conn, links, tz)
+    links = await stats.links_funnel(tracker_id, user_id, include_archived=include_archived, window=window,
+                                     using_db=conn)
+    return await _with_earnings(conn, links, tz, window=window)
 
 
 async def tracker_partners(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -20,6 +21,7 @@ from models import AutoRenewal, Collector, Payment, PaymentProvider, PlanKind, S
 from models.sql import utc
 from notify import notices
 from referral.attribution import lock_inviter
+from referral.codes import deep_link, personal_link
 
 log = logging.getLogger("billing.payments")
 
@@ -78,6 +80,7 @@ async def record_payment(
             )
             until = await current_end(tracker_id, user_id, paid_at)
             await notices.payment_received(conn, payment.id, subscription, until, renewal=renewal, tz=tz)
+            await _nudge_to_earn(conn, tracker_id, user_id, subscription)
     except IntegrityError:
         # The same charge recorded at the same moment by another worker: theirs stands.
         existing = await Payment.get_or_none(provider=provider, external_id=external_id)
@@ -85,6 +88,19 @@ async def record_payment(
             raise
         return await _outcome(existing, created=False)
     return PaymentOutcome(payment, subscription, True, until)  # the end the client was told
+
+
+async def _nudge_to_earn(conn: BaseDBAsyncClient, tracker_id: int, user_id: int, subscription: Subscription) -> None:
+    """A first subscription here makes the client someone who may invite: tell them, with a link
+    of their own (the seed's "through satisfied clients" needs them to know). Not the author."""
+    earlier = Subscription.filter(tracker_id=tracker_id, user_id=user_id, id__lt=subscription.id)
+    if await earlier.using_db(conn).exists():
+        return
+    tracker = await Tracker.get(id=tracker_id, using_db=conn)
+    if tracker.author_id == user_id:
+        return
+    link = await personal_link(tracker_id, user_id, using_db=conn)
+    await notices.earn_nudge(conn, tracker_id, user_id, deep_link(tracker.username, link.code))
 
 
 async def _outcome(payment: Payment, *, created: bool) -> PaymentOutcome:

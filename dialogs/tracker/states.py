@@ -33,3 +33,9 @@ class ChannelsSG(StatesGroup):
 
     main = State()
     channel = State()
+
+
+class PrivateEventsSG(StatesGroup):
+    """Which events the tracker bot sends to the partner's private chat (issue 17)."""
+
+    main = State()

@@ -22,7 +22,7 @@ partner-not-allowed =
     Clients of this tracker and the author's partners can invite people and get a share of their payments.
     To become a partner:
     • pay for any plan (a month is { $price }) and the cabinet opens by itself;
-    • or ask the author for a "become my partner" link.
+    • or ask the author (or one of their partners) for a "become my partner" link.
 partner-not-allowed-short = Invite links are for clients of this tracker and the author's partners. See the cabinet's main window.
 partner-btn-links = 🔗 My links
 partner-btn-earnings = 💰 My earnings
@@ -40,6 +40,7 @@ partner-link-line =
        *[client] 🔗 { $label }
     }
     { $clicks } → { $starts } → { $paying } → { $revenue } → { $earned }
+    { $conversion }
     { $url }
 partner-links-empty =
     You have no links yet.
@@ -59,6 +60,7 @@ partner-link-card =
     Paying: { $paying }
     Revenue: { $revenue }
     Your earnings: { $earned }
+    Conversion: { $conversion }
 
     { $url }
 partner-btn-share = 📤 Share

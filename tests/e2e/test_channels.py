@@ -55,6 +55,7 @@ async def setup_partner(tg, author, sasha, token):
     await sasha.wait_for_text(BOT, "Vera")
     await pay(tracker, sasha, 0, days_ago=400)  # long settled: her own payment is old news
     await settle_due_periods(now=datetime.now(UTC))
+    await sasha.wait_for_notice(BOT, f"t.me/{BOT}?start=")  # the nudge to earn: nothing of hers left pending
     if sasha.language_code == "ru":
         return tracker, await create_link(sasha, "Канал", BOT)  # in the cabinet, as a person does
     return tracker, (await referral.create_link(tracker.id, sasha.id, "news")).code
@@ -252,7 +253,9 @@ async def test_a_bot_that_loses_the_right_to_post_disconnects_the_channel_until_
         await sasha.wait_for_text(BOT, "отключён от Vera")
         assert (await PartnerChannel.get(chat_id=chat.id)).status == ChannelStatus.DISCONNECTED
         await start(client, code, bot=BOT)
-        assert not await OutboxEvent.filter(kind="start").exists()  # nobody to post it to
+        assert not await OutboxEvent.filter(kind="start", channel_id__isnull=False).exists()  # nobody to post it to
+        # Without a channel, Sasha hears it in the private chat instead (notify.private).
+        await sasha.wait_for_text(BOT, "Lena открыл(а) бота по вашей ссылке")
 
         await tg.add_bot_to_channel(chat, BOT, by=sasha)  # the right is back: connected again, choices kept
         await sasha.wait_for_text(BOT, "Канал «Саша о трекинге» подключён к Vera")

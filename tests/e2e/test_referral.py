@@ -267,6 +267,8 @@ async def test_attribution_edge_cases_forged_callback_and_empty_cabinet(tg, data
         # A code of another tracker and a malformed code are ordinary /starts.
         await start(yuri, other_code)
         await start(zoya, "%%%not-a-code%%%")
+        # Sasha has no channel: Xenia's start through her link comes to her private chat (notify.private).
+        await sasha.wait_for_text(BOT, "👋 Vera: Xenia открыл(а) бота по вашей ссылке.")
 
         rows = {m.user_id: m for m in await Membership.filter(tracker_id=tracker.id)}
         assert rows[xenia.id].l1_id == sasha.id and rows[xenia.id].l2_id == author.id

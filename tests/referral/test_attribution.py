@@ -210,6 +210,36 @@ async def test_a_partner_link_names_a_partner_with_the_author_as_inviter(tracker
     assert not (await record_start(tracker.id, 10, link.code)).became_partner
 
 
+async def test_a_partners_partner_link_names_a_partner_one_level_down(tracker):
+    from models import Tracker
+
+    sasha_link = await create_link(tracker.id, AUTHOR, makes_partner=True)
+    await make_user(10, "Sasha")
+    assert (await record_start(tracker.id, 10, sasha_link.code)).became_partner
+    bloggers = await create_link(tracker.id, 10, "bloggers", makes_partner=True)
+    await make_user(20, "Blogger")
+    result = await record_start(tracker.id, 20, bloggers.code)
+    assert result.became_partner and result.inviter_id == 10
+    m = await member(tracker.id, 20)
+    assert m.is_partner and (m.l1_id, m.l2_id, m.l3_id) == (10, AUTHOR, None)
+    # The blogger's own client: the chain the rules define, three levels up to the author.
+    await make_user(30, "Client")
+    await record_start(tracker.id, 30, (await create_link(tracker.id, 20)).code)
+    await pay(tracker.id, 30)
+    m = await member(tracker.id, 30)
+    assert (m.l1_id, m.l2_id, m.l3_id) == (20, 10, AUTHOR)
+
+    # The author switches partners' partner links off: Sasha's stops naming partners, though it
+    # still invites like any link; the author's own keeps working.
+    await Tracker.filter(id=tracker.id).update(partners_recruit=False)
+    await make_user(40, "Late")
+    result = await record_start(tracker.id, 40, bloggers.code)
+    assert not result.became_partner and result.attributed and result.inviter_id == 10
+    assert not (await member(tracker.id, 40)).is_partner
+    await make_user(41, "Other")
+    assert (await record_start(tracker.id, 41, sasha_link.code)).became_partner
+
+
 async def test_a_partner_link_names_an_existing_member_a_partner_but_keeps_their_inviter(tracker):
     a = await partner(tracker, 10)
     await make_user(20)

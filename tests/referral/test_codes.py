@@ -54,12 +54,29 @@ async def test_who_may_own_a_link(tracker):
     assert not await can_invite(tracker.id, 12)
 
 
-async def test_only_the_author_makes_partner_links(tracker):
+async def test_every_partner_who_may_invite_makes_partner_links_unless_the_author_says_no(tracker):
+    from models import Tracker
+    from referral import may_recruit
+
     await make_user(10)
     await pay(tracker.id, 10)
+    await make_user(11)
+    await record_start(tracker.id, 11, None)
+    # A payer may invite, so may recruit; a member who may not invite may not recruit either.
+    assert await may_recruit(tracker.id, 10) and not await may_recruit(tracker.id, 11)
+    link = await create_link(tracker.id, 10, makes_partner=True)
+    assert link.makes_partner and link.owner_id == 10
+    with pytest.raises(ReferralError) as err:
+        await create_link(tracker.id, 11, makes_partner=True)
+    assert err.value.code == NOT_ALLOWED
+
+    # Switched off for this tracker: only the author makes them.
+    await Tracker.filter(id=tracker.id).update(partners_recruit=False)
+    assert not await may_recruit(tracker.id, 10)
     with pytest.raises(ReferralError) as err:
         await create_link(tracker.id, 10, makes_partner=True)
     assert err.value.code == AUTHOR_ONLY
+    assert await create_link(tracker.id, 10)  # an ordinary link still
     link = await create_link(tracker.id, AUTHOR, makes_partner=True)
     assert link.makes_partner and link.owner_id == AUTHOR
 

@@ -64,6 +64,7 @@ def tracker_dialog() -> Dialog:
                 Button(Tr("btn-plans"), id="plans", on_click=on_open_plans),
                 Button(Tr("btn-ai-settings"), id="ai", on_click=on_open_ai),
                 Button(Tr("btn-partners"), id="partners", on_click=on_open_partners),
+                Button(Tr("btn-partners-recruit"), id="recruit", on_click=h.on_partners_recruit),
                 Button(Tr("btn-pause"), id="pause", on_click=h.on_pause, when="is_active"),
                 Button(Tr("btn-resume"), id="resume", on_click=h.on_resume, when="is_paused"),
                 SwitchTo(Tr("btn-replace-token"), id="retoken", state=TrackerSG.replace_token),

@@ -42,6 +42,7 @@ async def tracker_getter(dialog_manager: DialogManager, trackers: TrackerService
         "is_active": tracker.status == TrackerStatus.ACTIVE,
         "is_paused": tracker.status == TrackerStatus.PAUSED,
         "is_revoked": tracker.status == TrackerStatus.REVOKED,
+        "partners_recruit": "yes" if tracker.partners_recruit else "no",
         "created": bool(dialog_manager.dialog_data.get("created", (dialog_manager.start_data or {}).get("created"))),
         **flashes(dialog_manager, i18n),
     }

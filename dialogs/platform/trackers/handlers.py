@@ -111,6 +111,19 @@ async def on_resume(_: CallbackQuery, __: Button, manager: DialogManager) -> Non
     await _apply(manager, TrackerService.resume, notice="tracker-resumed")
 
 
+async def on_partners_recruit(_: CallbackQuery, __: Button, manager: DialogManager) -> None:
+    """Partners' own "become my partner" links on or off (the author's always work)."""
+    trackers, user_id = _services(manager)
+    try:
+        tracker = await trackers.owned(user_id, _tracker_id(manager))
+    except TrackerError as exc:
+        _fail(manager, exc)
+        return
+    on = not tracker.partners_recruit
+    await _apply(manager, TrackerService.set_partners_recruit, on,
+                 notice="tracker-partners-recruit-on" if on else "tracker-partners-recruit-off")
+
+
 async def on_delete_confirmed(callback: CallbackQuery, __: Button, manager: DialogManager) -> None:
     if await _apply(manager, TrackerService.delete):
         i18n = manager.middleware_data["i18n"]

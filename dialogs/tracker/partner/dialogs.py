@@ -30,7 +30,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.tracker.partner import api_tokens
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
-from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG
+from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG, PrivateEventsSG
 from dialogs.widgets import Tr, prompt_window, screen_window, tell_stale
 from i18n.catalog import Translator
 
@@ -57,6 +57,7 @@ def partner_dialog() -> Dialog:
                 SwitchTo(Tr("partner-btn-api"), id="api", state=PartnerSG.api),
                 Start(Tr("payouts-btn-open"), id="payouts", state=PayoutsSG.main),
                 Start(Tr("channel-btn-open"), id="channels", state=ChannelsSG.main),
+                Start(Tr("private-btn-open"), id="private", state=PrivateEventsSG.main),
                 when="allowed",
             ),
             SwitchTo(Tr("partner-btn-howto"), id="howto", state=PartnerSG.howto),
@@ -65,17 +66,23 @@ def partner_dialog() -> Dialog:
             getter=g.main_getter,
         ),
         screen_window(
-            (Tr("partner-links-title", when="has_links"),
+            (Tr("partner-links-period", when="allowed"),
+             Tr("partner-links-title", when="has_links"),
              Format("{links_text}", when="has_links"),
              Tr("partner-links-empty", when="no_links"),
+             Format("\n{total_text}", when="has_any"),
              Tr("partner-not-allowed-short", when=lambda d, *_: not d["allowed"])),
             NO_PREVIEW,
+            Row(Select(Format("{item[label]}"), id="period", item_id_getter=itemgetter("id"), items="periods",
+                       type_factory=str, on_click=h.on_period)),
             ScrollingGroup(
                 Select(Format("🔗 {item[label]}"), id="lnk", item_id_getter=itemgetter("id"), items="links",
                        type_factory=str, on_click=h.on_link_selected),
                 id="lnk_page", width=1, height=8, hide_on_single_page=True,
             ),
             SwitchTo(Tr("partner-btn-new-link"), id="new", state=PartnerSG.new_link, when="allowed"),
+            Button(Tr("partner-btn-recruit-link"), id="recruit", on_click=h.on_create_recruit_link,
+                   when="may_recruit"),
             _back(),
             state=PartnerSG.links,
             getter=g.links_getter,

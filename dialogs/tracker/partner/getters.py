@@ -3,7 +3,6 @@ returns the asking person's own money."""
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Any
 
 from aiogram_dialog import DialogManager
@@ -15,6 +14,7 @@ from billing.plans import plan_on_sale
 from billing.split import ROLE_ORDER, compile_schedule, role_amounts
 from dialogs.tracker.partner.api_tokens import webapp_url
 from dialogs.widgets import flashes
+from i18n import format as fmt
 from i18n.format import rub
 from models import PlanKind, Tracker, User
 
@@ -24,7 +24,7 @@ def link_url(tracker: Tracker, code: str) -> str:
 
 
 def share_url(url: str, text: str) -> str:
-    return "https://t.me/share/url?" + urllib.parse.urlencode({"url": url, "text": text}, quote_via=urllib.parse.quote)
+    return referral.share_link(url, text)
 
 
 async def main_getter(
@@ -46,21 +46,44 @@ def _link_label(i18n, label: str) -> str:
     return label or i18n("partner-link-no-label")
 
 
-async def links_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
+def _conversion(i18n, clicks: int, starts: int, paying: int) -> str:
+    return i18n("partner-conversion", to_start=fmt.conversion(starts, clicks), to_pay=fmt.conversion(paying, starts))
+
+
+async def links_getter(
+    dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings, **_: Any
+) -> dict:
     allowed = await referral.can_invite(tracker.id, user.id)
-    stats = await partner_money.links_stats(tracker.id, user.id) if allowed else []
+    period = dialog_manager.dialog_data.get("period", "all")
+    window = referral.window_for(period, settings.timezone)
+    every = await partner_money.links_stats(tracker.id, user.id, include_archived=True, window=window,
+                                            tz=settings.timezone) if allowed else []
+    stats = [s for s in every if not s.archived]
+    may_recruit = allowed and await referral.may_recruit(tracker.id, user.id)
     lines = [
         i18n("partner-link-line", label=_link_label(i18n, s.label), clicks=s.clicks, starts=s.starts,
              paying=s.paying, revenue=rub(s.revenue_kopecks), earned=rub(s.earned_kopecks),
-             url=link_url(tracker, s.code), kind="partner" if s.makes_partner else "client")
+             url=link_url(tracker, s.code), kind="partner" if s.makes_partner else "client",
+             conversion=_conversion(i18n, s.clicks, s.starts, s.paying))
         for s in stats
     ]
+    # Every link counts, archived ones too: they brought these people, and still earn from them.
+    totals = {k: sum(getattr(s, k) for s in every) for k in ("clicks", "starts", "paying")}
     return {
         "allowed": allowed,
         "has_links": bool(stats),
         "no_links": allowed and not stats,
+        "has_any": bool(every),
+        "may_recruit": may_recruit,
         "links": [{"id": s.link_id, "label": _link_label(i18n, s.label)} for s in stats],
         "links_text": "\n\n".join(lines),
+        "period": period if period in referral.PERIODS else "all",
+        "periods": [{"id": p, "label": i18n("partner-period-btn", period=p, on="yes" if p == period else "no")}
+                    for p in referral.PERIODS] if allowed else [],
+        "total_text": i18n("partner-links-total", archived=sum(s.archived for s in every),
+                           revenue=rub(sum(s.revenue_kopecks for s in every)),
+                           earned=rub(sum(s.earned_kopecks for s in every)),
+                           conversion=_conversion(i18n, **totals), **totals),
         **flashes(dialog_manager, i18n),
     }
 
@@ -74,7 +97,8 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
         return {"missing": True, "found": False, "share": "https://t.me/" + tracker.username,
                 "error": i18n("referral-link-not-found"), "notice": ""}
     url = link_url(tracker, stats.code)
-    text = i18n("partner-share-text", name=tracker.name)
+    conversion = _conversion(i18n, stats.clicks, stats.starts, stats.paying)
+    text = i18n("partner-recruit-share-text" if stats.makes_partner else "partner-share-text", name=tracker.name)
     return {
         "missing": False,
         "found": True,
@@ -87,6 +111,7 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
         "url": url,
         "share": share_url(url, text),
         "kind": "partner" if stats.makes_partner else "client",
+        "conversion": conversion,
         **flashes(dialog_manager, i18n),
     }
 

@@ -61,10 +61,10 @@ async def on_link_selected(callback: CallbackQuery, _: Any, manager: DialogManag
     await manager.switch_to(PartnerSG.link)
 
 
-async def _create_link(manager: DialogManager, label: str) -> None:
+async def _create_link(manager: DialogManager, label: str, *, makes_partner: bool = False) -> None:
     tracker, user, _i18n = _ctx(manager)
     try:
-        link = await referral.create_link(tracker.id, user.id, label)
+        link = await referral.create_link(tracker.id, user.id, label, makes_partner=makes_partner)
     except referral.ReferralError as exc:
         manager.dialog_data["error"] = exc.code
         return
@@ -80,6 +80,18 @@ async def on_label_entered(message: Message, _: MessageInput, manager: DialogMan
 
 async def on_create_unlabelled(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
     await _create_link(manager, "")
+
+
+async def on_period(callback: CallbackQuery, _: Any, manager: DialogManager, item_id: str) -> None:
+    """The links screen's period: this month, the last one, or all time (an unknown one is all time)."""
+    manager.dialog_data["period"] = item_id if item_id in referral.PERIODS else "all"
+
+
+async def on_create_recruit_link(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    """A "become my partner" link: whoever opens it gets a cabinet, with this partner as inviter.
+    The domain re-checks that the author lets partners recruit (`referral-partner-link-author-only`)."""
+    _tracker, _user, i18n = _ctx(manager)
+    await _create_link(manager, i18n("partners-link-label"), makes_partner=True)
 
 
 async def on_rename_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:

@@ -6,7 +6,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_money_guards')]
+    dependencies = [('models', '0006_unattributed_rule')]
 
     initial = False
 

@@ -33,7 +33,7 @@ from billing.ledger import INSERT_ENTRY
 from billing.split import ROLE_ORDER, Weights, role_amounts
 from models import AccountingPeriod, Clawback, Collector, Payment, Refund, Subscription, Tracker
 from models.enums import EntryKind, PeriodStatus, Role, SourceType, SubscriptionStatus
-from models.sql import is_postgres, rows, sql, ts
+from models.sql import is_postgres, rows, sql, ts, write_first
 from notify import events as notify_events
 from notify import notices
 
@@ -55,6 +55,7 @@ async def refund_subscription(subscription_id: int, amount_kopecks: int | None =
     """Record a refund of `amount_kopecks` (None: all that is left) of the subscription's payment.
     Idempotent per `key`; one transaction."""
     async with in_transaction() as conn:
+        await write_first(conn, "payments")  # `gptitor refund` beside the running platform waits its turn
         if is_postgres(conn):  # one refund of a subscription at a time; settlement skips locked periods
             await rows(conn, "SELECT id FROM subscriptions WHERE id = ? FOR UPDATE", [subscription_id])
             await rows(conn, "SELECT id FROM accounting_periods WHERE subscription_id = ? FOR UPDATE",

@@ -18,7 +18,7 @@ from billing.periods import DEFAULT_TIMEZONE
 from billing.refunds import RefundResult, refund_subscription
 from billing.subscriptions import create_subscription, current_end
 from models import AutoRenewal, Collector, Payment, PaymentProvider, PlanKind, Subscription, Tracker
-from models.sql import utc
+from models.sql import utc, write_first
 from notify import notices
 from referral.attribution import lock_inviter
 from referral.codes import deep_link, personal_link
@@ -65,6 +65,7 @@ async def record_payment(
     paid_at = utc(paid_at or datetime.now(UTC))
     try:
         async with in_transaction() as conn:
+            await write_first(conn, "payments")  # another process (the CLI, a worker) may write beside us
             existing = await Payment.get_or_none(provider=provider, external_id=external_id, using_db=conn)
             if existing is not None:
                 return await _outcome(existing, created=False)

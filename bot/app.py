@@ -25,7 +25,8 @@ from bot.crypto import SecretBox
 from bot.middlewares import TenantMiddleware, UserMiddleware
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
-from bot.transport import HttpServer, PollingSupervisor, Transport, WebhookServer
+from bot.supervisor import PollingSupervisor
+from bot.transport import HttpServer, Transport, WebhookServer
 from dialogs.platform import setup_platform_dialogs
 from dialogs.tracker import setup_tracker_dialogs
 from handlers import platform as platform_handlers
@@ -41,6 +42,7 @@ from scheduler.renewals import install_renewal_jobs
 from services.ai import AIRuntime
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
+from services.takeover import alert_takeover
 from services.trackers import TrackerService
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,8 @@ class Runtime:
                 reuse_port=settings.sqlite_path() is None,  # several workers share the port (bot.workers)
             )
         else:
-            self.transport = PollingSupervisor(self.on_unauthorized, timeout=settings.polling_timeout)
+            self.transport = PollingSupervisor(self.on_unauthorized, api=self.registry.session.api,
+                                               timeout=settings.polling_timeout, on_conflict=self.on_takeover)
         # YooKassa notifications: on the webhook server, or on a small server of their own.
         self.http: HttpServer | None = None
         if self.payments.yookassa is not None:
@@ -111,6 +114,7 @@ class Runtime:
                 self.http = HttpServer(settings.webhook_host, settings.webhook_port)
                 self.payments.add_routes(self.http.app)
         self.scheduler: Any = None
+        self.platform_username = ""
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         self.coordinator = Coordinator(self)
 
@@ -144,6 +148,7 @@ class Runtime:
                 "Telegram rejected BOT_TOKEN: it was revoked or mistyped; get the current token from @BotFather."
             ) from None
         log.info("platform bot @%s is up", me.username)
+        self.platform_username = me.username or ""
         await self.transport.start()
         if self.http is not None:
             await self.http.start()
@@ -220,6 +225,11 @@ class Runtime:
         await Tracker.filter(id=tracker.id).update(status=TrackerStatus.REVOKED)
         i18n = for_user(tracker.author.language_code)
         await self.notify(tracker.author_id, i18n("tracker-token-revoked", username=tracker.username))
+
+    async def on_takeover(self, bot_id: int, kind: str, host: str) -> None:
+        """Someone else takes a bot's updates (bot.supervisor): its author, or the admins, are told once."""
+        await alert_takeover(bot_id, kind, host, platform_bot_id=self.platform_bot.id,
+                             platform_username=self.platform_username, admin_ids=self.settings.admin_ids)
 
     async def notify(self, user_id: int, text: str, **kwargs: Any) -> bool:
         """A message from the platform bot; a person who blocked it is not an error."""

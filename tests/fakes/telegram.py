@@ -925,6 +925,7 @@ class FakeTelegram:
         self._chaos: tuple[float, frozenset[str], tuple[str, ...], float] = (0.0, frozenset(), (), 0.0)
         self._chaos_random = random.Random()
         self.chaos_counts: dict[str, int] = {}
+        self.open_polls = 0  # getUpdates requests held open right now
         self._ids = itertools.count(1)
         self._channel_ids = itertools.count(1000000001)
         self._methods = {
@@ -1645,10 +1646,13 @@ class FakeTelegram:
             pending = self._deliverable(bot)
             return copy.deepcopy(pending[:limit]) if pending else None
 
+        self.open_polls += 1
         try:
             return await bot.changed.wait_for(ready, max(int(params.get("timeout") or 0), 0))
         except TimeoutError:
             return []
+        finally:
+            self.open_polls -= 1
 
     @_api("setWebhook")
     def _set_webhook(self, bot: FakeBot, params: dict) -> bool:

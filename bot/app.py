@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -115,6 +116,7 @@ class Runtime:
                 self.payments.add_routes(self.http.app)
         self.scheduler: Any = None
         self.platform_username = ""
+        self._preload: asyncio.Task[None] | None = None
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         self.coordinator = Coordinator(self)
 
@@ -164,6 +166,9 @@ class Runtime:
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
         await self.coordinator.start()  # the jobs run once this worker leads
+        # Modules the first answers do not need, imported off the event loop once the bots answer,
+        # so the first AI answer neither waits for them nor stalls every bot while they load.
+        self._preload = asyncio.create_task(asyncio.to_thread(_import_all, LATER_MODULES), name="preload")
 
     async def stop(self) -> None:
         await self.coordinator.stop()
@@ -265,6 +270,17 @@ class Runtime:
             except TelegramAPIError as exc:
                 log.info("bot %s: commands not set: %s", bot.id, exc)
                 return
+
+
+LATER_MODULES = ("openai",)
+
+
+def _import_all(names: tuple[str, ...]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the first real use imports it again and reports the error there
+            log.exception("preloading %s failed", name)
 
 
 async def run_platform(

@@ -328,6 +328,7 @@ class Call:
     status: int | None = None
     result: Any = None
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 @dataclass
@@ -925,6 +926,9 @@ class FakeTelegram:
         self._chaos: tuple[float, frozenset[str], tuple[str, ...], float] = (0.0, frozenset(), (), 0.0)
         self._chaos_random = random.Random()
         self.chaos_counts: dict[str, int] = {}
+        # bot id -> [start, end] of each stretch from an injected fault to the bot's next
+        # answered getUpdates (end None while it lasts): the delays a load run injected.
+        self.fault_windows: dict[int, list[list[float | None]]] = {}
         self.open_polls = 0  # getUpdates requests held open right now
         self._ids = itertools.count(1)
         self._channel_ids = itertools.count(1000000001)
@@ -1161,13 +1165,17 @@ class FakeTelegram:
         self._chaos = (share, frozenset(m.lower() for m in methods), tuple(modes), hold)
         self._chaos_random = random.Random(seed)
         self.chaos_counts: dict[str, int] = {mode: 0 for mode in modes}
+        self.fault_windows.clear()
 
-    def _chaos_fault(self, method: str) -> _Fault | None:
+    def _chaos_fault(self, bot: FakeBot, method: str) -> _Fault | None:
         share, methods, modes, hold = self._chaos
         if share <= 0 or method.lower() not in methods or self._chaos_random.random() >= share:
             return None
         mode = self._chaos_random.choice(modes)
         self.chaos_counts[mode] += 1
+        windows = self.fault_windows.setdefault(bot.id, [])
+        if not windows or windows[-1][1] is not None:
+            windows.append([time.monotonic(), None])
         if mode == "reset":
             return _Fault(method, None, None, 1, reset=True)
         if mode == "hold":
@@ -1179,6 +1187,8 @@ class FakeTelegram:
 
     @staticmethod
     def _error(error_code: int, description: str | None, retry_after: int | None, html: str | None) -> TelegramError:
+        if error_code == 429 and retry_after is None:
+            retry_after = 1
         if error_code == 429 and retry_after is None:
             retry_after = 1
         if description is None:
@@ -1430,10 +1440,12 @@ class FakeTelegram:
             return 500, {"ok": False, "error_code": 500,
                          "description": f"Internal Server Error: fake: {exc!r}"}
         call.status, call.result = 200, result
+        if method.lower() == "getupdates" and (windows := self.fault_windows.get(bot.id)) and windows[-1][1] is None:
+            windows[-1][1] = time.monotonic()
         return 200, {"ok": True, "result": result}
 
     async def _inject_fault(self, bot: FakeBot, method: str, params: dict[str, Any], *, http: bool) -> None:
-        chosen = self._chaos_fault(method) if http else None
+        chosen = self._chaos_fault(bot, method) if http else None
         for fault in self._faults if chosen is None else ():
             if fault.method == method.lower() and fault.bot_id in (None, bot.id) and (
                     fault.chat_id is None or fault.chat_id == params.get("chat_id")):

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
 from bot.middlewares import TenantMiddleware, UserMiddleware
+from bot.registration import Registrar, Registration
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
 from bot.supervisor import PollingSupervisor
@@ -119,6 +120,7 @@ class Runtime:
         self._preload: asyncio.Task[None] | None = None
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         self.coordinator = Coordinator(self)
+        self.registrar = Registrar(self.on_unauthorized)
 
     # -- dispatchers -------------------------------------------------------------------------
 
@@ -159,9 +161,13 @@ class Runtime:
             await self._set_platform_commands()
         else:
             self.transport.adopt(self.platform_bot, self.platform_dp, platform=True)  # type: ignore[attr-defined]
-        for tracker in await Tracker.filter(status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED]):
-            await self.serve_tracker(tracker, register=self.primary)
+        trackers = await Tracker.filter(status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED])
+        for tracker in trackers:
+            await self.serve_tracker(tracker, register=False)
         log.info("serving %d tracker bot(s)", len(self.registry))
+        if self.primary:  # only the trackers whose webhook or commands changed cost calls
+            await self.registrar.sync((t, bot, self.registration(bot)) for t in trackers
+                                      if (bot := self.registry.get(t.bot_id)) is not None)
         await self._start_scheduler()
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
@@ -197,7 +203,8 @@ class Runtime:
     # -- trackers at run time ----------------------------------------------------------------
 
     async def serve_tracker(self, tracker: Tracker, *, register: bool = True) -> None:
-        """`register=False`: another worker set its webhook and commands; only listen."""
+        """`register=False`: serve it without telling Telegram anything (another worker set its
+        webhook and commands, or the start registers what changed in one go, bot.registration)."""
         if not register and isinstance(self.transport, WebhookServer):
             self.coordinator.adopt_row(tracker)
             return
@@ -206,9 +213,25 @@ class Runtime:
             await self.unserve_tracker(tracker.bot_id)
         self.coordinator.served(tracker)
         bot = self.registry.add(token)
-        await self.transport.attach(bot, self.tracker_dp)
-        if tracker.bot_id in self.registry:  # attach may have found the token revoked
-            await self._set_tracker_commands(bot)
+        if isinstance(self.transport, WebhookServer):
+            self.transport.adopt(bot, self.tracker_dp)  # its webhook is set by the registration below
+        else:
+            await self.transport.attach(bot, self.tracker_dp)
+        if register:
+            await self.registrar.register(tracker, bot, self.registration(bot))
+
+    def registration(self, bot: Bot) -> Registration:
+        """What Telegram should know about a tracker bot in this mode."""
+        names = ["start", "help", "subscription", "meet", "end", "partner"]
+        commands = {
+            None if lang == "ru" else lang: [BotCommand(command=n, description=translator(lang)(f"cmd-tracker-{n}"))
+                                             for n in names]
+            for lang in LANGS
+        }
+        if not isinstance(self.transport, WebhookServer):
+            return Registration(commands)
+        return Registration(commands, self.transport.url_for(bot, platform=False), self.box.webhook_secret(bot.id),
+                            self.tracker_dp.resolve_used_update_types())
 
     async def unserve_tracker(self, bot_id: int) -> None:
         self.coordinator.unserved(bot_id)
@@ -222,6 +245,8 @@ class Runtime:
             log.critical("Telegram rejected the platform bot's token; get a new one from @BotFather")
             return
         stale = self.registry.remove(bot_id)
+        if isinstance(self.transport, WebhookServer):
+            self.transport.forget(bot_id)
         tracker = await Tracker.get_or_none(bot_id=bot_id).prefetch_related("author")
         if tracker is None or tracker.status in (TrackerStatus.REVOKED, TrackerStatus.DELETED):
             return
@@ -257,9 +282,6 @@ class Runtime:
 
     async def _set_platform_commands(self) -> None:
         await self._set_commands(self.platform_bot, ["start", "help"], "platform")
-
-    async def _set_tracker_commands(self, bot: Bot) -> None:
-        await self._set_commands(bot, ["start", "help", "subscription", "meet", "end", "partner"], "tracker")
 
     async def _set_commands(self, bot: Bot, names: list[str], side: str) -> None:
         for lang in LANGS:

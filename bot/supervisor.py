@@ -35,8 +35,8 @@ WEBHOOK = "webhook"  # a webhook this platform did not set
 # (bot id, POLLER or WEBHOOK, the foreign webhook's host or "")
 ConflictCallback = Callable[[int, str, str], Awaitable[None]]
 
-# 409s that keep coming this long (each within this long of the previous one) are someone else
-# polling, not the moment after our own restart when Telegram still holds the old poll.
+# 409s in a row for this long (no poll answered between them) are someone else polling, not the
+# moment after our own restart when Telegram still holds the old poll, nor a proxy's stray 409.
 CONFLICT_ALERT_AFTER = 120.0
 CONFLICT_ALERT_MIN = 3
 # Seconds a poll's HTTP request may take beyond the long-poll timeout before it counts as lost.
@@ -55,9 +55,8 @@ class _Loop:
     offset: int | None = None  # kept across restarts, so no update is handled twice
     failures: int = 0  # failed polls in a row
     restarts: int = 0  # restarts since the last successful poll
-    conflicts: int = 0
+    conflicts: int = 0  # 409s in a row
     first_conflict: float = 0.0
-    last_conflict: float = 0.0
     alerted: bool = False
 
 
@@ -195,19 +194,19 @@ class PollingSupervisor:
         if loop.failures:
             log.info("bot %s: polling works again after %d failures", loop.bot.id, loop.failures)
         loop.failures = loop.restarts = 0
-        if loop.conflicts and time.monotonic() - loop.last_conflict > CONFLICT_ALERT_AFTER:
-            loop.conflicts, loop.alerted = 0, False  # the other poller is gone: a new one alerts again
+        loop.conflicts, loop.alerted = 0, False  # whoever took the updates is gone: a new takeover alerts again
 
     async def _conflict(self, loop: _Loop, text: str) -> bool:
         """A 409. True if it was a webhook this platform set (in webhook mode) and it was
         deleted; otherwise count it, and report a foreign webhook or a persistent other poller."""
         bot = loop.bot
         now = time.monotonic()
-        if not loop.conflicts or now - loop.last_conflict > CONFLICT_ALERT_AFTER:
-            loop.conflicts, loop.first_conflict, loop.alerted = 0, now, False
+        if not loop.conflicts:
+            loop.first_conflict = now
         loop.conflicts += 1
-        loop.last_conflict = now
         if "webhook" in text.lower():
+            if loop.alerted:
+                return False  # reported; getUpdates succeeds again once it is gone
             try:
                 info = await self.session(bot, GetWebhookInfo(), timeout=REQUEST_MARGIN)
             except Exception as exc:  # noqa: BLE001 - ask again at the next 409

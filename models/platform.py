@@ -43,6 +43,9 @@ class Tracker(Model):
     free_messages = fields.IntField(default=0)
     # mJ a subscriber may spend per accounting period; None: what keeps the margin non-negative.
     period_mj_limit = fields.DecimalField(max_digits=14, decimal_places=3, null=True)
+    # A digest of what Telegram was last told for this bot (webhook URL, secret, allowed updates,
+    # commands; bot.registration): a start with nothing changed makes no call for it.
+    registered = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -237,13 +237,15 @@ async def measure(args: argparse.Namespace, *, bare: bool, workdir: Path) -> Res
 
 def report(name: str, r: Result) -> None:
     lost = r.sent - r.answered
-    print(f"{name}: started (every bot polling) in {r.started_s:.1f} s; updates sent {r.sent}, answered {r.answered}, "
-          f"lost {lost}; latency p50 {pct(r.latencies, 0.5) * 1000:.0f} ms, p99 {pct(r.latencies, 0.99) * 1000:.0f} ms, "
-          f"max {max(r.latencies or [0]) * 1000:.0f} ms; clean ({len(r.clean)}) p50 {pct(r.clean, 0.5) * 1000:.0f} ms, "
-          f"p99 {pct(r.clean, 0.99) * 1000:.0f} ms; loops restarted {r.restarted}; failure streaks logged {r.streaks}; "
+    ms = {"p50": pct(r.latencies, 0.5) * 1000, "p99": pct(r.latencies, 0.99) * 1000,
+          "max": max(r.latencies or [0]) * 1000, "clean p50": pct(r.clean, 0.5) * 1000,
+          "clean p99": pct(r.clean, 0.99) * 1000}
+    print(f"{name}: started (every bot polling) in {r.started_s:.1f} s; updates sent {r.sent}, "
+          f"answered {r.answered}, lost {lost}; latency p50 {ms['p50']:.0f} ms, p99 {ms['p99']:.0f} ms, "
+          f"max {ms['max']:.0f} ms; clean ({len(r.clean)}) p50 {ms['clean p50']:.0f} ms, "
+          f"p99 {ms['clean p99']:.0f} ms; loops restarted {r.restarted}; failure streaks logged {r.streaks}; "
           f"RSS {r.rss_start / 1024:.0f} MiB after start, {r.rss_end / 1024:.0f} MiB at the end, "
           f"peak {r.rss_peak / 1024:.0f} MiB; faults injected {r.faults}", flush=True)
-
 
 async def main_async(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING)
@@ -267,12 +269,13 @@ async def main_async(args: argparse.Namespace) -> None:
               f"| {pct(r.latencies, 0.5) * 1000:.0f} | {pct(r.latencies, 0.99) * 1000:.0f} "
               f"| {pct(r.clean, 0.5) * 1000:.0f} | {pct(r.clean, 0.99) * 1000:.0f} | {r.restarted} "
               f"| {r.rss_start / 1024:.0f} | {r.rss_end / 1024:.0f} | {r.rss_peak / 1024:.0f} |")
+    ratio = "n/a"
+    if len(results) == 2 and all(r.clean for r in results.values()):
+        ours, floor = (statistics.median(results[k].clean) for k in ("gptitor run", "bare aiogram echo"))
+        ratio = f"{ours / floor:.2f}x"
     print(f"\n({args.bots} bots, {args.duration:.0f} s at {args.rate:g} updates/s, fault share {args.fault_share:g} "
           f"of getUpdates ({args.modes}); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
-          f"Python {platform.python_version()}; median clean latency ratio "
-          + (f"{statistics.median(results['gptitor run'].clean) / statistics.median(results['bare aiogram echo'].clean):.2f}x)"
-             if len(results) == 2 and all(r.clean for r in results.values()) else "n/a)"))
-
+          f"Python {platform.python_version()}; median clean latency, ours / floor: {ratio})")
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--bare":

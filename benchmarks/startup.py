@@ -111,7 +111,8 @@ async def main_async(args: argparse.Namespace) -> None:
             if args.show_log:
                 print((workdir / "gptitor.log").read_text())
     print()
-    print("| round | start | `import aiogram.types` (floor), s | `import bot.app`, s | run → first answer, s | over the floor, s |")
+    print("| round | start | `import aiogram.types` (floor), s | `import bot.app`, s "
+          "| run → first answer, s | over the floor, s |")
     print("|---|---|---:|---:|---:|---:|")
     for n, kind, floor, imports, ours in rows:
         print(f"| {n} | {kind} | {floor:.2f} | {imports:.2f} | {ours:.2f} | +{ours - floor:.2f} |")

@@ -175,6 +175,7 @@ class Runtime:
         # Modules the first answers do not need, imported off the event loop once the bots answer,
         # so the first AI answer neither waits for them nor stalls every bot while they load.
         self._preload = asyncio.create_task(asyncio.to_thread(_import_all, LATER_MODULES), name="preload")
+        log.info("platform started: %d tracker bot(s) served", len(self.registry))
 
     async def stop(self) -> None:
         await self.coordinator.stop()

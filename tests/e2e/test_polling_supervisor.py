@@ -62,7 +62,10 @@ async def test_a_loop_killed_from_outside_or_dead_of_an_error_is_restarted(tg, d
     async with running_platform(make_settings(tg, database_url, tmp_path)) as runtime:
         bot_id = runtime.platform_bot.id
         supervising = runtime.transport
-        poll_task(bot_id).cancel()
+        killed = poll_task(bot_id)
+        killed.cancel()
+        await asyncio.gather(killed, return_exceptions=True)
+        assert not supervising.polling(bot_id) and supervising.restarting == 1  # the truth while it waits
         await eventually(lambda: supervising.restarts_total == 1, "the restart is counted")
         await eventually(lambda: supervising.polling(bot_id), "the loop runs again")
         await answers(author, PLATFORM, "/start")

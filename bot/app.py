@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
 from bot.middlewares import TenantMiddleware, UserMiddleware
-from bot.registration import Registrar, Registration
+from bot.registration import Registrar, Registration, WebhookAudit
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
 from bot.supervisor import PollingSupervisor
@@ -44,7 +44,7 @@ from scheduler.renewals import install_renewal_jobs
 from services.ai import AIRuntime
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
-from services.takeover import alert_takeover
+from services.takeover import WEBHOOK, alert_takeover
 from services.trackers import TrackerService
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ class Runtime:
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         self.coordinator = Coordinator(self)
         self.registrar = Registrar(self.on_unauthorized)
+        self.audit: WebhookAudit | None = None
 
     # -- dispatchers -------------------------------------------------------------------------
 
@@ -168,6 +169,8 @@ class Runtime:
         if self.primary:  # only the trackers whose webhook or commands changed cost calls
             await self.registrar.sync((t, bot, self.registration(bot)) for t in trackers
                                       if (bot := self.registry.get(t.bot_id)) is not None)
+            if isinstance(self.transport, WebhookServer):
+                self._start_audit(self.transport)
         await self._start_scheduler()
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
@@ -178,6 +181,8 @@ class Runtime:
         log.info("platform started: %d tracker bot(s) served", len(self.registry))
 
     async def stop(self) -> None:
+        if self.audit is not None:
+            await self.audit.stop()
         await self.coordinator.stop()
         await self.outbox.stop()
         await self.ai.stop()
@@ -219,6 +224,19 @@ class Runtime:
         else:
             await self.transport.attach(bot, self.tracker_dp)
         if register:
+            await self.registrar.register(tracker, bot, self.registration(bot))
+
+    def _start_audit(self, webhook: WebhookServer) -> None:
+        async def foreign(bot_id: int, host: str) -> None:
+            await self.on_takeover(bot_id, WEBHOOK, host)
+
+        self.audit = WebhookAudit(self.registry.bots, lambda bot: webhook.url_for(bot, platform=False),
+                                  self._register_again, foreign)
+        self.audit.start()
+
+    async def _register_again(self, bot: Bot) -> None:
+        tracker = await Tracker.get_or_none(bot_id=bot.id, status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED])
+        if tracker is not None:
             await self.registrar.register(tracker, bot, self.registration(bot))
 
     def registration(self, bot: Bot) -> Registration:

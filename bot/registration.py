@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
@@ -105,3 +106,64 @@ class Registrar:
         for lang, commands in wanted.commands.items():
             self.calls += 1
             await bot.set_my_commands(commands, language_code=lang)
+
+
+AUDIT_ROUND_SECONDS = 3600.0  # each tracker's webhook is asked about once an hour
+AUDIT_MIN_GAP = 0.05  # at most 20 getWebhookInfo a second, however many trackers
+
+
+class WebhookAudit:
+    """Webhook mode: a start no longer re-sets every webhook, so one changed behind the
+    platform's back would stay changed. One tracker at a time, a round an hour, its webhook is
+    asked about: gone, it is set again; pointing elsewhere (the author's own server, or anyone
+    with the token), the author is alerted once, and it is left alone: the author may mean it."""
+
+    def __init__(self, bots: Callable[[], list[Bot]], expected_url: Callable[[Bot], str],
+                 on_missing: Callable[[Bot], Awaitable[None]], on_foreign: Callable[[int, str], Awaitable[None]],
+                 *, round_seconds: float | None = None) -> None:
+        self._bots, self._expected = bots, expected_url
+        self._on_missing, self._on_foreign = on_missing, on_foreign
+        self._round = round_seconds
+        self._alerted: set[int] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="webhook-audit")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            round_seconds = AUDIT_ROUND_SECONDS if self._round is None else self._round
+            bots = self._bots()
+            if not bots:
+                await asyncio.sleep(round_seconds)
+                continue
+            gap = max(round_seconds / len(bots), AUDIT_MIN_GAP)
+            for bot in bots:
+                await asyncio.sleep(gap)
+                try:
+                    await self.check(bot)
+                except Exception as exc:  # noqa: BLE001 - the next round asks again
+                    log.info("bot %s: webhook audit failed (%s)", bot.id, describe_error(exc))
+
+    async def check(self, bot: Bot) -> None:
+        try:
+            info = await bot.get_webhook_info()
+        except TelegramUnauthorizedError:
+            return  # the token is gone: its next update or start reports it
+        if info.url == self._expected(bot):
+            self._alerted.discard(bot.id)
+            return
+        if not info.url:
+            log.warning("bot %s: its webhook is gone; setting it again", bot.id)
+            await self._on_missing(bot)
+        elif bot.id not in self._alerted:
+            self._alerted.add(bot.id)
+            host = urlsplit(info.url).hostname or "?"
+            log.warning("bot %s: its webhook points elsewhere (%s)", bot.id, host)
+            await self._on_foreign(bot.id, host)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import db
+from bot import db, registration
 from bot.crypto import SecretBox
 from models import Tracker, User
 from tests.e2e.harness import (
@@ -17,6 +17,7 @@ from tests.e2e.harness import (
     running_platform,
     tracker_token,
 )
+from tests.waiting import eventually, stays
 
 TRACKERS = 4
 PER_BOT = ("setWebhook", "setMyCommands", "deleteWebhook")
@@ -102,3 +103,27 @@ async def test_polling_restarts_set_no_commands_and_a_switch_to_webhooks_registe
                                                 "deleteWebhook": 0}
         await client.send(usernames[1], "/help")
         await client.wait_for_message(usernames[1], lambda m: not m.is_edit)
+
+
+async def test_the_webhook_audit_sets_a_lost_webhook_again_and_alerts_a_foreign_one_once(
+        tg, database_url, tmp_path, monkeypatch):
+    monkeypatch.setattr(registration, "AUDIT_ROUND_SECONDS", 0.3)
+    monkeypatch.setattr(registration, "AUDIT_MIN_GAP", 0.01)
+    settings = webhook_settings(tg, database_url, tmp_path)
+    usernames = await add_trackers(tg, settings)
+    author = tg.user(1097, "Anna", language_code="en")
+    client = tg.user(2095, "Bob", language_code="en")
+    await author.send(PLATFORM_USERNAME, "/start")  # before the start: the platform bot may write to her
+    lost, taken = tg.bot(usernames[0]), tg.bot(usernames[1])
+    async with running_platform(settings, webhook=True):
+        ours = lost.webhook.url
+        await tg._execute(lost.token, "deleteWebhook", {})
+        await tg._execute(taken.token, "setWebhook", {"url": "https://elsewhere.example/hook"})
+        await eventually(lambda: lost.webhook is not None and lost.webhook.url == ours, "the lost webhook set again")
+        await client.send(usernames[0], "/start")
+        await client.wait_for_text(usernames[0], "I am Reg 0")
+        alert = await author.wait_for_message(PLATFORM_USERNAME, lambda m: "elsewhere.example" in m.text)
+        assert f"@{usernames[1]}" in alert.text
+        await stays(lambda: len([m for m in author.messages(PLATFORM_USERNAME) if "elsewhere.example" in m.text]) == 1
+                    and taken.webhook.url == "https://elsewhere.example/hook",
+                    "alerted once, the author's webhook left alone", for_seconds=1.5)

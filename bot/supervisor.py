@@ -216,7 +216,11 @@ class PollingSupervisor:
                 return True  # deleted meanwhile
             if _ours(info.url, bot.id, platform=loop.platform):
                 log.info("bot %s: deleting the webhook left from a webhook-mode run", bot.id)
-                await self.session(bot, DeleteWebhook(drop_pending_updates=False), timeout=REQUEST_MARGIN)
+                try:
+                    await self.session(bot, DeleteWebhook(drop_pending_updates=False), timeout=REQUEST_MARGIN)
+                except Exception as exc:  # noqa: BLE001 - the next 409 tries again
+                    log.info("bot %s: deleteWebhook failed (%s)", bot.id, describe_error(exc))
+                    return False
                 loop.conflicts = 0
                 return True
             await self._alert(loop, WEBHOOK, urlsplit(info.url).hostname or "?")

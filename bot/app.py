@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -24,9 +25,11 @@ from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
 from bot.logs import install_redaction
 from bot.middlewares import TenantMiddleware, UserMiddleware
+from bot.registration import Registrar, Registration, WebhookAudit
 from bot.registry import BotRegistry
 from bot.storage import DbStorage
-from bot.transport import HttpServer, PollingSupervisor, Transport, WebhookServer
+from bot.supervisor import PollingSupervisor
+from bot.transport import HttpServer, Transport, WebhookServer
 from bot.updates import Claims, DbClaims, RedisClaims, UpdateGate
 from dialogs.platform import setup_platform_dialogs
 from dialogs.tracker import setup_tracker_dialogs
@@ -46,6 +49,7 @@ from scheduler.retention import install_retention_job
 from services.ai import AIRuntime
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
+from services.takeover import WEBHOOK, alert_takeover
 from services.trackers import TrackerService
 
 log = logging.getLogger(__name__)
@@ -131,7 +135,9 @@ class Runtime:
                 gate=gate,
             )
         else:
-            self.transport = PollingSupervisor(self.on_unauthorized, timeout=settings.polling_timeout, gate=gate)
+            self.transport = PollingSupervisor(self.on_unauthorized, api=self.registry.session.api,
+                                               timeout=settings.polling_timeout, on_conflict=self.on_takeover,
+                                               gate=gate)
         # YooKassa notifications: on the webhook server, or on a small server of their own.
         self.http: HttpServer | None = None
         if self.payments.yookassa is not None:
@@ -155,8 +161,12 @@ class Runtime:
             self.ops_http = HttpServer(settings.metrics_host, settings.metrics_port, what="health and metrics")
             health.add_routes(self.ops_http.app, self)
         self.scheduler: Any = None
+        self.platform_username = ""
+        self._preload: asyncio.Task[None] | None = None
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
         self.coordinator = Coordinator(self)
+        self.registrar = Registrar(self.on_unauthorized)
+        self.audit: WebhookAudit | None = None
 
     # -- dispatchers -------------------------------------------------------------------------
 
@@ -194,6 +204,7 @@ class Runtime:
                 "Bot API server or a proxy.", retry=True,
             ) from None
         log.info("platform bot @%s is up", me.username)
+        self.platform_username = me.username or ""
         await self._listen()
         if self.ops_http is not None:
             try:
@@ -209,13 +220,23 @@ class Runtime:
             await self._set_platform_commands()
         else:
             self.transport.adopt(self.platform_bot, self.platform_dp, platform=True)  # type: ignore[attr-defined]
-        for tracker in await Tracker.filter(status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED]):
-            await self.serve_tracker(tracker, register=self.primary)
+        trackers = await Tracker.filter(status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED])
+        for tracker in trackers:
+            await self.serve_tracker(tracker, register=False)
         log.info("serving %d tracker bot(s)", len(self.registry))
+        if self.primary:  # only the trackers whose webhook or commands changed cost calls
+            await self.registrar.sync((t, bot, self.registration(bot)) for t in trackers
+                                      if (bot := self.registry.get(t.bot_id)) is not None)
+            if isinstance(self.transport, WebhookServer):
+                self._start_audit(self.transport)
         await self._start_scheduler()
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
         await self.coordinator.start()  # the jobs run once this worker leads
+        # Modules the first answers do not need, imported off the event loop once the bots answer,
+        # so the first AI answer neither waits for them nor stalls every bot while they load.
+        self._preload = asyncio.create_task(asyncio.to_thread(_import_all, LATER_MODULES), name="preload")
+        log.info("platform started: %d tracker bot(s) served", len(self.registry))
 
     async def _listen(self) -> None:
         for server in (self.transport, self.http):
@@ -239,6 +260,8 @@ class Runtime:
             ) from None
 
     async def stop(self) -> None:
+        if self.audit is not None:
+            await self.audit.stop()
         await self.coordinator.stop()
         await self.outbox.stop()
         await self.ai.stop()
@@ -268,7 +291,8 @@ class Runtime:
     # -- trackers at run time ----------------------------------------------------------------
 
     async def serve_tracker(self, tracker: Tracker, *, register: bool = True) -> None:
-        """`register=False`: another worker set its webhook and commands; only listen."""
+        """`register=False`: serve it without telling Telegram anything (another worker set its
+        webhook and commands, or the start registers what changed in one go, bot.registration)."""
         if not register and isinstance(self.transport, WebhookServer):
             self.coordinator.adopt_row(tracker)
             return
@@ -277,9 +301,38 @@ class Runtime:
             await self.unserve_tracker(tracker.bot_id)
         self.coordinator.served(tracker)
         bot = self.registry.add(token)
-        await self.transport.attach(bot, self.tracker_dp)
-        if tracker.bot_id in self.registry:  # attach may have found the token revoked
-            await self._set_tracker_commands(bot)
+        if isinstance(self.transport, WebhookServer):
+            self.transport.adopt(bot, self.tracker_dp)  # its webhook is set by the registration below
+        else:
+            await self.transport.attach(bot, self.tracker_dp)
+        if register:
+            await self.registrar.register(tracker, bot, self.registration(bot))
+
+    def _start_audit(self, webhook: WebhookServer) -> None:
+        async def foreign(bot_id: int, host: str) -> None:
+            await self.on_takeover(bot_id, WEBHOOK, host)
+
+        self.audit = WebhookAudit(self.registry.bots, lambda bot: webhook.url_for(bot, platform=False),
+                                  self._register_again, foreign)
+        self.audit.start()
+
+    async def _register_again(self, bot: Bot) -> None:
+        tracker = await Tracker.get_or_none(bot_id=bot.id, status__in=[TrackerStatus.ACTIVE, TrackerStatus.PAUSED])
+        if tracker is not None:
+            await self.registrar.register(tracker, bot, self.registration(bot))
+
+    def registration(self, bot: Bot) -> Registration:
+        """What Telegram should know about a tracker bot in this mode."""
+        names = list(CLIENT_COMMANDS)  # what /help lists
+        commands = {
+            None if lang == "ru" else lang: [BotCommand(command=n, description=translator(lang)(f"cmd-tracker-{n}"))
+                                             for n in names]
+            for lang in LANGS
+        }
+        if not isinstance(self.transport, WebhookServer):
+            return Registration(commands)
+        return Registration(commands, self.transport.url_for(bot, platform=False), self.box.webhook_secret(bot.id),
+                            self.tracker_dp.resolve_used_update_types())
 
     async def unserve_tracker(self, bot_id: int) -> None:
         self.coordinator.unserved(bot_id)
@@ -293,6 +346,8 @@ class Runtime:
             log.critical("Telegram rejected the platform bot's token; get a new one from @BotFather")
             return
         stale = self.registry.remove(bot_id)
+        if isinstance(self.transport, WebhookServer):
+            self.transport.forget(bot_id)
         tracker = await Tracker.get_or_none(bot_id=bot_id).prefetch_related("author")
         if tracker is None or tracker.status in (TrackerStatus.REVOKED, TrackerStatus.DELETED):
             return
@@ -301,6 +356,11 @@ class Runtime:
         await Tracker.filter(id=tracker.id).update(status=TrackerStatus.REVOKED)
         i18n = for_user(tracker.author.language_code)
         await self.notify(tracker.author_id, i18n("tracker-token-revoked", username=tracker.username))
+
+    async def on_takeover(self, bot_id: int, kind: str, host: str) -> None:
+        """Someone else takes a bot's updates (bot.supervisor): its author, or the admins, are told once."""
+        await alert_takeover(bot_id, kind, host, platform_bot_id=self.platform_bot.id,
+                             platform_username=self.platform_username, admin_ids=self.settings.admin_ids)
 
     async def notify(self, user_id: int, text: str, **kwargs: Any) -> bool:
         """A message from the platform bot; a person who blocked it is not an error."""
@@ -324,9 +384,6 @@ class Runtime:
     async def _set_platform_commands(self) -> None:
         await self._set_commands(self.platform_bot, ["start", "help"], "platform")
 
-    async def _set_tracker_commands(self, bot: Bot) -> None:
-        await self._set_commands(bot, list(CLIENT_COMMANDS), "tracker")  # what /help lists
-
     async def _set_commands(self, bot: Bot, names: list[str], side: str) -> None:
         for lang in LANGS:
             t = translator(lang)
@@ -336,6 +393,17 @@ class Runtime:
             except TelegramAPIError as exc:
                 log.info("bot %s: commands not set: %s", bot.id, exc)
                 return
+
+
+LATER_MODULES = ("openai",)
+
+
+def _import_all(names: tuple[str, ...]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the first real use imports it again and reports the error there
+            log.exception("preloading %s failed", name)
 
 
 async def run_platform(

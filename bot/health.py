@@ -24,7 +24,8 @@ from aiohttp import web
 
 from bot import metrics
 from bot.coordinator import Coordinator
-from bot.transport import PollingSupervisor, Transport, WebhookServer
+from bot.supervisor import PollingSupervisor
+from bot.transport import Transport, WebhookServer
 from models import AccountingPeriod, Lease, OutboxEvent, OutboxStatus, PeriodStatus
 from models.sql import default_connection
 from scheduler.leader import SCHEDULER_LEASE

@@ -28,6 +28,9 @@ class BotRegistry:
     def get(self, bot_id: int) -> Bot | None:
         return self._bots.get(bot_id)
 
+    def bots(self) -> list[Bot]:
+        return list(self._bots.values())
+
     def remove(self, bot_id: int) -> Bot | None:
         return self._bots.pop(bot_id, None)
 

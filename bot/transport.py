@@ -1,4 +1,5 @@
-"""How updates reach the dispatchers: long polling (one task per bot) or webhooks (one server).
+"""How updates reach the dispatchers: long polling (one task per bot, bot.supervisor) or webhooks
+(one server, here).
 
 Both take bots at run time (`attach`) and let them go (`detach`) without touching the others.
 A bot whose token Telegram rejects is reported through `on_unauthorized` and stops; the rest go on.
@@ -14,7 +15,6 @@ from typing import Protocol
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
-    TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
 from aiogram.types import Update
@@ -69,93 +69,6 @@ class _UpdateRunner:
     async def drain(self, timeout: float = 10) -> None:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
-
-
-class PollingSupervisor:
-    """One `getUpdates` loop per bot, started and stopped as trackers come and go."""
-
-    def __init__(self, on_unauthorized: UnauthorizedCallback, *, timeout: int = 30,
-                 gate: UpdateGate | None = None) -> None:
-        self._on_unauthorized = on_unauthorized
-        self._timeout = timeout
-        self._loops: dict[int, asyncio.Task] = {}
-        self._failing: set[int] = set()  # bots whose polls fail now (retrying), for bot.metrics
-        self._runner = _UpdateRunner(gate)
-
-    async def start(self) -> None:
-        return None
-
-    async def attach(self, bot: Bot, dispatcher: Dispatcher, *, platform: bool = False) -> None:
-        await self.detach(bot)
-        # A webhook left from an earlier webhook-mode run would make getUpdates fail with 409.
-        try:
-            await bot.delete_webhook(drop_pending_updates=False)
-        except TelegramUnauthorizedError:
-            await self._on_unauthorized(bot.id)
-            return
-        self._loops[bot.id] = asyncio.create_task(self._poll(bot, dispatcher), name=f"poll-{bot.id}")
-
-    async def detach(self, bot: Bot) -> None:
-        self._failing.discard(bot.id)
-        task = self._loops.pop(bot.id, None)
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-
-    def polling(self, bot_id: int) -> bool:
-        return bot_id in self._loops
-
-    def loop_states(self) -> tuple[int, int]:
-        """(loops running, of which retrying after failed polls)."""
-        alive = [bot_id for bot_id, task in self._loops.items() if not task.done()]
-        return len(alive), len(self._failing.intersection(alive))
-
-    async def stop(self) -> None:
-        tasks = list(self._loops.values())
-        self._loops.clear()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self._runner.drain()
-
-    async def _poll(self, bot: Bot, dispatcher: Dispatcher) -> None:
-        """Poll until the token is revoked or the loop is cancelled. Every other failure (an HTML
-        error page from a proxy, a reset, a timeout, a 5xx, a 409, anything unexpected) is retried
-        with a growing, jittered pause and logged once per streak: a loop that ended on one bad
-        answer would leave that bot, or the whole platform, deaf until a restart."""
-        offset: int | None = None
-        failures = 0
-        allowed = dispatcher.resolve_used_update_types()
-        while True:
-            try:
-                updates = await bot.get_updates(
-                    offset=offset, timeout=self._timeout, allowed_updates=allowed,
-                    request_timeout=self._timeout + 10,
-                )
-            except TelegramUnauthorizedError:
-                log.warning("bot %s: token rejected by Telegram, stopping its polling", bot.id)
-                self._loops.pop(bot.id, None)
-                await self._on_unauthorized(bot.id)
-                return
-            except TelegramRetryAfter as exc:
-                await asyncio.sleep(exc.retry_after)
-                continue
-            except Exception as exc:  # noqa: BLE001 - nothing else may end the loop; a cancel (BaseException) still does
-                failures += 1
-                self._failing.add(bot.id)
-                pause = retry_pause(failures)
-                if failures == 1:
-                    log.warning("bot %s: polling failed (%s), retrying; further failures in a row are not logged",
-                                bot.id, describe_error(exc))
-                await asyncio.sleep(pause)
-                continue
-            if failures:
-                log.info("bot %s: polling works again after %d failures", bot.id, failures)
-                failures = 0
-                self._failing.discard(bot.id)
-            for update in updates:
-                offset = update.update_id + 1
-                self._runner.feed(dispatcher, bot, update)
 
 
 MAX_RETRY_PAUSE = 60.0

@@ -26,12 +26,21 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
-
-import openai
-from openai.types.chat import ChatCompletionMessageParam
+from typing import TYPE_CHECKING, Any, cast
 
 from llm.tokens import estimate_tokens, prompt_tokens
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
+
+
+def _openai() -> Any:
+    """The SDK, imported on first use: it takes longer to import than aiogram's first answer needs
+    (about 0.7 s of a start here), and a process that only greets never calls it."""
+    import openai
+
+    return openai
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +136,18 @@ class LLMClient:
         sdk: openai.AsyncOpenAI | None = None,  # to share or customise the SDK client
     ) -> None:
         self.retry = retry
-        self._sdk = sdk or openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+        self._client = sdk
+        self._options: dict[str, Any] = {"base_url": base_url, "api_key": api_key, "timeout": timeout}
+
+    @property
+    def _sdk(self) -> openai.AsyncOpenAI:
+        if self._client is None:
+            self._client = _openai().AsyncOpenAI(**self._options, max_retries=0)
+        return self._client
 
     async def aclose(self) -> None:
-        await self._sdk.close()
+        if self._client is not None:
+            await self._client.close()
 
     async def __aenter__(self) -> LLMClient:
         return self
@@ -213,7 +230,7 @@ class LLMClient:
                 async with scope:
                     try:
                         result = await attempt(shown, scope)
-                    except openai.APIError as exc:
+                    except _openai().APIError as exc:
                         _raise_classified(exc, shown[0])
                 if isinstance(result, ChatResult):
                     self._observe(result.usage, None)
@@ -261,6 +278,7 @@ class LLMClient:
 
 def _raise_classified(exc: openai.APIError, shown: str) -> None:
     """Turn an SDK error into ours. Transient ones become `_Retryable` only if nothing was shown."""
+    openai = _openai()
     status = getattr(exc, "status_code", None)
     code = exc.code
     if status in (401, 403, 404) or (status == 429 and code == "insufficient_quota"):

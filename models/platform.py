@@ -51,6 +51,9 @@ class Tracker(Model):
                                      max_length=16)
     # May partners (not only the author) make "become my partner" links? The author's switch.
     partners_recruit = fields.BooleanField(default=True, db_default=True)
+    # A digest of what Telegram was last told for this bot (webhook URL, secret, allowed updates,
+    # commands; bot.registration): a start with nothing changed makes no call for it.
+    registered = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -66,7 +66,7 @@ async def tg(fake_telegram):
 
 async def test_the_platform_waits_out_an_outage_of_the_bot_api(tg, database_url, tmp_path, caplog, monkeypatch):
     monkeypatch.setattr(transport, "MAX_RETRY_PAUSE", 2.0)  # the same backoff, capped for the test
-    caplog.set_level(logging.INFO, logger="bot.transport")
+    caplog.set_level(logging.INFO, logger="bot.supervisor")  # the polling loops log there
     relay = Relay(int(tg.base_url.rsplit(":", 1)[1]))
     await relay.up()
     ann = tg.user(1500, "Ann", language_code="en")

@@ -12,7 +12,7 @@ import aiohttp
 from prometheus_client import REGISTRY
 
 from bot import health, metrics
-from bot.transport import PollingSupervisor
+from bot.supervisor import PollingSupervisor
 from llm import LLMClient, LLMUnavailable, RetryPolicy
 from models import OutboxEvent, Tracker, User
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, free_port, make_settings, running_platform

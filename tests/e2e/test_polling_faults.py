@@ -29,7 +29,7 @@ def failed_polls(tg, bot: str, status: int) -> int:
 
 async def test_html_502_pages_and_5xx_do_not_end_polling(tg, database_url, tmp_path, caplog, monkeypatch):
     monkeypatch.setattr(transport, "MAX_RETRY_PAUSE", 2.0)  # the same backoff, capped for the test
-    caplog.set_level(logging.INFO, logger="bot.transport")
+    caplog.set_level(logging.INFO, logger="bot.supervisor")
     token = tracker_token(91)
     tg.add_bot(token, "fault_bot", "Vera")
     author = tg.user(1091, "Anna", language_code="ru")
@@ -67,16 +67,17 @@ async def test_an_unexpected_error_in_a_poll_does_not_end_it(tg, database_url, t
     author = tg.user(1092, "Anna", language_code="ru")
     async with running_platform(make_settings(tg, database_url, tmp_path)) as runtime:
         platform_bot = runtime.platform_bot
-        real = type(platform_bot).get_updates
+        session = runtime.transport.session  # the long polls' own session
+        real = session.make_request
         raised = []
 
-        async def once_broken(self, *args, **kwargs):
-            if self is platform_bot and not raised:
+        async def once_broken(bot, method, timeout=None):
+            if bot is platform_bot and not raised:
                 raised.append(True)
                 raise RuntimeError("something nobody expected")
-            return await real(self, *args, **kwargs)
+            return await real(bot, method, timeout)
 
-        monkeypatch.setattr(type(platform_bot), "get_updates", once_broken)
+        monkeypatch.setattr(session, "make_request", once_broken)
         await eventually(lambda: raised, "the broken poll")
         await author.send(PLATFORM, "/start")
         await author.wait_for_text(PLATFORM, "Это Джипититор")

@@ -33,7 +33,10 @@ import html
 import itertools
 import json
 import logging
+import random
 import re
+import socket
+import struct
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -329,6 +332,7 @@ class Call:
     status: int | None = None
     result: Any = None
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 @dataclass
@@ -911,9 +915,19 @@ def _api(*names: str) -> Callable:
 class _Fault:
     method: str
     bot_id: int | None
-    error: TelegramError
+    error: TelegramError | None  # None: no answer at all (reset) or the normal one late (hold)
     times: int
     chat_id: Any = None  # None: any chat
+    reset: bool = False  # drop the connection with a TCP reset instead of answering
+    hold: float = 0.0  # seconds to sit on the request first (past the client's timeout: a timeout)
+
+
+class _Reset(Exception):
+    """Raised inside a method call: the HTTP layer answers nothing and resets the connection."""
+
+
+# What `fail_share` picks from: the failures a real network in front of the Bot API produces.
+CHAOS_MODES = ("html502", "reset", "hold", "429", "409", "500")
 
 
 # --------------------------------------------------------------------------- the server
@@ -940,6 +954,13 @@ class FakeTelegram:
         self._chats: dict[int, Chat] = {}
         self._conversations: dict[tuple[int, int], Conversation] = {}
         self._faults: list[_Fault] = []
+        self._chaos: tuple[float, frozenset[str], tuple[str, ...], float] = (0.0, frozenset(), (), 0.0)
+        self._chaos_random = random.Random()
+        self.chaos_counts: dict[str, int] = {}
+        # bot id -> [start, end] of each stretch from an injected fault to the bot's next
+        # answered getUpdates (end None while it lasts): the delays a load run injected.
+        self.fault_windows: dict[int, list[list[float | None]]] = {}
+        self.open_polls = 0  # getUpdates requests held open right now
         self._ids = itertools.count(1)
         self._channel_ids = itertools.count(1000000001)
         self._methods = {
@@ -1159,21 +1180,65 @@ class FakeTelegram:
     def fail_next(self, method: str, error_code: int = 429, description: str | None = None, *,
                   bot: BotRef | None = None, retry_after: int | None = None,
                   times: int = 1, chat_id: Any = None, html: str | None = None,
-                  redirect: bool = False) -> None:
+                  redirect: bool = False, reset: bool = False, hold: float = 0.0) -> None:
         """Answer the next `times` calls of a method (for one bot or any, in one chat or any)
         with an error; with `html`, that page as text/html (e.g. BAD_GATEWAY_PAGE), as a proxy
         in front of the Bot API does; with `redirect`, a 307 back to the same URL (a misconfigured
         proxy: the client gives up after its redirect limit with an error that quotes the URL,
-        token and all). Each hop of the loop is a call and uses up one of `times`."""
+        token and all; each hop of the loop is a call and uses up one of `times`).
+        `reset=True`: no answer, the connection is reset (RST).
+        `hold=s`: sit on the request for s seconds, then answer as usual, or with the error if
+        `error_code` is given explicitly: a client whose timeout is shorter sees a timeout."""
+        bot_id = None if bot is None else self.bot(bot).id
+        if reset or hold:
+            error = None
+            if hold and not reset and (description is not None or error_code != 429 or retry_after is not None):
+                error = self._error(error_code, description, retry_after, html)
+            self._faults.append(_Fault(method.lower(), bot_id, error, times, chat_id, reset=reset, hold=hold))
+            return
+        self._faults.append(_Fault(method.lower(), bot_id, self._error(error_code, description, retry_after, html,
+                                                                     redirect), times, chat_id))
+
+    def fail_share(self, share: float, *, methods: tuple[str, ...] = ("getUpdates",),
+                   modes: tuple[str, ...] = CHAOS_MODES, hold: float = 5.0, seed: int | None = None) -> None:
+        """From now on answer `share` (0..1) of the calls of `methods`, for every bot, with a
+        failure drawn from `modes` (see CHAOS_MODES; "hold" holds `hold` seconds); 0 turns it
+        off. For load runs, where no test names the call that fails."""
+        self._chaos = (share, frozenset(m.lower() for m in methods), tuple(modes), hold)
+        self._chaos_random = random.Random(seed)
+        self.chaos_counts: dict[str, int] = {mode: 0 for mode in modes}
+        self.fault_windows.clear()
+
+    def _chaos_fault(self, bot: FakeBot, method: str) -> _Fault | None:
+        share, methods, modes, hold = self._chaos
+        if share <= 0 or method.lower() not in methods or self._chaos_random.random() >= share:
+            return None
+        mode = self._chaos_random.choice(modes)
+        self.chaos_counts[mode] += 1
+        windows = self.fault_windows.setdefault(bot.id, [])
+        if not windows or windows[-1][1] is not None:
+            windows.append([time.monotonic(), None])
+        if mode == "reset":
+            return _Fault(method, None, None, 1, reset=True)
+        if mode == "hold":
+            return _Fault(method, None, None, 1, hold=hold)
+        code = {"html502": 502, "429": 429, "409": 409, "500": 500}[mode]
+        description = "Conflict: terminated by other getUpdates request" if code == 409 else None
+        return _Fault(method, None, self._error(code, description, None,
+                                                BAD_GATEWAY_PAGE if mode == "html502" else None), 1)
+
+    @staticmethod
+    def _error(error_code: int, description: str | None, retry_after: int | None, html: str | None,
+               redirect: bool = False) -> TelegramError:
+        if error_code == 429 and retry_after is None:
+            retry_after = 1
         if error_code == 429 and retry_after is None:
             retry_after = 1
         if description is None:
             description = (f"Too Many Requests: retry after {retry_after}" if error_code == 429
                            else {400: "Bad Request: injected", 403: "Forbidden: injected",
                                  500: "Internal Server Error"}.get(error_code, "injected"))
-        bot_id = None if bot is None else self.bot(bot).id
-        error = TelegramError(error_code, description, retry_after=retry_after, html=html, redirect=redirect)
-        self._faults.append(_Fault(method.lower(), bot_id, error, times, chat_id))
+        return TelegramError(error_code, description, retry_after=retry_after, html=html, redirect=redirect)
 
     def calls_to(self, method: str, *, bot: BotRef | None = None, **params: Any) -> list[Call]:
         """Recorded calls of a method (case-insensitive) whose params include the given ones."""
@@ -1374,10 +1439,26 @@ class FakeTelegram:
             return self._respond(exc.code, exc.payload())
         except ValueError:
             return self._respond(400, _bad("can't parse request body").payload())
-        status, payload = await self._execute(token, method, params)
+        try:
+            status, payload = await self._execute(token, method, params)
+        except _Reset:
+            return await self._reset(request)
         if _REDIRECT in payload:
             return web.Response(status=307, headers={"Location": request.path_qs})
         return self._respond(status, payload)
+
+    @staticmethod
+    async def _reset(request: web.Request) -> web.Response:
+        """Drop the connection the way a crashed proxy does: a TCP RST, no answer. The lost
+        connection cancels this handler (handler_cancellation)."""
+        transport = request.transport
+        if transport is not None:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        await asyncio.sleep(5)  # cancelled long before this ends
+        return web.Response(status=500)
 
     @staticmethod
     def _respond(status: int, payload: dict[str, Any]) -> web.Response:
@@ -1395,7 +1476,7 @@ class FakeTelegram:
             bot = self._by_token.get(token)
             if bot is None:
                 raise _unauthorized()
-            self._inject_fault(bot, method, params)
+            await self._inject_fault(bot, method, params, http=source == "http")
             handler = self._methods.get(method.lower())
             if handler is None:
                 logger.warning("fake telegram: method %s is not implemented", method)
@@ -1406,6 +1487,9 @@ class FakeTelegram:
         except TelegramError as exc:
             call.status, call.error = exc.code, exc.description
             return exc.code, exc.payload()
+        except _Reset:
+            call.error = "connection reset"
+            raise
         except Exception as exc:  # a bug in the fake: answer 500 and make the test fail
             logger.exception("fake telegram failed on %s", method)
             self.internal_errors.append(exc)
@@ -1413,16 +1497,28 @@ class FakeTelegram:
             return 500, {"ok": False, "error_code": 500,
                          "description": f"Internal Server Error: fake: {exc!r}"}
         call.status, call.result = 200, result
+        if method.lower() == "getupdates" and (windows := self.fault_windows.get(bot.id)) and windows[-1][1] is None:
+            windows[-1][1] = time.monotonic()
         return 200, {"ok": True, "result": result}
 
-    def _inject_fault(self, bot: FakeBot, method: str, params: dict[str, Any]) -> None:
-        for fault in self._faults:
+    async def _inject_fault(self, bot: FakeBot, method: str, params: dict[str, Any], *, http: bool) -> None:
+        chosen = self._chaos_fault(bot, method) if http else None
+        for fault in self._faults if chosen is None else ():
             if fault.method == method.lower() and fault.bot_id in (None, bot.id) and (
                     fault.chat_id is None or fault.chat_id == params.get("chat_id")):
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
-                raise fault.error
+                chosen = fault
+                break
+        if chosen is None:
+            return
+        if chosen.hold:
+            await asyncio.sleep(chosen.hold)
+        if chosen.reset and http:
+            raise _Reset
+        if chosen.error is not None:
+            raise chosen.error
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] not in self._by_token:
@@ -1619,10 +1715,13 @@ class FakeTelegram:
             pending = self._deliverable(bot)
             return copy.deepcopy(pending[:limit]) if pending else None
 
+        self.open_polls += 1
         try:
             return await bot.changed.wait_for(ready, max(int(params.get("timeout") or 0), 0))
         except TimeoutError:
             return []
+        finally:
+            self.open_polls -= 1
 
     @_api("setWebhook")
     def _set_webhook(self, bot: FakeBot, params: dict) -> bool:

@@ -126,7 +126,7 @@ def _one_to_one(to: str, column: str, related_name: str):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0007_partner_growth")]
+    dependencies = [("models", "0008_tracker_registered")]
 
     initial = False
 

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -43,6 +44,7 @@ from scheduler.jobs import install_default_jobs
 from scheduler.payouts import install_payout_jobs
 from scheduler.renewals import install_renewal_jobs
 from scheduler.retention import install_retention_job
+from services import tracker_cache
 from services.ai import AIRuntime
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
@@ -181,6 +183,7 @@ class Runtime:
 
     async def start(self) -> None:
         await db.init(self.settings.database_url, global_fallback=True)
+        tracker_cache.forget()  # rows cached from another database (a runtime before this one) are not ours
         try:
             me = await self.platform_bot.get_me(request_timeout=STARTUP_TIMEOUT)
         except TelegramUnauthorizedError:
@@ -269,6 +272,7 @@ class Runtime:
 
     async def serve_tracker(self, tracker: Tracker, *, register: bool = True) -> None:
         """`register=False`: another worker set its webhook and commands; only listen."""
+        tracker_cache.forget(bot_id=tracker.bot_id)
         if not register and isinstance(self.transport, WebhookServer):
             self.coordinator.adopt_row(tracker)
             return
@@ -298,7 +302,8 @@ class Runtime:
             return
         if stale is not None and await self.coordinator.retoken(tracker, stale):
             return
-        await Tracker.filter(id=tracker.id).update(status=TrackerStatus.REVOKED)
+        await Tracker.filter(id=tracker.id).update(status=TrackerStatus.REVOKED, updated_at=datetime.now(UTC))
+        tracker_cache.forget(tracker_id=tracker.id)
         i18n = for_user(tracker.author.language_code)
         await self.notify(tracker.author_id, i18n("tracker-token-revoked", username=tracker.username))
 

@@ -9,7 +9,8 @@ row is read once per bot and kept until it changes:
   (every TRACKER_SYNC_SECONDS) compares each row's `updated_at` with the cached one and forgets
   those that moved; so every write to `trackers` bumps `updated_at`, and a sibling worker serves
   an edit at most one sync late. Redis pub/sub would make that instant but adds a moving part;
-  the edits this cache holds (name, description, prices' tracker, prompts) tolerate 30 s.
+  what it holds (name, description, prompt, model, free messages) tolerates that; a pause reaches
+  money at once, since the pre-checkout reads the row itself.
 
 The cached row is shared by concurrent updates: handlers read it and never change it in place
 (a change goes through the services, which read their own row and then call `forget`).

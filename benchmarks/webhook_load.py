@@ -3,6 +3,7 @@ a bare aiogram webhook echo bot measured in the same run.
 
     .venv/bin/python benchmarks/webhook_load.py --database-url postgres://postgres@127.0.0.1:5432/postgres
     (or TEST_DATABASE_URL in the environment; --updates 1000 per measurement by default)
+    .venv/bin/python benchmarks/webhook_load.py --sqlite   (one worker on a fresh SQLite file)
 
 1. The fake Telegram Bot API server (tests/fakes/telegram.py) runs in this process. Every answer
    a bot sends goes to it over real HTTP.
@@ -223,8 +224,11 @@ async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Pa
     from bot.crypto import SecretBox, generate_key
 
     name = f"bench_webhook_{os.getpid()}_{workers}"
-    await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
-    url = db_url(admin_url, name)
+    if admin_url.startswith("sqlite://"):  # a fresh file in the run's own folder
+        url = f"sqlite://{log_dir / (name + '.sqlite3')}"
+    else:
+        await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        url = db_url(admin_url, name)
     key = generate_key()
     await prepare_database(url, key)
     port = free_port()
@@ -257,7 +261,8 @@ async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Pa
             proc.wait(60)
         except subprocess.TimeoutExpired:
             proc.kill()
-        await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not admin_url.startswith("sqlite://"):
+            await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -273,11 +278,14 @@ async def main_async(args: argparse.Namespace) -> None:
             bare = await measure_bare(tg, args.updates, logs)
             print(f"bare aiogram echo bot, 1 process:  {bare:7.0f} updates/s", flush=True)
             results = {}
-            for n, workers in enumerate((1, 2), start=1):
+            sqlite = args.database_url.startswith("sqlite://")
+            # SQLite has one writer: the platform runs one worker on it (bot.workers).
+            for n, workers in enumerate((1,) if sqlite else (1, 2), start=1):
                 results[workers] = await measure_ours(tg, args.database_url, workers, args.updates, logs, n * 1_000_000)
-                print(f"gptitor, {workers} worker(s) on PostgreSQL: {results[workers]:7.0f} updates/s "
-                      f"({results[workers] / bare:.2f}x the bare bot)", flush=True)
-            print(f"2 workers / 1 worker: {results[2] / results[1]:.2f}x")
+                print(f"gptitor, {workers} worker(s) on {'SQLite' if sqlite else 'PostgreSQL'}: "
+                      f"{results[workers]:7.0f} updates/s ({results[workers] / bare:.2f}x the bare bot)", flush=True)
+            if 2 in results:
+                print(f"2 workers / 1 worker: {results[2] / results[1]:.2f}x")
             print(f"({args.updates} updates each after {WARMUP} warm-up; {os.cpu_count()} CPUs, "
                   f"load average {os.getloadavg()[0]:.1f}; Python {platform.python_version()})")
 
@@ -289,8 +297,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="a PostgreSQL server's URL (its database is used to create and drop the benchmark's own)")
+    parser.add_argument("--sqlite", action="store_true", help="one worker on a fresh SQLite file instead")
     parser.add_argument("--updates", type=int, default=1000, help="updates per measurement")
     args = parser.parse_args()
+    if args.sqlite:
+        args.database_url = "sqlite://"
     if not args.database_url:
         parser.error("needs PostgreSQL: --database-url postgres://user@host:port/postgres (or TEST_DATABASE_URL)")
     asyncio.run(main_async(args))

@@ -15,7 +15,8 @@ from tortoise.expressions import F
 
 from billing.policy import DEFAULTS, CostPolicy, load_policy
 from models import Membership, Subscription, SubscriptionStatus, Tracker
-from models.sql import utc
+from models.sql import default_connection, parse_ts, rows, ts, utc
+from referral.attribution import invites_allowed
 
 
 class Payer(StrEnum):
@@ -89,3 +90,41 @@ async def take_free_message(tracker: Tracker, user_id: int, policy: CostPolicy |
         tracker_id=tracker.id, user_id=user_id, messages_used__lt=total
     ).update(messages_used=F("messages_used") + 1)
     return taken == 1
+
+
+# Everything a client's first screen needs to know of them, in one statement (issue 20): the
+# subscription in force, the free messages used, and what `referral.can_invite` asks.
+_CLIENT_FACTS = """
+SELECT
+  (SELECT s.id FROM subscriptions s WHERE s.tracker_id = ? AND s.user_id = ? AND s.status = ?
+     AND s.starts_at <= ? AND s.ends_at > ? ORDER BY s.starts_at LIMIT 1),
+  (SELECT s.ends_at FROM subscriptions s WHERE s.tracker_id = ? AND s.user_id = ? AND s.status = ?
+     AND s.starts_at <= ? AND s.ends_at > ? ORDER BY s.starts_at LIMIT 1),
+  (SELECT m.messages_used FROM memberships m WHERE m.tracker_id = ? AND m.user_id = ?),
+  EXISTS (SELECT 1 FROM memberships m WHERE m.tracker_id = ? AND m.user_id = ? AND m.is_partner),
+  EXISTS (SELECT 1 FROM payments p WHERE p.tracker_id = ? AND p.user_id = ? AND NOT p.refunded),
+  EXISTS (SELECT 1 FROM subscriptions s WHERE s.tracker_id = ? AND s.user_id = ? AND s.status = ?)
+"""
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    access: Access
+    subscription_ends_at: datetime | None  # of the subscription in force
+    may_invite: bool                       # referral.can_invite's answer
+
+
+async def client_facts(tracker: Tracker, user_id: int, at: datetime | None = None) -> ClientFacts:
+    """Access, the subscription's end and whether the client may invite: one round trip."""
+    conn = default_connection()
+    moment = ts(conn, utc(at or datetime.now(UTC)))
+    active = SubscriptionStatus.ACTIVE.value
+    subscription = [tracker.id, user_id, active, moment, moment]
+    pair = [tracker.id, user_id]
+    found = await rows(conn, _CLIENT_FACTS, [*subscription, *subscription, *pair, *pair, *pair, *pair, active])
+    sub_id, ends_at, used, partner, paid, subscribed = found[0]
+    access = decide_access(tracker, user_id, sub_id, used or 0, policy=await load_policy())
+    is_author = user_id == tracker.author_id
+    return ClientFacts(access, parse_ts(ends_at) if sub_id is not None else None,
+                       invites_allowed(is_author=is_author, is_partner=bool(partner), paid=bool(paid),
+                                       subscribed=bool(subscribed)))

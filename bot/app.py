@@ -10,6 +10,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -46,6 +47,7 @@ from scheduler.jobs import install_default_jobs
 from scheduler.payouts import install_payout_jobs
 from scheduler.renewals import install_renewal_jobs
 from scheduler.retention import install_retention_job
+from services import tracker_cache
 from services.ai import AIRuntime
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
@@ -191,6 +193,7 @@ class Runtime:
 
     async def start(self) -> None:
         await db.init(self.settings.database_url, global_fallback=True)
+        tracker_cache.forget()  # rows cached from another database (a runtime before this one) are not ours
         try:
             me = await self.platform_bot.get_me(request_timeout=STARTUP_TIMEOUT)
         except TelegramUnauthorizedError:
@@ -293,6 +296,7 @@ class Runtime:
     async def serve_tracker(self, tracker: Tracker, *, register: bool = True) -> None:
         """`register=False`: serve it without telling Telegram anything (another worker set its
         webhook and commands, or the start registers what changed in one go, bot.registration)."""
+        tracker_cache.forget(bot_id=tracker.bot_id)
         if not register and isinstance(self.transport, WebhookServer):
             self.coordinator.adopt_row(tracker)
             return
@@ -353,7 +357,8 @@ class Runtime:
             return
         if stale is not None and await self.coordinator.retoken(tracker, stale):
             return
-        await Tracker.filter(id=tracker.id).update(status=TrackerStatus.REVOKED)
+        await Tracker.filter(id=tracker.id).update(status=TrackerStatus.REVOKED, updated_at=datetime.now(UTC))
+        tracker_cache.forget(tracker_id=tracker.id)
         i18n = for_user(tracker.author.language_code)
         await self.notify(tracker.author_id, i18n("tracker-token-revoked", username=tracker.username))
 

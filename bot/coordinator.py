@@ -27,6 +27,7 @@ from llm import meetings as mt
 from models import Tracker, TrackerStatus
 from scheduler import meetings as jobs
 from scheduler.leader import Leadership
+from services import tracker_cache
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +137,10 @@ class Coordinator:
     async def sync_trackers(self) -> tuple[int, int]:
         """Adopt live trackers this worker does not serve (or serves with an old token), drop
         those no longer live. Returns (adopted, dropped)."""
-        rows = await Tracker.filter(status__in=LIVE).values_list("id", "bot_id", "token_encrypted")
-        live = {bot_id: (tracker_id, cipher) for tracker_id, bot_id, cipher in rows}
+        rows = await Tracker.filter(status__in=LIVE).values_list("id", "bot_id", "token_encrypted", "updated_at")
+        live = {bot_id: (tracker_id, cipher) for tracker_id, bot_id, cipher, _ in rows}
+        # Rows another worker changed since this one cached them (services.tracker_cache).
+        tracker_cache.trackers.forget_changed({bot_id: updated for _, bot_id, _, updated in rows})
         adopted = dropped = 0
         for bot_id, (tracker_id, cipher) in live.items():
             if self._served.get(bot_id) != cipher:

@@ -10,9 +10,27 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
 from i18n.catalog import for_user
-from models import Tracker, TrackerStatus, User
+from models import User
+from models.sql import default_connection, now, returning
+from services import tracker_cache
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+# The person's row, created or brought in step with Telegram's profile, in one round trip (issue
+# 20): SQLite (3.35+) and PostgreSQL both take INSERT ... ON CONFLICT DO UPDATE ... RETURNING.
+_UPSERT_USER = """
+INSERT INTO users (id, first_name, username, language_code, created_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username,
+    language_code = excluded.language_code
+RETURNING id, first_name, username, language_code, timezone, created_at
+"""
+
+
+async def upsert_user(user_id: int, profile: dict[str, Any]) -> User:
+    conn = default_connection()
+    found = await returning(conn, _UPSERT_USER, [user_id, profile["first_name"], profile["username"],
+                                                 profile["language_code"], now(conn)])
+    return User._init_from_db(**found[0])
 
 
 class UserMiddleware(BaseMiddleware):
@@ -28,12 +46,7 @@ class UserMiddleware(BaseMiddleware):
             "username": tg_user.username,
             "language_code": tg_user.language_code,
         }
-        user, created = await User.get_or_create(id=tg_user.id, defaults=profile)
-        if not created and any(getattr(user, k) != v for k, v in profile.items()):
-            await User.filter(id=user.id).update(**profile)
-            for k, v in profile.items():
-                setattr(user, k, v)
-        data["user"] = user
+        data["user"] = await upsert_user(tg_user.id, profile)
         data["i18n"] = for_user(tg_user.language_code)
         return await handler(event, data)
 
@@ -46,8 +59,8 @@ class TenantMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         bot: Bot = data["bot"]
-        tracker = await Tracker.get_or_none(bot_id=bot.id).prefetch_related("author")
-        if tracker is None or tracker.status == TrackerStatus.DELETED:
+        tracker = await tracker_cache.trackers.by_bot(bot.id)  # no round trip once read (services.tracker_cache)
+        if tracker is None:
             return None
         data["tracker"] = tracker
         return await handler(event, data)

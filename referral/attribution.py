@@ -218,6 +218,12 @@ async def _lock(conn: BaseDBAsyncClient, member: Membership, at: datetime | None
     return member
 
 
+def invites_allowed(*, is_author: bool, is_partner: bool, paid: bool, subscribed: bool) -> bool:
+    """`can_invite`'s rule, for callers that read the facts in their own statement
+    (billing.access.client_facts)."""
+    return is_author or is_partner or paid or subscribed
+
+
 async def can_invite(tracker_id: int, user_id: int, *, using_db: BaseDBAsyncClient | None = None) -> bool:
     """May this user own invite links on this tracker? Its author, a member the author named a
     partner, or someone who has paid here (a payment not refunded, or a subscription that was not

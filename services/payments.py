@@ -42,6 +42,7 @@ from billing.yookassa_gateway import (
 from i18n.catalog import Translator
 from i18n.format import day
 from models import Payment, PlanKind, Tracker, TrackerStatus
+from services import tracker_cache
 from services.notify_sources import NotifySources, OncePerKey
 from services.ports import Bots, PaymentOptions, Secrets
 
@@ -173,11 +174,13 @@ class PaymentService:
             raise CardTokenError("token-telegram-unreachable") from None
         tracker.provider_token_encrypted = self.box.encrypt(token)
         await tracker.save(update_fields=["provider_token_encrypted", "updated_at"])
+        tracker_cache.forget(tracker_id=tracker.id)
         log.info("tracker %s: card payments connected", tracker.id)
 
     async def disconnect_card_payments(self, tracker: Tracker) -> None:
         tracker.provider_token_encrypted = ""
         await tracker.save(update_fields=["provider_token_encrypted", "updated_at"])
+        tracker_cache.forget(tracker_id=tracker.id)
         log.info("tracker %s: card payments disconnected", tracker.id)
 
     # -- the YooKassa webhook

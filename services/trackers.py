@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
@@ -16,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 
 import referral
 from models import Tracker, TrackerStatus
+from services import tracker_cache
 from services.ports import Host
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,8 @@ class TrackerService:
             status=TrackerStatus.ACTIVE,
         )
         if existing is not None:  # the author brings back a bot they deleted
-            await Tracker.filter(id=existing.id).update(**fields)
+            await Tracker.filter(id=existing.id).update(**fields, updated_at=datetime.now(UTC))
+            tracker_cache.forget(tracker_id=existing.id)
             tracker = await Tracker.get(id=existing.id)
         else:
             try:
@@ -109,8 +112,10 @@ class TrackerService:
         await self._rt.unserve_tracker(tracker.bot_id)
         status = TrackerStatus.PAUSED if tracker.status == TrackerStatus.PAUSED else TrackerStatus.ACTIVE
         await Tracker.filter(id=tracker.id).update(
-            token_encrypted=self._rt.box.encrypt(token), status=status, username=me.username or tracker.username
+            token_encrypted=self._rt.box.encrypt(token), status=status, username=me.username or tracker.username,
+            updated_at=datetime.now(UTC),
         )
+        tracker_cache.forget(tracker_id=tracker.id)
         tracker = await Tracker.get(id=tracker.id)
         await self._rt.serve_tracker(tracker)
         return tracker
@@ -122,6 +127,7 @@ class TrackerService:
             raise TrackerError("tracker-name-invalid", {"max": NAME_MAX})
         tracker.name = name
         await tracker.save(update_fields=["name", "updated_at"])
+        tracker_cache.forget(tracker_id=tracker.id)
         return tracker
 
     async def describe(self, author_id: int, tracker_id: int, description: str) -> Tracker:
@@ -131,6 +137,7 @@ class TrackerService:
             raise TrackerError("tracker-description-invalid", {"max": DESCRIPTION_MAX})
         tracker.description = description
         await tracker.save(update_fields=["description", "updated_at"])
+        tracker_cache.forget(tracker_id=tracker.id)
         await self._rt.publish_description(tracker)
         return tracker
 
@@ -139,6 +146,7 @@ class TrackerService:
         tracker = await self.owned(author_id, tracker_id)
         tracker.partners_recruit = on
         await tracker.save(update_fields=["partners_recruit", "updated_at"])
+        tracker_cache.forget(tracker_id=tracker.id)
         return tracker
 
     async def pause(self, author_id: int, tracker_id: int) -> Tracker:
@@ -146,6 +154,7 @@ class TrackerService:
         if tracker.status == TrackerStatus.ACTIVE:
             tracker.status = TrackerStatus.PAUSED
             await tracker.save(update_fields=["status", "updated_at"])
+            tracker_cache.forget(tracker_id=tracker.id)
         return tracker
 
     async def resume(self, author_id: int, tracker_id: int) -> Tracker:
@@ -155,6 +164,7 @@ class TrackerService:
         if tracker.status == TrackerStatus.PAUSED:
             tracker.status = TrackerStatus.ACTIVE
             await tracker.save(update_fields=["status", "updated_at"])
+            tracker_cache.forget(tracker_id=tracker.id)
         return tracker
 
     async def delete(self, author_id: int, tracker_id: int) -> Tracker:
@@ -164,4 +174,5 @@ class TrackerService:
         tracker.status = TrackerStatus.DELETED
         tracker.token_encrypted = ""
         await tracker.save(update_fields=["status", "token_encrypted", "updated_at"])
+        tracker_cache.forget(tracker_id=tracker.id)
         return tracker

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from billing.access import access_for, active_subscription
+from billing.access import client_facts
 from billing.plans import plans_on_sale
 from dialogs.tracker.partner.dialogs import OPEN_CABINET
 from handlers.tracker.paywall import BuyPlan
 from i18n.catalog import Translator
 from i18n.format import count, day, price
 from models import Tracker, User
-from referral import can_invite
 from services.payments import plan_args
 
 # Every command a client can use, in the order /help lists them (bot.app sets the same menu).
@@ -45,21 +44,22 @@ async def greeting(tracker: Tracker, user: User, i18n: Translator, *, tz: str) -
                   description=_description(tracker, user, i18n))]
     rows: list[list[InlineKeyboardButton]] = []
     is_author = user.id == tracker.author_id
-    subscription = None if is_author else await active_subscription(tracker.id, user.id)
-    if subscription is not None:
-        parts.append(i18n("greeting-subscribed", until=day(subscription.ends_at, tz)))
+    facts = await client_facts(tracker, user.id)  # one round trip: access, the subscription, may invite
+    access = facts.access
+    subscribed_until = None if is_author else facts.subscription_ends_at
+    if subscribed_until is not None:
+        parts.append(i18n("greeting-subscribed", until=day(subscribed_until, tz)))
     elif not is_author and (plans := await plans_on_sale(tracker.id)):
         lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks))
                  for p in plans]
         parts.append(i18n("greeting-plans-title") + "\n" + "\n".join(lines))
-        access = await access_for(tracker, user.id)
         if access.free_left > 0:
             parts.append(i18n("greeting-free-first", n=access.free_left, left=count(access.free_left)))
         rows += [[InlineKeyboardButton(
             text=i18n("greeting-btn-subscribe", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks)),
             callback_data=BuyPlan(plan=p.kind.value).pack())] for p in plans]
-    if await can_invite(tracker.id, user.id):
-        if subscription is not None:
+    if facts.may_invite:
+        if subscribed_until is not None:
             parts.append(i18n("greeting-cabinet-for-payers"))
         rows.append([InlineKeyboardButton(text=i18n("partner-btn-open"), callback_data=OPEN_CABINET)])
     return "\n\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows)

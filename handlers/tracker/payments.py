@@ -170,6 +170,9 @@ async def _pay_by_link(message: Message, tracker: Tracker, user: User, plan: Pla
 
 async def on_pre_checkout(query: PreCheckoutQuery, bot: Bot, tracker: Tracker, i18n: Translator,
                           payments: PaymentService) -> None:
+    # Money is decided on the row itself, not the per-bot cache (services.tracker_cache), which a
+    # sibling worker may see a pause up to one tracker sync late; a pre-checkout is rare.
+    tracker = await Tracker.get(id=tracker.id)
     check = await check_invoice(payments.box, bot.id, tracker, query.from_user.id, query.invoice_payload,
                                 query.currency, query.total_amount, payments.rate)
     if check.ok:

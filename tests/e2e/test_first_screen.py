@@ -10,6 +10,7 @@ import pytest
 
 from billing.plans import set_price
 from models import PlanKind, Tracker
+from services import tracker_cache
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, running_platform
 from tests.e2e.test_ai_tracker import REPLY, add_tracker, ai_settings, subscribe
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -63,6 +64,7 @@ async def test_a_new_client_sees_the_plans_and_a_subscribe_button(tg, llm_fake, 
 
         # The author's own description replaces the neutral line.
         await Tracker.filter(id=tracker.id).update(description="Две встречи в неделю о ваших целях.")
+        tracker_cache.forget(tracker_id=tracker.id)  # as the description dialog does (services.trackers)
         greeting = await greet(ru)
         assert "Две встречи в неделю" in greeting.text and "Напишите, с чем" not in greeting.text
 

@@ -31,6 +31,7 @@ from models import (
     TrackerStatus,
 )
 from scheduler import renewals
+from services import tracker_cache
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
 from tests.fakes.yookassa_server import FakeYooKassa
@@ -88,6 +89,7 @@ async def connect_card(rt, tg, tracker: Tracker) -> None:
     """The tracker's own provider token, as the author's "Card payments" screen stores it."""
     token = tg.issue_provider_token(tracker.username)
     await Tracker.filter(id=tracker.id).update(provider_token_encrypted=rt.box.encrypt(token))
+    tracker_cache.forget(tracker_id=tracker.id)  # as PaymentService.connect_card_payments does
 
 
 async def test_author_sets_prices_and_a_client_pays_by_card(tg, database_url, tmp_path):

@@ -20,6 +20,7 @@ from llm import meetings as mt
 from llm.conversation import Request
 from llm.schedule import parse_weekly
 from models import MeetingEnd, ModelPrice, Scenario, ScenarioTrigger, Tracker
+from services import tracker_cache
 
 
 async def on_open_ai(_: CallbackQuery, __: Button, manager: DialogManager) -> None:
@@ -48,7 +49,9 @@ def _number(text: str | None) -> Decimal | None:
 
 async def on_prompt(message: Message, _: MessageInput, manager: DialogManager) -> None:
     if (tracker := await _tracker(manager)) is not None:
-        await Tracker.filter(id=tracker.id).update(system_prompt=(message.text or "")[:8000])
+        await Tracker.filter(id=tracker.id).update(
+            system_prompt=(message.text or "")[:8000], updated_at=datetime.now(UTC))
+        tracker_cache.forget(tracker_id=tracker.id)
         manager.dialog_data["notice"] = "ai-saved"
         await manager.switch_to(AiSG.panel)
 
@@ -56,7 +59,8 @@ async def on_prompt(message: Message, _: MessageInput, manager: DialogManager) -
 async def on_model(_: CallbackQuery, __: Any, manager: DialogManager, model: str) -> None:
     tracker = await _tracker(manager)
     if tracker is not None and await ModelPrice.filter(model=model, active=True).exists():
-        await Tracker.filter(id=tracker.id).update(model=model)
+        await Tracker.filter(id=tracker.id).update(model=model, updated_at=datetime.now(UTC))
+        tracker_cache.forget(tracker_id=tracker.id)
         manager.dialog_data["notice"] = "ai-saved"
     await manager.switch_to(AiSG.panel)
 
@@ -78,7 +82,8 @@ async def on_free(message: Message, _: MessageInput, manager: DialogManager) -> 
         manager.dialog_data["error"] = _refusal(error)
         return
     if (tracker := await _tracker(manager)) is not None:
-        await Tracker.filter(id=tracker.id).update(free_messages=int(value))
+        await Tracker.filter(id=tracker.id).update(free_messages=int(value), updated_at=datetime.now(UTC))
+        tracker_cache.forget(tracker_id=tracker.id)
         manager.dialog_data["notice"] = "ai-saved"
         await manager.switch_to(AiSG.panel)
 
@@ -94,7 +99,9 @@ async def on_limit(message: Message, _: MessageInput, manager: DialogManager) ->
         except CostRuleError as error:
             manager.dialog_data["error"] = _refusal(error)
             return
-        await Tracker.filter(id=tracker.id).update(period_mj_limit=value if value > 0 else None)
+        await Tracker.filter(id=tracker.id).update(
+            period_mj_limit=value if value > 0 else None, updated_at=datetime.now(UTC))
+        tracker_cache.forget(tracker_id=tracker.id)
         manager.dialog_data["notice"] = "ai-saved"
         await manager.switch_to(AiSG.panel)
 

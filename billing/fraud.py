@@ -31,7 +31,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from billing.policy import CostPolicy, load_policy
-from models import FraudReason, Membership, Payment
+from models import FraudReason, Membership, PayerCard, Payment
 from models.sql import conn_or_default, marks, parse_ts, rows, sql, ts
 
 log = logging.getLogger(__name__)
@@ -49,11 +49,15 @@ async def _flag(conn: BaseDBAsyncClient, user_ids: list[int], tracker_id: int, r
     log.warning("fraud flag %s on tracker %d for users %s: %s", reason.value, tracker_id, user_ids, detail)
 
 
-async def check_payment(conn: BaseDBAsyncClient, payment: Payment, policy: CostPolicy | None = None) -> list[int]:
-    """The chain checks for one new payment, inside its transaction (after the inviter is locked).
+async def check_payment(conn: BaseDBAsyncClient, payment: Payment, fingerprint: str | None = None,
+                        policy: CostPolicy | None = None) -> list[int]:
+    """The chain checks for one new payment, inside its transaction (after the inviter is locked);
+    `fingerprint` (the card that paid, if the provider showed it) is kept beside the payment.
     Returns the partners flagged (again or for the first time). Cheap: the payer's chain is at most
     three rows, read by the unique (tracker, user) key."""
     policy = policy or await load_policy()
+    if fingerprint:
+        await PayerCard.get_or_create(payment_id=payment.id, defaults={"fingerprint": fingerprint}, using_db=conn)
     member = await Membership.get_or_none(tracker_id=payment.tracker_id, user_id=payment.user_id, using_db=conn)
     if member is None:
         return []
@@ -61,11 +65,12 @@ async def check_payment(conn: BaseDBAsyncClient, payment: Payment, policy: CostP
     if not chain:
         return []
     flagged: list[int] = []
-    if payment.payer_fingerprint:
+    if fingerprint:
         found = await rows(
             conn,
-            f"SELECT DISTINCT user_id FROM payments WHERE payer_fingerprint = ? AND user_id IN ({marks(len(chain))})",
-            [payment.payer_fingerprint, *chain],
+            "SELECT DISTINCT p.user_id FROM payer_cards c JOIN payments p ON p.id = c.payment_id "
+            f"WHERE c.fingerprint = ? AND p.user_id IN ({marks(len(chain))})",
+            [fingerprint, *chain],
         )
         sharing = {int(r[0]) for r in found}
         if sharing:

@@ -68,9 +68,6 @@ class Payment(Model):
     # Who holds the money (Stars and the author's own shop: the author).
     collector = enum_column(Collector, default=Collector.PLATFORM, db_default=Collector.PLATFORM.value, max_length=16)
     refunded = fields.BooleanField(default=False)
-    # What tells one payer's card from another's, where the provider shows it (billing.fraud):
-    # a YooKassa card as "first6:last4:MM/YYYY". Telegram Payments and Stars show no card, so None.
-    payer_fingerprint = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
@@ -395,6 +392,25 @@ class PayoutRequest(Model):
     class Meta:
         table = "payout_requests"
         indexes = (("status", "id"), ("account_id", "id"))
+
+
+class PayerCard(Model):
+    """What tells one payer's card from another's, where the provider shows it (billing.fraud): a
+    YooKassa card as "first6:last4:MM/YYYY", never a card number. Telegram Payments and Stars show
+    no card, so their payments have no row. Beside the payment, not on it: fraud data of its own."""
+
+    id = fields.IntField(primary_key=True)
+    payment: fields.OneToOneRelation[Payment] = fields.OneToOneField(
+        "models.Payment", related_name="payer_card", on_delete=fields.RESTRICT
+    )
+    fingerprint = fields.CharField(max_length=64, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        payment_id: int
+
+    class Meta:
+        table = "payer_cards"
 
 
 class FraudFlag(Model):

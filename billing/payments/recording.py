@@ -77,11 +77,10 @@ async def record_payment(
             payment = await Payment.create(
                 tracker_id=tracker_id, user_id=user_id, provider=provider, external_id=external_id,
                 plan_kind=PlanKind(plan_kind), currency=currency, amount_minor=amount_minor,
-                amount_kopecks=price_kopecks, collector=collector, payer_fingerprint=payer_fingerprint,
-                using_db=conn,
+                amount_kopecks=price_kopecks, collector=collector, using_db=conn,
             )
             await lock_inviter(tracker_id, user_id, using_db=conn, at=paid_at)
-            await fraud.check_payment(conn, payment, policy)
+            await fraud.check_payment(conn, payment, payer_fingerprint, policy)
             subscription = await create_subscription(
                 tracker_id, user_id, plan_kind, price_kopecks, paid_at, payment_id=payment.id, tz=tz,
                 auto_renew=auto_renew, collector=collector,

@@ -26,10 +26,16 @@ class Migration(migrations.Migration):
             options={'table': 'fraud_flags', 'app': 'models', 'unique_together': (('user', 'tracker', 'reason'),), 'indexes': [Index(fields=['cleared_at', 'user_id'])], 'pk_attr': 'id', 'table_description': "A reason to hold a partner's new referral shares (billing.fraud). One row per (user,"},
             bases=['Model'],
         ),
-        ops.AddField(
-            model_name='Payment',
-            name='payer_fingerprint',
-            field=fields.CharField(null=True, max_length=64),
+        ops.CreateModel(
+            name='PayerCard',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('payment', fields.OneToOneField('models.Payment', source_field='payment_id', db_constraint=True, to_field='id', related_name='payer_card', on_delete=OnDelete.RESTRICT)),
+                ('fingerprint', fields.CharField(db_index=True, max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'payer_cards', 'app': 'models', 'pk_attr': 'id', 'table_description': "What tells one payer's card from another's, where the provider shows it (billing.fraud): a"},
+            bases=['Model'],
         ),
     ]
 

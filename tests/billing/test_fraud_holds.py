@@ -146,7 +146,7 @@ async def test_evaluation_is_idempotent(database):
     before = sorted(await FraudFlag.all().values_list("user_id", "reason", "detail"))
     payment = await Payment.get(id=sub.payment_id)
     conn = connections.get("default")
-    assert await fraud.check_payment(conn, payment) == [A, B, C]
+    assert await fraud.check_payment(conn, payment, CARD) == [A, B, C]
     assert sorted(await FraudFlag.all().values_list("user_id", "reason", "detail")) == before
 
 

@@ -23,9 +23,10 @@ The settings and why their defaults:
 - `tracker_concurrency` (4) and `global_concurrency` (32): model calls in flight at once per
   tracker and in all (per worker process): more wait their turn in a queue (llm.limits).
 - Fraud holds (billing.fraud), here so that the admin can tune them like the rest:
-  `fraud_fast_chain_minutes` (10) and `fraud_fast_chain_links` (2): a chain whose members each
+  `fraud_fast_chain_minutes` (10) and `fraud_fast_chain_links` (3): a chain whose members each
   joined within that many minutes of their inviter, that many links in a row up from a payer, is
-  flagged (one friend joining right after another is common; three accounts in ten minutes is not);
+  flagged (a friend joining right after another is common; the whole A→B→C→D chain, four accounts
+  each within ten minutes of the last, is the self-referral the check is for);
   `fraud_refund_percent` (50) and `fraud_refund_min_count` (5): a partner whose referrals' payments
   were refunded at least that often, once they made at least that many, is flagged.
 """
@@ -54,7 +55,7 @@ class CostPolicy:
     tracker_concurrency: int = 4
     global_concurrency: int = 32
     fraud_fast_chain_minutes: int = 10
-    fraud_fast_chain_links: int = 2
+    fraud_fast_chain_links: int = 3
     fraud_refund_percent: int = 50
     fraud_refund_min_count: int = 5
 

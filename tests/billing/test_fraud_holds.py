@@ -130,12 +130,14 @@ async def test_payments_without_a_card_match_nothing_but_a_fast_chain_still_coun
     await pay(tracker, D, "tg-1", None)  # Telegram Payments and Stars show no card
     flags = {(f.user_id, f.reason) for f in await FraudFlag.all()}
     assert flags == {(uid, FraudReason.FAST_CHAIN) for uid in (A, B, C)}
-    # the admin may turn the chain check off (0 minutes) or ask for a longer run of fast links
-    await set_setting("fraud_fast_chain_links", "3", admin_id=999)
-    policy = await load_policy()
+    # C's chain is two fast links: under the default three, over a setting of two
     member_c = await Membership.get(tracker_id=tracker.id, user_id=C)
-    assert await fraud._fast_links(connections.get("default"), tracker.id, C,
-                                   member_c.created_at, [B, A], policy) == []
+    conn = connections.get("default")
+    assert await fraud._fast_links(conn, tracker.id, C, member_c.created_at, [B, A], await load_policy()) == []
+    await set_setting("fraud_fast_chain_links", "2", admin_id=999)
+    assert await fraud._fast_links(conn, tracker.id, C, member_c.created_at, [B, A], await load_policy()) == [B, A]
+    await set_setting("fraud_fast_chain_minutes", "0", admin_id=999)  # the check turned off
+    assert await fraud._fast_links(conn, tracker.id, C, member_c.created_at, [B, A], await load_policy()) == []
 
 
 async def test_evaluation_is_idempotent(database):

@@ -53,7 +53,7 @@ WHERE account_id IN ({ids}) AND kind IN ('held', 'unheld') GROUP BY account_id
 @dataclass(frozen=True, slots=True)
 class FlaggedPartner:
     user_id: int
-    username: str | None
+    name: str  # the first name, or the id when there is none
     reasons: tuple[tuple[str, str, str], ...]  # (reason, tracker username, evidence) per flag
     held_kopecks: int
 
@@ -68,7 +68,7 @@ async def flagged_partners(limit: int = 50) -> list[FlaggedPartner]:
     held = await held_by_user(users)
     return [
         FlaggedPartner(
-            uid, by_user[uid][0].user.username,
+            uid, by_user[uid][0].user.first_name or str(uid),
             tuple((f.reason.value, f.tracker.username, f.detail) for f in by_user[uid]), held.get(uid, 0),
         )
         for uid in users

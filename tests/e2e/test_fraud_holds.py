@@ -14,7 +14,7 @@ from billing.settlement import settle_due_periods
 from i18n.format import rub
 from models import FraudFlag
 from tests.billing.helpers import make_tracker
-from tests.billing.test_fraud_holds import A, B, C, CARD, D, T0, build_chain, pay
+from tests.billing.test_fraud_holds import CARD, T0, A, B, C, D, build_chain, pay
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform
 from tests.waiting import stays
 

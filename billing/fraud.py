@@ -100,7 +100,7 @@ async def _fast_links(conn: BaseDBAsyncClient, tracker_id: int, payer_id: int, j
     )
     joined_at = {int(uid): parse_ts(at) for uid, at in found}
     run: list[int] = []
-    below = parse_ts(joined) if isinstance(joined, str) else joined
+    below = parse_ts(joined)
     for uid in chain:
         above = joined_at.get(uid)
         if above is None or not timedelta(0) <= below - above <= window:

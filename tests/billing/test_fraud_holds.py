@@ -14,6 +14,7 @@ from billing.ledger import InsufficientFunds, platform_balance, reserve_payout, 
 from billing.payments.recording import record_payment
 from billing.policy import load_policy, set_setting
 from billing.refunds import refund_subscription
+from billing.reports import month_totals
 from billing.settlement import settle_due_periods
 from billing.yookassa_api.payments import card_fingerprint
 from models import FraudFlag, FraudReason, LedgerEntry, Membership, Payment, PaymentProvider
@@ -96,6 +97,9 @@ async def test_a_sock_puppet_chain_is_flagged_and_held_then_released_and_forfeit
     assert (a_bal.held, a_bal.available) == (18_000, 0)
     assert (await platform_balance()).available == platform_before + 9_000
     await books_balance()
+    month = await month_totals("2025-02", MSK)  # the admin's totals count held and moved shares too
+    assert month.accrued_kopecks == month.margin_kopecks == 4 * MONTH
+    assert month.unheld["l1"] == 9_000 + 9_000  # C's forfeited l1 of D, and nobody's l1 of A's payment
     # a release clears the flags; a forfeit leaves them
     assert not await FraudFlag.filter(user_id=B, cleared_at=None).exists()
     assert await FraudFlag.filter(user_id=C, cleared_at=None).exists()

@@ -17,8 +17,12 @@ Signs, as they count towards an account's available balance:
     repaid     +  the author paid the platform back of what they collected
     payout     +  the reserved money was paid out: recorded for the "paid" figure, NOT part of
                   the available balance (the reserve already took the money out)
+    held       +  a flagged partner's referral share (billing.fraud): NOT available
+    unheld     -  an admin ended that hold (billing.holds): NOT available either; the same step
+                  writes the share as an `accrual` of the partner (released) or the platform (forfeited)
 
-So  available = sum of every entry except `payout`,
+So  available = sum of every entry except `payout`, `held` and `unheld`,
+    held      = sum of `held` and `unheld`   (shares waiting for the admin),
     paid      = sum of `payout`,
     reserved  = -(reserve) - release - paid   (held for requests not yet paid or released).
 
@@ -62,6 +66,7 @@ class Balance:
     clawed_back: int = 0  # <= 0 in practice: shares taken back by refunds after settlement
     collected: int = 0  # <= 0: money an author collected for settled periods (Stars, their own shop)
     repaid: int = 0  # what the author has paid the platform back of it
+    held: int = 0  # referral shares held while the partner is flagged (billing.holds): not available
 
     @property
     def owed(self) -> int:
@@ -107,6 +112,9 @@ SELECT kind, role, SUM(amount_kopecks) FROM ledger_entries WHERE account_id = ? 
 """
 
 
+_NOT_AVAILABLE = frozenset((EntryKind.PAYOUT.value, EntryKind.HELD.value, EntryKind.UNHELD.value))
+
+
 async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Balance:
     """The account's balance, exact up to the last committed entry. Reads billing.partner.totals's running
     totals as they are and never folds (it runs inside payout transactions); the partner cabinet
@@ -130,7 +138,7 @@ async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Bal
         if kind == EntryKind.ACCRUAL:
             by_role[role] = by_role.get(role, 0) + int(amount)
     paid = by_kind.get(EntryKind.PAYOUT, 0)
-    available = sum(v for k, v in by_kind.items() if k != EntryKind.PAYOUT)
+    available = sum(v for k, v in by_kind.items() if k not in _NOT_AVAILABLE)
     return Balance(
         accrued=by_kind.get(EntryKind.ACCRUAL, 0),
         losses=by_kind.get(EntryKind.LOSS, 0),
@@ -142,6 +150,7 @@ async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Bal
         collected=by_kind.get(EntryKind.COLLECTED, 0),
         repaid=by_kind.get(EntryKind.REPAID, 0),
         clawed_back=by_kind.get(EntryKind.CLAWBACK, 0),
+        held=by_kind.get(EntryKind.HELD, 0) + by_kind.get(EntryKind.UNHELD, 0),
     )
 
 

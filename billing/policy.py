@@ -22,6 +22,13 @@ The settings and why their defaults:
   that is free each day (UTC); the rest is charged to the author's account (billing.author_usage).
 - `tracker_concurrency` (4) and `global_concurrency` (32): model calls in flight at once per
   tracker and in all (per worker process): more wait their turn in a queue (llm.limits).
+- Fraud holds (billing.fraud), here so that the admin can tune them like the rest:
+  `fraud_fast_chain_minutes` (10) and `fraud_fast_chain_links` (3): a chain whose members each
+  joined within that many minutes of their inviter, that many links in a row up from a payer, is
+  flagged (a friend joining right after another is common; the whole A→B→C→D chain, four accounts
+  each within ten minutes of the last, is the self-referral the check is for);
+  `fraud_refund_percent` (50) and `fraud_refund_min_count` (5): a partner whose referrals' payments
+  were refunded at least that often, once they made at least that many, is flagged.
 """
 
 from __future__ import annotations
@@ -47,6 +54,10 @@ class CostPolicy:
     author_free_mj_per_day: Decimal = Decimal(5)
     tracker_concurrency: int = 4
     global_concurrency: int = 32
+    fraud_fast_chain_minutes: int = 10
+    fraud_fast_chain_links: int = 3
+    fraud_refund_percent: int = 50
+    fraud_refund_min_count: int = 5
 
     def net_revenue_kopecks(self, revenue_kopecks: int) -> int:
         """A period's revenue less the platform's costs, rounded down: what tokens may cost."""
@@ -61,6 +72,10 @@ _INT_BOUNDS = {
     "max_free_messages": (0, 100_000),
     "tracker_concurrency": (1, 1_000),
     "global_concurrency": (1, 10_000),
+    "fraud_fast_chain_minutes": (0, 10_080),  # 0 turns the check off; at most a week
+    "fraud_fast_chain_links": (1, 3),  # a chain is three levels deep
+    "fraud_refund_percent": (1, 100),
+    "fraud_refund_min_count": (1, 100_000),
 }
 _DECIMAL_BOUNDS = {
     "platform_cost_percent": (Decimal(0), Decimal(99)),

@@ -184,7 +184,11 @@ async def _reverse(conn: BaseDBAsyncClient, period: AccountingPeriod, earlier: l
     current: dict[tuple[int, str], int] = {}  # (account, role) -> what it holds now
     for source, account, role, kind, total in found:
         current[(int(account), role)] = current.get((int(account), role), 0) + int(total)
-        if source == SourceType.PERIOD.value and kind == EntryKind.ACCRUAL.value:
+        # A share held for a flagged partner (billing.holds) counts as accrued to them until the
+        # admin releases it (an accrual of theirs) or forfeits it (an accrual of the platform's),
+        # which then names who holds it; either way the roles keep their pro-rata weights.
+        if source == SourceType.PERIOD.value and (
+                kind == EntryKind.ACCRUAL.value or (kind == EntryKind.HELD.value and role not in accrued)):
             accrued[role] = (int(account), int(total))
     target: dict[tuple[int, str], int] = {key: 0 for key in current}
     settled_margin = sum(amount for _, amount in accrued.values())

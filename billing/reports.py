@@ -125,6 +125,9 @@ JOIN accounts a ON a.id = e.account_id
 WHERE p.status = ? AND p.settled_at >= ? AND p.settled_at < ?
 GROUP BY e.kind, e.role, a.kind
 """
+# A share held for a flagged partner is still that role's share (billing.holds); released, it is
+# the partner's accrual, forfeited the platform's, and `unheld` cancels the held entry either way.
+_SHARE_KINDS = (EntryKind.ACCRUAL.value, EntryKind.HELD.value, EntryKind.UNHELD.value)
 _OPEN_DUE = "SELECT COUNT(*) FROM accounting_periods WHERE status = ? AND ends_at >= ? AND ends_at < ?"
 
 
@@ -142,7 +145,7 @@ async def month_totals(label: str, tz: str = DEFAULT_TIMEZONE) -> MonthTotals:
     for kind, role, account_kind, amount in rows:
         if kind == EntryKind.LOSS.value:
             totals.loss_kopecks += int(amount)
-        elif kind == EntryKind.ACCRUAL.value:
+        elif kind in _SHARE_KINDS:
             totals.by_role[role] = totals.by_role.get(role, 0) + int(amount)
             if role in totals.unheld and account_kind == AccountKind.PLATFORM.value:
                 totals.unheld[role] += int(amount)

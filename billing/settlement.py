@@ -40,7 +40,7 @@ from typing import Any, cast
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from billing import commission
+from billing import commission, fraud
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
 from billing.split import ScheduleLike, Weights, split_margin
@@ -82,6 +82,8 @@ _MARK = (
 _ROLE = {role: role.value for role in Role}
 _KIND = {kind: kind.value for kind in EntryKind}
 _COLLECTED, _AUTHOR_ROLE, _COLLECTION = EntryKind.COLLECTED.value, Role.AUTHOR.value, SourceType.COLLECTION.value
+# Only the referral levels are held: the author's share is earned by the tracker, whoever invited.
+_REFERRAL, _HELD = frozenset((Role.L1, Role.L2, Role.L3)), EntryKind.HELD.value
 
 
 @dataclass
@@ -132,7 +134,8 @@ async def settle_due_periods(
                 if not rows:
                     break
                 new_accounts = await _accounts_for(tx, rows, accounts)
-                entries, marks, batch = _compute(rows, schedules, platform, accounts | new_accounts, ts(tx, now))
+                held = await fraud.flagged_users(tx)  # read in the batch's transaction: no flag slips by
+                entries, marks, batch = _compute(rows, schedules, platform, accounts | new_accounts, ts(tx, now), held)
                 # Tuples, not lists: the drivers take any sequence per row (tortoise annotates lists).
                 await tx.execute_many(sql(tx, INSERT_ENTRY), cast("list[list[Any]]", entries))
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
@@ -179,9 +182,12 @@ def _by_schedule(rows: list[Any], schedules: commission.Schedules) -> dict[Weigh
 
 
 def _compute(
-    rows: list[Any], schedules: commission.Schedules, platform: int, accounts: dict[int, int], now_ts: Any
+    rows: list[Any], schedules: commission.Schedules, platform: int, accounts: dict[int, int], now_ts: Any,
+    held: set[int] | frozenset[int] = frozenset(),
 ) -> tuple[list[tuple], list[tuple], SettlementResult]:
-    """Ledger rows and period marks for one batch, with the split in pure Python."""
+    """Ledger rows and period marks for one batch, with the split in pure Python. A referral
+    share of a partner in `held` (flagged, billing.fraud) is written as `held`, not `accrual`: the
+    same amount, out of the available balance until an admin decides (billing.holds)."""
     source = SourceType.PERIOD.value
     entries: list[tuple] = []
     marks: list[tuple] = []
@@ -192,8 +198,11 @@ def _compute(
             margin = int(revenue) - cost
             for share in split_margin(margin, author=author, l1=l1, l2=l2, l3=l3, schedule=weights):
                 account = platform if share.beneficiary is None else accounts[share.beneficiary]
+                kind = _KIND[share.kind]
+                if held and share.beneficiary in held and share.role in _REFERRAL:
+                    kind = _HELD
                 entries.append(
-                    (account, _KIND[share.kind], _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts)
+                    (account, kind, _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts)
                 )
             if collector == _AUTHOR_COLLECTED:
                 # The author holds this period's revenue (Stars in their bot, their own shop): their

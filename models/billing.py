@@ -16,6 +16,7 @@ from models.enums import (
     AccountKind,
     Collector,
     EntryKind,
+    FraudReason,
     PaymentProvider,
     PayoutStatus,
     PeriodStatus,
@@ -391,3 +392,51 @@ class PayoutRequest(Model):
     class Meta:
         table = "payout_requests"
         indexes = (("status", "id"), ("account_id", "id"))
+
+
+class PayerCard(Model):
+    """What tells one payer's card from another's, where the provider shows it (billing.fraud): a
+    YooKassa card as "first6:last4:MM/YYYY", never a card number. Telegram Payments and Stars show
+    no card, so their payments have no row. Beside the payment, not on it: fraud data of its own."""
+
+    id = fields.IntField(primary_key=True)
+    payment: fields.OneToOneRelation[Payment] = fields.OneToOneField(
+        "models.Payment", related_name="payer_card", on_delete=fields.RESTRICT
+    )
+    fingerprint = fields.CharField(max_length=64, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        payment_id: int
+
+    class Meta:
+        table = "payer_cards"
+
+
+class FraudFlag(Model):
+    """A reason to hold a partner's new referral shares (billing.fraud). One row per (user,
+    tracker, reason): evaluating again finds it and writes nothing. An admin who releases the
+    partner's held money clears their flags (`cleared_at`); a cleared flag is not raised again
+    for the same reason on the same tracker."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="fraud_flags", on_delete=fields.RESTRICT
+    )
+    tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
+        "models.Tracker", related_name="fraud_flags", on_delete=fields.RESTRICT
+    )
+    reason = enum_column(FraudReason, max_length=16)
+    detail = fields.CharField(max_length=255, default="")  # the evidence: ids of payments or members
+    created_at = fields.DatetimeField(auto_now_add=True)
+    cleared_at = fields.DatetimeField(null=True)
+    cleared_by = fields.BigIntField(null=True)  # the admin's Telegram id
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        user_id: int
+        tracker_id: int
+
+    class Meta:
+        table = "fraud_flags"
+        unique_together = (("user", "tracker", "reason"),)
+        indexes = (("cleared_at", "user_id"),)

@@ -69,6 +69,8 @@ class EntryKind(StrEnum):
     REPAID = "repaid"          # an author paid the platform what they owed (positive)
     USAGE = "usage"            # the author's own LLM use of a day, charged to them (negative)
     CLAWBACK = "clawback"      # a refund took back part of a settled period's shares (usually negative)
+    HELD = "held"              # a flagged partner's share of a settled period, kept out of `available`
+    UNHELD = "unheld"          # an admin ended a hold (released or forfeited): the held share's negative
 
 
 class SourceType(StrEnum):
@@ -80,6 +82,14 @@ class SourceType(StrEnum):
     REPAYMENT = "repayment"    # an author's repayment (source_id: author_repayments.id)
     AUTHOR_USAGE = "author_usage"  # source_id: the day's ordinal (date.toordinal), UTC
     CLAWBACK = "clawback"      # source_id: a Clawback row (models.refunds)
+
+
+class FraudReason(StrEnum):
+    """Why a partner's new referral shares are held (billing.fraud)."""
+
+    SHARED_CARD = "shared_card"    # a payer down their chain paid with the same card as they did
+    FAST_CHAIN = "fast_chain"      # their chain was built within minutes, link after link
+    REFUND_RATE = "refund_rate"    # their referrals' payments are refunded unusually often
 
 
 class PayoutStatus(StrEnum):

@@ -1,5 +1,6 @@
 """The referral fraud alert: tell a tracker's author, once, when one partner's referrals refund
-unusually often (`referral.refund_rate_by_partner`).
+unusually often (`referral.refund_rate_by_partner`). And the daily fraud-hold check: flag the
+partners over the admin's refund-rate threshold, whose new shares are then held (billing.fraud).
 
 Each alert is claimed in `alerts_sent` (a unique key per tracker and partner) in the transaction
 that writes it to the outbox (`billing.alerts.raise_alert`), so it goes out exactly once even when
@@ -9,9 +10,10 @@ two runs overlap or the worker dies right after the claim.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import referral
+from billing import fraud
 from billing.alerts import raise_alert
 from models import Tracker, TrackerStatus
 from scheduler.base import Scheduler
@@ -19,6 +21,7 @@ from scheduler.base import Scheduler
 log = logging.getLogger(__name__)
 
 REFUND_ALERTS_JOB_ID = "referral-refund-alerts"
+FRAUD_FLAGS_JOB_ID = "fraud-refund-flags"
 
 
 def alert_key(tracker_id: int, partner_id: int) -> str:
@@ -44,6 +47,16 @@ async def refund_alerts() -> int:
     return raised
 
 
+async def fraud_refund_flags() -> int:
+    """The daily refund-rate check (billing.fraud): idempotent, so an overlap or a rerun is harmless."""
+    over = await fraud.evaluate_refund_rates()
+    if over:
+        log.info("%d partner(s) over the refund-rate threshold", over)
+    return over
+
+
 def install_referral_jobs(scheduler: Scheduler, *, minutes: int = 60) -> None:
     scheduler.add_interval_job(f"{__name__}:refund_alerts", job_id=REFUND_ALERTS_JOB_ID, seconds=minutes * 60,
                                first_run_at=datetime.now(UTC))
+    scheduler.add_interval_job(f"{__name__}:fraud_refund_flags", job_id=FRAUD_FLAGS_JOB_ID, seconds=24 * 3600,
+                               first_run_at=datetime.now(UTC) + timedelta(minutes=15))

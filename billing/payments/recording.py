@@ -13,8 +13,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from billing import fraud
 from billing.payments.invoices import InvoiceTerms
 from billing.periods import DEFAULT_TIMEZONE
+from billing.policy import load_policy
 from billing.refunds import RefundResult, refund_subscription
 from billing.subscriptions import create_subscription, current_end
 from models import AutoRenewal, Collector, Payment, PaymentProvider, PlanKind, Subscription, Tracker
@@ -52,6 +54,7 @@ async def record_payment(
     auto_renew: bool = False,
     renewal: bool = False,
     collector: Collector = Collector.PLATFORM,
+    payer_fingerprint: str | None = None,
 ) -> PaymentOutcome:
     """A successful charge → Payment + locked inviter + subscription and periods + the client's
     "payment received" (or, for an automatic `renewal`, "renewed") notice, one transaction.
@@ -59,10 +62,13 @@ async def record_payment(
     `collector` is who holds the money (`collector_for` tells for a charge made in Telegram).
     Keyed by (provider, external_id): a second call for the same charge returns what the first
     made and writes nothing. A renewal paid while the client still has paid time starts at its end.
+    `payer_fingerprint` names the card that paid where the provider shows it (billing.fraud checks
+    the payer's chain against it in the same transaction).
     """
     if not external_id:
         raise ValueError("a charge id is required")
     paid_at = utc(paid_at or datetime.now(UTC))
+    policy = await load_policy()  # read before the transaction: it is cached, and may query
     try:
         async with in_transaction() as conn:
             await write_first(conn, "payments")  # another process (the CLI, a worker) may write beside us
@@ -75,6 +81,7 @@ async def record_payment(
                 amount_kopecks=price_kopecks, collector=collector, using_db=conn,
             )
             await lock_inviter(tracker_id, user_id, using_db=conn, at=paid_at)
+            await fraud.check_payment(conn, payment, payer_fingerprint, policy)
             subscription = await create_subscription(
                 tracker_id, user_id, plan_kind, price_kopecks, paid_at, payment_id=payment.id, tz=tz,
                 auto_renew=auto_renew, collector=collector,

@@ -99,7 +99,7 @@ class YooKassaPayments:
             tracker_id=checkout.tracker_id, user_id=checkout.user_id, provider=PaymentProvider.YOOKASSA,
             external_id=info.id, plan_kind=checkout.plan_kind, price_kopecks=checkout.price_kopecks, currency=RUB,
             amount_minor=info.amount_kopecks, tz=self.tz, auto_renew=checkout.auto_renew,
-            renewal=checkout.is_renewal,
+            renewal=checkout.is_renewal, payer_fingerprint=info.card_fingerprint,
         )
         await Checkout.filter(id=checkout.id).update(status=CheckoutStatus.PAID, external_id=info.id)
         if outcome.created and checkout.auto_renew and info.payment_method_id and not checkout.is_renewal:

@@ -23,6 +23,7 @@ class PaymentInfo:
     currency: str
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     payment_method_id: str | None = None  # only when the method was saved (auto-renewal)
+    card_fingerprint: str | None = None  # the card that paid, for billing.fraud (None: not a card)
     confirmation_url: str | None = None
     cancellation_reason: str | None = None
 
@@ -45,6 +46,17 @@ class RefundInfo:
     cancellation_reason: str | None = None
 
 
+def card_fingerprint(payment_method: Mapping[str, Any]) -> str | None:
+    """"first6:last4:MM/YYYY" of the card in a payment's `payment_method`, or None when it shows
+    none: what tells one payer's card from another's without keeping a card number."""
+    card = payment_method.get("card") or {}
+    parts = [str(card.get(k) or "") for k in ("first6", "last4", "expiry_month", "expiry_year")]
+    if not all(parts):
+        return None
+    first6, last4, month, year = parts
+    return f"{first6}:{last4}:{month}/{year}"[:64]
+
+
 def _payment_info(data: Mapping[str, Any]) -> PaymentInfo:
     method = data.get("payment_method") or {}
     return PaymentInfo(
@@ -55,6 +67,7 @@ def _payment_info(data: Mapping[str, Any]) -> PaymentInfo:
         currency=str(data["amount"]["currency"]),
         metadata=dict(data.get("metadata") or {}),
         payment_method_id=method.get("id") if method.get("saved") else None,
+        card_fingerprint=card_fingerprint(method),
         confirmation_url=(data.get("confirmation") or {}).get("confirmation_url"),
         cancellation_reason=(data.get("cancellation_details") or {}).get("reason"),
     )

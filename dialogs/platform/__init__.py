@@ -6,6 +6,7 @@ from aiogram_dialog import setup_dialogs
 
 from dialogs.platform.admin.dialogs import admin_dialog
 from dialogs.platform.admin_debts.dialogs import admin_debts_dialog
+from dialogs.platform.admin_holds.dialogs import admin_holds_dialog
 from dialogs.platform.admin_payouts.dialogs import admin_payouts_dialog, open_card_router
 from dialogs.platform.partners.dialogs import partners_dialog
 from dialogs.platform.plans.dialogs import plans_dialog
@@ -23,4 +24,5 @@ def setup_platform_dialogs(dp: Dispatcher) -> None:
     dp.include_routers(payouts_dialog(), admin_payouts_dialog())
     dp.include_router(admin_dialog())
     dp.include_router(admin_debts_dialog())
+    dp.include_router(admin_holds_dialog())
     setup_dialogs(dp)

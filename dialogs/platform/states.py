@@ -74,6 +74,13 @@ class AdminDebtsSG(StatesGroup):
     amount = State()
 
 
+class AdminHoldsSG(StatesGroup):
+    """Partners flagged for fraud: their held shares released or forfeited (billing.holds)."""
+
+    list = State()
+    partner = State()
+
+
 class AdminPayoutsSG(StatesGroup):
     """The platform admin's payout queue: approve (YooKassa or by hand), mark paid, reject (issue 7)."""
 

@@ -10,7 +10,9 @@ costs-settings =
     allow_unsafe_limits: allow a per-client mJ limit that costs more than the plan's price (yes/no);
     platform_cost_percent: the share of a plan's price never spent on tokens (acquiring, a margin of safety), %;
     author_free_mj_per_day: the author's free mJ a day; the rest is charged to their account;
-    tracker_concurrency, global_concurrency: model calls at once per tracker and in all (the rest wait in a queue).
+    tracker_concurrency, global_concurrency: model calls at once per tracker and in all (the rest wait in a queue);
+    fraud_fast_chain_minutes, fraud_fast_chain_links: a chain whose members joined within that many minutes of their inviter, that many links in a row, is held (0 minutes: off);
+    fraud_refund_percent, fraud_refund_min_count: a partner whose referrals' payments are refunded at least this often (%), out of at least this many, is held.
     To change one, send its name and value, e.g.: max_tokens 2000
 costs-setting-line = { $changed ->
     [yes] ✏️

@@ -51,6 +51,7 @@ async def wipe() -> None:
         await conn.execute_script("DELETE FROM ledger_entries")
     # children before parents: the money tables' foreign keys refuse to cascade
     for table in (
+        "fraud_flags", "payer_cards",
         "clawbacks", "refunds", "payout_requests", "accounts", "usage_records", "accounting_periods", "subscriptions",
         "checkouts", "payments", "memberships", "invite_clicks", "invite_links", "plans", "trackers", "mj_rates",
         "model_prices", "users",

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.fields.relational import ForeignKeyFieldInstance, OneToOneFieldInstance
 from tortoise.migrations.api import migrate as migrate_api
 
+from billing import fraud
 from billing.ledger import settled_total
 from billing.settlement import settle_due_periods
 from bot import db
@@ -88,7 +89,13 @@ async def schema_objects() -> set[tuple[str, str]]:
     return {(name, text) for name, text in rows}
 
 
-async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_database_url):
+async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_database_url, monkeypatch):
+    # Today's settlement asks which partners are flagged (billing.fraud), in a table a later
+    # migration makes; the money this test upgrades was settled before there were any flags.
+    async def nobody_flagged(conn=None) -> set[int]:
+        return set()
+
+    monkeypatch.setattr(fraud, "flagged_users", nobody_flagged)
     await migrate_api(config=db.tortoise_config(empty_database_url), target=f"models.{_before_money_guards()}")
     await db.init(empty_database_url, run_migrations=False)
     try:
@@ -106,7 +113,8 @@ async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_d
         assert [await m.all().count() for m in (Payment, Subscription, AccountingPeriod, LedgerEntry)] == counts
         after = await schema_objects()
         assert indexes <= after  # none lost; the only new ones are the new tables'
-        assert all("refunds" in name or "clawbacks" in name for name, _ in after - indexes), after - indexes
+        new_tables = ("refunds", "clawbacks", "fraud_flags", "payer_cards")  # 0008's, then 0012's
+        assert all(any(t in name for t in new_tables) for name, _ in after - indexes), after - indexes
         in_database = await foreign_key_actions()
         in_models = actions_in_models()
         assert {k: in_database[k] for k in in_models} == in_models

@@ -11,7 +11,7 @@ from dialogs.platform.admin import costs
 from dialogs.platform.admin import getters as g
 from dialogs.platform.admin import handlers as h
 from dialogs.platform.admin_gate import admin_only
-from dialogs.platform.states import AdminDebtsSG, AdminPayoutsSG, AdminSG
+from dialogs.platform.states import AdminDebtsSG, AdminHoldsSG, AdminPayoutsSG, AdminSG
 from dialogs.widgets import Tr, labelled_select, prompt_window, screen_window, text_input
 
 
@@ -35,6 +35,7 @@ def admin_dialog() -> Dialog:
                 SwitchTo(Tr("costs-btn-open"), id="costs", state=AdminSG.costs),
                 Start(Tr("admin-btn-payouts"), id="payouts", state=AdminPayoutsSG.queue),
                 Start(Tr("admin-btn-debts"), id="debts", state=AdminDebtsSG.list),
+                Start(Tr("holds-btn-open"), id="holds", state=AdminHoldsSG.list),
                 SwitchTo(Tr("admin-btn-events"), id="events", state=AdminSG.events),
                 SwitchTo(Tr("admin-btn-totals"), id="totals", state=AdminSG.totals),
             ),

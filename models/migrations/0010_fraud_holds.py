@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_money_guards')]
+    dependencies = [('models', '0009_money_guards')]
 
     initial = False
 

@@ -44,6 +44,7 @@ from scheduler.payouts import install_payout_jobs
 from scheduler.renewals import install_renewal_jobs
 from scheduler.retention import install_retention_job
 from services.ai import AIRuntime
+from services.charts import EarningsCharts
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
 from services.trackers import TrackerService
@@ -101,6 +102,7 @@ class Runtime:
         self.box = SecretBox(settings.secret_key.get_secret_value())
         self.registry = BotRegistry(settings.telegram_api_base)
         self.platform_bot: Bot = self.registry.make(settings.bot_token.get_secret_value())
+        self.platform_username = ""  # known once started; the cabinets point partners to this bot
         self.trackers = TrackerService(self)
         self.storage, self.isolation = _storage(settings)
         services: dict[str, Any] = {"runtime": self, "settings": settings, "trackers": self.trackers}
@@ -115,6 +117,7 @@ class Runtime:
         services["payments"] = self.payments
         self.payouts = Payouts.from_settings(settings, self.box)
         services["payouts"] = self.payouts
+        services["charts"] = EarningsCharts()  # the cabinet's chart: its cooldowns and kept pictures
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
         self.transport: Transport
@@ -194,6 +197,7 @@ class Runtime:
                 "Bot API server or a proxy.", retry=True,
             ) from None
         log.info("platform bot @%s is up", me.username)
+        self.platform_username = me.username or ""
         await self._listen()
         if self.ops_http is not None:
             try:

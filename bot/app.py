@@ -49,6 +49,7 @@ from scheduler.renewals import install_renewal_jobs
 from scheduler.retention import install_retention_job
 from services import tracker_cache
 from services.ai import AIRuntime
+from services.charts import EarningsCharts
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
 from services.takeover import WEBHOOK, alert_takeover
@@ -107,6 +108,7 @@ class Runtime:
         self.box = SecretBox(settings.secret_key.get_secret_value())
         self.registry = BotRegistry(settings.telegram_api_base)
         self.platform_bot: Bot = self.registry.make(settings.bot_token.get_secret_value())
+        self.platform_username = ""  # known once started; the cabinets point partners to this bot
         self.trackers = TrackerService(self)
         self.storage, self.isolation = _storage(settings)
         services: dict[str, Any] = {"runtime": self, "settings": settings, "trackers": self.trackers}
@@ -121,6 +123,7 @@ class Runtime:
         services["payments"] = self.payments
         self.payouts = Payouts.from_settings(settings, self.box)
         services["payouts"] = self.payouts
+        services["charts"] = EarningsCharts()  # the cabinet's chart: its cooldowns and kept pictures
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
         self.transport: Transport

@@ -107,3 +107,12 @@ def sortable_time(moment: datetime, tz: str | tzinfo | None = None, lang: str | 
 def percent(part: int, whole: int, lang: str | None = None) -> str:
     """A share of a whole, one decimal: (3, 5) -> "60.0 %", (0, 0) -> "0.0 %" (nothing of nothing)."""
     return f"{(100 * part / whole) if whole else 0:.1f} %"
+
+
+def month(year_month: str, lang: str | None = None) -> str:
+    """A calendar month as "YYYY-MM" (how the cabinet's figures are cut) in the reader's language:
+    "2025-11" -> "нояб. 2025" in ru, "Nov 2025" in en (Babel's stand-alone abbreviated month)."""
+    from babel.dates import format_date  # Babel comes with fluent.runtime
+
+    year, number = (int(part) for part in year_month.split("-"))
+    return format_date(date(year, number, 1), "LLL y", locale="en" if lang == "en" else "ru")

@@ -7,6 +7,7 @@ that add this money to referral's funnels (`cabinet`).
     forecast_by_level(tracker_id | None, user_id, schedule=None) -> LevelAmounts
     monthly_earnings_by_level(tracker_id | None, user_id, months=12, now=None, tz=...)
         -> list[MonthEarnings]                                    oldest first, zero months included
+    latest_accrual(user_id) -> int                                 the newest accrual's id (0: none): a cache key
     balance(user_id) -> billing.ledger.Balance                    accrued, reserved, paid, available, ...
         (zeros, and no account created, for a newcomer)
     links_stats(tracker_id, user_id, include_archived=False) -> list[LinkStats]
@@ -15,6 +16,9 @@ that add this money to referral's funnels (`cabinet`).
     tracker_partners(tracker_id, author_id, limit=20, offset=0) -> PartnersPage
         partners with their links' funnels, people and subscribers brought, earnings per level
         ("referral-not-author" for anyone but the tracker's author)
+    programs(user_id, schedule=None, tz=None) -> list[Program]
+        every tracker the user promotes (may invite, owns links or earned), with the settled and
+        forecast earnings there and their live links; biggest earnings first; [] = empty state
     refresh_earnings(user_ids, tz=None) -> dict[user_id, (account_id, cursor, zone)]
         folds new ledger accruals; reads do it themselves, the scheduler may call it after a
         settlement for its beneficiaries so that no cabinet view waits for a big fold
@@ -29,9 +33,11 @@ from billing.partner.earnings import (
     balance,
     earnings,
     forecast_by_level,
+    latest_accrual,
     monthly_earnings_by_level,
     settled_by_level,
 )
+from billing.partner.programs import Program, programs
 from billing.partner.totals import refresh_many as refresh_earnings
 
 __all__ = [
@@ -40,12 +46,15 @@ __all__ = [
     "MonthEarnings",
     "PartnerSummary",
     "PartnersPage",
+    "Program",
     "balance",
     "earnings",
     "forecast_by_level",
+    "latest_accrual",
     "link_stats",
     "links_stats",
     "monthly_earnings_by_level",
+    "programs",
     "refresh_earnings",
     "settled_by_level",
     "totals",

@@ -28,7 +28,7 @@ from billing.ledger import balance as account_balance
 from billing.partner import totals
 from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule, role_amounts
 from models import sql as db
-from models.enums import PeriodStatus, Role
+from models.enums import EntryKind, PeriodStatus, Role
 
 DEFAULT_TIMEZONE = totals.DEFAULT_TIMEZONE
 LEVEL_ROLES = (Role.L1, Role.L2, Role.L3)
@@ -207,3 +207,17 @@ async def balance(user_id: int, *, using_db: BaseDBAsyncClient | None = None) ->
         return Balance(accrued=0, losses=0, adjustments=0, reserved=0, paid=0, available=0, by_role={})
     await totals.refresh(user_id, using_db=conn)  # fold what is new, so the balance reads a short tail
     return await account_balance(account, conn)
+
+
+async def latest_accrual(user_id: int, *, using_db: BaseDBAsyncClient | None = None) -> int:
+    """The id of the newest accrual on the user's account (0: none yet). The ledger is append-only
+    and every figure of the cabinet is a sum of accruals, so while this stays the same they do too:
+    a cache of a rendered view keys on it. One index-only MAX on (account_id, kind, id)."""
+    conn = db.conn_or_default(using_db)
+    found = await db.rows(
+        conn,
+        "SELECT MAX(e.id) FROM accounts a JOIN ledger_entries e ON e.account_id = a.id AND e.kind = ? "
+        "WHERE a.user_id = ?",
+        [EntryKind.ACCRUAL.value, user_id],
+    )
+    return int(found[0][0] or 0) if found else 0

@@ -239,3 +239,28 @@ async def earned(
     """`earned_many` for one user."""
     found = await earned_many([user_id], tracker_id, tz=tz, since_month=since_month, using_db=using_db)
     return found[user_id]
+
+
+async def earned_by_tracker(
+    user_id: int, *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
+) -> dict[int, dict[str, int]]:
+    """The user's accruals on every tracker at once, {tracker id: {role: kopecks}}, exact like
+    `earned_many` (entries after the fold are added live): the overview of all their programs."""
+    conn = db.conn_or_default(using_db)
+    state = await refresh(user_id, tz=tz, using_db=conn)
+    if state is None:
+        return {}
+    account_id, cursor, zone = state
+    out: dict[int, dict[str, int]] = {}
+    for tracker_id, role, amount in await db.rows(
+        conn,
+        "SELECT tracker_id, role, SUM(amount_kopecks) FROM earnings_rollup WHERE account_id = ? "
+        "GROUP BY tracker_id, role",
+        [account_id],
+    ):
+        out.setdefault(int(tracker_id), {})[str(role)] = int(amount)
+    late = await _new_entries(conn, account_id, user_id, cursor, 1_000_000_000)
+    for (tracker_id, _, role, _), (amount, _) in aggregate(late, _Months(zone)).items():
+        roles = out.setdefault(tracker_id, {})
+        roles[role] = roles.get(role, 0) + amount
+    return out

@@ -10,6 +10,7 @@ from dialogs.platform.admin_holds.dialogs import admin_holds_dialog
 from dialogs.platform.admin_payouts.dialogs import admin_payouts_dialog, open_card_router
 from dialogs.platform.partners.dialogs import partners_dialog
 from dialogs.platform.plans.dialogs import plans_dialog
+from dialogs.platform.programs.dialogs import programs_dialog
 from dialogs.platform.scenarios.dialogs import ai_dialog
 from dialogs.platform.trackers.dialogs import tracker_dialog, trackers_dialog
 from dialogs.tracker.payouts.dialogs import payouts_dialog
@@ -21,6 +22,7 @@ def setup_platform_dialogs(dp: Dispatcher) -> None:
     dp.include_router(plans_dialog())
     dp.include_router(ai_dialog())
     dp.include_router(partners_dialog())
+    dp.include_router(programs_dialog())
     dp.include_routers(payouts_dialog(), admin_payouts_dialog())
     dp.include_router(admin_dialog())
     dp.include_router(admin_debts_dialog())

@@ -89,3 +89,9 @@ class AdminPayoutsSG(StatesGroup):
     reference = State()
     reject_reason = State()
 
+
+
+class ProgramsSG(StatesGroup):
+    """"My partner programs": every tracker the person promotes, with earnings, and the balance."""
+
+    main = State()

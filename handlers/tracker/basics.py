@@ -15,11 +15,12 @@ from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram_dialog import DialogManager
 
-from dialogs.tracker.partner.dialogs import OPEN_CABINET
+from dialogs.tracker.partner.dialogs import CABINET_START, OPEN_CABINET
+from dialogs.tracker.partner.handlers import start_cabinet
 from handlers.tracker.greeting import help_text, send_greeting
 from i18n.catalog import Translator
 from models import Membership, Tracker, User
-from referral import record_start
+from referral import can_invite, record_start
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ async def on_start(message: Message, command: CommandObject, tracker: Tracker, u
         await Membership.get_or_create(tracker=tracker, user=user)
     if dialog_manager.has_context():
         await dialog_manager.reset_stack()
+    # "My partner programs" in the platform bot links here; someone who may not invite (yet) gets
+    # the greeting, which is what this bot is for them.
+    if (command.args or "").strip() == CABINET_START and await can_invite(tracker.id, user.id):
+        await start_cabinet(dialog_manager)
+        return
     await send_greeting(message, tracker, user, i18n, tz=settings.timezone)
     if became_partner:
         menu = InlineKeyboardMarkup(inline_keyboard=[[

@@ -11,11 +11,8 @@ partner-welcome =
 partner-main =
     🤝 Partner cabinet — { $name }
 
-    Your balance on the platform:
-    Accrued: { $accrued }
-    Reserved for payouts: { $reserved }
-    Paid out: { $paid }
-    Available: { $available }
+    Earned in this tracker: { $settled }
+    Expected from paid periods not yet closed: { $forecast }
 partner-not-allowed =
     🤝 The partner program of { $name }
 

@@ -143,8 +143,9 @@ async def test_through_representatives(tg, database_url, tmp_path):
 
         # Sasha's cabinet: balance, funnel, earnings by level, network.
         main = await open_cabinet(sasha)
-        assert f"Начислено: {rub(sasha_l1)}" in main.text and f"Доступно к выплате: {rub(sasha_l1)}" in main.text
-        assert f"Выплачено: {rub(0)}" in main.text
+        # This tracker's earnings; the balance over all trackers is where it belongs, and said so.
+        assert f"Заработано в этом трекере: {rub(sasha_l1)}" in main.text and "Доступно к выплате" not in main.text
+        assert f"в боте платформы @{PLATFORM}, раздел «🤝 Мои партнёрские программы»" in main.text
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
         assert f"1 → 1 → 1 → {rub(PRICE)} → {rub(sasha_l1)}" in links.text
         earnings = await screen(sasha, "💰 Мой заработок", "Ваш заработок в этом трекере")
@@ -155,7 +156,7 @@ async def test_through_representatives(tg, database_url, tmp_path):
 
         # Masha's.
         main = await open_cabinet(masha)
-        assert f"Начислено: {rub(masha_l1)}" in main.text and f"Доступно к выплате: {rub(masha_l1)}" in main.text
+        assert f"Заработано в этом трекере: {rub(masha_l1)}" in main.text
         links = await screen(masha, "🔗 Мои ссылки", "Ваши ссылки")
         # Four people opened it (Sasha too, later: a click, but Sasha's inviter stays the author).
         assert f"4 → 3 → 3 → {rub(3 * PRICE)} → {rub(masha_l1)}" in links.text
@@ -167,8 +168,7 @@ async def test_through_representatives(tg, database_url, tmp_path):
 
         # The author's cabinet: author share, L1 (own clients) and L2 (the representatives' clients).
         main = await open_cabinet(author)
-        assert f"Начислено: {rub(author_total)}" in main.text
-        assert f"Доступно к выплате: {rub(author_total)}" in main.text
+        assert f"Заработано в этом трекере: {rub(author_total)}" in main.text
         links = await screen(author, "🔗 Мои ссылки", "Ваши ссылки")
         assert f"2 → 2 → 2 → {rub(2 * PRICE)}" in links.text  # the author's own link
         assert "2 → 2 → 0 → " in links.text  # the "become my partner" link: Sasha and Masha
@@ -186,7 +186,12 @@ async def test_through_representatives(tg, database_url, tmp_path):
         await sasha.click(main, "📊 График за 12 месяцев")
         chart = await sasha.wait_for_message(BOT, lambda m: m.content_type == "photo")
         assert rub(sasha_l1) in chart.text
-        await shown(sasha, "Кабинет партнёра —")  # the cabinet comes back below the picture
+        main = await shown(sasha, "Кабинет партнёра —")  # the cabinet comes back below the picture
+        # Pressed again at once: told to wait, no second picture.
+        query = await sasha.click(main, "📊 График за 12 месяцев")
+        answer = await tg.wait_for_callback_answer(BOT, query)
+        assert answer.get("show_alert") and "Нажмите ещё раз через" in answer["text"]
+        assert sum(m.content_type == "photo" for m in sasha.messages(BOT)) == 1
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
         await sasha.click(links, "🔗 Sasha TG")
         card = await shown(sasha, "Переходов: 1")
@@ -256,6 +261,11 @@ async def test_attribution_edge_cases_forged_callback_and_empty_cabinet(tg, data
         await sasha.wait_for_text(BOT, "Теперь вы партнёр")
         links = await screen(sasha, "🔗 Мои ссылки", "У вас пока нет ни одной ссылки")
         assert ["➕ Создать ссылку"] in links.keyboard
+        # Nothing earned yet: the chart is a sentence, not an empty frame.
+        main = await open_cabinet(sasha)
+        query = await sasha.click(main, "📊 График за 12 месяцев")
+        answer = await tg.wait_for_callback_answer(BOT, query)
+        assert answer.get("show_alert") and "Рисовать пока нечего" in answer["text"]
         sasha_code = await create_link(sasha, "Sasha TG")
 
         # A self-invite counts nothing and sets nothing.

@@ -12,7 +12,7 @@ from dialogs.platform.admin.dialogs import admin_menu_button
 from dialogs.platform.partners.handlers import on_open_partners
 from dialogs.platform.plans.handlers import on_open_plans
 from dialogs.platform.scenarios.handlers import on_open_ai
-from dialogs.platform.states import TrackerSG, TrackersSG
+from dialogs.platform.states import ProgramsSG, TrackerSG, TrackersSG
 from dialogs.platform.trackers import handlers as h
 from dialogs.platform.trackers.dashboard import dashboard_getter
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
@@ -34,6 +34,7 @@ def trackers_dialog() -> Dialog:
                 id="trk_page", width=1, height=8, hide_on_single_page=True,
             ),
             SwitchTo(Tr("btn-new-tracker"), id="new", state=TrackersSG.new_token),
+            Start(Tr("programs-btn-open"), id="programs", state=ProgramsSG.main),
             Start(Tr("payouts-btn-open"), id="wallet", state=PayoutsSG.main),
             admin_menu_button(),
             state=TrackersSG.main,

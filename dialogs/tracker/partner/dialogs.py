@@ -27,6 +27,7 @@ from aiogram_dialog.widgets.kbd import (
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
+import referral
 from dialogs.tracker.partner import api_tokens
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
@@ -36,6 +37,14 @@ from i18n.catalog import Translator
 
 log = logging.getLogger(__name__)
 OPEN_CABINET = "partner:open"  # the greeting's button
+# /start payload that opens the cabinet (the platform bot's "My partner programs" links here). An
+# invite code is 16 random characters, so it is never this word.
+CABINET_START = "partner"
+
+
+def cabinet_url(bot_username: str) -> str:
+    """https://t.me/<bot>?start=partner: opens that tracker bot with its partner cabinet."""
+    return referral.deep_link(bot_username, CABINET_START)
 NO_PREVIEW = LinkPreview(is_disabled=True)
 
 
@@ -47,6 +56,7 @@ def partner_dialog() -> Dialog:
     return Dialog(
         Window(
             Tr("partner-main", when="allowed"),
+            Tr("partner-balance-where", when="allowed"),
             Tr("partner-not-allowed", when="not_allowed"),
             Column(
                 SwitchTo(Tr("partner-btn-links"), id="links", state=PartnerSG.links),

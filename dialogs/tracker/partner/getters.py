@@ -34,8 +34,13 @@ async def main_getter(
     data: dict[str, Any] = {"allowed": allowed, "not_allowed": not allowed, "name": tracker.name,
                             "first_name": user.first_name or "", "webapp_url": webapp_url(settings, tracker)}
     if allowed:
-        b = await partner_money.balance(user.id)
-        data.update(accrued=rub(b.accrued), reserved=rub(b.reserved), paid=rub(b.paid), available=rub(b.available))
+        # This tracker's money only: the balance is one over all trackers, and lives in "💸 Balance
+        # and payouts" and the platform bot's "My partner programs" (partner-balance-where).
+        e = await partner_money.earnings(tracker.id, user.id, schedule=await schedule_in_force(
+            fallback=settings.commission), tz=settings.timezone)
+        runtime = dialog_manager.middleware_data.get("runtime")
+        data.update(settled=rub(e.settled.total), forecast=rub(e.forecast.total),
+                    platform=getattr(runtime, "platform_username", "") or "none")
     else:
         plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
         data["price"] = rub(plan.price_kopecks) if plan else "—"

@@ -15,10 +15,10 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 import referral
-from billing import partner as partner_money
 from dialogs.tracker.partner.getters import link_url
 from dialogs.tracker.states import PartnerSG
 from i18n.format import rub
+from services.charts import ChartText, EarningsCharts
 
 log = logging.getLogger(__name__)
 
@@ -142,44 +142,30 @@ async def on_qr(callback: CallbackQuery, _: Button, manager: DialogManager) -> N
     manager.show_mode = ShowMode.SEND  # the cabinet comes back below the picture
 
 
-def chart_png(months: list[partner_money.MonthEarnings], labels: dict[str, str], title: str) -> bytes:
-    # matplotlib takes about a second to import and only this picture needs it: loaded on first use.
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    names = [m.month for m in months]
-    fig = Figure(figsize=(9, 4.5), dpi=100)
-    ax = fig.add_subplot()
-    bottom = [0.0] * len(months)
-    for role, color in (("author", "#8e44ad"), ("l1", "#2e86de"), ("l2", "#27ae60"), ("l3", "#f39c12")):
-        values = [getattr(m.amounts, role) / 100 for m in months]
-        if role == "author" and not any(values):
-            continue
-        ax.bar(names, values, bottom=bottom, label=labels[role], color=color)
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_title(title)
-    ax.set_ylabel("₽")
-    ax.tick_params(axis="x", labelrotation=45)
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+def chart_text(i18n: Any, tracker: Any) -> ChartText:
+    roles = (("author", i18n("partner-chart-author")),
+             *((f"l{n}", i18n("partner-chart-level", level=n)) for n in (1, 2, 3)))
+    return ChartText(lang=i18n.lang, title=i18n("partner-chart-title", name=tracker.name),
+                     currency=i18n("partner-chart-currency"), roles=roles)
 
 
 async def on_chart(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    """The 12-month chart: drawn in the charts' own executor, kept until the next accrual; pressed
+    again too soon, or with nothing to draw, a sentence instead (`services.charts`)."""
     tracker, user, i18n = _ctx(manager)
     settings = manager.middleware_data["settings"]
     if not await referral.can_invite(tracker.id, user.id):
         await _refuse(callback, manager)
         return
-    months = await partner_money.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
-    labels = {"author": i18n("partner-chart-author"), "l1": "L1", "l2": "L2", "l3": "L3"}
-    png = await asyncio.to_thread(chart_png, months, labels, i18n("partner-chart-title", name=tracker.name))
-    total = sum(m.amounts.total for m in months)
-    await callback.message.answer_photo(BufferedInputFile(png, "earnings.png"),
-                                        caption=i18n("partner-chart-caption", total=rub(total)))
+    charts: EarningsCharts = manager.middleware_data["charts"]
+    result = await charts.chart(tracker.id, user.id, chart_text(i18n, tracker), tz=settings.timezone)
+    if result.wait_seconds or result.empty:
+        manager.show_mode = ShowMode.NO_UPDATE
+        message = i18n("partner-chart-wait", seconds=result.wait_seconds) if result.wait_seconds \
+            else i18n("partner-chart-empty")
+        await callback.answer(message, show_alert=True)
+        return
+    await callback.message.answer_photo(BufferedInputFile(result.png, "earnings.png"),
+                                        caption=i18n("partner-chart-caption", total=rub(result.total_kopecks)))
     await callback.answer()
     manager.show_mode = ShowMode.SEND

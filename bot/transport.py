@@ -45,11 +45,32 @@ class _UpdateRunner:
     def __init__(self, gate: UpdateGate | None = None) -> None:
         self._tasks: set[asyncio.Task] = set()
         self.gate = gate or UpdateGate(None)
+        self._turns: dict[int, asyncio.Future[None]] = {}  # bot id -> its last fed update has begun
 
     def feed(self, dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
-        task = asyncio.create_task(self._run(dispatcher, bot, update, can_retry=False))
+        """A polled update, handled as a task. Its handling begins only after the bot's previous
+        update began (or was acknowledged without handling): the claims before them are database
+        round trips that may come back in any order, and a client's messages must reach the
+        dispatcher's per-chat lock in the order Telegram gave them."""
+        before = self._turns.get(bot.id)
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._turns[bot.id] = turn
+        task = asyncio.create_task(self._run_in_turn(dispatcher, bot, update, before, turn))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _run_in_turn(self, dispatcher: Dispatcher, bot: Bot, update: Update,
+                           before: asyncio.Future[None] | None, turn: asyncio.Future[None]) -> Outcome:
+        async def in_turn() -> None:
+            if before is not None:
+                await before
+            _begin(turn)
+            await dispatcher.feed_update(bot, update)
+
+        try:
+            return await self.gate.run(bot.id, update.update_id, in_turn, can_retry=False)
+        finally:
+            _begin(turn)  # acknowledged without handling, or failed: the next one need not wait
 
     async def _run(self, dispatcher: Dispatcher, bot: Bot, update: Update, *, can_retry: bool) -> Outcome:
         return await self.gate.run(bot.id, update.update_id, lambda: dispatcher.feed_update(bot, update),
@@ -69,6 +90,11 @@ class _UpdateRunner:
     async def drain(self, timeout: float = 10) -> None:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
+
+
+def _begin(turn: asyncio.Future[None]) -> None:
+    if not turn.done():
+        turn.set_result(None)
 
 
 MAX_RETRY_PAUSE = 60.0

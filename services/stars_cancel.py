@@ -13,7 +13,12 @@ import asyncio
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
 
 from billing.payments.renewals import set_auto_renew
 from i18n.catalog import for_user
@@ -44,6 +49,10 @@ async def cancel_stars_subscriptions(bot: Bot, tracker: Tracker, *, reason: str)
         try:
             await _call(lambda row=row: bot.edit_user_star_subscription(
                 user_id=row.user_id, telegram_payment_charge_id=row.method_id, is_canceled=True))
+        except TelegramUnauthorizedError:
+            # The token was revoked: no call of this bot can work, and only its owner can cancel now.
+            log.warning("tracker %s: token revoked, its Stars subscriptions cannot be cancelled", tracker.id)
+            break
         except TelegramAPIError as exc:
             # Already ended or refunded at Telegram: nothing renews, but it is not ours to count.
             log.warning("Stars subscription %s of user %s on tracker %s: %s", row.method_id, row.user_id,

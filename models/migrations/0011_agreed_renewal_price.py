@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_money_guards')]
+    dependencies = [('models', '0010_fraud_holds')]
 
     initial = False
 

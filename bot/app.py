@@ -11,6 +11,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -47,7 +48,8 @@ from scheduler.jobs import install_default_jobs
 from scheduler.payouts import install_payout_jobs
 from scheduler.renewals import install_renewal_jobs
 from scheduler.retention import install_retention_job
-from services import tracker_cache
+from scheduler.stars_reconcile import install_stars_reconcile_job
+from services import stars_reconcile, tracker_cache
 from services.ai import AIRuntime
 from services.charts import EarningsCharts
 from services.outbox import OutboxWorker
@@ -292,6 +294,7 @@ class Runtime:
         install_payout_jobs(self.scheduler, self.payouts)
         install_digest_job(self.scheduler, self.settings)
         install_retention_job(self.scheduler, self.settings.retention.model_dump())
+        install_stars_reconcile_job(self.scheduler, partial(stars_reconcile.reconcile_all, self.payments))
         self.scheduler.start(paused=True)  # the coordinator resumes it in the leader
 
     # -- trackers at run time ----------------------------------------------------------------

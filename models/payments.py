@@ -57,7 +57,9 @@ class AutoRenewal(Model):
 
     One row per (tracker, user). `enabled=False` is the client's "turn it off".
     `method_id` is the YooKassa saved payment method (usable only with this shop's secret key),
-    or the Telegram charge id of the Stars subscription.
+    or the Telegram charge id of the Stars subscription. `agreed_price_kopecks` is the price the
+    client agreed to when they opted in (or confirmed later): a renewal never charges more
+    (null for rows from before it was kept: the price of their last subscription stands).
     """
 
     id = fields.IntField(primary_key=True)
@@ -67,6 +69,7 @@ class AutoRenewal(Model):
     method_id = fields.CharField(max_length=255)
     method_title = fields.CharField(max_length=128, default="")
     plan_kind = enum_column(PlanKind, max_length=16)
+    agreed_price_kopecks = fields.BigIntField(null=True)
     enabled = fields.BooleanField(default=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -16,13 +16,17 @@ from typing import Any
 
 from billing.payments import (
     REMIND_1D,
+    RENEW_PRICE_KEY,
     RENEWAL_FAILED,
+    RENEWAL_PRICE,
     due_reminders,
     due_yookassa_renewals,
     notify_once,
     renewal_failed,
+    renewal_terms,
 )
 from billing.yookassa_gateway import GatewayError
+from models import PaymentProvider
 from scheduler.base import Scheduler
 
 log = logging.getLogger(__name__)
@@ -47,14 +51,32 @@ async def send_reminders(now_iso: str | None = None) -> int:
         return 0
     sent = 0
     for reminder in await due_reminders(_now(now_iso)):
-        automatic = reminder.auto_renewal is not None and not await renewal_failed(
+        renewal = reminder.auto_renewal
+        automatic = renewal is not None and not await renewal_failed(
             reminder.tracker_id, reminder.user_id, reminder.ends_at)
-        key = "renew-reminder-auto" if automatic else "renew-reminder"
-        days = 1 if reminder.kind == REMIND_1D else 3
+        params: dict[str, Any] = {"days": 1 if reminder.kind == REMIND_1D else 3}
+        key = "renew-reminder"
+        if automatic and renewal is not None and renewal.provider == PaymentProvider.YOOKASSA:
+            terms = await renewal_terms(renewal)
+            if terms.needs_confirmation and terms.current is not None:
+                # Ask now rather than a day before: the client has time to agree or not.
+                sent += await ask_to_confirm_price(reminder.tracker_id, reminder.user_id, reminder.ends_at,
+                                                   terms.current, terms.agreed)
+                continue
+            key, params["amount"] = "renew-reminder-auto-amount", terms.charge
+        elif automatic:
+            key = "renew-reminder-auto"  # Stars: Telegram charges the subscription's own price
         if await notify_once(reminder.tracker_id, reminder.user_id, reminder.kind, reminder.ends_at, key,
-                             {"days": days}, tz=_service.tz):
+                             params, tz=_service.tz):
             sent += 1
     return sent
+
+
+async def ask_to_confirm_price(tracker_id: int, user_id: int, ends_at: datetime, price: int, agreed: int) -> bool:
+    """"The price went up from <agreed> to <price>: nothing is charged until you agree" with a
+    button (services.outbox.markup), once per paid time that ends at `ends_at`."""
+    return await notify_once(tracker_id, user_id, RENEWAL_PRICE, ends_at, RENEW_PRICE_KEY,
+                             {"amount": price, "old_amount": agreed}, tz=_service.tz)
 
 
 async def charge_renewals(now_iso: str | None = None) -> int:
@@ -64,6 +86,10 @@ async def charge_renewals(now_iso: str | None = None) -> int:
         return 0
     renewed = 0
     now = _now(now_iso)
+    try:
+        renewed += await _service.yookassa.poll_pending_renewals()
+    except GatewayError as exc:
+        log.warning("pending renewals: YooKassa did not answer (%s); asking again next run", exc)
     for renewal in await due_yookassa_renewals(now):
         try:
             result = await _service.yookassa.renew(renewal, now)
@@ -73,6 +99,9 @@ async def charge_renewals(now_iso: str | None = None) -> int:
             continue
         if result.status == "renewed" and result.outcome is not None and result.outcome.created:
             renewed += 1  # the client's "renewed until" was written with the payment
+        elif result.status == "confirm" and result.ends_at is not None and result.price is not None:
+            terms = await renewal_terms(renewal)
+            await ask_to_confirm_price(renewal.tracker_id, renewal.user_id, result.ends_at, result.price, terms.agreed)
         elif result.status == "failed" and result.ends_at is not None:
             await notify_once(renewal.tracker_id, renewal.user_id, RENEWAL_FAILED, result.ends_at, "renew-failed",
                               tz=_service.tz)

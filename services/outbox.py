@@ -35,6 +35,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from billing.payments.renewals import RENEW_PRICE_CALLBACK, RENEW_PRICE_KEY
 from i18n.catalog import for_user
 from i18n.format import day, price, rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
@@ -108,8 +109,9 @@ def _client_notice(t: Any, params: dict[str, Any]) -> str:
     """A client's notice: prices as the plans show them, dates as the client reads them."""
     values = dict(params)
     key = str(values.pop("key"))
-    if "amount" in values:
-        values["amount"] = price(int(values["amount"]))
+    for money in ("amount", "old_amount"):
+        if money in values:
+            values[money] = price(int(values[money]))
     if "until" in values:
         values["until"] = day(notices.read_day(str(values["until"])))
     return str(t(key, **values))
@@ -133,6 +135,10 @@ def markup(kind: str, params: dict[str, Any], language: str | None) -> InlineKey
         button = InlineKeyboardButton(text=t("admin-payouts-btn-open"),
                                       callback_data=f"{OPEN_CARD}{int(params['payout'])}")
         return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    if kind == ev.CLIENT_NOTICE and params.get("key") == RENEW_PRICE_KEY and params.get("amount"):
+        agree = InlineKeyboardButton(text=t("btn-renew-at-new-price", amount=price(int(params["amount"]))),
+                                     callback_data=f"{RENEW_PRICE_CALLBACK}{int(params['amount'])}")
+        return InlineKeyboardMarkup(inline_keyboard=[[agree]])
     if kind == ev.CLIENT_NOTICE and params.get("key") == notices.EARN_NUDGE and params.get("url"):
         share = share_link(str(params["url"]), t("partner-share-text", name=str(params.get("name", ""))))
         return InlineKeyboardMarkup(inline_keyboard=[

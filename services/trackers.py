@@ -19,6 +19,7 @@ import referral
 from models import Tracker, TrackerStatus
 from services import tracker_cache
 from services.ports import Host
+from services.stars_cancel import cancel_stars_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,14 @@ class TrackerError(Exception):
 
     key: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """A tracker paused or deleted, and how many clients' Stars subscriptions that cancelled."""
+
+    tracker: Tracker
+    stars_cancelled: int = 0
 
 
 def extract_token(text: str | None) -> str | None:
@@ -149,13 +158,16 @@ class TrackerService:
         tracker_cache.forget(tracker_id=tracker.id)
         return tracker
 
-    async def pause(self, author_id: int, tracker_id: int) -> Tracker:
+    async def pause(self, author_id: int, tracker_id: int, cancel_stars: bool = False) -> Stopped:
+        """Clients get a pause notice. Stars subscriptions keep renewing unless the author chooses
+        `cancel_stars` (a long pause: Telegram would charge for time the bot does not serve)."""
         tracker = await self.owned(author_id, tracker_id)
+        cancelled = await self._cancel_stars(tracker, "paused") if cancel_stars else 0
         if tracker.status == TrackerStatus.ACTIVE:
             tracker.status = TrackerStatus.PAUSED
             await tracker.save(update_fields=["status", "updated_at"])
             tracker_cache.forget(tracker_id=tracker.id)
-        return tracker
+        return Stopped(tracker, cancelled)
 
     async def resume(self, author_id: int, tracker_id: int) -> Tracker:
         tracker = await self.owned(author_id, tracker_id)
@@ -167,12 +179,24 @@ class TrackerService:
             tracker_cache.forget(tracker_id=tracker.id)
         return tracker
 
-    async def delete(self, author_id: int, tracker_id: int) -> Tracker:
-        """Stops the bot and wipes its token; the row stays for the money history."""
+    async def delete(self, author_id: int, tracker_id: int) -> Stopped:
+        """Stops the bot and wipes its token; the row stays for the money history. Its clients'
+        Stars subscriptions are cancelled first, while the bot still has its token: Telegram would
+        go on charging them and the platform could no longer see it."""
         tracker = await self.owned(author_id, tracker_id)
+        cancelled = await self._cancel_stars(tracker, "deleted")
         await self._rt.unserve_tracker(tracker.bot_id)
         tracker.status = TrackerStatus.DELETED
         tracker.token_encrypted = ""
         await tracker.save(update_fields=["status", "token_encrypted", "updated_at"])
         tracker_cache.forget(tracker_id=tracker.id)
-        return tracker
+        return Stopped(tracker, cancelled)
+
+    async def _cancel_stars(self, tracker: Tracker, reason: str) -> int:
+        bot = self._rt.registry.get(tracker.bot_id)
+        if bot is None and tracker.token_encrypted:
+            bot = self._rt.registry.make(self._rt.box.decrypt(tracker.token_encrypted))
+        if bot is None:
+            log.warning("tracker %s has no token: its Stars subscriptions cannot be cancelled", tracker.id)
+            return 0
+        return await cancel_stars_subscriptions(bot, tracker, reason=reason)

@@ -49,13 +49,19 @@ from billing.payments.refunds import StarsRefunder, refund_payment
 from billing.payments.renewals import (
     REMIND_1D,
     REMIND_3D,
+    RENEW_PRICE_CALLBACK,
+    RENEW_PRICE_KEY,
     RENEWAL_FAILED,
+    RENEWAL_PRICE,
     Reminder,
+    RenewalTerms,
     SubscriptionState,
+    agree_to_price,
     due_reminders,
     due_yookassa_renewals,
     notify_once,
     renewal_failed,
+    renewal_terms,
     set_auto_renew,
     subscription_state,
 )
@@ -64,6 +70,7 @@ from billing.yookassa_gateway import GatewayError
 
 __all__ = [
     "METHOD_STARS", "METHOD_TELEGRAM", "PAYLOAD_VERSION", "REMIND_1D", "REMIND_3D", "RENEWAL_FAILED", "RUB",
+    "RENEW_PRICE_CALLBACK", "RENEW_PRICE_KEY", "RENEWAL_PRICE", "RenewalTerms", "agree_to_price", "renewal_terms",
     "STARS_SUBSCRIPTION_PERIOD", "XTR", "ConfirmResult", "GatewayError", "InvalidPayload", "InvoiceCheck",
     "InvoiceTerms", "PaymentOutcome", "RefundNotPossible", "RefundOutcome", "Reminder", "RenewalResult", "Signer",
     "StarsRefunder", "SubscriptionState", "YooKassaNotConfigured", "YooKassaPayments", "check_invoice",

@@ -145,24 +145,27 @@ async def record_telegram_payment(
     )
     if recurring and outcome.created:
         await remember_renewal(terms.tracker_id, terms.user_id, PaymentProvider.STARS, charge_id, terms.plan_kind,
-                                keep_method=True)
+                                keep_method=True, price_kopecks=terms.price_kopecks)
     return outcome
 
 
 async def remember_renewal(tracker_id: int, user_id: int, provider: PaymentProvider, method_id: str,
-                            plan_kind: PlanKind, *, title: str = "", keep_method: bool = False) -> None:
+                            plan_kind: PlanKind, *, title: str = "", keep_method: bool = False,
+                            price_kopecks: int | None = None) -> None:
+    """The client opted in to auto-renewal at `price_kopecks` (what they just agreed to pay)."""
     row = await AutoRenewal.get_or_none(tracker_id=tracker_id, user_id=user_id)
     if row is None:
         try:
             await AutoRenewal.create(tracker_id=tracker_id, user_id=user_id, provider=provider, method_id=method_id,
-                                     method_title=title[:128], plan_kind=plan_kind, enabled=True)
+                                     method_title=title[:128], plan_kind=plan_kind, enabled=True,
+                                     agreed_price_kopecks=price_kopecks)
         except IntegrityError:
             pass
         return
     if keep_method and row.provider == provider and row.enabled:
         return  # a Stars renewal: the subscription's first charge id stays the handle
     row.provider, row.method_id, row.method_title = provider, method_id, title[:128]
-    row.plan_kind, row.enabled = plan_kind, True
+    row.plan_kind, row.enabled, row.agreed_price_kopecks = plan_kind, True, price_kopecks
     await row.save()
 
 

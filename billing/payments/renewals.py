@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from billing.plans import plan_on_sale
 from billing.subscriptions import current_end
 from models import (
     AutoRenewal,
@@ -29,6 +30,11 @@ from notify import notices
 REMIND_3D = "renew-3d"
 REMIND_1D = "renew-1d"
 RENEWAL_FAILED = "renew-failed"
+RENEWAL_PRICE = "renew-price"   # the author raised the price: the client is asked before a charge
+# That notice's locale key; services.outbox gives it the "renew at the new price" button whose
+# callback data is RENEW_PRICE_CALLBACK + the price in kopecks (handlers.tracker.renewal_price).
+RENEW_PRICE_KEY = "renew-price-changed"
+RENEW_PRICE_CALLBACK = "renewprice:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,49 @@ async def latest_subscription(tracker_id: int, user_id: int, after: datetime) ->
     return await Subscription.filter(
         tracker_id=tracker_id, user_id=user_id, status=SubscriptionStatus.ACTIVE, ends_at__gt=utc(after)
     ).order_by("-ends_at").first()
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalTerms:
+    """What an auto-renewal would charge: never more than the client agreed to."""
+
+    agreed: int              # kopecks the client agreed to (at opt-in, or confirmed since)
+    current: int | None      # the plan's price now; None: the plan is off sale
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.current is not None and self.current > self.agreed
+
+    @property
+    def charge(self) -> int:
+        """A lower price is the client's gain and needs no word from them."""
+        return min(self.agreed, self.current if self.current is not None else self.agreed)
+
+
+async def renewal_terms(renewal: AutoRenewal, latest: Subscription | None = None) -> RenewalTerms:
+    if renewal.agreed_price_kopecks is not None:
+        agreed = int(renewal.agreed_price_kopecks)
+    else:  # opted in before the agreed price was kept: what they paid last
+        latest = latest or await Subscription.filter(
+            tracker_id=renewal.tracker_id, user_id=renewal.user_id).order_by("-ends_at").first()
+        agreed = int(latest.price_kopecks) if latest is not None else 0
+    plan = await plan_on_sale(renewal.tracker_id, renewal.plan_kind)
+    return RenewalTerms(agreed, int(plan.price_kopecks) if plan is not None else None)
+
+
+async def agree_to_price(tracker_id: int, user_id: int, price_kopecks: int) -> AutoRenewal | None:
+    """The client's "renew at the new price" button: taken only while it is the plan's price (a
+    button under an older notice does not agree to a price raised again since). Returns the
+    renewal row, or None if there is nothing to agree to."""
+    renewal = await AutoRenewal.get_or_none(tracker_id=tracker_id, user_id=user_id, enabled=True)
+    if renewal is None:
+        return None
+    plan = await plan_on_sale(tracker_id, renewal.plan_kind)
+    if plan is None or plan.price_kopecks != price_kopecks:
+        return None
+    renewal.agreed_price_kopecks = price_kopecks
+    await renewal.save(update_fields=["agreed_price_kopecks", "updated_at"])
+    return renewal
 
 
 async def due_reminders(now: datetime | None = None) -> list[Reminder]:

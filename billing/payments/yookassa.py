@@ -13,14 +13,16 @@ from zoneinfo import ZoneInfo
 
 from billing.payments.invoices import RUB
 from billing.payments.recording import PaymentOutcome, RefundOutcome, record_payment, refund_recorded, remember_renewal
-from billing.payments.renewals import latest_subscription
+from billing.payments.renewals import latest_subscription, renewal_terms
 from billing.periods import DEFAULT_TIMEZONE
-from billing.plans import plan_on_sale
 from billing.yookassa_gateway import PaymentInfo, YooKassaGateway
 from models import AutoRenewal, Checkout, CheckoutStatus, Payment, PaymentProvider, PlanKind, Tracker
 from models.sql import utc
 
 log = logging.getLogger("billing.payments")
+
+IDEMPOTENCE_LIFETIME = timedelta(hours=23)   # YooKassa keeps a key 24 h; an hour to spare
+POLL_RENEWALS_FOR = timedelta(days=7)         # a pending payment is settled or cancelled well before
 
 
 # --------------------------------------------------------------------------- YooKassa
@@ -104,7 +106,7 @@ class YooKassaPayments:
         await Checkout.filter(id=checkout.id).update(status=CheckoutStatus.PAID, external_id=info.id)
         if outcome.created and checkout.auto_renew and info.payment_method_id and not checkout.is_renewal:
             await remember_renewal(checkout.tracker_id, checkout.user_id, PaymentProvider.YOOKASSA,
-                                    info.payment_method_id, checkout.plan_kind)
+                                    info.payment_method_id, checkout.plan_kind, price_kopecks=checkout.price_kopecks)
         return ConfirmResult("recorded" if outcome.created else "duplicate", outcome, checkout)
 
     @staticmethod
@@ -137,33 +139,49 @@ class YooKassaPayments:
     # -- auto-renewal through a saved method
 
     async def renew(self, renewal: AutoRenewal, now: datetime | None = None) -> RenewalResult:
-        """Charge the saved method for the next period of the subscription that ends soonest.
-        Keyed by that subscription: it is renewed once, whatever the scheduler does."""
+        """Charge the saved method for the next period of the subscription that ends soonest, at
+        the price the client agreed to. Keyed by that subscription: it is renewed once, whatever
+        the scheduler does. A charge YooKassa already has (pending) is asked about, never made
+        again: its idempotence key expires after 24 h, and a second request would be a second
+        payment. A price the author raised waits for the client's word (`"confirm"`)."""
         now = utc(now or datetime.now(UTC))
         latest = await latest_subscription(renewal.tracker_id, renewal.user_id, now - timedelta(days=1))
         if latest is None:
             return RenewalResult("skipped")
         if latest.ends_at > now + timedelta(days=1):
             return RenewalResult("skipped", ends_at=latest.ends_at)  # renewed already, or not due yet
-        plan = await plan_on_sale(renewal.tracker_id, renewal.plan_kind)
-        if plan is None:
-            return RenewalResult("failed", ends_at=latest.ends_at, reason="plan-gone")
-        checkout, _ = await Checkout.get_or_create(
-            idempotence_key=f"renew-{latest.id}",
-            defaults=dict(tracker_id=renewal.tracker_id, user_id=renewal.user_id, plan_kind=plan.kind,
-                          price_kopecks=plan.price_kopecks, auto_renew=True, is_renewal=True),
-        )
+        checkout = await Checkout.get_or_none(idempotence_key=f"renew-{latest.id}")
+        if checkout is None:
+            terms = await renewal_terms(renewal, latest)
+            if terms.current is None:
+                return RenewalResult("failed", ends_at=latest.ends_at, reason="plan-gone")
+            if terms.needs_confirmation:
+                return RenewalResult("confirm", ends_at=latest.ends_at, reason="price-changed", price=terms.current)
+            checkout, _ = await Checkout.get_or_create(
+                idempotence_key=f"renew-{latest.id}",
+                defaults=dict(tracker_id=renewal.tracker_id, user_id=renewal.user_id, plan_kind=renewal.plan_kind,
+                              price_kopecks=terms.charge, auto_renew=True, is_renewal=True),
+            )
         if checkout.status == CheckoutStatus.PAID:
             return RenewalResult("skipped", ends_at=latest.ends_at)
         if checkout.status == CheckoutStatus.CANCELED:
             return RenewalResult("failed", ends_at=latest.ends_at, reason="declined")
-        tracker = await Tracker.get(id=renewal.tracker_id)
-        info = await self.gateway.charge_saved_method(
-            renewal.method_id, checkout.price_kopecks, f"{tracker.name}: {plan.kind.value}", self._metadata(checkout),
-            checkout.idempotence_key,
-        )
-        if checkout.external_id is None:
-            await Checkout.filter(id=checkout.id).update(external_id=info.id)
+        if checkout.external_id is not None:
+            info = await self.gateway.get_payment(checkout.external_id)
+        elif utc(checkout.created_at) < datetime.now(UTC) - IDEMPOTENCE_LIFETIME:  # YooKassa's clock, not `now`
+            # The charge was asked for a day ago and no answer ever came: YooKassa may hold a
+            # payment we cannot name, and the key no longer protects a retry. Never charge again;
+            # its notification, if any, still records it. The client renews by hand.
+            await Checkout.filter(id=checkout.id, status=CheckoutStatus.OPEN).update(status=CheckoutStatus.CANCELED)
+            log.warning("renewal checkout %s got no answer within a day; not charged again", checkout.id)
+            return RenewalResult("failed", ends_at=latest.ends_at, reason="no-answer")
+        else:
+            tracker = await Tracker.get(id=renewal.tracker_id)
+            info = await self.gateway.charge_saved_method(
+                renewal.method_id, checkout.price_kopecks, f"{tracker.name}: {checkout.plan_kind.value}",
+                self._metadata(checkout), checkout.idempotence_key,
+            )
+            await Checkout.filter(id=checkout.id, external_id=None).update(external_id=info.id)
         result = await self._settle(info)
         if result.status in ("recorded", "duplicate"):
             return RenewalResult("renewed", ends_at=latest.ends_at, outcome=result.outcome)
@@ -171,10 +189,23 @@ class YooKassaPayments:
             return RenewalResult("failed", ends_at=latest.ends_at, reason=info.cancellation_reason or "declined")
         return RenewalResult("pending", ends_at=latest.ends_at)
 
+    async def poll_pending_renewals(self) -> int:
+        """Renewal charges still pending at YooKassa, asked about again (past the due window
+        `renew` no longer looks at them). Returns how many were recorded now. Their age is the
+        real clock's, like the `created_at` it is measured from."""
+        since = datetime.now(UTC) - POLL_RENEWALS_FOR
+        recorded = 0
+        for checkout in await Checkout.filter(is_renewal=True, status=CheckoutStatus.OPEN, external_id__isnull=False,
+                                              created_at__gte=since).order_by("id"):
+            result = await self.confirm(str(checkout.external_id))
+            recorded += result.status == "recorded"
+        return recorded
+
 
 @dataclass(frozen=True, slots=True)
 class RenewalResult:
-    status: str                        # renewed | failed | pending | skipped
+    status: str                        # renewed | failed | pending | skipped | confirm
     ends_at: datetime | None = None    # the end of paid time that this renewal would extend
     reason: str | None = None
     outcome: PaymentOutcome | None = None
+    price: int | None = None           # "confirm": the plan's new price, in kopecks

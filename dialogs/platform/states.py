@@ -16,6 +16,7 @@ class TrackerSG(StatesGroup):
     edit_description = State()
     replace_token = State()
     confirm_delete = State()
+    confirm_pause = State()  # keep the clients' Stars subscriptions or cancel them
     dashboard = State()  # the author's figures (billing.dashboard)
 
 

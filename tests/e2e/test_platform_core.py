@@ -69,6 +69,8 @@ async def test_author_creates_a_tracker_and_a_client_talks_to_it_at_once(tg, dat
 
         # Paused: the client is told so instead of getting an answer.
         await author.click(author.last_message(PLATFORM), "⏸ Приостановить")
+        await author.wait_for_text(PLATFORM, "подписки за звёзды")
+        await author.click(author.last_message(PLATFORM), "⏸ Приостановить, подписки оставить")
         await author.wait_for_text(PLATFORM, "Трекер приостановлен")
         await client.send("vera_tracker_bot", "How do I start?")
         await client.wait_for_text("vera_tracker_bot", "is paused")

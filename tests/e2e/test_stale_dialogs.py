@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from models import FsmRecord, Tracker, TrackerStatus
-from services.trackers import TrackerService
+from services.trackers import Stopped, TrackerService
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 
 PLATFORM = PLATFORM_USERNAME
@@ -30,10 +30,10 @@ async def test_a_dialog_lost_after_the_button_was_answered_still_shows_the_menu(
     author = tg.user(1007, "Nina", language_code="en")
     delete = TrackerService.delete
 
-    async def delete_and_lose_the_dialog(self, author_id: int, tracker_id: int) -> Tracker:
-        tracker = await delete(self, author_id, tracker_id)
+    async def delete_and_lose_the_dialog(self, author_id: int, tracker_id: int) -> Stopped:
+        stopped = await delete(self, author_id, tracker_id)
         await FsmRecord.filter(key__contains="aiogd:context").delete()
-        return tracker
+        return stopped
 
     monkeypatch.setattr(TrackerService, "delete", delete_and_lose_the_dialog)
     async with running_platform(make_settings(tg, database_url, tmp_path)):

@@ -733,7 +733,7 @@ class FakeUser:
 
     def _push_successful_payment(self, bot: FakeBot, currency: str, total: int, payload: str,
                                  order_info: dict | None, expires: int | None, *, first: bool,
-                                 result: PaymentResult) -> tuple[str, int | None]:
+                                 result: PaymentResult, deliver: bool = True) -> tuple[str, int | None]:
         server = self._server
         conv = server._conversation(bot, self.chat)
         charge_id = server._new_id("tgcharge-")
@@ -753,13 +753,17 @@ class FakeUser:
         conv.messages[message["message_id"]] = StoredMessage(message)
         if expires is not None and first:
             bot.star_subscriptions[charge_id] = {"canceled": False}
-        server.push_update(bot, {"message": message})
+        if deliver:
+            server.push_update(bot, {"message": message})
+        else:  # Telegram charged, but the update never reached the bot
+            server._record_star_charge(bot, message)
         result.message = message
         return charge_id, expires
 
-    async def renew_star_subscription(self, first: PaymentResult) -> PaymentResult:
+    async def renew_star_subscription(self, first: PaymentResult, *, deliver: bool = True) -> PaymentResult:
         """Telegram renews a Stars subscription: a new successful_payment with is_recurring, a new
-        charge id and the next expiration date (no pre-checkout query)."""
+        charge id and the next expiration date (no pre-checkout query). `deliver=False`: the
+        charge is made but its update is lost (only getStarTransactions shows it)."""
         if first.expires_at is None:
             raise AssertionError("that payment was not a Stars subscription")
         server = self._server
@@ -772,7 +776,7 @@ class FakeUser:
         result = PaymentResult(True, bot.id, "", {"ok": True}, first.invoice)
         result.charge_id, result.expires_at = self._push_successful_payment(
             bot, paid["currency"], paid["total_amount"], paid["invoice_payload"], None,
-            first.expires_at + period, first=False, result=result)
+            first.expires_at + period, first=False, result=result, deliver=deliver)
         await asyncio.sleep(0)
         return result
 
@@ -783,14 +787,20 @@ class FakeUser:
         self._server.push_update(payment.bot_id, {"message": copy.deepcopy(payment.message)})
         await asyncio.sleep(0)
 
-    async def refund_outside(self, payment: PaymentResult) -> None:
+    async def refund_outside(self, payment: PaymentResult, *, deliver: bool = True) -> None:
         """The payment is refunded outside the bot's code (its owner elsewhere, Telegram support):
-        Telegram posts a `refunded_payment` service message in the chat."""
+        Telegram posts a `refunded_payment` service message in the chat (`deliver=False`: the
+        update is lost; only getStarTransactions shows the refund)."""
         if payment.message is None:
             raise AssertionError("nothing was paid")
         paid = payment.message["successful_payment"]
         server = self._server
         bot = server.bot(payment.bot_id)
+        charge = bot.star_charges.get(paid["telegram_payment_charge_id"])
+        if charge is not None and not charge["refunded"]:
+            charge["refunded"], charge["refunded_at"] = True, server.now()
+        if not deliver:
+            return
         conv = server._conversation(bot, self.chat)
         refunded = {key: paid[key] for key in ("currency", "total_amount", "invoice_payload",
                                                "telegram_payment_charge_id")}
@@ -1288,15 +1298,24 @@ class FakeTelegram:
             fake_bot._open_queries[update["callback_query"]["id"]] = "callback_query"
         if "pre_checkout_query" in update:
             fake_bot._open_queries[update["pre_checkout_query"]["id"]] = "pre_checkout_query"
-        payment = (update.get("message") or {}).get("successful_payment")
-        if payment and payment.get("currency") == "XTR":
-            fake_bot.star_charges[payment["telegram_payment_charge_id"]] = {
-                "user_id": update["message"]["from"]["id"], "amount": payment["total_amount"],
-                "refunded": False}
+        if (update.get("message") or {}).get("successful_payment"):
+            self._record_star_charge(fake_bot, update["message"])
         fake_bot.pushed_updates[update["update_id"]] = copy.deepcopy(update)
         fake_bot.updates.append(update)
         fake_bot.changed.notify()
         return update
+
+    def _record_star_charge(self, fake_bot: FakeBot, message: dict[str, Any]) -> None:
+        """Telegram's record of a Stars payment into the bot's balance (getStarTransactions reads
+        it), kept whether or not the bot ever got the update."""
+        payment = message["successful_payment"]
+        if payment.get("currency") != "XTR":
+            return
+        fake_bot.star_charges.setdefault(payment["telegram_payment_charge_id"], {
+            "user_id": message["from"]["id"], "user": message["from"], "amount": payment["total_amount"],
+            "date": message["date"], "invoice_payload": payment["invoice_payload"],
+            "subscription_period": STARS_SUBSCRIPTION_PERIOD if payment.get("is_recurring") else None,
+            "refunded": False, "refunded_at": None})
 
     def redeliver(self, bot: BotRef, update_id: int) -> dict[str, Any]:
         """Queue an update that was delivered already, with its own update_id, as Telegram does
@@ -1948,9 +1967,34 @@ class FakeTelegram:
             raise _bad("CHARGE_NOT_FOUND")
         if charge["refunded"]:
             raise _bad("CHARGE_ALREADY_REFUNDED")
-        charge["refunded"] = True
+        charge["refunded"], charge["refunded_at"] = True, self.now()
         bot.refunds.append(dict(params))
         return True
+
+    @_api("getStarTransactions")
+    def _get_star_transactions(self, bot: FakeBot, params: dict) -> dict:
+        """StarTransactions, oldest first: each Stars invoice payment (id = its
+        telegram_payment_charge_id, source a TransactionPartnerUser) and each refund (the same id,
+        receiver the user)."""
+        offset, limit = params.get("offset", 0), params.get("limit", 100)
+        if not isinstance(offset, int) or offset < 0:
+            raise _bad("offset is invalid")
+        if not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise _bad("limit must be between 1 and 100")
+        entries = []
+        for order, (charge_id, charge) in enumerate(bot.star_charges.items()):
+            partner = {"type": "user", "transaction_type": "invoice_payment", "user": charge["user"],
+                       "invoice_payload": charge["invoice_payload"]}
+            if charge["subscription_period"]:
+                partner["subscription_period"] = charge["subscription_period"]
+            entries.append((charge["date"], order, 0, {"id": charge_id, "amount": charge["amount"],
+                                                       "date": charge["date"], "source": partner}))
+            if charge["refunded"]:
+                entries.append((charge["refunded_at"], order, 1, {
+                    "id": charge_id, "amount": charge["amount"], "date": charge["refunded_at"],
+                    "receiver": {**partner, "transaction_type": "invoice_payment"}}))
+        entries.sort(key=lambda entry: entry[:3])
+        return {"transactions": [entry[3] for entry in entries[offset:offset + limit]]}
 
     @_api("editUserStarSubscription")
     def _edit_user_star_subscription(self, bot: FakeBot, params: dict) -> bool:

@@ -106,6 +106,7 @@ class FakeYooKassa:
         self.payouts: dict[str, dict[str, Any]] = {}
         self.saved_methods: dict[str, dict[str, Any]] = {}  # id -> payment_method object
         self.declined_methods: dict[str, tuple[str, str]] = {}  # id -> (party, reason)
+        self.held_methods: set[str] = set()  # charges with these stay pending (a bank's 3-DS, a slow acquirer)
         self.requests: list[RecordedRequest] = []
         self.notifications: list[SentNotification] = []
         self.internal_errors: list[str] = []  # bugs of the fake itself (answered 500)
@@ -193,7 +194,8 @@ class FakeYooKassa:
         payment = self.payments[payment_id]
         if payment["status"] != "pending":
             raise ValueError(f"payment {payment_id} is {payment['status']}, not pending")
-        method = {
+        # A charge of a saved method already carries it; a link payment gets the card paid with.
+        method = payment.get("payment_method") or {
             "type": "bank_card", "id": str(uuid.uuid4()), "saved": payment["_save"],
             "title": f"Bank card *{card_last4}",
             "card": {"first6": "555555", "last4": card_last4, "expiry_month": "12",
@@ -224,6 +226,15 @@ class FakeYooKassa:
                        party: str | None = None) -> None:
         """Charges with this saved method come back ``canceled`` with ``reason``."""
         self.declined_methods[payment_method_id] = (party or _party(reason), reason)
+
+    def hold_method(self, payment_method_id: str) -> None:
+        """Charges with this saved method stay ``pending`` until ``succeed`` or ``cancel``."""
+        self.held_methods.add(payment_method_id)
+
+    def expire_idempotence_keys(self) -> None:
+        """A day passes: YooKassa forgets its idempotence keys (it keeps them 24 h), so a request
+        repeated with an old key now makes a new object."""
+        self._idempotence.clear()
 
     def succeed_refund(self, refund_id: str) -> dict[str, Any]:
         refund = self.refunds[refund_id]
@@ -425,6 +436,8 @@ class FakeYooKassa:
             if method_id in self.declined_methods:
                 party, reason = self.declined_methods[method_id]
                 self._mark_canceled(payment, reason, party)
+            elif method_id in self.held_methods:
+                pass  # pending: succeed() or cancel() decides
             else:
                 payment["paid"] = True
                 if payment["_capture"]:

@@ -66,7 +66,7 @@ def tracker_dialog() -> Dialog:
                 Button(Tr("btn-ai-settings"), id="ai", on_click=on_open_ai),
                 Button(Tr("btn-partners"), id="partners", on_click=on_open_partners),
                 Button(Tr("btn-partners-recruit"), id="recruit", on_click=h.on_partners_recruit),
-                Button(Tr("btn-pause"), id="pause", on_click=h.on_pause, when="is_active"),
+                SwitchTo(Tr("btn-pause"), id="pause", state=TrackerSG.confirm_pause, when="is_active"),
                 Button(Tr("btn-resume"), id="resume", on_click=h.on_resume, when="is_paused"),
                 SwitchTo(Tr("btn-replace-token"), id="retoken", state=TrackerSG.replace_token),
                 SwitchTo(Tr("btn-delete"), id="delete", state=TrackerSG.confirm_delete),
@@ -88,6 +88,14 @@ def tracker_dialog() -> Dialog:
             back,
             state=TrackerSG.dashboard,
             getter=dashboard_getter,
+        ),
+        Window(
+            Tr("tracker-pause-confirm"),
+            Button(Tr("btn-pause-keep-stars"), id="keep", on_click=h.on_pause),
+            Button(Tr("btn-pause-cancel-stars"), id="cancel_stars", on_click=h.on_pause_cancel_stars),
+            back,
+            state=TrackerSG.confirm_pause,
+            getter=tracker_getter,
         ),
         Window(
             Tr("tracker-delete-confirm"),

@@ -10,6 +10,7 @@ from aiogram_dialog.widgets.kbd import Button
 
 from dialogs.platform.states import TrackerSG, TrackersSG
 from dialogs.tracker.partner.handlers import qr_png
+from i18n.format import count
 from services.trackers import TrackerError, TrackerService
 
 
@@ -105,6 +106,20 @@ async def on_share_qr(callback: CallbackQuery, __: Button, manager: DialogManage
 
 async def on_pause(_: CallbackQuery, __: Button, manager: DialogManager) -> None:
     await _apply(manager, TrackerService.pause, notice="tracker-paused")
+    await manager.switch_to(TrackerSG.card)
+
+
+async def on_pause_cancel_stars(_: CallbackQuery, __: Button, manager: DialogManager) -> None:
+    """A long pause: Telegram would go on charging Stars subscriptions for time the bot does not serve."""
+    trackers, user_id = _services(manager)
+    try:
+        stopped = await trackers.pause(user_id, _tracker_id(manager), cancel_stars=True)
+    except TrackerError as exc:
+        _fail(manager, exc)
+    else:
+        cancelled = count(stopped.stars_cancelled, manager.middleware_data["i18n"].lang)
+        manager.dialog_data["notice"] = {"key": "tracker-paused-stars-cancelled", "params": {"count": cancelled}}
+    await manager.switch_to(TrackerSG.card)
 
 
 async def on_resume(_: CallbackQuery, __: Button, manager: DialogManager) -> None:
@@ -125,9 +140,16 @@ async def on_partners_recruit(_: CallbackQuery, __: Button, manager: DialogManag
 
 
 async def on_delete_confirmed(callback: CallbackQuery, __: Button, manager: DialogManager) -> None:
-    if await _apply(manager, TrackerService.delete):
-        i18n = manager.middleware_data["i18n"]
-        await callback.answer(i18n("tracker-deleted"), show_alert=True)
-        await manager.done(show_mode=ShowMode.EDIT)
-    else:
+    trackers, user_id = _services(manager)
+    try:
+        stopped = await trackers.delete(user_id, _tracker_id(manager))
+    except TrackerError as exc:
+        _fail(manager, exc)
         await manager.switch_to(TrackerSG.card)
+        return
+    i18n = manager.middleware_data["i18n"]
+    text = i18n("tracker-deleted")
+    if stopped.stars_cancelled:
+        text += "\n" + i18n("tracker-stars-cancelled", count=count(stopped.stars_cancelled, i18n.lang))
+    await callback.answer(text, show_alert=True)
+    await manager.done(show_mode=ShowMode.EDIT)

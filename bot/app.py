@@ -273,9 +273,11 @@ class Runtime:
         await self.coordinator.stop()
         await self.outbox.stop()
         await self.ai.stop()
+        # Updates in hand finish first: a scheduler job cancelled in the middle of a SQLite
+        # transaction must not take an update's writes (a dialog's state) down with it.
+        await self.transport.stop()
         if self.scheduler is not None:
             self.scheduler.shutdown()
-        await self.transport.stop()
         if self.http is not None:
             await self.http.stop()
         if self.ops_http is not None:

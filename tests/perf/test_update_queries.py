@@ -23,11 +23,14 @@ from tests.querycount import Queries, counting
 
 BOT = "count_bot"
 GOAL = 2  # round trips per update, the tracker row included (issue 20); not reached yet
-# What the updates take now: a rise above these is a regression. /start: the person's FSM and
-# dialog records (one read), the user upsert, record_start's three reads (the author, the user,
-# the membership), the greeting's facts (billing.access.client_facts) and the plans.
-# Paywall: the FSM read, the user upsert, the conversation's one read, the plans.
-CEILING = {"start": 7, "paywall": 4}
+# What the updates take now: a rise above these is a regression. /start: the person's FSM state
+# and aiogram-dialog's stack (two reads, and the empty stack's delete), the user upsert,
+# record_start's three reads (the author, the user, the membership), the greeting's facts
+# (billing.access.client_facts) and the plans. Paywall: the same FSM reads, the user upsert, the
+# conversation's one read, the plans. A memo that read a person's records once per update saved
+# two of these, but lost a dialog's state under PostgreSQL's concurrency (a stale menu in
+# test_payouts one run in two), so it was taken out until it is made safe.
+CEILING = {"start": 9, "paywall": 6}
 
 
 @pytest.fixture

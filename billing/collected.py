@@ -18,12 +18,11 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from billing.accounts import user_account_id
+from billing.amounts import plain_decimal
 from billing.ledger import INSERT_ENTRY, balance
 from models import AuthorRepayment, Tracker, User
 from models.enums import EntryKind, Role, SourceType
 from models.sql import is_postgres, sql, ts
-
-_AMOUNT = re.compile(r"\d{1,9}(?:[.,]\d{1,2})?")
 
 
 class RepaymentError(ValueError):
@@ -44,14 +43,15 @@ class AuthorDebt:
 
 
 def parse_amount(text: str | None) -> int:
-    """ "12 345.67" -> kopecks. Plain decimal numbers only: no exponents, no NaN, nothing huge."""
+    """ "12 345.67" -> kopecks. The amount gate every typed amount passes (billing.amounts), then
+    whole kopecks above zero."""
     cleaned = re.sub(r"[\s\u00a0₽]|руб\.?|RUB", "", text or "", flags=re.IGNORECASE)
-    if not _AMOUNT.fullmatch(cleaned):
+    amount = plain_decimal(cleaned)
+    if amount is None or amount != amount.quantize(Decimal("0.01")):
         raise RepaymentError("debts-amount-not-a-number")
-    kopecks = int(Decimal(cleaned.replace(",", ".")).scaleb(2))
-    if kopecks <= 0:
+    if amount <= 0:
         raise RepaymentError("debts-amount-not-positive")
-    return kopecks
+    return int(amount.scaleb(2))
 
 
 async def author_debts() -> list[AuthorDebt]:

@@ -5,6 +5,7 @@ on one shared pool of 100, the send waited for a poll to end)."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot import db
 from bot.crypto import SecretBox
@@ -49,8 +50,12 @@ async def test_a_send_answers_while_150_long_polls_are_held_open(fake_telegram, 
         await client.wait_for_text(f"fleet{BOTS - 1}_bot", "Fleet", timeout=scaled(30))
         assert tg.open_polls >= BOTS
 
-        # A send of the platform bot on its own: it completes while every poll is still held.
+        # A send of the platform bot on its own: it completes within a second while every poll is
+        # still held (on the old shared pool it waited the whole 30 s poll for a free connection).
         tg._conversation(tg.bot(PLATFORM_USERNAME), admin.chat).opened = True
+        started = time.monotonic()
         sent = await asyncio.wait_for(runtime.notify(admin.id, "ping"), timeout=scaled(30))
+        took = time.monotonic() - started
         assert sent and tg.open_polls >= BOTS
+        assert took < 1.0, f"a send with {BOTS + 1} polls held open took {took:.2f} s"
         assert admin.last_message(PLATFORM_USERNAME).text == "ping"

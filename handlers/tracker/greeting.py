@@ -47,16 +47,17 @@ async def greeting(tracker: Tracker, user: User, i18n: Translator, *, tz: str) -
     is_author = user.id == tracker.author_id
     subscription = None if is_author else await active_subscription(tracker.id, user.id)
     if subscription is not None:
-        parts.append(i18n("greeting-subscribed", until=day(subscription.ends_at, tz)))
+        parts.append(i18n("greeting-subscribed", until=day(subscription.ends_at, tz, lang=i18n.lang)))
     elif not is_author and (plans := await plans_on_sale(tracker.id)):
-        lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks))
+        lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks, i18n.lang))
                  for p in plans]
         parts.append(i18n("greeting-plans-title") + "\n" + "\n".join(lines))
         access = await access_for(tracker, user.id)
         if access.free_left > 0:
-            parts.append(i18n("greeting-free-first", n=access.free_left, left=count(access.free_left)))
+            parts.append(i18n("greeting-free-first", n=access.free_left, left=count(access.free_left, i18n.lang)))
         rows += [[InlineKeyboardButton(
-            text=i18n("greeting-btn-subscribe", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks)),
+            text=i18n("greeting-btn-subscribe", **plan_args(i18n, p.kind.value),
+                      price=price(p.price_kopecks, i18n.lang)),
             callback_data=BuyPlan(plan=p.kind.value).pack())] for p in plans]
     if await can_invite(tracker.id, user.id):
         if subscription is not None:

@@ -1061,6 +1061,15 @@ class FakeTelegram:
             return self.bot(ref.token)
         raise KeyError(f"unknown bot {ref!r}; known: {[b.username for b in self._bots.values()]}")
 
+    def everything_sent(self) -> list[tuple[BotMessage, str | None]]:
+        """Every message and edit any bot sent, in each chat's order, with the language of the person
+        the chat belongs to (None for groups and channels): what checks over all screens read."""
+        sent = []
+        for conv in self._conversations.values():
+            person = self._users.get(conv.chat.id) if conv.chat.type == "private" else None
+            sent += [(message, person.language_code if person else None) for message in conv.events]
+        return sent
+
     def user(self, id: int, first_name: str | None = None, *, username: str | None = None,
              language_code: str | None = "ru", last_name: str | None = None,
              is_premium: bool = False) -> FakeUser:

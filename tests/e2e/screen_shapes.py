@@ -30,5 +30,6 @@ def unformatted(sent: list[tuple[Any, str | None]]) -> list[str]:
             for what, pattern, ru_only in SHAPES:
                 match = pattern.search(text)
                 if match and (russian or not ru_only):
-                    found.append(f"{what} ({match.group(0)!r}) in bot {message.bot_id}, chat {message.chat_id}: {text!r}")
+                    where = f"bot {message.bot_id}, chat {message.chat_id}"
+                    found.append(f"{what} ({match.group(0)!r}) in {where}: {text!r}")
     return found

@@ -50,7 +50,7 @@ RETRY_AFTER = 4  # the 429 on the first post: the clients' events are written me
 # (CLAIM_SECONDS): a round is half a second, the rest is room for a loaded machine.
 LATE = 30.0
 
-PAYMENT = "💳 Vera: новый подписчик Client0 — месяц, 1 490.00 ₽ (1-й уровень)."
+PAYMENT = "💳 Vera: новый подписчик Client0 — месяц, 1 490,00 ₽ (1-й уровень)."
 
 
 def start_post(name: str) -> str:

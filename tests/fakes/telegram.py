@@ -657,7 +657,7 @@ class FakeUser:
             raise AssertionError(f"message #{message.message_id} was deleted; cannot click it")
         buttons = [b for row in (stored.reply_markup or {}).get("inline_keyboard", []) for b in row]
         found = [b for b in buttons
-                 if (text is None or b.get("text") == text)
+                 if (text is None or plain(str(b.get("text"))) == plain(text))
                  and (callback_data is None or b.get("callback_data") == callback_data)]
         if not found:
             listing = [(b.get("text"), b.get("callback_data")) for b in buttons]

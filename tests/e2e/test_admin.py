@@ -102,7 +102,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
         # A fresh install on the default endpoint already prices its common models (billing.default_prices).
         prices = await window(admin, "Authors choose among active models only")
         assert ["🟢 gpt-4o-mini: 0.01 / 0.04"] in prices.keyboard
-        assert "default prices from its price list of 01.06.2025" in prices.plain
+        assert "default prices from its price list of 1 Jun 2025" in prices.plain
         await admin.click(prices, "➕ Add a model")
         await window(admin, "Send the model's name")
         await admin.send(PLATFORM, "gpt-test 0.15")

@@ -64,9 +64,9 @@ async def setup_partner(tg, author, sasha, token):
 async def connect_channel(tg, sasha, title="Саша о трекинге"):
     chat = tg.create_channel(title, sasha)
     await tg.add_bot_to_channel(chat, BOT, by=sasha)
-    told = await sasha.wait_for_text(BOT, f"Канал «{title}» подключён к Vera")
+    told = await sasha.wait_for_text(BOT, f"Канал «{title}» подключён к трекеру «Vera»")
     assert "/partner" in told.plain
-    await tg.wait_for_channel_post(chat, BOT, "Канал подключён к Vera")
+    await tg.wait_for_channel_post(chat, BOT, "Канал подключён к трекеру «Vera»")
     return chat
 
 
@@ -103,7 +103,7 @@ async def test_a_partner_channel_gets_the_start_the_payment_and_the_accrual(tg, 
         # In order, each once, and no one else's surname.
         posts = texts(tg, chat)
         assert posts == [
-            "✅ Канал подключён к Vera: здесь будут появляться события партнёрской программы.",
+            "✅ Канал подключён к трекеру «Vera»: здесь будут появляться события партнёрской программы.",
             "👋 Vera: Ivan открыл(а) бота по вашей ссылке.",
             "💳 Vera: новый подписчик Ivan — месяц, 1 490,00 ₽ (1-й уровень).",
             accrual,
@@ -179,7 +179,7 @@ async def test_the_bot_removed_from_the_channel_disconnects_it(tg, database_url,
         for client in clients[:3]:
             await start(client, code, bot=BOT)
         await tg.remove_bot(chat, BOT, by=sasha)
-        told = await sasha.wait_for_text(BOT, "отключён от Vera")
+        told = await sasha.wait_for_text(BOT, "отключён от трекера «Vera»")
         assert "Саша о трекинге" in told.plain
         channel = await PartnerChannel.get(chat_id=chat.id)
         assert channel.status == ChannelStatus.DISCONNECTED
@@ -250,7 +250,7 @@ async def test_a_bot_that_loses_the_right_to_post_disconnects_the_channel_until_
         _, code = await setup_partner(tg, author, sasha, token)
         chat = await connect_channel(tg, sasha)
         await tg.demote_bot(chat, BOT, by=sasha)
-        await sasha.wait_for_text(BOT, "отключён от Vera")
+        await sasha.wait_for_text(BOT, "отключён от трекера «Vera»")
         assert (await PartnerChannel.get(chat_id=chat.id)).status == ChannelStatus.DISCONNECTED
         await start(client, code, bot=BOT)
         assert not await OutboxEvent.filter(kind="start", channel_id__isnull=False).exists()  # nobody to post it to
@@ -258,7 +258,7 @@ async def test_a_bot_that_loses_the_right_to_post_disconnects_the_channel_until_
         await sasha.wait_for_text(BOT, "Lena открыл(а) бота по вашей ссылке")
 
         await tg.add_bot_to_channel(chat, BOT, by=sasha)  # the right is back: connected again, choices kept
-        await sasha.wait_for_text(BOT, "Канал «Саша о трекинге» подключён к Vera")
+        await sasha.wait_for_text(BOT, "Канал «Саша о трекинге» подключён к трекеру «Vera»")
         channel = await PartnerChannel.get(chat_id=chat.id)
         assert channel.status == ChannelStatus.CONNECTED and len(channel.events) == 6
 

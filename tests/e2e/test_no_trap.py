@@ -57,9 +57,9 @@ async def test_the_cabinet_does_not_keep_an_unpaid_client_from_the_paywall(tg, l
         await back_to_the_greeting(client)
 
         await client.send(BOT, "/partner")
-        main = await shown(client, "Партнёрская программа Vera")
+        main = await shown(client, "Партнёрская программа трекера «Vera»")
         await client.click(main, "❓ Как делятся деньги")
-        await shown(client, "Как делятся деньги в Vera")
+        await shown(client, "Как делятся деньги в трекере «Vera»")
 
         await client.send(BOT, "Сколько это стоит?")
         paywall = await client.wait_for_message(BOT)

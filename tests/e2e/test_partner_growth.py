@@ -124,7 +124,7 @@ async def test_a_client_who_pays_is_told_they_can_earn_with_their_own_link(tg, d
         nudge = await client.wait_for_message(BOT)  # the very next message
         link = await InviteLink.get(owner_id=client.id, tracker_id=tracker.id)
         assert not link.makes_partner and not link.archived
-        assert "Теперь вы можете зарабатывать с Vera" in nudge.plain
+        assert "Теперь вы можете зарабатывать с трекером «Vera»" in nudge.plain
         assert f"https://t.me/{BOT}?start={link.code}" in nudge.plain
         share_button = next(b for b in nudge.buttons if b["text"] == "📤 Поделиться")
         assert share_button["url"].startswith(f"https://t.me/share/url?url=https%3A%2F%2Ft.me%2F{BOT}%3Fstart%3D")

@@ -111,7 +111,7 @@ async def test_through_representatives(tg, database_url, tmp_path):
 
         # The "become my partner" link, from the tracker card in the platform bot.
         await author.click(author.last_message(PLATFORM), "🤝 Партнёры")
-        partners = await author.wait_for_text(PLATFORM, "Партнёры Vera")
+        partners = await author.wait_for_text(PLATFORM, "Партнёры трекера «Vera»")
         assert "Партнёров пока нет" in partners.plain
         await author.click(partners, "➕ Ссылка «стать партнёром»")
         created = await author.wait_for_text(PLATFORM, "Ссылка «стать партнёром» для")
@@ -199,7 +199,7 @@ async def test_through_representatives(tg, database_url, tmp_path):
         await shown(sasha, "Переходов: 1")
 
         # How the split works, with this tracker's numbers.
-        howto = await screen(sasha, "❓ Как делятся деньги", "Как делятся деньги в Vera")
+        howto = await screen(sasha, "❓ Как делятся деньги", "Как делятся деньги в трекере «Vera»")
         assert rub(PRICE) in howto.plain and f"30% (до {rub(share('l1'))})" in howto.plain
 
         # The author's side in the platform bot.
@@ -208,7 +208,7 @@ async def test_through_representatives(tg, database_url, tmp_path):
         await author.click(menu, next(b for row in menu.keyboard for b in row if "Vera" in b))
         card = await author.wait_for_message(PLATFORM, lambda m: ["🤝 Партнёры"] in m.keyboard)
         await author.click(card, "🤝 Партнёры")
-        partners = await author.wait_for_text(PLATFORM, "Партнёры Vera")
+        partners = await author.wait_for_text(PLATFORM, "Партнёры трекера «Vera»")
         assert f"как автор — {rub(author_as_author)}" in partners.plain
         assert f"как партнёр (по своим ссылкам) — {rub(author_l1 + author_l2)}" in partners.plain
         assert f"Sasha (партнёр): привели 1, платят 1, заработали {rub(sasha_l1)}" in partners.plain
@@ -391,7 +391,7 @@ async def test_an_author_with_hundreds_of_partners_pages_through_them(tg, databa
             return await author.wait_for_message(PLATFORM, lambda m: pager(current) in m.keyboard)
 
         await author.click(card, "🤝 Партнёры")
-        page = await author.wait_for_text(PLATFORM, "Партнёры Vera")
+        page = await author.wait_for_text(PLATFORM, "Партнёры трекера «Vera»")
         assert "Vera (@vera_ref_bot): 245" in page.plain
         assert pager("1/25") in page.keyboard
         names = [f"P{i:03d}" for i in range(245)]

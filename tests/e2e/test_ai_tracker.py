@@ -321,7 +321,7 @@ async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_esti
         card = await author.wait_for_text(PLATFORM_USERNAME, "@vera_chat_bot")
         await author.click(card, "🤖 ИИ и сценарии")
         panel = await author.wait_for_text(PLATFORM_USERNAME, "ИИ-трекер")
-        assert "gpt-4o-mini" in panel.plain and "1.5" in panel.plain
+        assert "gpt-4o-mini" in panel.plain and "1,5 ₽ за мДж" in panel.plain
 
         await author.click(panel, "🧠 Модель")
         models = await author.wait_for_text(PLATFORM_USERNAME, "Выберите модель")

@@ -26,7 +26,7 @@ HANDLED = re.compile(r'^gptitor_updates_total\{bot="platform",outcome="handled"\
 
 async def get(url: str) -> tuple[int, str, str]:
     async with aiohttp.ClientSession() as http, http.get(url) as resp:
-        return resp.status, resp.content_type, await resp.plain()
+        return resp.status, resp.content_type, await resp.text()
 
 
 def handled_in(text: str) -> float:

@@ -198,14 +198,14 @@ async def test_the_links_screen_shows_conversion_a_period_and_counts_archived_li
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
         assert "📅 За всё время" in links.plain and ["Этот месяц", "Прошлый месяц", "• Всё время •"] in links.keyboard
         assert "Старая" not in links.plain  # archived: off the list...
-        assert "1 → 1 → 0 → " in links.plain and "в старт 100% · в оплату 0%" in links.plain
+        assert "1 → 1 → 0 → " in links.plain and "в старт 100 % · в оплату 0 %" in links.plain
         # ...and still in the sum of every link, with its payer.
         assert f"включая архивные (1): 3 → 3 → 1 → {rub(PRICE)} → " in links.plain
-        assert "в старт 100% · в оплату 33%" in links.plain
+        assert "в старт 100 % · в оплату 33 %" in links.plain
 
         await sasha.click(links, "🔗 Новая")
         card = await shown(sasha, "Переходов: 1")
-        assert "Конверсия: в старт 100% · в оплату 0%" in card.plain
+        assert "Конверсия: в старт 100 % · в оплату 0 %" in card.plain
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
         await sasha.click(links, "Этот месяц")
         links = await sasha.wait_for_message(BOT, lambda m: "📅 Этот месяц" in m.plain)

@@ -233,7 +233,7 @@ async def test_webhook_mode_serves_trackers_and_answers_a_wrong_secret_as_for_an
         }}
         async def answer(path: str, headers: dict[str, str]) -> tuple[int, str, str]:
             async with http.post(f"http://127.0.0.1:{port}{path}", json=forged, headers=headers) as resp:
-                return resp.status, resp.content_type, await resp.plain()
+                return resp.status, resp.content_type, await resp.text()
 
         # A served bot with a missing or wrong secret answers exactly as a bot nobody serves, so a
         # scanner cannot list the served ones.

@@ -75,7 +75,7 @@ async def test_a_token_in_an_error_reaches_no_log_no_row_and_no_screen(tg, datab
     texts = [r.getMessage() for r in caplog.records] + [r.exc_text or "" for r in caplog.records]
     assert any("TooManyRedirects" in t and f"bot{BOT_ID}:***" in t for t in texts), "the error was logged, masked"
     assert not [t for t in texts if SECRET in t]
-    assert SECRET not in caplog.plain
+    assert SECRET not in caplog.text
     if not ON_POSTGRES:  # every byte the database wrote, journal included
         path = Path(database_url.removeprefix("sqlite://"))
         for file in (path, Path(f"{path}-wal")):

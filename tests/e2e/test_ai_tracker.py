@@ -353,7 +353,7 @@ async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_esti
         usage = await UsageRecord.filter(meeting_id=meeting.id)
         assert len(usage) == 2 and {r.charged_to for r in usage} == {"author"}
         assert meeting.mj_micro == sum(r.mj_micro for r in usage) and meeting.ended_at is not None
-        mj = f"{meeting.mj_micro / 1_000_000:.2f}"
+        mj = f"{meeting.mj_micro / 1_000_000:.2f}".replace(".", ",")  # a Russian decimal comma
         assert f"{mj} мДж" in result.plain
         assert f"Встреча: 8 встреч × {mj} мДж" in result.plain  # two a week = 8 a month
         assert "При цене месяца 2 000 ₽ маржа" in result.plain

@@ -392,7 +392,7 @@ async def test_an_author_with_hundreds_of_partners_pages_through_them(tg, databa
 
         await author.click(card, "🤝 Партнёры")
         page = await author.wait_for_text(PLATFORM, "Партнёры трекера «Vera»")
-        assert "Vera (@vera_ref_bot): 245" in page.plain
+        assert "«Vera» (@vera_ref_bot): 245" in page.plain
         assert pager("1/25") in page.keyboard
         names = [f"P{i:03d}" for i in range(245)]
         assert all(name in page.plain for name in names[:10]) and names[10] not in page.plain
@@ -403,7 +403,7 @@ async def test_an_author_with_hundreds_of_partners_pages_through_them(tg, databa
         page = await turn(page, "▶️", "2/25")
         assert all(name in page.plain for name in names[10:20])
         assert names[9] not in page.plain and names[20] not in page.plain
-        assert "Vera (@vera_ref_bot): 245" in page.plain  # the author's summary stays on every page
+        assert "«Vera» (@vera_ref_bot): 245" in page.plain  # the author's summary stays on every page
         page = await turn(page, "⏭", "25/25")
         assert all(name in page.plain for name in names[240:]) and names[239] not in page.plain
         page = await turn(page, "◀️", "24/25")

@@ -39,12 +39,15 @@ CSV_COLUMNS = (
 
 
 class MonthError(ValueError):
-    """Not a month written as YYYY-MM."""
+    """Not a month written as MM.YYYY (or YYYY-MM)."""
 
 
 def parse_month(text: str) -> tuple[int, int]:
     try:
-        year, month = (int(part) for part in text.strip().split("-"))
+        if "." in text:  # "11.2026", the way a person writes a month beside "01.11.2026"
+            month, year = (int(part) for part in text.strip().split("."))
+        else:
+            year, month = (int(part) for part in text.strip().split("-"))
     except ValueError:
         raise MonthError(text) from None
     if not (2000 <= year <= 2999 and 1 <= month <= 12):

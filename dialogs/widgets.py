@@ -55,6 +55,13 @@ def flash(manager: DialogManager, name: str, i18n: Any) -> str:
     return i18n(value)
 
 
+def reader_lang(manager: DialogManager) -> str | None:
+    """The catalog language of the person the dialog talks to, for i18n.format in handlers that
+    store an already formatted amount in a flash."""
+    i18n = manager.middleware_data.get("i18n")
+    return getattr(i18n, "lang", None)
+
+
 def flashes(manager: DialogManager, i18n: Any) -> dict[str, str]:
     """`error` and `notice` for a getter's result."""
     return {"error": flash(manager, "error", i18n), "notice": flash(manager, "notice", i18n)}

@@ -15,9 +15,9 @@ from i18n.format import fixed
 from models import Tracker, User
 
 
-def fmt_mj(micro: int) -> str:
-    """millionths of an mJ as a short number: 12.35 (i18n.format decides how numbers look)."""
-    return fixed(Decimal(micro) / MICRO, 2)
+def fmt_mj(micro: int, lang: str | None = None) -> str:
+    """millionths of an mJ as a short number: 12,35 (i18n.format decides how numbers look)."""
+    return fixed(Decimal(micro) / MICRO, 2, lang)
 
 
 class Alerts:

@@ -230,7 +230,7 @@ class ConversationService(Alerts):
             turn.budget = turn.state.budget(tracker, await current_rate(), turn.policy)
             if turn.budget is not None and turn.budget.exhausted:
                 await self._budget_alerts(tracker, request.user_id, turn.budget, [100])
-                await request.sink.notice(key="ai-budget-reached", until=turn.budget.ends_at.strftime("%d.%m.%Y"))
+                await request.sink.notice(key="ai-budget-reached", until=turn.budget.ends_at)
                 return Outcome.BUDGET
         return None
 
@@ -284,7 +284,7 @@ class ConversationService(Alerts):
         if budget.leaves_room(reserve):
             return False
         await self._budget_alerts(turn.tracker, turn.request.user_id, budget, [100])
-        await turn.request.sink.notice(key="ai-budget-reached", until=budget.ends_at.strftime("%d.%m.%Y"))
+        await turn.request.sink.notice(key="ai-budget-reached", until=budget.ends_at)
         return True
 
     async def _ask(self, turn: _Turn, messages: list[Message]) -> ChatResult | Outcome:

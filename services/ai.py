@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from billing.access import active_subscription
 from billing.default_prices import seed_default_prices
 from billing.rates import add_rate
 from i18n.catalog import Translator, for_user
+from i18n.format import day
 from llm import LLMClient
 from llm import meetings as mt
 from llm.conversation import ConversationService, Request
@@ -146,7 +147,9 @@ class TelegramSink:
     async def notice(self, key: str, **params: Any) -> None:
         self._stop_typing()
         try:
-            await self.bot.send_message(self.chat_id, self.i18n(key, **params), parse_mode=None)
+            # the domain hands over dates as dates; the reader's language decides how they read
+            shown = {k: day(v, lang=self.i18n.lang) if isinstance(v, date) else v for k, v in params.items()}
+            await self.bot.send_message(self.chat_id, self.i18n(key, **shown), parse_mode=None)
         except TelegramAPIError as exc:
             log.info("chat %s: notice not sent: %s", self.chat_id, exc)
 

@@ -83,7 +83,7 @@ def earnings_figure(months: Sequence[partner_money.MonthEarnings], text: ChartTe
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    names = [fmt.month(m.month, text.lang) for m in months]
+    names = [fmt.short_month(m.month, text.lang) for m in months]
     positions = list(range(len(months)))
     fig = Figure(figsize=(9, 4.8), dpi=100)
     ax = fig.add_subplot()

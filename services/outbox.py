@@ -75,7 +75,9 @@ def render(kind: str, params: dict[str, Any], language: str | None) -> str:
         return t(str(values.pop("key")), **values)
     values = dict(params)
     if "amount" in values:
-        values["amount"] = rub(int(values["amount"]))
+        values["amount"] = rub(int(values["amount"]), t.lang)
+    if "date" in values:  # a digest's day, carried as ISO text
+        values["date"] = day(notices.read_day(str(values["date"])), lang=t.lang)
     if "name" in values:
         values["name"] = values["name"] or t("channel-someone")
     if "level" in values:
@@ -111,9 +113,9 @@ def _client_notice(t: Any, params: dict[str, Any]) -> str:
     key = str(values.pop("key"))
     for money in ("amount", "old_amount"):
         if money in values:
-            values[money] = price(int(values[money]))
+            values[money] = price(int(values[money]), t.lang)
     if "until" in values:
-        values["until"] = day(notices.read_day(str(values["until"])))
+        values["until"] = day(notices.read_day(str(values["until"])), lang=t.lang)
     return str(t(key, **values))
 
 

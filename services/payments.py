@@ -127,8 +127,8 @@ class PaymentService:
     def return_url(self, tracker: Tracker) -> str:
         return self.settings.yookassa_return_url or tracker.link
 
-    def local_date(self, moment: datetime | None) -> str:
-        return day(moment, self.tz)
+    def local_date(self, moment: datetime | None, lang: str | None = None) -> str:
+        return day(moment, self.tz, lang)
 
     async def close(self) -> None:
         for gateway in (self.gateway, self.notify_gateway):

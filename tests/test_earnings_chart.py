@@ -46,7 +46,7 @@ def test_a_small_account_reads_at_a_glance(lang):
     data = months(0, 0, 0, 0, 0, 0, 0, 0, 0, 44_700, 0, 89_400)
     ax = drawn(earnings_figure(data, text(lang)))
     # Month names in the reader's language, not ISO months.
-    assert [t.get_text() for t in ax.get_xticklabels()] == [fmt.month(m, lang) for m in MONTHS]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [fmt.short_month(m, lang) for m in MONTHS]
     assert "2025-10" not in {t.get_text() for t in ax.get_xticklabels()}
     # Money ticks as the formatter writes them; no offset, no exponent.
     ticks = tick_texts(ax)

@@ -48,15 +48,16 @@ async def greeting(tracker: Tracker, user: User, i18n: Translator, *, tz: str) -
     access = facts.access
     subscribed_until = None if is_author else facts.subscription_ends_at
     if subscribed_until is not None:
-        parts.append(i18n("greeting-subscribed", until=day(subscribed_until, tz)))
+        parts.append(i18n("greeting-subscribed", until=day(subscribed_until, tz, lang=i18n.lang)))
     elif not is_author and (plans := await plans_on_sale(tracker.id)):
-        lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks))
+        lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks, i18n.lang))
                  for p in plans]
         parts.append(i18n("greeting-plans-title") + "\n" + "\n".join(lines))
         if access.free_left > 0:
-            parts.append(i18n("greeting-free-first", n=access.free_left, left=count(access.free_left)))
+            parts.append(i18n("greeting-free-first", n=access.free_left, left=count(access.free_left, i18n.lang)))
         rows += [[InlineKeyboardButton(
-            text=i18n("greeting-btn-subscribe", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks)),
+            text=i18n("greeting-btn-subscribe", **plan_args(i18n, p.kind.value),
+                      price=price(p.price_kopecks, i18n.lang)),
             callback_data=BuyPlan(plan=p.kind.value).pack())] for p in plans]
     if facts.may_invite:
         if subscribed_until is not None:

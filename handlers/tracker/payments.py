@@ -85,18 +85,18 @@ async def on_buy(callback: CallbackQuery, callback_data: BuyPlan, tracker: Track
     rows = []
     for method in methods:
         if method == METHOD_TELEGRAM:
-            rows.append(_button(i18n("btn-pay-telegram", price=fmt.price(price)),
+            rows.append(_button(i18n("btn-pay-telegram", price=fmt.price(price, i18n.lang)),
                                 PayWith(method=method, plan=kind, price=price)))
         elif method == METHOD_STARS:
             key = "btn-pay-stars-monthly" if plan.kind == PlanKind.MONTH else "btn-pay-stars"
             rows.append(_button(i18n(key, stars=payments.stars(price)), PayWith(method=method, plan=kind, price=price)))
         elif method == METHOD_YOOKASSA:
-            rows.append(_button(i18n("btn-pay-yookassa", price=fmt.price(price)),
+            rows.append(_button(i18n("btn-pay-yookassa", price=fmt.price(price, i18n.lang)),
                                 PayWith(method=method, plan=kind, price=price)))
-            rows.append(_button(i18n("btn-pay-yookassa-auto", price=fmt.price(price)),
+            rows.append(_button(i18n("btn-pay-yookassa-auto", price=fmt.price(price, i18n.lang)),
                                 PayWith(method=method, plan=kind, price=price, renew=1)))
     await callback.message.answer(
-        i18n("paywall-choose-method", **plan_args(i18n, kind), price=fmt.price(price)),
+        i18n("paywall-choose-method", **plan_args(i18n, kind), price=fmt.price(price, i18n.lang)),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
     )
 
@@ -159,9 +159,9 @@ async def _pay_by_link(message: Message, tracker: Tracker, user: User, plan: Pla
         return
     key = "yookassa-link-offer-auto" if auto_renew else "yookassa-link-offer"
     await message.answer(
-        i18n(key, **plan_args(i18n, plan.kind.value), price=fmt.price(plan.price_kopecks)),
+        i18n(key, **plan_args(i18n, plan.kind.value), price=fmt.price(plan.price_kopecks, i18n.lang)),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[_button(
-            i18n("btn-pay-link", price=fmt.price(plan.price_kopecks)), url=checkout.confirmation_url)]),
+            i18n("btn-pay-link", price=fmt.price(plan.price_kopecks, i18n.lang)), url=checkout.confirmation_url)]),
     )
 
 
@@ -244,7 +244,7 @@ async def on_subscription(message: Message, tracker: Tracker, user: User, i18n: 
         else (state.payments[0].plan_kind.value if state.payments else "month")
     )
     lines = [i18n("subscription-status", name=tracker.name, **plan_args(i18n, plan),
-                  until=payments.local_date(state.paid_until))]
+                  until=payments.local_date(state.paid_until, i18n.lang))]
     rows = []
     renewal = state.renewal
     if renewal is not None and renewal.provider == PaymentProvider.STARS:
@@ -261,8 +261,8 @@ async def on_subscription(message: Message, tracker: Tracker, user: User, i18n: 
     lines.append("")
     lines.append(i18n("subscription-history-title"))
     for p in state.payments:
-        amount = f"{p.amount_minor} ⭐" if p.currency == "XTR" else f"{fmt.price(p.amount_kopecks)} ₽"
-        lines.append(i18n("subscription-history-line", date=payments.local_date(p.created_at),
+        amount = f"{p.amount_minor} ⭐" if p.currency == "XTR" else fmt.rub(p.amount_kopecks, i18n.lang)
+        lines.append(i18n("subscription-history-line", date=payments.local_date(p.created_at, i18n.lang),
                           **plan_args(i18n, p.plan_kind.value),
                           amount=amount, method=_method_label(p.provider, i18n),
                           refunded="yes" if p.refunded else "no"))
@@ -294,7 +294,7 @@ async def on_auto_renew(callback: CallbackQuery, callback_data: AutoRenew, bot: 
     await set_auto_renew(tracker.id, user.id, on)
     await callback.answer()
     await callback.message.answer(i18n("auto-renew-turned-on" if on else "auto-renew-turned-off",
-                                       until=payments.local_date(state.paid_until)))
+                                       until=payments.local_date(state.paid_until, i18n.lang)))
 
 
 # --------------------------------------------------------------------------- routers

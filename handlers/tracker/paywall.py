@@ -26,7 +26,8 @@ class BuyPlan(CallbackData, prefix="buy"):
 
 def plans_keyboard(plans: list[Plan], i18n: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=i18n("btn-plan", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks)),
+        [InlineKeyboardButton(text=i18n("btn-plan", **plan_args(i18n, p.kind.value),
+                                        price=price(p.price_kopecks, i18n.lang)),
                               callback_data=BuyPlan(plan=p.kind.value).pack())]
         for p in plans
     ])
@@ -39,7 +40,8 @@ async def show_paywall(message: Message, tracker: Tracker, user: User, i18n: Tra
     if not plans:
         await message.answer(i18n("paywall-nothing-on-sale", name=tracker.name))
         return
-    lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks)) for p in plans]
+    lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value),
+                  price=price(p.price_kopecks, i18n.lang)) for p in plans]
     title = i18n("paywall-extend-title", name=tracker.name) if extend else i18n("paywall-title", name=tracker.name)
     text = title + "\n\n" + "\n".join(lines)
     if not extend and tracker.free_messages > 0:

@@ -28,8 +28,8 @@ admin-btn-rate-new = ➕ New rate
 admin-rate-ask =
     Send the new rate in RUB per mJ and, unless it starts this minute, its start date and time ({ $tz }):
     1.75 — from this minute
-    1.75 2026-12-01 — from the start of that day
-    1.75 2026-12-01 09:00
+    1.75 01.12.2026 — from the start of that day
+    1.75 01.12.2026 09:00
 admin-rate-added = The rate { $rate } RUB/mJ applies from { $valid_from }.
 
 admin-prices = 🧠 Model prices in mJ per 1,000 tokens (input / output). Authors choose among active models only.
@@ -68,7 +68,7 @@ admin-btn-commission-new = ➕ New schedule
 admin-commission-ask =
     Send five shares in percent — platform, author, L1, L2, L3 (adding up to 100) — and, unless it starts this minute, its start date and time ({ $tz }):
     20 20 30 20 10
-    15 25 30 20 10 2026-12-01 00:00
+    15 25 30 20 10 01.12.2026 00:00
 admin-commission-added = The new schedule applies from { $valid_from }.
 admin-commission-bad-count = Send five shares: platform, author, L1, L2, L3.
 admin-commission-bad-number = "{ $value }" is not a share: a number from 0 to 100 with at most three decimals.
@@ -76,7 +76,7 @@ admin-commission-bad-total = The shares add up to { $total }, not 100.
 
 admin-date-in-past = That time has passed. The past never changes: give a future time, or no date (from this minute).
 admin-date-not-after = There is already one from { $latest }: a new one must start later.
-admin-bad-date = I could not read the date: write YYYY-MM-DD or YYYY-MM-DD HH:MM.
+admin-bad-date = I could not read the date: write DD.MM.YYYY or DD.MM.YYYY HH:MM.
 admin-bad-number = "{ $value }" will not do: a number with at most six decimals.
 
 admin-events =
@@ -98,9 +98,12 @@ admin-totals =
     Losses: { $losses }
     The platform keeps: { $platform_kept } · people get: { $to_people }
     Ended this month, waiting for settlement: { $open_due }
-    Another month: the buttons, or send YYYY-MM.
+    Another month: the buttons, or send MM.YYYY.
 admin-btn-export = 📄 Export the ledger (CSV)
-admin-bad-month = I could not read the month: write YYYY-MM, e.g. 2026-11.
+admin-bad-month = I could not read the month: write MM.YYYY, e.g. 11.2026.
 admin-export-started = Preparing the export…
 admin-export-too-big = The ledger for { $month } is { $size } MB: more than Telegram takes from a bot (50 MB).
-admin-export-caption = Ledger for { $month } ({ $tz }): { $entries } entries.
+admin-export-caption = Ledger for { $month } ({ $tz }): { $entries } { $entries ->
+    [one] entry
+   *[other] entries
+}.

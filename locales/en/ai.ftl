@@ -95,7 +95,10 @@ ai-estimate =
     Cost per client per month: { $lines }
     In all { $mj } mJ = { $cost } RUB at { $rate } RUB per mJ.
     { $margin }
-ai-estimate-line = { $name }: { $count } meetings × { $avg } mJ
+ai-estimate-line = { $name }: { $count } { $count ->
+    [one] meeting
+   *[other] meetings
+} × { $avg } mJ
 ai-estimate-margin = At a month price of { $price } RUB the margin is { $margin } RUB.
 ai-estimate-no-price = No month price is set: there is no margin to show.
 ai-estimate-none = no regular meetings

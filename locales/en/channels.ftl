@@ -22,7 +22,10 @@ channel-ev-subscriber = 💳 { $tracker }: new subscriber { $name } — { $plan 
 channel-ev-renewal = 🔁 { $tracker }: { $name } renewed — { $plan }, { $amount } ({ $level }).
 channel-ev-refund = ↩️ { $tracker }: { $name }'s payment refunded — { $amount } ({ $level }). Unsettled periods are cancelled.
 channel-ev-accrual = 💰 { $tracker }: { $amount } accrued for { $name }'s period ({ $level }).
-channel-ev-accrual-digest = 📊 { $tracker }: { $amount } accrued on { $date } ({ $count } accruals).
+channel-ev-accrual-digest = 📊 { $tracker }: { $amount } accrued on { $date } ({ $count } { $count ->
+    [one] accrual
+   *[other] accruals
+}).
 channel-ev-payout = { $status ->
     [requested] 🕓 Payout request for { $amount } received, the amount is reserved.
     [approved] ✅ Payout of { $amount } approved, on its way.

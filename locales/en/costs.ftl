@@ -22,5 +22,8 @@ costs-saved = Setting { $name } saved.
 costs-unknown-setting = There is no setting "{ $name }". Send a name from the list and a value after a space.
 costs-bad-yes-no = "{ $value }" is not a yes or no. Send yes or no.
 costs-bad-range = "{ $value }" will not do: a number from { $low } to { $high }, please.
-costs-free-over-cap = The platform allows at most { $cap } free messages per client: it pays for them.
+costs-free-over-cap = The platform allows at most { $cap } free { $cap ->
+    [one] message
+   *[other] messages
+} per client: it pays for them.
 costs-limit-over-margin = A limit of { $limit } mJ costs { $cost } at today's rate, while your cheapest plan brings { $revenue } a period after the platform's costs: a client could cost more than they pay. The most you can set is { $most } mJ.

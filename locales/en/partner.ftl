@@ -84,7 +84,7 @@ partner-earnings =
     { $months_text }
 partner-level-author = As the author: { $amount }
 partner-level-n = Level { $level }: { $amount }
-partner-month-line = { $month }: { $total } (L1 { $l1 } · L2 { $l2 } · L3 { $l3 })
+partner-month-line = { $month }: { $total } (level 1 — { $l1 } · level 2 — { $l2 } · level 3 — { $l3 })
 partner-month-author = , as the author { $author }
 partner-months-empty = nothing accrued yet
 partner-chart-title = { $name }: earnings by month
@@ -93,7 +93,10 @@ partner-chart-caption = 📊 Earnings over 12 months by level, { $total } in all
 
 ## Network
 partner-network =
-    👥 Your network: { $people } people
+    👥 Your network: { $people } { $people ->
+    [one] person
+   *[other] people
+}
 
     Level 1: { $l1_people }, paying { $l1_paying }
     Level 2: { $l2_people }, paying { $l2_paying }
@@ -149,7 +152,7 @@ partners-partner =
        *[client] 👤 { $first_name } (client)
     }: brought { $members }, paying { $subscribers }, earned { $total }
     { $levels }
-partners-levels = L1 { $l1 } · L2 { $l2 } · L3 { $l3 }
+partners-levels = level 1 — { $l1 } · level 2 — { $l2 } · level 3 — { $l3 }
 partners-link-line = 🔗 { $label }: { $clicks } → { $starts } → { $paying } → { $revenue }
 partners-empty = No partners yet. Create a "become my partner" link and send it to the people who will promote the tracker.
 partners-more = …and { $more } more.

@@ -29,8 +29,14 @@ paywall-free-left = Free messages left: { $left } of { $total }.
 btn-plan = { $plan } — { $price } RUB
 paywall-choose-method = { $plan } — { $price } RUB. How would you like to pay?
 btn-pay-telegram = 💳 Card in Telegram — { $price } RUB
-btn-pay-stars = ⭐ { $stars } Stars
-btn-pay-stars-monthly = ⭐ { $stars } Stars a month (renews itself)
+btn-pay-stars = ⭐ { $stars } { $stars ->
+    [one] Star
+   *[other] Stars
+}
+btn-pay-stars-monthly = ⭐ { $stars } { $stars ->
+    [one] Star
+   *[other] Stars
+} a month (renews itself)
 btn-pay-yookassa = 🔗 YooKassa link — { $price } RUB
 btn-pay-yookassa-auto = 🔁 YooKassa with auto-renewal — { $price } RUB
 payments-not-configured = Payments are not set up on the platform yet. Please come back later; your data and access are kept.
@@ -83,7 +89,7 @@ auto-renew-turned-on = Auto-renewal is on again.
 auto-renew-change-failed = Could not change the auto-renewal. Please try again in a minute.
 
 renew-reminder = ⏳ Your subscription to { $name } ends on { $until } (in { $days ->
-    [one] 1 day
+    [one] { $days } day
    *[other] { $days } days
 }). Renew: /subscription
 renew-reminder-auto = ⏳ Your subscription to { $name } renews automatically on { $until }. Turn auto-renewal off: /subscription

@@ -26,7 +26,7 @@ ai-panel =
     Модель: { $model }
     Бесплатных сообщений: { $free }
     Лимит на клиента за период: { $limit }
-    Курс: { $rate } ₽ за мДж
+    Курс: { $rate } ₽ за мДж
 
     Системный промпт:
     { $prompt }
@@ -87,15 +87,19 @@ ai-test-chat =
     Израсходовано на этой встрече: { $mj } мДж.
 btn-ai-test-end = ⏹ Завершить встречу
 ai-test-result =
-    Встреча завершена: { $mj } мДж ({ $cost } ₽).
+    Встреча завершена: { $mj } мДж ({ $cost } ₽).
     В среднем по сценарию «{ $name }»: { $avg } мДж за встречу.
 
     { $estimate }
 ai-estimate =
     Расход на одного клиента в месяц: { $lines }
-    Итого { $mj } мДж = { $cost } ₽ по курсу { $rate } ₽ за мДж.
+    Итого { $mj } мДж = { $cost } ₽ по курсу { $rate } ₽ за мДж.
     { $margin }
-ai-estimate-line = { $name }: { $count } встреч × { $avg } мДж
-ai-estimate-margin = При цене месяца { $price } ₽ маржа { $margin } ₽.
+ai-estimate-line = { $name }: { $count } { $count ->
+    [one] встреча
+    [few] встречи
+   *[many] встреч
+} × { $avg } мДж
+ai-estimate-margin = При цене месяца { $price } ₽ маржа { $margin } ₽.
 ai-estimate-no-price = Цена месяца не задана — маржу посчитать не из чего.
 ai-estimate-none = нет регулярных встреч

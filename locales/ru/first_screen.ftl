@@ -9,6 +9,6 @@ greeting-free-first = { $n ->
     [few] Первые { $left } сообщения — бесплатно
    *[many] Первые { $left } сообщений — бесплатно
 }: просто напишите мне.
-greeting-btn-subscribe = 💳 Оформить: { $plan } — { $price } ₽
+greeting-btn-subscribe = 💳 Оформить: { $plan } — { $price } ₽
 greeting-subscribed = ✅ Ваша подписка активна до { $until }. Подробности — /subscription.
 greeting-cabinet-for-payers = 🤝 Приглашайте друзей своей ссылкой и получайте долю с их оплат — в кабинете партнёра (/partner или кнопка ниже).

@@ -21,27 +21,35 @@ plan-gives = { $kind ->
 
 cmd-tracker-subscription = Моя подписка
 
-paywall-title = Чтобы продолжить работу с { $name }, оформите подписку:
-paywall-extend-title = Продлить подписку на { $name }:
-paywall-plan-line = • { $plan } — { $price } ₽: { $plan_gives }
+paywall-title = Чтобы продолжить работу с трекером «{ $name }», оформите подписку:
+paywall-extend-title = Продлить подписку на трекер «{ $name }»:
+paywall-plan-line = • { $plan } — { $price } ₽: { $plan_gives }
 paywall-nothing-on-sale = { $name } пока не продаёт подписку — автор ещё не назначил цены. Загляните позже.
 paywall-free-left = Бесплатных сообщений осталось: { $left } из { $total }.
-btn-plan = { $plan } — { $price } ₽
-paywall-choose-method = { $plan } — { $price } ₽. Как удобнее оплатить?
-btn-pay-telegram = 💳 Картой в Telegram — { $price } ₽
-btn-pay-stars = ⭐ { $stars } звёзд
-btn-pay-stars-monthly = ⭐ { $stars } звёзд в месяц (продлевается сама)
-btn-pay-yookassa = 🔗 Ссылка ЮKassa — { $price } ₽
-btn-pay-yookassa-auto = 🔁 ЮKassa с автопродлением — { $price } ₽
+btn-plan = { $plan } — { $price } ₽
+paywall-choose-method = { $plan } — { $price } ₽. Как удобнее оплатить?
+btn-pay-telegram = 💳 Картой в Telegram — { $price } ₽
+btn-pay-stars = ⭐ { $stars } { $stars ->
+    [one] звезда
+    [few] звезды
+   *[many] звёзд
+}
+btn-pay-stars-monthly = ⭐ { $stars } { $stars ->
+    [one] звезда
+    [few] звезды
+   *[many] звёзд
+} в месяц (продлевается сама)
+btn-pay-yookassa = 🔗 Ссылка ЮKassa — { $price } ₽
+btn-pay-yookassa-auto = 🔁 ЮKassa с автопродлением — { $price } ₽
 payments-not-configured = Оплата пока не подключена на платформе. Загляните позже — данные и доступ сохранятся.
 
 invoice-title = Подписка { $plan_for }
 invoice-description = { $name }: подписка { $plan_for }. Доступ откроется сразу после оплаты.
 stars-subscription-offer = Подписка за { $stars } ⭐ в месяц: Telegram будет списывать звёзды каждые 30 дней, отменить можно в любой момент в /subscription.
 btn-pay-link-stars = Оплатить { $stars } ⭐
-yookassa-link-offer = Подписка { $plan_for } за { $price } ₽. Нажмите кнопку, чтобы оплатить на странице ЮKassa, затем вернитесь в чат — я пришлю подтверждение.
-yookassa-link-offer-auto = Подписка { $plan_for } за { $price } ₽ с автопродлением: карта сохранится в ЮKassa, и подписка будет продлеваться сама. Отключить можно в любой момент в /subscription.
-btn-pay-link = Оплатить { $price } ₽
+yookassa-link-offer = Подписка { $plan_for } за { $price } ₽. Нажмите кнопку, чтобы оплатить на странице ЮKassa, затем вернитесь в чат — я пришлю подтверждение.
+yookassa-link-offer-auto = Подписка { $plan_for } за { $price } ₽ с автопродлением: карта сохранится в ЮKassa, и подписка будет продлеваться сама. Отключить можно в любой момент в /subscription.
+btn-pay-link = Оплатить { $price } ₽
 yookassa-unavailable = Платёжный сервис ЮKassa сейчас не отвечает. Деньги не списаны. Попробуйте ещё раз через минуту — та же кнопка создаст ту же оплату, а не вторую.
 
 payment-error-invalid = Этот счёт выставлен не вам или был изменён. Откройте /subscription и выберите тариф заново.
@@ -51,9 +59,9 @@ payment-error-price-changed = Цена тарифа «{ $plan }» изменил
 payment-error-amount = Сумма платежа не совпадает со счётом. Деньги не списаны — выберите тариф заново в /subscription.
 payment-not-recognized = Платёж получен, но я не смог его распознать. Напишите автору трекера — деньги не потеряются.
 
-payment-success = ✅ Оплата прошла! Подписка на { $name } активна до { $until }.
-payment-renewed = 🔁 Подписка на { $name } продлена до { $until }.
-payment-refunded = ↩️ Платёж { $amount } возвращён, подписка на { $name } завершена.
+payment-success = ✅ Оплата прошла! Подписка на трекер «{ $name }» активна до { $until }.
+payment-renewed = 🔁 Подписка на трекер «{ $name }» продлена до { $until }.
+payment-refunded = ↩️ Платёж { $amount } возвращён, подписка на трекер «{ $name }» завершена.
 payment-method-name = { $method ->
     [telegram] картой в Telegram
     [stars] звёздами
@@ -61,9 +69,9 @@ payment-method-name = { $method ->
    *[other] { $method }
 }
 
-subscription-none = У вас нет активной подписки на { $name }.
+subscription-none = У вас нет активной подписки на трекер «{ $name }».
 subscription-status =
-    Подписка на { $name }: { $plan }
+    Подписка на трекер «{ $name }»: { $plan }
     Активна до { $until }
 subscription-renewal-card-on = Автопродление: включено ({ $card }).
 subscription-renewal-card-off = Автопродление: выключено.
@@ -82,36 +90,37 @@ auto-renew-turned-off = Автопродление отключено. Подп�
 auto-renew-turned-on = Автопродление снова включено.
 auto-renew-change-failed = Не получилось изменить автопродление. Попробуйте ещё раз через минуту.
 
-renew-reminder = ⏳ Подписка на { $name } закончится { $until } (через { $days ->
-    [one] 1 день
-   *[other] { $days } дня
+renew-reminder = ⏳ Подписка на трекер «{ $name }» закончится { $until } (через { $days ->
+    [one] { $days } день
+    [few] { $days } дня
+   *[many] { $days } дней
 }). Продлить: /subscription
-renew-reminder-auto = ⏳ Подписка на { $name } продлится автоматически { $until }. Отключить автопродление: /subscription
-renew-failed = ⚠️ Не удалось автоматически продлить подписку на { $name }: платёж отклонён. Подписка действует до { $until }; продлить можно вручную в /subscription.
+renew-reminder-auto = ⏳ Подписка на трекер «{ $name }» продлится автоматически { $until }. Отключить автопродление: /subscription
+renew-failed = ⚠️ Не удалось автоматически продлить подписку на трекер «{ $name }»: платёж отклонён. Подписка действует до { $until }; продлить можно вручную в /subscription.
 
 btn-plans = 💰 Тарифы и цены
 plans-title =
-    Тарифы { $name }. Тариф без цены не продаётся.
+    Тарифы трекера «{ $name }». Тариф без цены не продаётся.
     Подсказка: месяц обычно стоит примерно как один час работы живого специалиста (например, 2 000–5 000 ₽).
 plans-line = { $plan }: { $price ->
     [none] не продаётся
-   *[other] { $price } ₽
+   *[other] { $price } ₽
 }
 plans-ask-price =
     Цена тарифа «{ $plan }» сейчас: { $price ->
         [none] не продаётся
-       *[other] { $price } ₽
+       *[other] { $price } ₽
     }.
     Пришлите новую цену в рублях, например 2000, 2 000 или 2000.50.
 plans-price-not-a-number = Это не похоже на цену. Пришлите число рублей, например 2000 или 2000.50.
 plans-price-not-positive = Цена должна быть больше нуля. Чтобы снять тариф с продажи, нажмите «Снять с продажи».
 plans-price-kopecks = В цене не больше двух знаков после точки (копейки), например 2000.50.
-plans-price-too-small = Слишком маленькая цена: минимум { $min } ₽.
-plans-price-too-large = Слишком большая цена: не больше { $max } ₽ за тариф. Проверьте, нет ли лишних нулей.
+plans-price-too-small = Слишком маленькая цена: минимум { $min } ₽.
+plans-price-too-large = Слишком большая цена: не больше { $max } ₽ за тариф. Проверьте, нет ли лишних нулей.
 plans-saved = Цена сохранена, тариф в продаже.
 plans-stopped = Тариф снят с продажи. Уже оплаченные подписки действуют до конца.
 btn-plan-stop-selling = Снять с продажи
 btn-plans-edit = { $plan }: { $price ->
     [none] —
-   *[other] { $price } ₽
+   *[other] { $price } ₽
 }

@@ -76,5 +76,5 @@ tracker-ask-description = Пришлите описание — его увид�
 tracker-ask-token = Пришлите новый токен для @{ $username } от @BotFather (/token). Старый перестанет работать.
 tracker-name-invalid = Название должно быть непустым и не длиннее { $max } символов.
 tracker-description-invalid = Описание должно быть непустым и не длиннее { $max } символов.
-tracker-delete-confirm = Удалить трекер { $name } (@{ $username })? Бот перестанет отвечать клиентам. История платежей и начислений останется.
+tracker-delete-confirm = Удалить трекер «{ $name }» (@{ $username })? Бот перестанет отвечать клиентам. История платежей и начислений останется.
 tracker-token-revoked = ⚠️ Telegram отклонил токен трекера @{ $username } — бот остановлен. Откройте трекер в меню и нажмите «Заменить токен».

@@ -14,7 +14,7 @@ import referral
 from billing import partner as partner_money
 from billing.commission import schedule_at
 from billing.payouts import my_payouts
-from i18n.format import day, percent, rub
+from i18n.format import day, month_of, percent, rub
 from models import Account, LedgerEntry, Membership, Tracker, User
 from models.enums import EntryKind
 from services.web.http import CONFIG, NotFound, Principal, Query, authorized, i18n_of, lang_of, own_tracker, page
@@ -113,7 +113,8 @@ async def statements(request: web.Request, who: Principal) -> web.Response:
         rows = [m for m in rows if m.month < cursor]
     chunk = rows[:limit]
     more = chunk[-1].month if len(rows) > limit else None
-    items = [{"month": m.month, **_levels(request, m.amounts)} for m in chunk]
+    items = [{"month": m.month, "month_text": month_of(m.month, lang_of(request)), **_levels(request, m.amounts)}
+             for m in chunk]
     return page(items, more, as_csv=as_csv, name="statements")
 
 

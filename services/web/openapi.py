@@ -42,7 +42,8 @@ SCHEMAS: dict[str, Any] = {
         "conversion": {"type": "number", "description": "paying / clicks"},
         "conversion_text": {"type": "string"}, **_money("revenue", "earned"),
     }),  # fmt: skip
-    "Statement": _obj({"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, **_money(*_LEVELS)}),
+    "Statement": _obj({"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                       "month_text": {"type": "string"}, **_money(*_LEVELS)}),
     "Accrual": _obj({"id": {"type": "integer"}, "tracker_id": {"type": ["integer", "null"]},
                      "role": {"type": "string"}, "source": {"type": "string"}, "source_id": {"type": "integer"},
                      "created_at": {"type": "string", "format": "date-time"}, **_money("amount")}),

@@ -20,6 +20,7 @@ from i18n.catalog import translator
 from models import LedgerEntry, OutboxEvent, PayoutRequest, PayoutStatus, User
 from models.sql import default_connection, sql, ts
 from tests.billing.helpers import wipe
+from tests.fakes.telegram import plain
 from tests.fakes.yookassa_server import FakeYooKassa
 
 BOX = SecretBox(generate_key())
@@ -456,8 +457,9 @@ async def test_admins_are_told_of_a_new_request_once_each_in_its_transaction(dat
     ]
     params = events[0].params if isinstance(events[0].params, dict) else json.loads(events[0].params)
     assert params == {"payout": first.payout.id, "amount": 60_000, "name": "Sasha"}
-    assert render("payout_request", params, "ru") == f"💸 Новая заявка на выплату №{first.payout.id}: 600.00 ₽, Sasha."
-    assert "600.00 ₽, Sasha" in render("payout_request", params, "en")
+    shown = plain(render("payout_request", params, "ru"))
+    assert shown == f"💸 Новая заявка на выплату №{first.payout.id}: 600,00 ₽, Sasha."
+    assert "RUB 600.00, Sasha" in plain(render("payout_request", params, "en"))
     (button,) = markup("payout_request", params, "ru").inline_keyboard[0]
     assert button.text == "Открыть заявку" and button.callback_data == f"{OPEN_CARD}{first.payout.id}"
     assert markup("payout", {"payout": 1, "status": "paid"}, "ru") is None

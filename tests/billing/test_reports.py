@@ -125,6 +125,7 @@ def test_months_and_roubles():
     assert month_bounds("2025-12", MSK)[1].isoformat() == "2026-01-01T00:00:00+03:00"
     assert shift_month("2025-01", -1) == "2024-12" and shift_month("2024-12", 1) == "2025-01"
     assert [rub_text(k) for k in (0, 5, -5, 123_456, -100)] == ["0.00", "0.05", "-0.05", "1234.56", "-1.00"]
-    for bad in ("2025-13", "25-1", "2025", "январь"):
+    assert parse_month("02.2025") == parse_month("2025-02") == (2025, 2)  # as the screens write dates, or ISO
+    for bad in ("2025-13", "25-1", "2025", "январь", "13.2025", "2.25"):
         with pytest.raises(ValueError):
             parse_month(bad)

@@ -38,7 +38,7 @@ async def tg(fake_telegram):
 
 async def window(person, text: str):
     """The next window showing `text` with its buttons."""
-    return await person.wait_for_message(PLATFORM, lambda m: text in m.text and bool(m.buttons))
+    return await person.wait_for_message(PLATFORM, lambda m: text in m.plain and bool(m.buttons))
 
 
 async def settled_february() -> None:
@@ -76,7 +76,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
         assert not any("Administration" in b["text"] for b in stranger_menu.buttons)
         await admin.click(start_menu, "🛠 Administration")
         menu = await window(admin, "Platform administration")
-        assert "Rate: 1.5 RUB per mJ" in menu.text  # the seeded rate
+        assert "Rate: 1.5 RUB per mJ" in menu.plain  # the seeded rate
 
         # --- the mJ rate: a past date is refused; a new rate from now applies at once ------------
         assert (await rates.current_rate()).rub_per_mj == Decimal("1.5")  # fills the rate cache
@@ -89,7 +89,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
         before = datetime.now(UTC)
         await admin.send(PLATFORM, "1,75")
         rate_window = await window(admin, "The rate 1.75 RUB/mJ applies from")
-        assert "Rate now: 1.75 RUB per mJ" in rate_window.text
+        assert "Rate now: 1.75 RUB per mJ" in rate_window.plain
         newest = await MjRate.all().order_by("-valid_from").first()
         assert newest.rub_per_mj == Decimal("1.75") and newest.valid_from >= before - timedelta(seconds=1)
         assert await MjRate.all().count() == 2  # the refused one wrote nothing
@@ -102,7 +102,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
         # A fresh install on the default endpoint already prices its common models (billing.default_prices).
         prices = await window(admin, "Authors choose among active models only")
         assert ["🟢 gpt-4o-mini: 0.01 / 0.04"] in prices.keyboard
-        assert "default prices from its price list of 01.06.2025" in prices.text
+        assert "default prices from its price list of 1 Jun 2025" in prices.plain
         await admin.click(prices, "➕ Add a model")
         await window(admin, "Send the model's name")
         await admin.send(PLATFORM, "gpt-test 0.15")
@@ -135,7 +135,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
         await window(admin, "The shares add up to 101, not 100")
         await admin.send(PLATFORM, "10 30 30 20 10")
         schedule = await window(admin, "The new schedule applies from")
-        assert "Commission now: platform 10 %, author 30 %" in schedule.text
+        assert "Commission now: platform 10 %, author 30 %" in schedule.plain
         [row] = await CommissionRate.all()
         assert (row.platform, row.author, row.created_by) == (Decimal(10), Decimal(30), ADMIN_ID)
         assert (await commission.schedule_at(fallback=settings.commission))["author"] == Decimal(30)
@@ -149,7 +149,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
                 for n in (1, 2)]
         await admin.click(menu, "📮 Undelivered events")
         events = await window(admin, "Undelivered events: 2 (page 1 of 1)")
-        assert f"#{dead[0].id} start → {ADMIN_ID}, attempts: 8" in events.text and "Forbidden" in events.text
+        assert f"#{dead[0].id} start → {ADMIN_ID}, attempts: 8" in events.plain and "Forbidden" in events.plain
         await admin.click(events, f"🔁 #{dead[0].id}")
         events = await window(admin, "Queued again: 1")
         assert (await OutboxEvent.get(id=dead[0].id)).status != OutboxStatus.DEAD
@@ -160,7 +160,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
             return await OutboxEvent.filter(status=OutboxStatus.SENT).count() == 2
 
         await eventually(both_sent, "both events sent again")
-        assert sum("Bob opened the bot" in m.text for m in admin.messages(PLATFORM)) == 2
+        assert sum("Bob opened the bot" in m.plain for m in admin.messages(PLATFORM)) == 2
         await admin.click(events, "← Back")
 
         # --- February's totals and its ledger as CSV ----------------------------------------------
@@ -169,23 +169,23 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
         await admin.click(menu, "📊 Month totals and export")
         await window(admin, "Totals for")
         await admin.send(PLATFORM, "2025-02")
-        totals = await window(admin, "Totals for 2025-02")
-        for line in ("Periods: 3", "Revenue: 3 500.01 ₽", "Token cost: 1 400.01 ₽", "Margin: 2 100.00 ₽",
-                     "Shares: platform 480.00 ₽, author 480.00 ₽, L1 720.00 ₽, L2 480.00 ₽, L3 240.00 ₽",
-                     "L1 300.01 ₽, L2 200.00 ₽, L3 240.00 ₽", "Losses: -300.00 ₽",
-                     "The platform keeps: 920.01 ₽ · people get: 1 179.99 ₽"):
-            assert line in totals.text, line
+        totals = await window(admin, "Totals for February 2025")
+        for line in ("Periods: 3", "Revenue: RUB 3,500.01", "Token cost: RUB 1,400.01", "Margin: RUB 2,100.00",
+                     "Shares: platform RUB 480.00, author RUB 480.00, L1 RUB 720.00, L2 RUB 480.00, L3 RUB 240.00",
+                     "L1 RUB 300.01, L2 RUB 200.00, L3 RUB 240.00", "Losses: -RUB 300.00",
+                     "The platform keeps: RUB 920.01 · people get: RUB 1,179.99"):
+            assert line in totals.plain, line
         await admin.click(totals, "📄 Export the ledger (CSV)")
         document = await admin.wait_for_message(PLATFORM, lambda m: m.content_type == "document")
         assert document.file.filename == "ledger-2025-02.csv"
-        assert "Ledger for 2025-02 (Europe/Moscow): 11 entries" in document.text
+        assert "Ledger for February 2025 (Europe/Moscow): 11 entries" in document.plain
         rows = list(csv.DictReader(io.StringIO(document.file.data.decode("utf-8"))))
         assert len(rows) == 11
         assert sum(Decimal(r["amount_rub"]) for r in rows) == Decimal("2100.00")
         assert {(r["account"], r["role"], r["kind"], r["amount_rub"]) for r in rows if r["account"] == "user:11"} == {
             ("user:11", "l1", "accrual", "419.99")}
         assert {r["tracker"] for r in rows} == {"t777_bot"}
-        await window(admin, "Totals for 2025-02")  # the window again, below the document
+        await window(admin, "Totals for February 2025")  # the window again, below the document
         admin_screens = list(tg._conversation(tg.bot(PLATFORM), admin.chat).events)  # every send and edit
 
         # --- the stranger --------------------------------------------------------------------------
@@ -212,7 +212,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
             tg.push_update(PLATFORM, callback_update(f"copied-{n}", stranger, own_raw, data))
         await tg.wait_until_delivered(PLATFORM)
         await stranger.send(PLATFORM, "1.1")  # would be a new rate in the admin's rate window
-        await stranger.wait_for_message(PLATFORM, lambda m: "did not understand" in m.text or "New tracker" in m.text)
+        await stranger.wait_for_message(PLATFORM, lambda m: "did not understand" in m.plain or "New tracker" in m.plain)
         await tg.wait_until_delivered(PLATFORM)
         await admin.expect_no_message(PLATFORM, timeout=0.5)
 

@@ -101,7 +101,7 @@ async def test_a_subscriber_chats_metered_exactly_and_settlement_uses_it(tg, llm
 
         await client.send("vera_bot", "Hi Vera, I want to run a marathon")
         first = await client.wait_for_message("vera_bot")
-        assert first.text != REPLY and REPLY.startswith(first.text)  # a part first, then edits
+        assert first.plain != REPLY and REPLY.startswith(first.plain)  # a part first, then edits
         await client.wait_for_message("vera_bot", is_final(REPLY))
         await client.send("vera_bot", "I ran 5 km today")
         await client.wait_for_message("vera_bot", is_final(REPLY))
@@ -149,7 +149,7 @@ async def test_budget_reached_under_a_burst_alerts_the_author_once(tg, llm_fake,
         assert len(records) == 1  # no overshoot beyond one answer
         assert len(llm_fake.chat_requests) == 1
         def budget_alerts() -> list[str]:
-            return [m.text for m in author.messages(PLATFORM_USERNAME) if "лимита периода" in m.text]
+            return [m.plain for m in author.messages(PLATFORM_USERNAME) if "лимита периода" in m.plain]
 
         # The alerts come through the outbox, a moment after the answers.
         await eventually(lambda: len(budget_alerts()) >= 2, "two budget alerts")
@@ -215,7 +215,7 @@ async def test_ten_messages_at_once_are_all_answered_in_order(tg, llm_fake, data
             await client.send("busy_bot", f"msg {i}")
         await client.wait_for_message("busy_bot", is_final("Answer to msg 9"), timeout=30)
         await idle(runtime)
-        assert [m.text for m in client.messages("busy_bot")] == [f"Answer to msg {i}" for i in range(10)]
+        assert [m.plain for m in client.messages("busy_bot")] == [f"Answer to msg {i}" for i in range(10)]
         assert [r.messages[-1]["content"] for r in llm_fake.chat_requests] == [f"msg {i}" for i in range(10)]
         assert await UsageRecord.filter(tracker_id=tracker.id).count() == 10
 
@@ -293,7 +293,7 @@ async def test_an_invalid_api_key_alerts_the_author_and_the_admin_once(tg, llm_f
             await client.wait_for_text("keyless_bot", "Sorry, I cannot answer right now")
         await stays(lambda: len(llm_fake.chat_requests) == 3, "a config error is not retried", for_seconds=0.3)
         def told(person, text: str) -> int:
-            return len([m for m in person.messages(PLATFORM_USERNAME) if text in m.text])
+            return len([m for m in person.messages(PLATFORM_USERNAME) if text in m.plain])
 
         # Through the outbox: once each, a moment later.
         await eventually(lambda: told(author, "ошибка настройки") and told(admin, "configuration error"),
@@ -321,7 +321,7 @@ async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_esti
         card = await author.wait_for_text(PLATFORM_USERNAME, "@vera_chat_bot")
         await author.click(card, "🤖 ИИ и сценарии")
         panel = await author.wait_for_text(PLATFORM_USERNAME, "ИИ-трекер")
-        assert "gpt-4o-mini" in panel.text and "1.5" in panel.text
+        assert "gpt-4o-mini" in panel.plain and "1,5 ₽ за мДж" in panel.plain
 
         await author.click(panel, "🧠 Модель")
         models = await author.wait_for_text(PLATFORM_USERNAME, "Выберите модель")
@@ -345,7 +345,7 @@ async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_esti
         await author.wait_for_text(PLATFORM_USERNAME, "Тестовый чат")
         await author.send(PLATFORM_USERNAME, "My week was good")
         await author.wait_for_message(PLATFORM_USERNAME, is_final(REPLY))
-        window = await author.wait_for_message(PLATFORM_USERNAME, lambda m: "Тестовый чат" in m.text and m.buttons)
+        window = await author.wait_for_message(PLATFORM_USERNAME, lambda m: "Тестовый чат" in m.plain and m.buttons)
         await author.click(window, "⏹ Завершить встречу")
         result = await author.wait_for_text(PLATFORM_USERNAME, "Встреча завершена")
 
@@ -353,9 +353,9 @@ async def test_the_authors_test_chat_shows_the_meeting_cost_and_the_monthly_esti
         usage = await UsageRecord.filter(meeting_id=meeting.id)
         assert len(usage) == 2 and {r.charged_to for r in usage} == {"author"}
         assert meeting.mj_micro == sum(r.mj_micro for r in usage) and meeting.ended_at is not None
-        mj = f"{meeting.mj_micro / 1_000_000:.2f}"
-        assert f"{mj} мДж" in result.text
-        assert f"Встреча: 8 встреч × {mj} мДж" in result.text  # two a week = 8 a month
-        assert "При цене месяца 2 000 ₽ маржа" in result.text
+        mj = f"{meeting.mj_micro / 1_000_000:.2f}".replace(".", ",")  # a Russian decimal comma
+        assert f"{mj} мДж" in result.plain
+        assert f"Встреча: 8 встреч × {mj} мДж" in result.plain  # two a week = 8 a month
+        assert "При цене месяца 2 000 ₽ маржа" in result.plain
         # The test chat is not the tracker's history with real clients.
         assert await ChatMessage.filter(tracker_id=tracker.id, is_test=False).count() == 0

@@ -50,14 +50,14 @@ async def test_the_link_shown_at_creation_is_the_authors_invite_link_worth_autho
     async with running_platform(make_settings(tg, database_url, tmp_path)):
         await create_tracker(author, token, BOT)
         created = author.last_message(PLATFORM)
-        assert "Трекер @vera_own_link_bot запущен" in created.text
-        shown = codes_in(created.text)
-        assert shown, created.text
+        assert "Трекер @vera_own_link_bot запущен" in created.plain
+        shown = codes_in(created.plain)
+        assert shown, created.plain
         tracker = await Tracker.get(username=BOT)
         link = await InviteLink.get(code=shown[0])
         assert (link.tracker_id, link.owner_id, link.makes_partner) == (tracker.id, author.id, False)
         assert link.label == "Основная ссылка"
-        assert "Ссылка, которой делиться" in created.text
+        assert "Ссылка, которой делиться" in created.plain
 
         # The card offers the same link to share and as a QR code.
         share = next(b for b in created.buttons if b["text"] == "📤 Поделиться")
@@ -65,9 +65,9 @@ async def test_the_link_shown_at_creation_is_the_authors_invite_link_worth_autho
         assert link.code in share["url"]
         await author.click(created, "🔳 QR-код")
         qr = await author.wait_for_message(PLATFORM, lambda m: m.content_type == "photo")
-        assert link.code in qr.text
-        card = await author.wait_for_message(PLATFORM, lambda m: "Ссылка, которой делиться" in m.text)
-        assert set(codes_in(card.text)) == {link.code}  # the card again, below the picture: the same link
+        assert link.code in qr.plain
+        card = await author.wait_for_message(PLATFORM, lambda m: "Ссылка, которой делиться" in m.plain)
+        assert set(codes_in(card.plain)) == {link.code}  # the card again, below the picture: the same link
         assert await InviteLink.filter(tracker_id=tracker.id).count() == 1
 
         await set_price(tracker.id, PlanKind.MONTH, PRICE)
@@ -116,10 +116,10 @@ async def test_the_admin_gives_level_1_of_clients_without_a_link_to_the_author(t
         await admin.send(PLATFORM, "/admin")
         menu = await admin.wait_for_message(PLATFORM, lambda m: "➗ Комиссия" in str(m.keyboard))
         await admin.click(menu, "➗ Комиссия")
-        window = await admin.wait_for_message(PLATFORM, lambda m: "Клиенты без ссылки: все уровни" in m.text)
+        window = await admin.wait_for_message(PLATFORM, lambda m: "Клиенты без ссылки: все уровни" in m.plain)
         await admin.click(window, "🔁 Клиенты без ссылки → автору (с этой минуты)")
-        window = await admin.wait_for_message(PLATFORM, lambda m: "уровень 1 получает автор" in m.text)
-        assert "Новая схема действует с" in window.text
+        window = await admin.wait_for_message(PLATFORM, lambda m: "уровень 1 получает автор" in m.plain)
+        assert "Новая схема действует с" in window.plain
 
         # A period that ends under the new rule: the author holds level 1 of a client without a link.
         await later.send(BOT, "/start")

@@ -64,9 +64,9 @@ async def setup_partner(tg, author, sasha, token):
 async def connect_channel(tg, sasha, title="Саша о трекинге"):
     chat = tg.create_channel(title, sasha)
     await tg.add_bot_to_channel(chat, BOT, by=sasha)
-    told = await sasha.wait_for_text(BOT, f"Канал «{title}» подключён к Vera")
-    assert "/partner" in told.text
-    await tg.wait_for_channel_post(chat, BOT, "Канал подключён к Vera")
+    told = await sasha.wait_for_text(BOT, f"Канал «{title}» подключён к трекеру «Vera»")
+    assert "/partner" in told.plain
+    await tg.wait_for_channel_post(chat, BOT, "Канал подключён к трекеру «Vera»")
     return chat
 
 
@@ -75,7 +75,7 @@ async def rows_are(count: int, **where) -> bool:
 
 
 def texts(tg, chat) -> list[str]:
-    return [p.text for p in tg.channel_posts(chat, BOT)]
+    return [p.plain for p in tg.channel_posts(chat, BOT)]
 
 
 async def test_a_partner_channel_gets_the_start_the_payment_and_the_accrual(tg, database_url, tmp_path):
@@ -94,18 +94,18 @@ async def test_a_partner_channel_gets_the_start_the_payment_and_the_accrual(tg, 
         await start(client, code, bot=BOT)
         await tg.wait_for_channel_post(chat, BOT, "👋 Vera: Ivan открыл(а) бота по вашей ссылке.")
         await pay(tracker, client, 1)
-        await tg.wait_for_channel_post(chat, BOT, "💳 Vera: новый подписчик Ivan — месяц, 1 490.00 ₽ (1-й уровень).")
+        await tg.wait_for_channel_post(chat, BOT, "💳 Vera: новый подписчик Ivan — месяц, 1 490,00 ₽ (1-й уровень).")
         await settle_due_periods(now=datetime.now(UTC))
         assert L1_SHARE == 44700
-        accrual = "💰 Vera: начислено 447.00 ₽ за период клиента Ivan (1-й уровень)."
+        accrual = "💰 Vera: начислено 447,00 ₽ за период клиента Ivan (1-й уровень)."
         await tg.wait_for_channel_post(chat, BOT, accrual)
 
         # In order, each once, and no one else's surname.
         posts = texts(tg, chat)
         assert posts == [
-            "✅ Канал подключён к Vera: здесь будут появляться события партнёрской программы.",
+            "✅ Канал подключён к трекеру «Vera»: здесь будут появляться события партнёрской программы.",
             "👋 Vera: Ivan открыл(а) бота по вашей ссылке.",
-            "💳 Vera: новый подписчик Ivan — месяц, 1 490.00 ₽ (1-й уровень).",
+            "💳 Vera: новый подписчик Ivan — месяц, 1 490,00 ₽ (1-й уровень).",
             accrual,
         ]
         assert not any("Petrov" in p for p in posts)
@@ -162,7 +162,7 @@ async def test_events_in_the_outbox_survive_a_restart_and_arrive_once(tg, databa
         posts = texts(tg, chat)
         assert [p for p in posts if "Client0" in p] == [
             "👋 Vera: Client0 открыл(а) бота по вашей ссылке.",
-            "💳 Vera: новый подписчик Client0 — месяц, 1 490.00 ₽ (1-й уровень).",
+            "💳 Vera: новый подписчик Client0 — месяц, 1 490,00 ₽ (1-й уровень).",
         ]
         await eventually(lambda: rows_are(0, status=OutboxStatus.PENDING), "no row left pending")
 
@@ -179,8 +179,8 @@ async def test_the_bot_removed_from_the_channel_disconnects_it(tg, database_url,
         for client in clients[:3]:
             await start(client, code, bot=BOT)
         await tg.remove_bot(chat, BOT, by=sasha)
-        told = await sasha.wait_for_text(BOT, "отключён от Vera")
-        assert "Саша о трекинге" in told.text
+        told = await sasha.wait_for_text(BOT, "отключён от трекера «Vera»")
+        assert "Саша о трекинге" in told.plain
         channel = await PartnerChannel.get(chat_id=chat.id)
         assert channel.status == ChannelStatus.DISCONNECTED
         statuses = await OutboxEvent.filter(channel_id=channel.id).values_list("status", flat=True)
@@ -206,7 +206,7 @@ async def test_the_cabinet_channel_screen(tg, database_url, tmp_path):
         main = await sasha.wait_for_message(BOT, lambda m: "📣 My channels" in str(m.keyboard))
         await sasha.click(main, "📣 My channels")
         empty = await sasha.wait_for_text(BOT, "How to connect")
-        assert f"@{BOT}" in empty.text
+        assert f"@{BOT}" in empty.plain
 
         chat = tg.create_channel("Sasha news", sasha)
         await tg.add_bot_to_channel(chat, BOT, by=sasha, can_post_messages=False)
@@ -250,7 +250,7 @@ async def test_a_bot_that_loses_the_right_to_post_disconnects_the_channel_until_
         _, code = await setup_partner(tg, author, sasha, token)
         chat = await connect_channel(tg, sasha)
         await tg.demote_bot(chat, BOT, by=sasha)
-        await sasha.wait_for_text(BOT, "отключён от Vera")
+        await sasha.wait_for_text(BOT, "отключён от трекера «Vera»")
         assert (await PartnerChannel.get(chat_id=chat.id)).status == ChannelStatus.DISCONNECTED
         await start(client, code, bot=BOT)
         assert not await OutboxEvent.filter(kind="start", channel_id__isnull=False).exists()  # nobody to post it to
@@ -258,7 +258,7 @@ async def test_a_bot_that_loses_the_right_to_post_disconnects_the_channel_until_
         await sasha.wait_for_text(BOT, "Lena открыл(а) бота по вашей ссылке")
 
         await tg.add_bot_to_channel(chat, BOT, by=sasha)  # the right is back: connected again, choices kept
-        await sasha.wait_for_text(BOT, "Канал «Саша о трекинге» подключён к Vera")
+        await sasha.wait_for_text(BOT, "Канал «Саша о трекинге» подключён к трекеру «Vera»")
         channel = await PartnerChannel.get(chat_id=chat.id)
         assert channel.status == ChannelStatus.CONNECTED and len(channel.events) == 6
 
@@ -290,26 +290,26 @@ async def test_the_whole_story_from_a_channel_to_a_payout(tg, database_url, tmp_
         await client.click(methods, "💳 Картой в Telegram — 1 490 ₽")
         invoice = await client.wait_for_message(BOT, lambda m: m.invoice is not None)
         assert (await client.pay(invoice)).ok
-        await tg.wait_for_channel_post(chat, BOT, "💳 Vera: новый подписчик Ivan — месяц, 1 490.00 ₽ (1-й уровень).")
+        await tg.wait_for_channel_post(chat, BOT, "💳 Vera: новый подписчик Ivan — месяц, 1 490,00 ₽ (1-й уровень).")
 
         # The month ends; settlement accrues Sasha's 30 %.
         await settle_due_periods(now=datetime.now(UTC) + timedelta(days=32))
-        await tg.wait_for_channel_post(chat, BOT, "💰 Vera: начислено 447.00 ₽ за период клиента Ivan (1-й уровень).")
+        await tg.wait_for_channel_post(chat, BOT, "💰 Vera: начислено 447,00 ₽ за период клиента Ivan (1-й уровень).")
 
         done = await withdraw(sasha, "400", "💳 Банковская карта", "4111 1111 1111 1111", bot=BOT)
-        assert "Заявка №1 на 400.00 ₽" in done.text
-        await tg.wait_for_channel_post(chat, BOT, "🕓 Заявка на выплату 400.00 ₽ принята, сумма зарезервирована.")
+        assert "Заявка №1 на 400,00 ₽" in done.plain
+        await tg.wait_for_channel_post(chat, BOT, "🕓 Заявка на выплату 400,00 ₽ принята, сумма зарезервирована.")
         card = await open_card(admin, 1)
         await admin.click(card, "✍️ Выплачено вручную")
         await admin.wait_for_text(PLATFORM_USERNAME, "пришлите номер или ссылку платежа")
         await admin.send(PLATFORM_USERNAME, "п/п 12")
         await admin.wait_for_text(PLATFORM_USERNAME, "Заявка №1 отмечена выплаченной")
-        await tg.wait_for_channel_post(chat, BOT, "💸 Выплата 400.00 ₽ отправлена.")
-        await sasha.wait_for_notice(BOT, "Выплата 400.00 ₽ отправлена")
+        await tg.wait_for_channel_post(chat, BOT, "💸 Выплата 400,00 ₽ отправлена.")
+        await sasha.wait_for_notice(BOT, "Выплата 400,00 ₽ отправлена")
 
         screen = await open_payouts(sasha, BOT)
-        assert "Начислено: 447.00 ₽" in screen.text and "Выплачено: 400.00 ₽" in screen.text
-        assert "Доступно к выплате: 47.00 ₽" in screen.text
+        assert "Начислено: 447,00 ₽" in screen.plain and "Выплачено: 400,00 ₽" in screen.plain
+        assert "Доступно к выплате: 47,00 ₽" in screen.plain
         posts = texts(tg, chat)
         for post in set(posts):
             assert posts.count(post) == 1, post

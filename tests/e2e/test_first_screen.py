@@ -14,6 +14,7 @@ from services import tracker_cache
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, running_platform
 from tests.e2e.test_ai_tracker import REPLY, add_tracker, ai_settings, subscribe
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.telegram import plain
 
 BOT = "shop_bot"
 
@@ -32,7 +33,7 @@ async def llm_fake():
 
 async def greet(person):
     await person.send(BOT, "/start")
-    return await person.wait_for_message(BOT, lambda m: "Здравствуйте" in m.text or "Hello" in m.text)
+    return await person.wait_for_message(BOT, lambda m: "Здравствуйте" in m.plain or "Hello" in m.plain)
 
 
 async def test_a_new_client_sees_the_plans_and_a_subscribe_button(tg, llm_fake, database_url, tmp_path):
@@ -45,28 +46,29 @@ async def test_a_new_client_sees_the_plans_and_a_subscribe_button(tg, llm_fake, 
         await set_price(tracker.id, PlanKind.YEAR, 1_490_000)
 
         greeting = await greet(ru)
-        assert "Описание пока не задано" not in greeting.text
-        assert "Напишите, с чем хотите поработать" in greeting.text  # the neutral line
-        assert "• Месяц — 1 490 ₽" in greeting.text and "• Год — 14 900 ₽" in greeting.text
-        assert "Первые 3 сообщения — бесплатно" in greeting.text
-        assert greeting.keyboard == [["💳 Оформить: Месяц — 1 490 ₽"], ["💳 Оформить: Год — 14 900 ₽"]]
+        assert "Описание пока не задано" not in greeting.plain
+        assert "Напишите, с чем хотите поработать" in greeting.plain  # the neutral line
+        assert "• Месяц — 1 490 ₽" in greeting.plain and "• Год — 14 900 ₽" in greeting.plain
+        assert "Первые 3 сообщения — бесплатно" in greeting.plain
+        assert [[plain(b) for b in row] for row in greeting.keyboard] == [["💳 Оформить: Месяц — 1 490 ₽"],
+                                                                     ["💳 Оформить: Год — 14 900 ₽"]]
         await ru.click(greeting, "💳 Оформить: Месяц — 1 490 ₽")
         ways = await ru.wait_for_text(BOT, "Как удобнее оплатить?")  # the plan's ways to pay, as from the paywall
-        assert "Месяц — 1 490 ₽" in ways.text and "звёзд" in ways.keyboard[0][0]
+        assert "Месяц — 1 490 ₽" in ways.plain and "994 звезды в месяц" in ways.keyboard[0][0]  # 994, not "994 звёзд"
 
         # The free messages still come first: the AI answers.
         await ru.send(BOT, "Привет")
         await ru.wait_for_message(BOT, lambda m: m.text == REPLY)
 
         greeting = await greet(en)
-        assert "No description yet" not in greeting.text
-        assert "Subscribe: Month — 1 490 RUB" in greeting.keyboard[0][0]
+        assert "No description yet" not in greeting.plain
+        assert "Subscribe: Month — 1,490 RUB" in greeting.keyboard[0][0]
 
         # The author's own description replaces the neutral line.
         await Tracker.filter(id=tracker.id).update(description="Две встречи в неделю о ваших целях.")
         tracker_cache.forget(tracker_id=tracker.id)  # as the description dialog does (services.trackers)
         greeting = await greet(ru)
-        assert "Две встречи в неделю" in greeting.text and "Напишите, с чем" not in greeting.text
+        assert "Две встречи в неделю" in greeting.plain and "Напишите, с чем" not in greeting.plain
 
 
 async def test_a_subscriber_is_offered_the_cabinet_and_help_lists_every_command(tg, llm_fake, database_url,
@@ -80,7 +82,7 @@ async def test_a_subscriber_is_offered_the_cabinet_and_help_lists_every_command(
 
         await subscribe(tracker, client.id)
         greeting = await greet(client)
-        assert "подписка активна до" in greeting.text and "кабинете партнёра" in greeting.text
+        assert "подписка активна до" in greeting.plain and "кабинете партнёра" in greeting.plain
         assert "Оформить" not in str(greeting.keyboard)
         assert greeting.keyboard == [["🤝 Кабинет партнёра"]]
 

@@ -64,7 +64,7 @@ async def test_the_author_is_refused_what_the_platform_would_pay_for(tg, llm_fak
         await author.send(PLATFORM_USERNAME, "1000000000")
         refusal = await author.wait_for_text(PLATFORM_USERNAME, "Самое большее, что можно поставить")
         # 2,000 RUB at 1.5 RUB per mJ: 1,333.333 mJ at most.
-        assert "1333.333 мДж" in refusal.text and "самый дешёвый ваш тариф" in refusal.text
+        assert "1333.333 мДж" in refusal.plain and "самый дешёвый ваш тариф" in refusal.plain
         assert (await Tracker.get(id=tracker.id)).period_mj_limit is None
         await author.send(PLATFORM_USERNAME, "1000")
         await author.wait_for_text(PLATFORM_USERNAME, "Сохранено")
@@ -77,16 +77,16 @@ async def test_the_admin_sets_max_tokens_and_the_next_answer_is_asked_with_it(tg
     async with running_platform(ai_settings(tg, database_url, tmp_path, llm_fake)) as runtime:
         tracker = await add_tracker(runtime, tg, 22, "tokens_bot")
         await admin.send(PLATFORM_USERNAME, "/admin")
-        menu = await admin.wait_for_message(PLATFORM_USERNAME, lambda m: "Platform administration" in m.text)
+        menu = await admin.wait_for_message(PLATFORM_USERNAME, lambda m: "Platform administration" in m.plain)
         await admin.click(menu, "🧮 LLM costs")
         window = await admin.wait_for_text(PLATFORM_USERNAME, "LLM costs: platform settings")
-        assert "· max_tokens = 1024" in window.text and "· max_free_messages = 50" in window.text
+        assert "· max_tokens = 1024" in window.plain and "· max_free_messages = 50" in window.plain
         await admin.send(PLATFORM_USERNAME, "max_tokens 0")
         await admin.wait_for_text(PLATFORM_USERNAME, '"0" will not do: a number from 16 to 100000')
         assert not await PlatformSetting.exists()
         await admin.send(PLATFORM_USERNAME, "max_tokens 300")
         window = await admin.wait_for_text(PLATFORM_USERNAME, "Setting max_tokens saved.")
-        assert "✏️ max_tokens = 300" in window.text
+        assert "✏️ max_tokens = 300" in window.plain
 
         await client.send("tokens_bot", "/start")
         await eventually(lambda: Membership.exists(tracker_id=tracker.id, user_id=5005), "the client's /start")
@@ -116,6 +116,6 @@ async def test_the_author_sees_the_dashboard_from_the_tracker_card(tg, llm_fake,
         card = await author.wait_for_text(PLATFORM_USERNAME, "@dash_bot")
         await author.click(card, "📈 Показатели")
         dash = await author.wait_for_text(PLATFORM_USERNAME, "показатели")
-        assert "Активных подписчиков: 1" in dash.text
-        assert "новых 1, ушло 0" in dash.text and "выручка 2 000.00 ₽" in dash.text
-        assert "• Lev —" in dash.text and "клиентов с расходом: 1" in dash.text
+        assert "Активных подписчиков: 1" in dash.plain
+        assert "новых 1, ушло 0" in dash.plain and "выручка 2 000,00 ₽" in dash.plain
+        assert "• Lev —" in dash.plain and "клиентов с расходом: 1" in dash.plain

@@ -59,10 +59,10 @@ async def test_webapp_button_login_and_api_tokens_from_the_cabinet(tg, database_
         # A token made in the cabinet: shown once as its own message, stored only as a hash.
         await author.click(main, "🔑 API-токены")
         tokens = await shown(author, "API-токены", BOT)
-        assert "Действующих токенов нет" in tokens.text
+        assert "Действующих токенов нет" in tokens.plain
         await author.click(tokens, "➕ Токен для этого бота")
         created = await author.wait_for_text(BOT, "показывается один раз")
-        api_token = re.search(r"gpt_[A-Za-z0-9_-]+", created.text).group(0)
+        api_token = re.search(r"gpt_[A-Za-z0-9_-]+", created.plain).group(0)
         row = await ApiToken.get(user_id=author.id)
         assert api_token not in row.token_hash and row.tracker_id == tracker.id
         listing = await shown(author, "Действующие токены: 1", BOT)

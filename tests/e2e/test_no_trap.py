@@ -33,20 +33,20 @@ async def llm_fake():
 
 
 async def shown(person, text: str):
-    return await person.wait_for_message(BOT, lambda m: text in m.text and bool(m.buttons))
+    return await person.wait_for_message(BOT, lambda m: text in m.plain and bool(m.buttons))
 
 
 async def answered_by_ai(person) -> None:
     """The very next thing the bot shows is the AI's answer, not the window again."""
     first = await person.wait_for_message(BOT)
-    assert REPLY.startswith(first.text), first.text
+    assert REPLY.startswith(first.plain), first.plain
     await person.wait_for_message(BOT, lambda m: m.text == REPLY)
 
 
 async def back_to_the_greeting(person) -> None:
     await person.send(BOT, "/start")
-    greeting = await person.wait_for_message(BOT, lambda m: "Здравствуйте" in m.text)
-    assert "Я Vera" in greeting.text
+    greeting = await person.wait_for_message(BOT, lambda m: "Здравствуйте" in m.plain)
+    assert "Я Vera" in greeting.plain
 
 
 async def test_the_cabinet_does_not_keep_an_unpaid_client_from_the_paywall(tg, llm_fake, database_url, tmp_path):
@@ -57,13 +57,13 @@ async def test_the_cabinet_does_not_keep_an_unpaid_client_from_the_paywall(tg, l
         await back_to_the_greeting(client)
 
         await client.send(BOT, "/partner")
-        main = await shown(client, "Партнёрская программа Vera")
+        main = await shown(client, "Партнёрская программа трекера «Vera»")
         await client.click(main, "❓ Как делятся деньги")
-        await shown(client, "Как делятся деньги в Vera")
+        await shown(client, "Как делятся деньги в трекере «Vera»")
 
         await client.send(BOT, "Сколько это стоит?")
         paywall = await client.wait_for_message(BOT)
-        assert "оформите подписку" in paywall.text and "1 490" in paywall.text
+        assert "оформите подписку" in paywall.plain and "1 490" in paywall.plain
         await client.send_sticker(BOT, "🤔")
         assert "оформите подписку" in (await client.wait_for_message(BOT)).text
         await client.send(BOT, "/help")
@@ -139,8 +139,8 @@ async def test_a_start_payload_no_code_can_be_is_a_plain_start_without_an_error(
         await add_tracker(runtime, tg, 83, BOT)
         for payload in ("x" * 33, "x" * 64, "привет мир", "a" * 300):
             await client.send(BOT, f"/start {payload}")
-            greeting = await client.wait_for_message(BOT, lambda m: "Здравствуйте" in m.text)
-            assert "Я Vera" in greeting.text
+            greeting = await client.wait_for_message(BOT, lambda m: "Здравствуйте" in m.plain)
+            assert "Я Vera" in greeting.plain
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
 

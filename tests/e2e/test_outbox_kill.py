@@ -50,7 +50,7 @@ RETRY_AFTER = 4  # the 429 on the first post: the clients' events are written me
 # (CLAIM_SECONDS): a round is half a second, the rest is room for a loaded machine.
 LATE = 30.0
 
-PAYMENT = "💳 Vera: новый подписчик Client0 — месяц, 1 490.00 ₽ (1-й уровень)."
+PAYMENT = "💳 Vera: новый подписчик Client0 — месяц, 1 490,00 ₽ (1-й уровень)."
 
 
 def start_post(name: str) -> str:
@@ -184,7 +184,7 @@ async def test_events_in_the_outbox_of_a_killed_process_arrive_after_a_restart_o
         # The new process's delivery loop runs: a probe to Sasha's private chat arrives ...
         await enqueue(None, kind=ev.TEST, bot_id=tracker.bot_id, chat_id=sasha.id, dedupe_key="probe",
                       params={"tracker": "Vera"})
-        await sasha.wait_for_text(BOT, "Тестовый пост от Vera")
+        await sasha.wait_for_text(BOT, "Тестовый пост от трекера «Vera»")
         # ... while the channel's head stays with the dead claim, and nothing reached the channel.
         head = await OutboxEvent.get(id=head.id)
         assert (head.status, head.claimed_by, head.claimed_until) == (OutboxStatus.PENDING, dead_claim, claimed_until)

@@ -38,10 +38,10 @@ async def recruit_link(person) -> str:
     links = await screen(person, "🔗 Мои ссылки", "ссылк")
     await person.click(links, RECRUIT_BUTTON)
     card = await shown(person, "Ссылка создана")
-    assert "ссылка «стать партнёром»" in card.text
+    assert "ссылка «стать партнёром»" in card.plain
     share_button = next(b for b in card.buttons if b["text"] == "📤 Поделиться")
     assert "%D0%BF%D0%B0%D1%80%D1%82%D0%BD%D1%91%D1%80%D0%BE%D0%BC" in share_button["url"]  # "партнёром"
-    return code_in(card.text)
+    return code_in(card.plain)
 
 
 async def test_a_partner_recruits_a_blogger_who_never_pays(tg, database_url, tmp_path):
@@ -76,19 +76,19 @@ async def test_a_partner_recruits_a_blogger_who_never_pays(tg, database_url, tmp
         row = await Membership.get(tracker_id=tracker.id, user_id=client.id)
         assert (row.l1_id, row.l2_id, row.l3_id) == (blogger.id, sasha.id, author.id)
         earnings = await screen(blogger, "💰 Мой заработок", "Ваш заработок в этом трекере")
-        assert f"Уровень 1: {rub(share('l1'))}" in earnings.text
+        assert f"Уровень 1: {rub(share('l1'))}" in earnings.plain
         earnings = await screen(sasha, "💰 Мой заработок", "Ваш заработок в этом трекере")
-        assert f"Уровень 2: {rub(share('l2'))}" in earnings.text and f"Уровень 1: {rub(0)}" in earnings.text
+        assert f"Уровень 2: {rub(share('l2'))}" in earnings.plain and f"Уровень 1: {rub(0)}" in earnings.plain
         earnings = await screen(author, "💰 Мой заработок", "Ваш заработок в этом трекере")
-        assert f"Уровень 3: {rub(share('l3'))}" in earnings.text
-        assert f"Как автор: {rub(share('author'))}" in earnings.text
+        assert f"Уровень 3: {rub(share('l3'))}" in earnings.plain
+        assert f"Как автор: {rub(share('author'))}" in earnings.plain
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
-        assert "(ссылка «стать партнёром»)" in links.text and "1 → 1 → 0 → " in links.text
+        assert "(ссылка «стать партнёром»)" in links.plain and "1 → 1 → 0 → " in links.plain
 
         # The author keeps "become my partner" links to themselves, in the tracker card.
         await author.click(card, "✅ Партнёры зовут партнёров")
         card = await author.wait_for_message(PLATFORM, lambda m: ["▫️ Партнёры зовут партнёров"] in m.keyboard)
-        assert "только у вас" in card.text
+        assert "только у вас" in card.plain
         assert not (await Tracker.get(id=tracker.id)).partners_recruit
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
         assert [RECRUIT_BUTTON] not in links.keyboard and ["➕ Создать ссылку"] in links.keyboard
@@ -124,8 +124,8 @@ async def test_a_client_who_pays_is_told_they_can_earn_with_their_own_link(tg, d
         nudge = await client.wait_for_message(BOT)  # the very next message
         link = await InviteLink.get(owner_id=client.id, tracker_id=tracker.id)
         assert not link.makes_partner and not link.archived
-        assert "Теперь вы можете зарабатывать с Vera" in nudge.text
-        assert f"https://t.me/{BOT}?start={link.code}" in nudge.text
+        assert "Теперь вы можете зарабатывать с трекером «Vera»" in nudge.plain
+        assert f"https://t.me/{BOT}?start={link.code}" in nudge.plain
         share_button = next(b for b in nudge.buttons if b["text"] == "📤 Поделиться")
         assert share_button["url"].startswith(f"https://t.me/share/url?url=https%3A%2F%2Ft.me%2F{BOT}%3Fstart%3D")
         assert link.code in share_button["url"]
@@ -134,12 +134,12 @@ async def test_a_client_who_pays_is_told_they_can_earn_with_their_own_link(tg, d
         await client.click(nudge, "🤝 Кабинет партнёра")
         await shown(client, "Кабинет партнёра —")
         links = await screen(client, "🔗 Мои ссылки", "Ваши ссылки")
-        assert link.code in links.text
+        assert link.code in links.plain
 
         # A second payment is no news: no second nudge, no second link.
         await pay(tracker, client, 2, datetime.now(UTC))
         # Both notices of a payment are written in its transaction: once this one is here, a nudge would be too.
-        await client.wait_for_notice(BOT, lambda m: "✅ Оплата прошла!" in m.text and m.message_id > nudge.message_id)
+        await client.wait_for_notice(BOT, lambda m: "✅ Оплата прошла!" in m.plain and m.message_id > nudge.message_id)
         assert await OutboxEvent.filter(dedupe_key__startswith="client-earn:").count() == 1
         assert await InviteLink.filter(owner_id=client.id).count() == 1
 
@@ -172,7 +172,7 @@ async def test_a_partner_without_a_channel_hears_events_in_the_private_chat_as_t
         await settle_due_periods(now=datetime.now(UTC))
         await sasha.wait_for_text(BOT, f"💰 Vera: начислено {rub(share('l1'))} за период клиента Ivan (1-й уровень).")
         # The subscriber event, written before the accrual, never came: switched off.
-        assert not any("новый подписчик" in m.text for m in sasha.messages(BOT))
+        assert not any("новый подписчик" in m.plain for m in sasha.messages(BOT))
         assert not await OutboxEvent.filter(chat_id=sasha.id, kind="subscriber").exists()
 
 
@@ -196,20 +196,20 @@ async def test_the_links_screen_shows_conversion_a_period_and_counts_archived_li
         await InviteLink.filter(code=old_code).update(archived=True)
 
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
-        assert "📅 За всё время" in links.text and ["Этот месяц", "Прошлый месяц", "• Всё время •"] in links.keyboard
-        assert "Старая" not in links.text  # archived: off the list...
-        assert "1 → 1 → 0 → " in links.text and "в старт 100% · в оплату 0%" in links.text
+        assert "📅 За всё время" in links.plain and ["Этот месяц", "Прошлый месяц", "• Всё время •"] in links.keyboard
+        assert "Старая" not in links.plain  # archived: off the list...
+        assert "1 → 1 → 0 → " in links.plain and "в старт 100 % · в оплату 0 %" in links.plain
         # ...and still in the sum of every link, with its payer.
-        assert f"включая архивные (1): 3 → 3 → 1 → {rub(PRICE)} → " in links.text
-        assert "в старт 100% · в оплату 33%" in links.text
+        assert f"включая архивные (1): 3 → 3 → 1 → {rub(PRICE)} → " in links.plain
+        assert "в старт 100 % · в оплату 33 %" in links.plain
 
         await sasha.click(links, "🔗 Новая")
         card = await shown(sasha, "Переходов: 1")
-        assert "Конверсия: в старт 100% · в оплату 0%" in card.text
+        assert "Конверсия: в старт 100 % · в оплату 0 %" in card.plain
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
         await sasha.click(links, "Этот месяц")
-        links = await sasha.wait_for_message(BOT, lambda m: "📅 Этот месяц" in m.text)
-        assert f"3 → 3 → 1 → {rub(PRICE)}" in links.text  # all of it happened this month
+        links = await sasha.wait_for_message(BOT, lambda m: "📅 Этот месяц" in m.plain)
+        assert f"3 → 3 → 1 → {rub(PRICE)}" in links.plain  # all of it happened this month
         await sasha.click(links, "Прошлый месяц")
-        links = await sasha.wait_for_message(BOT, lambda m: "📅 Прошлый месяц" in m.text)
-        assert f"0 → 0 → 0 → {rub(0)} → {rub(0)}" in links.text and "в старт — · в оплату —" in links.text
+        links = await sasha.wait_for_message(BOT, lambda m: "📅 Прошлый месяц" in m.plain)
+        assert f"0 → 0 → 0 → {rub(0)} → {rub(0)}" in links.plain and "в старт — · в оплату —" in links.plain

@@ -34,6 +34,7 @@ from scheduler import renewals
 from services import tracker_cache
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
+from tests.fakes.telegram import plain
 from tests.fakes.yookassa_server import FakeYooKassa
 
 PLATFORM = PLATFORM_USERNAME
@@ -108,12 +109,13 @@ async def test_author_sets_prices_and_a_client_pays_by_card(tg, database_url, tm
         await author.wait_for_text(PLATFORM, "не похоже на цену")
         await author.send(PLATFORM, "2 000")
         saved = await author.wait_for_text(PLATFORM, "Цена сохранена")
-        assert ["Месяц: 2 000 ₽"] in saved.keyboard and "Оплата картой: не подключена" in saved.text
+        assert ["Месяц: 2 000 ₽"] in [[plain(b) for b in row] for row in saved.keyboard]
+        assert "Оплата картой: не подключена" in saved.plain
 
         # Card payments need the provider token @BotFather issued for this tracker's own bot.
         await client.send("card_bot", "/subscription")
         await client.wait_for_text("card_bot", "choose a subscription")
-        await client.click(client.last_message("card_bot"), "Month — 2 000 RUB")
+        await client.click(client.last_message("card_bot"), "Month — 2,000 RUB")
         await client.wait_for_text("card_bot", "Payments are not set up")  # no other way to pay is on here
 
         await author.click(saved, "💳 Оплата картой")
@@ -130,13 +132,13 @@ async def test_author_sets_prices_and_a_client_pays_by_card(tg, database_url, tm
         await author.wait_for_text("card_bot", "Здравствуйте, Anna")  # now the bot may write to them
         await author.send(PLATFORM, own)
         connected = await author.wait_for_text(PLATFORM, "Оплата картой подключена")
-        assert "деньги поступают в ваш магазин" in connected.text
+        assert "деньги поступают в ваш магазин" in connected.plain
         preview = await author.wait_for_message("card_bot", lambda m: m.invoice is not None)
         assert not (await author.pay(preview)).ok  # the trial invoice takes no money
         row = await Tracker.get(id=tracker.id)
         assert row.provider_token_encrypted and own not in row.provider_token_encrypted
 
-        await choose(client, "card_bot", "Month — 2 000 RUB", "💳 Card in Telegram — 2 000 RUB")
+        await choose(client, "card_bot", "Month — 2,000 RUB", "💳 Card in Telegram — 2,000 RUB")
         invoice = await client.wait_for_message("card_bot", lambda m: m.invoice is not None)
         assert invoice.invoice["currency"] == "RUB" and invoice.invoice["prices"][0]["amount"] == 200000
         assert invoice.invoice["need_email"] and '"receipt"' in invoice.invoice["provider_data"]
@@ -159,7 +161,7 @@ async def test_author_sets_prices_and_a_client_pays_by_card(tg, database_url, tm
 
         await client.send("card_bot", "/subscription")
         status = await client.wait_for_text("card_bot", "Active until")
-        assert "Payment history" in status.text and "2 000 ₽ by card in Telegram" in status.text
+        assert "Payment history" in status.plain and "RUB 2,000.00 by card in Telegram" in status.plain
 
         # Settled: the author keeps their share of what their shop took and owes the platform the rest.
         period = await AccountingPeriod.get(subscription_id=access.subscription.id)
@@ -179,7 +181,7 @@ async def test_bad_invoices_are_refused_and_a_restart_loses_nothing(tg, database
         tracker = await new_tracker(tg, 12, "strict_bot")
         await set_price(tracker.id, PlanKind.MONTH, 200000)
         await connect_card(rt, tg, tracker)
-        await choose(client, "strict_bot", "Month — 2 000 RUB", "💳 Card in Telegram — 2 000 RUB")
+        await choose(client, "strict_bot", "Month — 2,000 RUB", "💳 Card in Telegram — 2,000 RUB")
         invoice = await client.wait_for_message("strict_bot", lambda m: m.invoice is not None)
         payload = invoice.invoice["payload"]
 
@@ -221,7 +223,7 @@ async def test_stars_subscription_renews_by_telegram_and_a_refund_ends_access(tg
         await set_price(tracker.id, PlanKind.MONTH, 200000)
         await set_price(tracker.id, PlanKind.DAY, 15000)
 
-        await choose(client, "star_bot", "Month — 2 000 RUB", "⭐ 1,334 Stars a month (renews itself)")
+        await choose(client, "star_bot", "Month — 2,000 RUB", "⭐ 1,334 Stars a month (renews itself)")
         offer = await client.wait_for_text("star_bot", "every 30 days")
         link = offer.buttons[0]["url"]
         assert tg.bot("star_bot").invoice_links[link]["subscription_period"] == 2592000
@@ -278,7 +280,7 @@ async def test_yookassa_link_webhook_auto_renewal_and_refund(tg, database_url, t
             notify_url = f"http://127.0.0.1:{runtime.http.port}/yookassa/notify"
             tracker = await new_tracker(tg, 14, "yk_bot")
             await set_price(tracker.id, PlanKind.MONTH, 200000)
-            await choose(client, "yk_bot", "Month — 2 000 RUB", "🔁 YooKassa with auto-renewal — 2 000 RUB")
+            await choose(client, "yk_bot", "Month — 2,000 RUB", "🔁 YooKassa with auto-renewal — 2,000 RUB")
             offer = await client.wait_for_text("yk_bot", "with auto-renewal")
             payment_id = offer.buttons[0]["url"].rsplit("/", 1)[1]
             assert yk.payments[payment_id]["_save"] is True
@@ -343,10 +345,10 @@ async def test_yookassa_timeout_is_told_and_the_retry_makes_one_payment(tg, data
             tracker = await new_tracker(tg, 15, "slow_bot")
             await set_price(tracker.id, PlanKind.MONTH, 200000)
             yk.hang_next(processed=True)  # YooKassa makes the payment, but its answer never comes
-            await choose(client, "slow_bot", "Month — 2 000 RUB", "🔗 YooKassa link — 2 000 RUB")
+            await choose(client, "slow_bot", "Month — 2,000 RUB", "🔗 YooKassa link — 2,000 RUB")
             await client.wait_for_text("slow_bot", "not answering right now")
             yk.release()
-            await choose(client, "slow_bot", "Month — 2 000 RUB", "🔗 YooKassa link — 2 000 RUB")
+            await choose(client, "slow_bot", "Month — 2,000 RUB", "🔗 YooKassa link — 2,000 RUB")
             offer = await client.wait_for_text("slow_bot", "YooKassa page")
             payment_id = offer.buttons[0]["url"].rsplit("/", 1)[1]
             assert list(yk.payments) == [payment_id] and await Checkout.all().count() == 1

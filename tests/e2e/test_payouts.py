@@ -27,7 +27,7 @@ from tests.waiting import stays
 PLATFORM = PLATFORM_USERNAME
 BOT = "vera_pay_bot"
 PRICE = 149000
-L1 = PRICE * 30 // 100  # the partner's share of one settled month: 447.00 ₽
+L1 = PRICE * 30 // 100  # the partner's share of one settled month: 447,00 ₽
 CARD = "4111 1111 1111 1111"
 ADMIN_ID = 9001
 
@@ -39,8 +39,9 @@ async def tg(fake_telegram):
 
 
 def rub(kopecks: int) -> str:
+    """An amount as a Russian reader sees it (compared with the plain-spaced text)."""
     rubles, kop = divmod(kopecks, 100)
-    return f"{rubles:,}".replace(",", " ") + f".{kop:02d} ₽"
+    return f"{rubles:,}".replace(",", " ") + f",{kop:02d} ₽"
 
 
 def settings_for(tg, database_url, tmp_path, yk: FakeYooKassa | None = None):
@@ -52,7 +53,7 @@ def settings_for(tg, database_url, tmp_path, yk: FakeYooKassa | None = None):
 
 
 async def shown(person, text: str, bot: str = BOT):
-    return await person.wait_for_message(bot, lambda m: text in m.text and bool(m.buttons))
+    return await person.wait_for_message(bot, lambda m: text in m.plain and bool(m.buttons))
 
 
 async def partner_with_balance(tg, author, partner, clients: int) -> Tracker:
@@ -92,7 +93,7 @@ async def withdraw(partner, amount: str, method: str, destination: str, bank: st
     await partner.send(bot, amount)
     methods = await shown(partner, "Куда перевести", bot)
     await partner.click(methods, method)
-    await partner.wait_for_message(bot, lambda m: "Пришлите номер" in m.text)
+    await partner.wait_for_message(bot, lambda m: "Пришлите номер" in m.plain)
     await partner.send(bot, destination)
     if bank is not None:
         await partner.wait_for_text(bot, "В какой банк")
@@ -120,7 +121,7 @@ async def open_queue(admin):
 async def open_card(admin, payout_id: int):
     queue = await open_queue(admin)
     await admin.click(queue, next(b["text"] for b in queue.buttons if b["text"].startswith(f"№{payout_id} ")))
-    return await admin.wait_for_message(PLATFORM, lambda m: f"Заявка №{payout_id}" in m.text and bool(m.buttons))
+    return await admin.wait_for_message(PLATFORM, lambda m: f"Заявка №{payout_id}" in m.plain and bool(m.buttons))
 
 
 async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, database_url, tmp_path):
@@ -133,8 +134,8 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             await partner_with_balance(tg, author, partner, clients=3)
             total = 3 * L1
             screen = await open_payouts(partner)
-            assert f"Начислено: {rub(total)}" in screen.text and f"Доступно к выплате: {rub(total)}" in screen.text
-            assert f"Минимальная выплата — {rub(50000)}" in screen.text
+            assert f"Начислено: {rub(total)}" in screen.plain and f"Доступно к выплате: {rub(total)}" in screen.plain
+            assert f"Минимальная выплата — {rub(50000)}" in screen.plain
 
             # Below the minimum and above the balance: told clearly, nothing asked.
             await partner.click(screen, "💳 Вывести деньги")
@@ -150,50 +151,50 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             # A card payout of 600 ₽, "send" tapped twice: one request, one reservation; the message
             # with the card number is gone from the chat.
             done = await withdraw(partner, "600", "💳 Банковская карта", CARD, double_tap=True)
-            assert "Заявка №1 на 600.00 ₽" in done.text and "•••• 1111" in done.text and "ждёт проверки" in done.text
+            assert "Заявка №1 на 600,00 ₽" in done.plain and "•••• 1111" in done.plain and "ждёт проверки" in done.plain
             conv = tg._conversation(tg.bot(BOT), partner.chat)
             assert not any("4111" in (s.message.get("text") or "") for s in conv.messages.values())
-            await partner.wait_for_notice(BOT, "Заявка на выплату 600.00 ₽ принята")
+            await partner.wait_for_notice(BOT, "Заявка на выплату 600,00 ₽ принята")
             screen = await open_payouts(partner)
             assert await PayoutRequest.all().count() == 1 and await LedgerEntry.filter(kind="reserve").count() == 1
-            assert f"В резерве под выплаты: {rub(60000)}" in screen.text
-            assert f"Доступно к выплате: {rub(total - 60000)}" in screen.text
+            assert f"В резерве под выплаты: {rub(60000)}" in screen.plain
+            assert f"Доступно к выплате: {rub(total - 60000)}" in screen.plain
 
             # The admin's queue and card; paid through YooKassa (pending, then succeeded).
             queue = await open_queue(admin)
-            assert "Заявки на выплату (1)" in queue.text and "Sasha (@sasha_p)" in queue.text
-            assert "•••• 1111" in queue.text and "4111" not in queue.text
+            assert "Заявки на выплату (1)" in queue.plain and "Sasha (@sasha_p)" in queue.plain
+            assert "•••• 1111" in queue.plain and "4111" not in queue.plain
             card = await open_card(admin, 1)
-            assert "4111 1111 1111 1111" in card.text and f"@{BOT}" in card.text
+            assert "4111 1111 1111 1111" in card.plain and f"@{BOT}" in card.plain
             await admin.click(card, "💳 Выплатить через ЮKassa")
             card = await admin.wait_for_text(PLATFORM, "ЮKassa приняла выплату по заявке №1")
             (external,) = yk.payouts
             sent = [r for r in yk.requests if r.path == "/v3/payouts" and r.method == "POST"]
             assert len(sent) == 1 and sent[0].body["payout_destination_data"]["card"]["number"] == "4111111111111111"
-            await partner.wait_for_notice(BOT, "Выплата 600.00 ₽ одобрена")
+            await partner.wait_for_notice(BOT, "Выплата 600,00 ₽ одобрена")
             yk.succeed_payout(external)
             await admin.click(card, "🔄 Проверить статус в ЮKassa")
-            await partner.wait_for_notice(BOT, "Выплата 600.00 ₽ отправлена")
+            await partner.wait_for_notice(BOT, "Выплата 600,00 ₽ отправлена")
             assert (await PayoutRequest.get(id=1)).status == PayoutStatus.PAID
 
             # An SBP payout of 500 ₽, paid by hand with a reference.
             done = await withdraw(partner, "500", "⚡ СБП по номеру телефона", "+7 912 345-67-89", bank="Тинькофф")
-            assert "Заявка №2 на 500.00 ₽" in done.text and "Тинькофф" in done.text
+            assert "Заявка №2 на 500,00 ₽" in done.plain and "Тинькофф" in done.plain
             card = await open_card(admin, 2)
-            assert "+79123456789, Тинькофф" in card.text
+            assert "+79123456789, Тинькофф" in card.plain
             assert "💳 Выплатить через ЮKassa" not in str(card.keyboard)  # SBP needs the bank's id: by hand
             await admin.click(card, "✍️ Выплачено вручную")
             await admin.wait_for_text(PLATFORM, "пришлите номер или ссылку платежа")
             await admin.send(PLATFORM, "п/п 77 от сегодня")
             await admin.wait_for_text(PLATFORM, "Заявка №2 отмечена выплаченной")
-            await partner.wait_for_notice(BOT, "Выплата 500.00 ₽ отправлена")
+            await partner.wait_for_notice(BOT, "Выплата 500,00 ₽ отправлена")
 
             screen = await open_payouts(partner)
-            assert f"Выплачено: {rub(110000)}" in screen.text and f"В резерве под выплаты: {rub(0)}" in screen.text
-            assert f"Доступно к выплате: {rub(total - 110000)}" in screen.text
+            assert f"Выплачено: {rub(110000)}" in screen.plain and f"В резерве под выплаты: {rub(0)}" in screen.plain
+            assert f"Доступно к выплате: {rub(total - 110000)}" in screen.plain
             await partner.click(screen, "📋 Мои заявки")
             history = await shown(partner, "Ваши заявки на выплату")
-            assert history.text.count("✅ выплачено") == 2 and "Платёж: п/п 77 от сегодня" in history.text
+            assert history.plain.count("✅ выплачено") == 2 and "Платёж: п/п 77 от сегодня" in history.plain
             assert len(yk.payouts) == 1 and await LedgerEntry.filter(kind="payout").count() == 2
 
 
@@ -209,8 +210,8 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await admin.send(PLATFORM, "/start")  # a bot may write only to who started it
         await admin.wait_for_message(PLATFORM, lambda m: bool(m.buttons))
         await withdraw(partner, "700", "👛 Кошелёк ЮMoney", "4100 1160 7515 6746")
-        await partner.wait_for_notice(BOT, "Заявка на выплату 700.00 ₽ принята")
-        await admin.wait_for_text(PLATFORM, "Новая заявка на выплату №1: 700.00 ₽, Masha")
+        await partner.wait_for_notice(BOT, "Заявка на выплату 700,00 ₽ принята")
+        await admin.wait_for_text(PLATFORM, "Новая заявка на выплату №1: 700,00 ₽, Masha")
 
         # The admin's card, then a stranger sends its callbacks and opens the menu: nothing.
         card = await open_card(admin, 1)
@@ -229,7 +230,7 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         reply = await stranger.wait_for_message(PLATFORM, lambda m: not m.is_edit)
         # The usual "not understood", or their own menu when the dialog stack was reset by the
         # forged buttons a moment before (timing differs between SQLite and PostgreSQL).
-        assert "Не понял сообщение" in reply.text or "Новый трекер" in str(reply.keyboard), reply
+        assert "Не понял сообщение" in reply.plain or "Новый трекер" in str(reply.keyboard), reply
         for message in stranger.messages(PLATFORM):
             assert "Заявк" not in message.text and "4100" not in message.text, message
             assert not any("Отклонить" in b or "вручную" in b for row in message.keyboard for b in row)
@@ -241,7 +242,7 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await admin.click(card, "❌ Отклонить")
         await admin.expect_no_message(PLATFORM, timeout=1.5)
         await admin.send(PLATFORM, "Кошелёк не идентифицирован")
-        await stays(lambda: not any("отклонена" in m.text for m in admin.messages(PLATFORM)),
+        await stays(lambda: not any("отклонена" in m.plain for m in admin.messages(PLATFORM)),
                     "a former admin's reason rejects nothing", for_seconds=1.0)
         assert (await PayoutRequest.get(id=1)).status == PayoutStatus.REQUESTED
         runtime.settings.admin_ids.append(ADMIN_ID)
@@ -252,15 +253,16 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await admin.click(card, "❌ Отклонить")
         await admin.wait_for_text(PLATFORM, "Почему отклоняете заявку №1?")
         await admin.send(PLATFORM, "Кошелёк не идентифицирован")
-        await admin.wait_for_text(PLATFORM, "Заявка №1 отклонена, 700.00 ₽ вернулись на баланс")
-        await partner.wait_for_notice(BOT, "Заявка на выплату 700.00 ₽ отклонена")
+        await admin.wait_for_text(PLATFORM, "Заявка №1 отклонена, 700,00 ₽ вернулись на баланс")
+        await partner.wait_for_notice(BOT, "Заявка на выплату 700,00 ₽ отклонена")
         screen = await open_payouts(partner)
-        assert f"Доступно к выплате: {rub(total)}" in screen.text and f"В резерве под выплаты: {rub(0)}" in screen.text
+        assert f"Доступно к выплате: {rub(total)}" in screen.plain
+        assert f"В резерве под выплаты: {rub(0)}" in screen.plain
         await partner.click(screen, "📋 Мои заявки")
         history = await shown(partner, "Ваши заявки на выплату")
-        assert "❌ отклонено" in history.text and "Причина: Кошелёк не идентифицирован" in history.text
+        assert "❌ отклонено" in history.plain and "Причина: Кошелёк не идентифицирован" in history.plain
         queue = await open_queue(admin)
-        assert "Заявок на выплату нет" in queue.text
+        assert "Заявок на выплату нет" in queue.plain
 
         # The author's money is the same account: the same screens in the platform bot.
         author_share = 2 * (PRICE * 20 // 100) * 2  # author 20% and level 2 (they invited the partner)
@@ -268,7 +270,7 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         menu = await author.wait_for_message(PLATFORM, lambda m: ["💸 Баланс и выплаты"] in m.keyboard)
         await author.click(menu, "💸 Баланс и выплаты")
         wallet = await author.wait_for_text(PLATFORM, "Доступно к выплате")
-        assert f"Доступно к выплате: {rub(author_share)}" in wallet.text
+        assert f"Доступно к выплате: {rub(author_share)}" in wallet.plain
         await author.click(wallet, "💳 Вывести деньги")
         await author.wait_for_text(PLATFORM, "Сколько вывести?")
         await author.send(PLATFORM, "500")
@@ -278,8 +280,8 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await author.send(PLATFORM, "4100116075156746")
         confirm = await author.wait_for_text(PLATFORM, "Проверьте заявку")
         await author.click(confirm, "✅ Отправить заявку")
-        await author.wait_for_text(PLATFORM, "Заявка №2 на 500.00 ₽ отправлена")
-        await author.wait_for_notice(PLATFORM, "Заявка на выплату 500.00 ₽ принята")  # told by the platform bot
+        await author.wait_for_text(PLATFORM, "Заявка №2 на 500,00 ₽ отправлена")
+        await author.wait_for_notice(PLATFORM, "Заявка на выплату 500,00 ₽ принята")  # told by the platform bot
         row = await PayoutRequest.get(id=2)
         assert row.tracker_id is None and row.amount_kopecks == 50000
 
@@ -299,11 +301,11 @@ async def test_admins_are_told_of_a_request_and_close_one_yookassa_lost(tg, data
             await withdraw(partner, "600", "💳 Банковская карта", CARD)
 
             # The admin hears of it from the platform bot, with a button to the request's card.
-            told = await admin.wait_for_message(PLATFORM, lambda m: "Новая заявка на выплату №1" in m.text)
-            assert "600.00 ₽, Dasha" in told.text and "4111" not in told.text
+            told = await admin.wait_for_message(PLATFORM, lambda m: "Новая заявка на выплату №1" in m.plain)
+            assert "600,00 ₽, Dasha" in told.plain and "4111" not in told.plain
             await admin.click(told, "Открыть заявку")
-            card = await admin.wait_for_message(PLATFORM, lambda m: "Заявка №1" in m.text and bool(m.buttons))
-            assert "4111 1111 1111 1111" in card.text
+            card = await admin.wait_for_message(PLATFORM, lambda m: "Заявка №1" in m.plain and bool(m.buttons))
+            assert "4111 1111 1111 1111" in card.plain
 
             # The same button's data from someone who is not an admin opens nothing.
             await stranger.send(PLATFORM, "/start")
@@ -332,14 +334,14 @@ async def test_admins_are_told_of_a_request_and_close_one_yookassa_lost(tg, data
             await admin.click(card, "⛔ Закрыть как неуспешную")
             await admin.wait_for_text(PLATFORM, "Почему выплата по заявке №1 не прошла?")
             await admin.send(PLATFORM, "ЮKassa потеряла выплату")
-            await admin.wait_for_text(PLATFORM, "Заявка №1 закрыта как неуспешная, 600.00 ₽ вернулись на баланс")
-            told = await partner.wait_for_notice(BOT, "Выплата 600.00 ₽ не прошла")
-            assert "ЮKassa потеряла выплату" in told.text
+            await admin.wait_for_text(PLATFORM, "Заявка №1 закрыта как неуспешная, 600,00 ₽ вернулись на баланс")
+            told = await partner.wait_for_notice(BOT, "Выплата 600,00 ₽ не прошла")
+            assert "ЮKassa потеряла выплату" in told.plain
             row = await PayoutRequest.get(id=1)
             assert row.status == PayoutStatus.FAILED and row.decided_by == ADMIN_ID
             screen = await open_payouts(partner)
-            assert (f"Доступно к выплате: {rub(total)}" in screen.text
-                    and f"В резерве под выплаты: {rub(0)}" in screen.text)
+            assert (f"Доступно к выплате: {rub(total)}" in screen.plain
+                    and f"В резерве под выплаты: {rub(0)}" in screen.plain)
             assert await LedgerEntry.filter(kind="release").count() == 1
 
 

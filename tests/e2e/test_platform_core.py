@@ -55,17 +55,17 @@ async def test_author_creates_a_tracker_and_a_client_talks_to_it_at_once(tg, dat
     async with running_platform(make_settings(tg, database_url, tmp_path)) as runtime:
         await create_tracker(author, token, "vera_tracker_bot")
         card = author.last_message(PLATFORM)
-        assert "https://t.me/vera_tracker_bot" in card.text
+        assert "https://t.me/vera_tracker_bot" in card.plain
 
         # The token is stored encrypted and the message that carried it is gone from the chat.
         row = await Tracker.get(username="vera_tracker_bot")
         assert token not in row.token_encrypted
         assert runtime.box.decrypt(row.token_encrypted) == token
-        assert not any(token in m.text for m in author.messages(PLATFORM))
+        assert not any(token in m.plain for m in author.messages(PLATFORM))
 
         await client.send("vera_tracker_bot", "/start")
         greeting = await client.wait_for_text("vera_tracker_bot", "I am Vera")
-        assert "Bob" in greeting.text
+        assert "Bob" in greeting.plain
 
         # Paused: the client is told so instead of getting an answer.
         await author.click(author.last_message(PLATFORM), "⏸ Приостановить")
@@ -79,7 +79,7 @@ async def test_author_creates_a_tracker_and_a_client_talks_to_it_at_once(tg, dat
         await author.wait_for_text(PLATFORM, "снова работает")
         await client.send("vera_tracker_bot", "How do I start?")
         answer = await client.wait_for_message("vera_tracker_bot")
-        assert "paused" not in answer.text
+        assert "paused" not in answer.plain
         assert (await Tracker.get(id=row.id)).status == TrackerStatus.ACTIVE
 
 
@@ -109,7 +109,7 @@ async def test_author_renames_describes_and_deletes(tg, database_url, tmp_path):
 
         await client.send("coach_bot", "/start")
         greeting = await client.wait_for_text("coach_bot", "I am Coach Max")
-        assert "Two meetings a week" in greeting.text
+        assert "Two meetings a week" in greeting.plain
 
         await author.click(card, "🗑 Delete")
         confirm = await author.wait_for_text(PLATFORM, "Delete the tracker")

@@ -25,7 +25,7 @@ from tests.e2e.test_platform_core import create_tracker
 
 PLATFORM = PLATFORM_USERNAME
 BOT = "vera_ref_bot"
-PRICE = 149000  # 1 490.00 ₽ a month
+PRICE = 149000  # 1 490,00 ₽ a month
 SHARES = {"platform": 20, "author": 20, "l1": 30, "l2": 20, "l3": 10}
 
 
@@ -41,8 +41,9 @@ def share(role: str, margin: int = PRICE) -> int:
 
 
 def rub(kopecks: int) -> str:
+    """An amount as a Russian reader sees it (compared with the plain-spaced text)."""
     rubles, kop = divmod(kopecks, 100)
-    return f"{rubles:,}".replace(",", " ") + f".{kop:02d} ₽"
+    return f"{rubles:,}".replace(",", " ") + f",{kop:02d} ₽"
 
 
 def code_in(text: str, bot: str = BOT) -> str:
@@ -53,7 +54,7 @@ def code_in(text: str, bot: str = BOT) -> str:
 
 async def shown(person, text: str, bot: str = BOT):
     """The next window showing `text` with its buttons (an old window losing its keyboard is skipped)."""
-    return await person.wait_for_message(bot, lambda m: text in m.text and bool(m.buttons))
+    return await person.wait_for_message(bot, lambda m: text in m.plain and bool(m.buttons))
 
 
 async def open_cabinet(person, bot: str = BOT):
@@ -69,8 +70,8 @@ async def create_link(person, label: str, bot: str = BOT) -> str:
     await person.wait_for_text(bot, "Как назвать ссылку?")
     await person.send(bot, label)
     card = await shown(person, "Ссылка создана", bot)
-    assert label in card.text
-    return code_in(card.text, bot)
+    assert label in card.plain
+    return code_in(card.plain, bot)
 
 
 async def start(person, payload: str | None = None, bot: str = BOT):
@@ -110,16 +111,16 @@ async def test_through_representatives(tg, database_url, tmp_path):
 
         # The "become my partner" link, from the tracker card in the platform bot.
         await author.click(author.last_message(PLATFORM), "🤝 Партнёры")
-        partners = await author.wait_for_text(PLATFORM, "Партнёры Vera")
-        assert "Партнёров пока нет" in partners.text
+        partners = await author.wait_for_text(PLATFORM, "Партнёры трекера «Vera»")
+        assert "Партнёров пока нет" in partners.plain
         await author.click(partners, "➕ Ссылка «стать партнёром»")
         created = await author.wait_for_text(PLATFORM, "Ссылка «стать партнёром» для")
-        partner_code = code_in(created.text)
+        partner_code = code_in(created.plain)
 
         for rep in (sasha, masha):
             await start(rep, partner_code)
             welcome = await rep.wait_for_text(BOT, "Теперь вы партнёр")
-            assert "/partner" in welcome.text
+            assert "/partner" in welcome.plain
         sasha_code = await create_link(sasha, "Sasha TG")
         masha_code = await create_link(masha, "Masha YT")
 
@@ -144,48 +145,48 @@ async def test_through_representatives(tg, database_url, tmp_path):
         # Sasha's cabinet: balance, funnel, earnings by level, network.
         main = await open_cabinet(sasha)
         # This tracker's earnings; the balance over all trackers is where it belongs, and said so.
-        assert f"Заработано в этом трекере: {rub(sasha_l1)}" in main.text and "Доступно к выплате" not in main.text
-        assert f"в боте платформы @{PLATFORM}, раздел «🤝 Мои партнёрские программы»" in main.text
+        assert f"Заработано в этом трекере: {rub(sasha_l1)}" in main.plain and "Доступно к выплате" not in main.plain
+        assert f"в боте платформы @{PLATFORM}, раздел «🤝 Мои партнёрские программы»" in main.plain
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
-        assert f"1 → 1 → 1 → {rub(PRICE)} → {rub(sasha_l1)}" in links.text
+        assert f"1 → 1 → 1 → {rub(PRICE)} → {rub(sasha_l1)}" in links.plain
         earnings = await screen(sasha, "💰 Мой заработок", "Ваш заработок в этом трекере")
-        assert f"Уровень 1: {rub(sasha_l1)}" in earnings.text and f"Уровень 2: {rub(0)}" in earnings.text
-        assert "Как автор" not in earnings.text
+        assert f"Уровень 1: {rub(sasha_l1)}" in earnings.plain and f"Уровень 2: {rub(0)}" in earnings.plain
+        assert "Как автор" not in earnings.plain
         network = await screen(sasha, "👥 Моя сеть", "Ваша сеть")
-        assert "Уровень 1: 1, платят 1" in network.text and "Client2" in network.text
+        assert "Уровень 1: 1, платят 1" in network.plain and "Client2" in network.plain
 
         # Masha's.
         main = await open_cabinet(masha)
-        assert f"Заработано в этом трекере: {rub(masha_l1)}" in main.text
+        assert f"Заработано в этом трекере: {rub(masha_l1)}" in main.plain
         links = await screen(masha, "🔗 Мои ссылки", "Ваши ссылки")
         # Four people opened it (Sasha too, later: a click, but Sasha's inviter stays the author).
-        assert f"4 → 3 → 3 → {rub(3 * PRICE)} → {rub(masha_l1)}" in links.text
+        assert f"4 → 3 → 3 → {rub(3 * PRICE)} → {rub(masha_l1)}" in links.plain
         earnings = await screen(masha, "💰 Мой заработок", "Ваш заработок в этом трекере")
-        assert f"Начислено: {rub(masha_l1)}" in earnings.text and f"Уровень 1: {rub(masha_l1)}" in earnings.text
+        assert f"Начислено: {rub(masha_l1)}" in earnings.plain and f"Уровень 1: {rub(masha_l1)}" in earnings.plain
         network = await screen(masha, "👥 Моя сеть", "Ваша сеть")
-        assert "Уровень 1: 3, платят 3" in network.text
-        assert all(name in network.text for name in ("Client3", "Client4", "Client5"))
+        assert "Уровень 1: 3, платят 3" in network.plain
+        assert all(name in network.plain for name in ("Client3", "Client4", "Client5"))
 
         # The author's cabinet: author share, L1 (own clients) and L2 (the representatives' clients).
         main = await open_cabinet(author)
-        assert f"Заработано в этом трекере: {rub(author_total)}" in main.text
+        assert f"Заработано в этом трекере: {rub(author_total)}" in main.plain
         links = await screen(author, "🔗 Мои ссылки", "Ваши ссылки")
-        assert f"2 → 2 → 2 → {rub(2 * PRICE)}" in links.text  # the author's own link
-        assert "2 → 2 → 0 → " in links.text  # the "become my partner" link: Sasha and Masha
+        assert f"2 → 2 → 2 → {rub(2 * PRICE)}" in links.plain  # the author's own link
+        assert "2 → 2 → 0 → " in links.plain  # the "become my partner" link: Sasha and Masha
         earnings = await screen(author, "💰 Мой заработок", "Ваш заработок в этом трекере")
-        assert f"Начислено: {rub(author_total)}" in earnings.text
-        assert f"Как автор: {rub(author_as_author)}" in earnings.text
-        assert f"Уровень 1: {rub(author_l1)}" in earnings.text
-        assert f"Уровень 2: {rub(author_l2)}" in earnings.text
-        assert f"Уровень 3: {rub(0)}" in earnings.text
+        assert f"Начислено: {rub(author_total)}" in earnings.plain
+        assert f"Как автор: {rub(author_as_author)}" in earnings.plain
+        assert f"Уровень 1: {rub(author_l1)}" in earnings.plain
+        assert f"Уровень 2: {rub(author_l2)}" in earnings.plain
+        assert f"Уровень 3: {rub(0)}" in earnings.plain
         network = await screen(author, "👥 Моя сеть", "Ваша сеть")
-        assert "Уровень 1: 4, платят 2" in network.text and "Уровень 2: 4, платят 4" in network.text
+        assert "Уровень 1: 4, платят 2" in network.plain and "Уровень 2: 4, платят 4" in network.plain
 
         # The chart and a QR code come as photos.
         main = await open_cabinet(sasha)
         await sasha.click(main, "📊 График за 12 месяцев")
         chart = await sasha.wait_for_message(BOT, lambda m: m.content_type == "photo")
-        assert rub(sasha_l1) in chart.text
+        assert rub(sasha_l1) in chart.plain
         main = await shown(sasha, "Кабинет партнёра —")  # the cabinet comes back below the picture
         # Pressed again at once: told to wait, no second picture.
         query = await sasha.click(main, "📊 График за 12 месяцев")
@@ -199,12 +200,12 @@ async def test_through_representatives(tg, database_url, tmp_path):
         assert share_button["url"].startswith("https://t.me/share/url?url=https%3A%2F%2Ft.me%2F" + BOT)
         await sasha.click(card, "🔳 QR-код")
         qr = await sasha.wait_for_message(BOT, lambda m: m.content_type == "photo")
-        assert sasha_code in qr.text
+        assert sasha_code in qr.plain
         await shown(sasha, "Переходов: 1")
 
         # How the split works, with this tracker's numbers.
-        howto = await screen(sasha, "❓ Как делятся деньги", "Как делятся деньги в Vera")
-        assert rub(PRICE) in howto.text and f"30% (до {rub(share('l1'))})" in howto.text
+        howto = await screen(sasha, "❓ Как делятся деньги", "Как делятся деньги в трекере «Vera»")
+        assert rub(PRICE) in howto.plain and f"30% (до {rub(share('l1'))})" in howto.plain
 
         # The author's side in the platform bot.
         await author.send(PLATFORM, "/start")
@@ -212,12 +213,12 @@ async def test_through_representatives(tg, database_url, tmp_path):
         await author.click(menu, next(b for row in menu.keyboard for b in row if "Vera" in b))
         card = await author.wait_for_message(PLATFORM, lambda m: ["🤝 Партнёры"] in m.keyboard)
         await author.click(card, "🤝 Партнёры")
-        partners = await author.wait_for_text(PLATFORM, "Партнёры Vera")
-        assert f"как автор — {rub(author_as_author)}" in partners.text
-        assert f"как партнёр (по своим ссылкам) — {rub(author_l1 + author_l2)}" in partners.text
-        assert f"Sasha (партнёр): привели 1, платят 1, заработали {rub(sasha_l1)}" in partners.text
-        assert f"Masha (партнёр): привели 3, платят 3, заработали {rub(masha_l1)}" in partners.text
-        assert "Sasha TG: 1 → 1 → 1" in partners.text and "Masha YT: 4 → 3 → 3" in partners.text
+        partners = await author.wait_for_text(PLATFORM, "Партнёры трекера «Vera»")
+        assert f"как автор — {rub(author_as_author)}" in partners.plain
+        assert f"как партнёр (по своим ссылкам) — {rub(author_l1 + author_l2)}" in partners.plain
+        assert f"Sasha (партнёр): привели 1, платят 1, заработали {rub(sasha_l1)}" in partners.plain
+        assert f"Masha (партнёр): привели 3, платят 3, заработали {rub(masha_l1)}" in partners.plain
+        assert "Sasha TG: 1 → 1 → 1" in partners.plain and "Masha YT: 4 → 3 → 3" in partners.plain
 
         # Attribution on the rows: l1/l2/l3 as the story says.
         rows = {m.user_id: (m.l1_id, m.l2_id, m.l3_id) for m in await Membership.filter(tracker_id=tracker.id)}
@@ -253,7 +254,7 @@ async def test_attribution_edge_cases_forged_callback_and_empty_cabinet(tg, data
         await start(stranger)
         await stranger.send(BOT, "/partner")
         main = await shown(stranger, "Чтобы стать партнёром")
-        assert "ссылку «стать партнёром»" in main.text and rub(PRICE) in main.text
+        assert "ссылку «стать партнёром»" in main.plain and rub(PRICE) in main.plain
         assert ["🔗 Мои ссылки"] not in main.keyboard
 
         # A partner with no links: a helpful empty state with a "create" button.
@@ -286,9 +287,9 @@ async def test_attribution_edge_cases_forged_callback_and_empty_cabinet(tg, data
         assert rows[sasha.id].l1_id == author.id  # not changed by opening the own link
         assert rows[author.id].l1_id is None
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
-        assert f"1 → 1 → 0 → {rub(0)} → {rub(0)}" in links.text  # Xenia only; Sasha's own open is no click
+        assert f"1 → 1 → 0 → {rub(0)} → {rub(0)}" in links.plain  # Xenia only; Sasha's own open is no click
         links = await screen(author, "🔗 Мои ссылки", "Ваши ссылки")
-        assert "\n1 → 0 → 0 → " in links.text  # Xenia's later click; she stays Sasha's
+        assert "\n1 → 0 → 0 → " in links.plain  # Xenia's later click; she stays Sasha's
 
         # A forged callback: Sasha's own "open link" button with the author's link id instead.
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
@@ -303,7 +304,7 @@ async def test_attribution_edge_cases_forged_callback_and_empty_cabinet(tg, data
         answer = await tg.wait_for_callback_answer(BOT, "forged-1")
         assert "Ссылка не найдена" in str(answer)
         await sasha.expect_no_message(BOT, timeout=0.5)
-        assert not any(author_code in m.text or "Канал" in m.text for m in sasha.messages(BOT))
+        assert not any(author_code in m.plain or "Канал" in m.plain for m in sasha.messages(BOT))
 
 
 async def test_renaming_and_archiving_a_link_in_the_cabinet(tg, database_url, tmp_path):
@@ -334,21 +335,21 @@ async def test_renaming_and_archiving_a_link_in_the_cabinet(tg, database_url, tm
         await sasha.wait_for_text(BOT, "Название слишком длинное")
         await sasha.send(BOT, "Канал в VK")
         card = await shown(sasha, "Название сохранено.")
-        assert "🔗 Канал в VK" in card.text and code in card.text and "Переходов: 1" in card.text
+        assert "🔗 Канал в VK" in card.plain and code in card.plain and "Переходов: 1" in card.plain
         assert (await InviteLink.get(code=code)).label == "Канал в VK"
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
-        assert "Канал в VK" in links.text and "Старое имя" not in links.text
+        assert "Канал в VK" in links.plain and "Старое имя" not in links.plain
 
         # Archive: the link leaves the list; the other one stays.
         await sasha.click(links, "🔗 Канал в VK")
         card = await shown(sasha, "Переходов: 1")
         await sasha.click(card, "🗄 В архив")
         links = await shown(sasha, "Ссылка в архиве")
-        assert "Канал в VK" not in links.text and code not in links.text
+        assert "Канал в VK" not in links.plain and code not in links.plain
         assert ["🔗 Вторая"] in links.keyboard and ["🔗 Канал в VK"] not in links.keyboard
-        assert other_code in links.text
+        assert other_code in links.plain
         links = await screen(sasha, "🔗 Мои ссылки", "Ваши ссылки")
-        assert "Канал в VK" not in links.text
+        assert "Канал в VK" not in links.plain
 
         # The rule (referral.attribution): only a live link attributes or counts a click. The
         # archived code is an ordinary /start; who came through it before stays Sasha's.
@@ -400,32 +401,32 @@ async def test_an_author_with_hundreds_of_partners_pages_through_them(tg, databa
             return await author.wait_for_message(PLATFORM, lambda m: pager(current) in m.keyboard)
 
         await author.click(card, "🤝 Партнёры")
-        page = await author.wait_for_text(PLATFORM, "Партнёры Vera")
-        assert "Vera (@vera_ref_bot): 245" in page.text
+        page = await author.wait_for_text(PLATFORM, "Партнёры трекера «Vera»")
+        assert "«Vera» (@vera_ref_bot): 245" in page.plain
         assert pager("1/25") in page.keyboard
         names = [f"P{i:03d}" for i in range(245)]
-        assert all(name in page.text for name in names[:10]) and names[10] not in page.text
+        assert all(name in page.plain for name in names[:10]) and names[10] not in page.plain
         # Too many long links for one message: each partner shows how many, none is listed.
-        assert len(page.text) < 4096 and label not in page.text
-        assert "🔗 Ссылок: 100" in page.text and page.text.count("🔗 Ссылок: 4") == 9
+        assert len(page.plain) < 4096 and label not in page.plain
+        assert "🔗 Ссылок: 100" in page.plain and page.plain.count("🔗 Ссылок: 4") == 9
 
         page = await turn(page, "▶️", "2/25")
-        assert all(name in page.text for name in names[10:20])
-        assert names[9] not in page.text and names[20] not in page.text
-        assert "Vera (@vera_ref_bot): 245" in page.text  # the author's summary stays on every page
+        assert all(name in page.plain for name in names[10:20])
+        assert names[9] not in page.plain and names[20] not in page.plain
+        assert "«Vera» (@vera_ref_bot): 245" in page.plain  # the author's summary stays on every page
         page = await turn(page, "⏭", "25/25")
-        assert all(name in page.text for name in names[240:]) and names[239] not in page.text
+        assert all(name in page.plain for name in names[240:]) and names[239] not in page.plain
         page = await turn(page, "◀️", "24/25")
-        assert all(name in page.text for name in names[230:240])
+        assert all(name in page.plain for name in names[230:240])
         page = await turn(page, "⏮", "1/25")
-        assert names[0] in page.text and names[10] not in page.text
+        assert names[0] in page.plain and names[10] not in page.plain
 
         # A partner with a few links: they are listed, newest first, with the rest counted.
         await InviteLink.filter(owner_id__in=[first + i for i in range(1, 10)]).delete()
         page = await turn(page, "▶️", "2/25")
         page = await turn(page, "◀️", "1/25")
-        assert page.text.count(f"🔗 {label}: 0 → 0 → 0 → {rub(0)}") == 3 and "…и ещё ссылок: 97" in page.text
-        assert "Ссылок:" not in page.text
+        assert page.plain.count(f"🔗 {label}: 0 → 0 → 0 → {rub(0)}") == 3 and "…и ещё ссылок: 97" in page.plain
+        assert "Ссылок:" not in page.plain
 
 
 async def test_refund_alert_reaches_the_author_once(database, monkeypatch):

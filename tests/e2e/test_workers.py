@@ -260,7 +260,7 @@ async def test_two_workers_settle_deliver_and_hand_over_the_jobs(tg, database, t
             await c.wait_for_text("vera_bot", f"I am {TRACKER_NAME}")
         await tg.wait_until_delivered("vera_bot")
         for c in clients:
-            assert sum(f"I am {TRACKER_NAME}" in m.text for m in c.messages("vera_bot")) == 1
+            assert sum(f"I am {TRACKER_NAME}" in m.plain for m in c.messages("vera_bot")) == 1
 
         # -- the leader dies: the other worker takes the lease and the jobs ----------------------
         late = await seed_periods(tracker, 200_000, 1, 1, datetime.now(UTC) - timedelta(minutes=1))
@@ -290,7 +290,7 @@ async def test_two_workers_settle_deliver_and_hand_over_the_jobs(tg, database, t
             await c.wait_for_text("vera_bot", f"I am {TRACKER_NAME}")
         await tg.wait_until_delivered("vera_bot")
         for c in more:
-            assert sum(f"I am {TRACKER_NAME}" in m.text for m in c.messages("vera_bot")) == 1
+            assert sum(f"I am {TRACKER_NAME}" in m.plain for m in c.messages("vera_bot")) == 1
     except BaseException:
         for index in workers.procs:
             print(f"--- worker {index} log (tail) ---\n{workers.log(index)}")
@@ -435,7 +435,7 @@ async def test_the_workers_command_runs_n_processes_and_stops_them_cleanly(tg, d
             await c.wait_for_text("pair_bot", "I am Pair")
         await tg.wait_until_delivered("pair_bot")
         for c in clients:
-            assert sum("I am Pair" in m.text for m in c.messages("pair_bot")) == 1
+            assert sum("I am Pair" in m.plain for m in c.messages("pair_bot")) == 1
         assert len(tg.calls_to("setWebhook", bot=PLATFORM_USERNAME)) == 1
         assert len(tg.calls_to("setWebhook", bot="pair_bot")) == 1
         proc.send_signal(signal.SIGTERM)

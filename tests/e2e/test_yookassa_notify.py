@@ -36,7 +36,7 @@ def settings(tg, database_url, tmp_path, yk, **payments):
 async def paid_link(tg, client, n: int, bot: str) -> str:
     tracker = await new_tracker(tg, n, bot)
     await set_price(tracker.id, PlanKind.MONTH, 200000)
-    await choose(client, bot, "Month — 2 000 RUB", "🔗 YooKassa link — 2 000 RUB")
+    await choose(client, bot, "Month — 2,000 RUB", "🔗 YooKassa link — 2,000 RUB")
     offer = await client.wait_for_text(bot, "YooKassa page")
     return offer.buttons[0]["url"].rsplit("/", 1)[1]
 
@@ -113,11 +113,11 @@ async def test_400_bogus_notifications_do_not_delay_a_real_payment_link(tg, data
             try:
                 await eventually(lambda: sum(r.method == "GET" for r in yk.requests) >= 8,
                                  "the flood keeps the notification threads busy")
-                await choose(client, "busy_bot", "Month — 2 000 RUB", "🔗 YooKassa link — 2 000 RUB")
+                await choose(client, "busy_bot", "Month — 2,000 RUB", "🔗 YooKassa link — 2,000 RUB")
                 # the link's own deadline is the gateway's 1 s: behind the flood it would time out
                 answer = await client.wait_for_message(
-                    "busy_bot", lambda m: "YooKassa page" in m.text or "not answering" in m.text)
-                assert "YooKassa page" in answer.text
+                    "busy_bot", lambda m: "YooKassa page" in m.plain or "not answering" in m.plain)
+                assert "YooKassa page" in answer.plain
                 assert not flood.done(), "the flood ended before the link was asked for: it proved nothing"
             finally:
                 statuses = await flood

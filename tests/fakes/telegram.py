@@ -470,6 +470,11 @@ class BotMessage:
     invoice: dict[str, Any] | None = None
 
     @property
+    def plain(self) -> str:
+        """The text with typographic spaces as plain ones (see `plain`)."""
+        return plain(self.text)
+
+    @property
     def buttons(self) -> list[dict[str, Any]]:
         """Inline buttons, row by row, flattened."""
         rows = (self.reply_markup or {}).get("inline_keyboard") or []
@@ -656,7 +661,7 @@ class FakeUser:
             raise AssertionError(f"message #{message.message_id} was deleted; cannot click it")
         buttons = [b for row in (stored.reply_markup or {}).get("inline_keyboard", []) for b in row]
         found = [b for b in buttons
-                 if (text is None or b.get("text") == text)
+                 if (text is None or plain(str(b.get("text"))) == plain(text))
                  and (callback_data is None or b.get("callback_data") == callback_data)]
         if not found:
             listing = [(b.get("text"), b.get("callback_data")) for b in buttons]
@@ -895,11 +900,18 @@ class FakeUser:
         raise AssertionError(f"{self} expected silence from @{fake_bot.username}, got {event}")
 
 
+def plain(text: str) -> str:
+    """`text` with the typographic spaces i18n.format puts in numbers (no-break, narrow no-break)
+    as plain ones, so a test can write "1 490,00 ₽" while the product sends what Babel gives."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
 def _as_predicate(predicate: MessagePredicate) -> Callable[[BotMessage], bool]:
     if predicate is None:
         return lambda _: True
     if isinstance(predicate, str):
-        return lambda message: predicate in message.text
+        wanted = plain(predicate)
+        return lambda message: wanted in plain(message.text)
     return predicate
 
 
@@ -1091,6 +1103,15 @@ class FakeTelegram:
         elif hasattr(ref, "token"):
             return self.bot(ref.token)
         raise KeyError(f"unknown bot {ref!r}; known: {[b.username for b in self._bots.values()]}")
+
+    def everything_sent(self) -> list[tuple[BotMessage, str | None]]:
+        """Every message and edit any bot sent, in each chat's order, with the language of the person
+        the chat belongs to (None for groups and channels): what checks over all screens read."""
+        sent = []
+        for conv in self._conversations.values():
+            person = self._users.get(conv.chat.id) if conv.chat.type == "private" else None
+            sent += [(message, person.language_code if person else None) for message in conv.events]
+        return sent
 
     def user(self, id: int, first_name: str | None = None, *, username: str | None = None,
              language_code: str | None = "ru", last_name: str | None = None,

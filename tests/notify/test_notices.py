@@ -35,8 +35,8 @@ async def test_payment_and_refund_notices_go_to_the_client_from_the_tracker_bot_
     assert rows[0].params == {"key": "payment-success", "name": tracker.name, "until": until}
     assert rows[1].params == {"key": "payment-refunded", "name": tracker.name, "amount": 200_000}
     # As the delivery loop writes them, in the client's language.
-    assert render(rows[0].kind, rows[0].params, "en").endswith(f"{day(notices.read_day(until))}.")
-    assert "2 000" in render(rows[1].kind, rows[1].params, "en")
+    assert render(rows[0].kind, rows[0].params, "en").endswith(f"{day(notices.read_day(until), lang='en')}.")
+    assert "2,000" in render(rows[1].kind, rows[1].params, "en")
 
 
 async def test_an_alert_is_written_only_if_its_transaction_commits(database):

@@ -148,7 +148,7 @@ async def test_a_private_chat_that_cannot_be_written_to_is_dead_at_once(world):
     await stranger.send("gptitor_bot", "/start")
     assert await outbox.retry(event.id)
     assert await w["worker"].run_once() == 1
-    got = await stranger.wait_for_text("gptitor_bot", "Выплата 1 500.50 ₽ отправлена.")
+    got = await stranger.wait_for_text("gptitor_bot", "Выплата 1 500,50 ₽ отправлена.")
     assert got.chat_id == stranger.id
 
 

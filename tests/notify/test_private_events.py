@@ -17,6 +17,7 @@ from referral import create_link, record_start
 from scheduler.channel_digest import yesterday
 from services.outbox import render
 from tests.billing.helpers import MSK, join, make_tracker
+from tests.fakes.telegram import plain
 
 AUTHOR, SASHA, PETR, IVAN, OLGA = 1, 2, 3, 4, 5
 
@@ -67,7 +68,7 @@ async def test_a_new_subscriber_reaches_each_level_of_the_network(database):
     await create_subscription(tracker.id, IVAN, "month", 100_000, datetime.now(UTC))
     assert sorted(await _private(events.SUBSCRIBER)) == [(AUTHOR, "author"), (SASHA, "l1")]
     text = render(events.SUBSCRIBER, (await OutboxEvent.get(kind=events.SUBSCRIBER, chat_id=SASHA)).params, "ru")
-    assert text == "💳 T: новый подписчик Ivan — месяц, 1 000.00 ₽ (1-й уровень)."
+    assert plain(text) == "💳 T: новый подписчик Ivan — месяц, 1 000,00 ₽ (1-й уровень)."
 
 
 async def test_accruals_come_one_message_per_batch_or_as_a_daily_digest(database):
@@ -82,7 +83,7 @@ async def test_accruals_come_one_message_per_batch_or_as_a_daily_digest(database
     assert result.periods == 2 and result.batches == 1
     (sasha,) = await OutboxEvent.filter(kind=events.ACCRUAL, chat_id=SASHA)
     assert sasha.params["count"] == 2 and sasha.params["amount"] == 2 * 30_000
-    assert render(sasha.kind, sasha.params, "ru") == "💰 T: начислено 600.00 ₽ за 2 периода клиентов."
+    assert plain(render(sasha.kind, sasha.params, "ru")) == "💰 T: начислено 600,00 ₽ за 2 периода клиентов."
     author = await OutboxEvent.get(kind=events.ACCRUAL, chat_id=AUTHOR)
     assert author.params["count"] == 2 and author.params["amount"] == 2 * (20_000 + 20_000)  # author + l2
     assert not await OutboxEvent.filter(kind=events.ACCRUAL, chat_id=PETR).exists()  # not his, and he has a channel
@@ -95,7 +96,7 @@ async def test_accruals_come_one_message_per_batch_or_as_a_daily_digest(database
     await settle_due_periods(now=datetime.now(UTC))
     one = await OutboxEvent.filter(kind=events.ACCRUAL, chat_id=AUTHOR).order_by("-id").first()
     assert one.params["count"] == 1
-    assert render(one.kind, one.params, "ru") == "💰 T: начислено 40.00 ₽ за период клиента Ivan (вы автор)."
+    assert plain(render(one.kind, one.params, "ru")) == "💰 T: начислено 40,00 ₽ за период клиента Ivan (вы автор)."
     assert await OutboxEvent.filter(kind=events.ACCRUAL, chat_id=SASHA).count() == 1
 
     today = yesterday(MSK, datetime.now(UTC) + timedelta(days=1))

@@ -10,7 +10,7 @@ from billing import admin as billing_admin
 from billing import commission, rates, reports
 from billing.default_prices import PRICES_AS_OF, is_default_endpoint
 from dialogs.widgets import flashes
-from i18n.format import day, rub, sortable_time
+from i18n.format import day, month_of, rub, sortable_time
 from models import ModelPrice, PayoutRequest, PayoutStatus
 from notify import outbox
 from notify.redact import redact
@@ -46,7 +46,7 @@ async def rate_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -
     tz = settings.timezone
     current = await rates.rate_at(now)
     lines = [
-        i18n("admin-rate-line", valid_from=sortable_time(r.valid_from, tz), rate=number(r.rub_per_mj),
+        i18n("admin-rate-line", valid_from=sortable_time(r.valid_from, tz, lang=i18n.lang), rate=number(r.rub_per_mj),
              state="current" if current is not None and r.id == current.id
              else "future" if r.valid_from > now else "past")
         for r in await billing_admin.rate_history(HISTORY)
@@ -72,7 +72,7 @@ async def prices_getter(dialog_manager: DialogManager, i18n, settings, **_: Any)
         "no_prices": not prices,
         # The shipped prices' date, on the endpoint they are for (billing.default_prices).
         "shipped": is_default_endpoint(settings.openai_base_url),
-        "as_of": day(PRICES_AS_OF),
+        "as_of": day(PRICES_AS_OF, lang=i18n.lang),
         **flashes(dialog_manager, i18n),
     }
 
@@ -97,7 +97,7 @@ async def commission_getter(dialog_manager: DialogManager, i18n, settings, **_: 
         if item.valid_from is None:
             lines.append(i18n("admin-commission-configured", shares=shares_text(item.shares)))
         else:
-            lines.append(i18n("admin-commission-line", valid_from=sortable_time(item.valid_from, tz),
+            lines.append(i18n("admin-commission-line", valid_from=sortable_time(item.valid_from, tz, lang=i18n.lang),
                               shares=shares_text(item.shares), state="future" if item.valid_from > now else "past"))
     return {
         **{f"{role}_pct": number(in_force[role]) for role in commission.ROLES},
@@ -115,7 +115,7 @@ async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     events = await outbox.undelivered(EVENTS_PAGE, page * EVENTS_PAGE)
     lines = [
         i18n("admin-event-line", id=str(e.id), kind=e.kind, chat=str(e.chat_id), attempts=e.attempts,
-             error=redact(e.last_error or "—")[:120], created=sortable_time(e.created_at))
+             error=redact(e.last_error or "—")[:120], created=sortable_time(e.created_at, lang=i18n.lang))
         for e in events
     ]
     return {
@@ -137,22 +137,22 @@ async def totals_getter(dialog_manager: DialogManager, i18n, settings, **_: Any)
     month = dialog_manager.dialog_data.setdefault("month", reports.current_month(datetime.now(UTC), tz))
     t = await reports.month_totals(month, tz)
     return {
-        "month": t.month,
+        "month": month_of(t.month, i18n.lang),
         "periods": t.periods,
-        "revenue": rub(t.revenue_kopecks),
-        "token_cost": rub(t.token_cost_kopecks),
-        "margin": rub(t.margin_kopecks),
-        "losses": rub(t.loss_kopecks),
-        "platform_role": rub(t.by_role["platform"]),
-        "author_role": rub(t.by_role["author"]),
-        "l1_role": rub(t.by_role["l1"]),
-        "l2_role": rub(t.by_role["l2"]),
-        "l3_role": rub(t.by_role["l3"]),
-        "l1_unheld": rub(t.unheld["l1"]),
-        "l2_unheld": rub(t.unheld["l2"]),
-        "l3_unheld": rub(t.unheld["l3"]),
-        "platform_kept": rub(t.platform_kopecks),
-        "to_people": rub(t.paid_to_people_kopecks),
+        "revenue": rub(t.revenue_kopecks, i18n.lang),
+        "token_cost": rub(t.token_cost_kopecks, i18n.lang),
+        "margin": rub(t.margin_kopecks, i18n.lang),
+        "losses": rub(t.loss_kopecks, i18n.lang),
+        "platform_role": rub(t.by_role["platform"], i18n.lang),
+        "author_role": rub(t.by_role["author"], i18n.lang),
+        "l1_role": rub(t.by_role["l1"], i18n.lang),
+        "l2_role": rub(t.by_role["l2"], i18n.lang),
+        "l3_role": rub(t.by_role["l3"], i18n.lang),
+        "l1_unheld": rub(t.unheld["l1"], i18n.lang),
+        "l2_unheld": rub(t.unheld["l2"], i18n.lang),
+        "l3_unheld": rub(t.unheld["l3"], i18n.lang),
+        "platform_kept": rub(t.platform_kopecks, i18n.lang),
+        "to_people": rub(t.paid_to_people_kopecks, i18n.lang),
         "open_due": t.open_due,
         "tz": tz,
         **flashes(dialog_manager, i18n),

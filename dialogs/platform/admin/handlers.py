@@ -17,7 +17,8 @@ from billing import commission, rates, reports
 from billing.admin import AdminInputError
 from billing.commission import ScheduleError
 from dialogs.platform.states import AdminSG
-from i18n.format import sortable_time
+from dialogs.widgets import reader_lang
+from i18n.format import month_of, sortable_time
 from models import ModelPrice
 from notify import outbox
 
@@ -60,18 +61,19 @@ def _plain(value: Any, manager: DialogManager) -> Any:
     """Dialog data is stored: datetimes go in as the platform's local time text."""
     if isinstance(value, datetime):
         tz = manager.middleware_data["settings"].timezone
-        return sortable_time(value, tz)
+        return sortable_time(value, tz, lang=reader_lang(manager))
     return value
 
 
 def parse_when(parts: list[str], tz: str) -> datetime | None:
-    """Nothing: now (None). "YYYY-MM-DD" or "YYYY-MM-DD HH:MM": that moment in the platform's zone."""
+    """Nothing: now (None). "DD.MM.YYYY" or "DD.MM.YYYY HH:MM" (as the screens show dates; ISO
+    "YYYY-MM-DD" works too): that moment in the platform's zone."""
     if not parts:
         return None
     if len(parts) > 2:
         raise AdminInputError("admin-bad-date")
     try:
-        day = datetime.strptime(parts[0], "%Y-%m-%d")
+        day = datetime.strptime(parts[0], "%Y-%m-%d" if "-" in parts[0] else "%d.%m.%Y")
         if len(parts) == 2:
             clock = datetime.strptime(parts[1], "%H:%M")
             day = day.replace(hour=clock.hour, minute=clock.minute)
@@ -253,11 +255,11 @@ async def on_export(callback: CallbackQuery, _: Button, manager: DialogManager) 
             entries = await reports.write_ledger_csv(out, month, tz)
         size = os.path.getsize(path)
         if size > MAX_DOCUMENT_BYTES:
-            _fail(manager, "admin-export-too-big", month=month, size=size // (1024 * 1024))
+            _fail(manager, "admin-export-too-big", month=month_of(month, i18n.lang), size=size // (1024 * 1024))
             return
         await callback.message.answer_document(
             FSInputFile(path, filename=f"ledger-{month}.csv"),
-            caption=i18n("admin-export-caption", month=month, entries=entries, tz=tz),
+            caption=i18n("admin-export-caption", month=month_of(month, i18n.lang), entries=entries, tz=tz),
         )
     finally:
         os.unlink(path)

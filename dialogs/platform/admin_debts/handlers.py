@@ -8,6 +8,7 @@ from aiogram_dialog.widgets.input import MessageInput
 
 from billing.collected import RepaymentError, parse_amount, record_repayment
 from dialogs.platform.states import AdminDebtsSG
+from dialogs.widgets import reader_lang
 from i18n.format import rub
 
 
@@ -25,8 +26,8 @@ async def on_amount_entered(message: Message, _: MessageInput, manager: DialogMa
         amount = parse_amount(message.text)
         await record_repayment(int(author_id), amount, admin_id=message.from_user.id)
     except RepaymentError as exc:
-        params = {k: rub(v) if k == "owed" else v for k, v in exc.params.items()}
+        params = {k: rub(v, reader_lang(manager)) if k == "owed" else v for k, v in exc.params.items()}
         manager.dialog_data["error"] = {"key": exc.key, "params": params}
         return
-    manager.dialog_data["notice"] = {"key": "debts-recorded", "params": {"amount": rub(amount)}}
+    manager.dialog_data["notice"] = {"key": "debts-recorded", "params": {"amount": rub(amount, reader_lang(manager))}}
     await manager.switch_to(AdminDebtsSG.list)

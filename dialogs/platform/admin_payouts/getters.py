@@ -23,7 +23,7 @@ def who(view) -> str:
 
 async def queue_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, **_: Any) -> dict:
     views, total = await payouts.queue(limit=PAGE)
-    lines = [i18n("admin-payouts-line", id=v.id, amount=rub(v.amount_kopecks), who=who(v),
+    lines = [i18n("admin-payouts-line", id=v.id, amount=rub(v.amount_kopecks, i18n.lang), who=who(v),
                   method_name=method_name(i18n, v.method), masked=v.masked,
                   status_name=i18n("payouts-status", status=v.status)) for v in views]
     return {
@@ -31,7 +31,7 @@ async def queue_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, **
         "has_payouts": bool(views),
         "no_payouts": not views,
         "payouts_text": "\n".join(lines),
-        "items": [{"id": v.id, "label": f"№{v.id} · {rub(v.amount_kopecks)} · {v.first_name or v.user_id}"}
+        "items": [{"id": v.id, "label": f"№{v.id} · {rub(v.amount_kopecks, i18n.lang)} · {v.first_name or v.user_id}"}
                   for v in views],
         **flashes(dialog_manager, i18n),
     }
@@ -69,14 +69,14 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
         "found": True,
         "missing": False,
         "id": view.id,
-        "amount": rub(view.amount_kopecks),
+        "amount": rub(view.amount_kopecks, i18n.lang),
         "who": who(view),
         "user_id": view.user_id,
         "source": source,
         "method_name": method_name(i18n, view.method),
         "full": view.full or view.masked,
         "status_name": i18n("payouts-status", status=view.status),
-        "date": day_time(view.created_at),
+        "date": day_time(view.created_at, lang=i18n.lang),
         "extra": extra,
         "requested": requested,
         "approved": view.status == PayoutStatus.APPROVED.value and payouts.gateway is not None,

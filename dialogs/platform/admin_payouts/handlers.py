@@ -14,6 +14,7 @@ from aiogram_dialog.widgets.kbd import Button
 
 from billing.payouts import Outcome, PayoutError
 from dialogs.platform.states import AdminPayoutsSG
+from dialogs.widgets import reader_lang
 from i18n.format import rub
 from models import PayoutStatus
 from services.outbox import OPEN_CARD
@@ -57,7 +58,7 @@ async def on_payout_selected(callback: CallbackQuery, _: Any, manager: DialogMan
 
 def _tell(manager: DialogManager, outcome: Outcome, done_key: str) -> None:
     payout = outcome.payout
-    params = {"id": payout.id, "amount": rub(payout.amount_kopecks)}
+    params = {"id": payout.id, "amount": rub(payout.amount_kopecks, reader_lang(manager))}
     if not outcome.changed:
         manager.dialog_data["error"] = {"key": "admin-payouts-already",
                                         "params": {**params, "status": PayoutStatus(payout.status).value}}
@@ -99,7 +100,8 @@ async def on_check(callback: CallbackQuery, _: Button, manager: DialogManager) -
         manager.dialog_data["error"] = {"key": "payouts-not-found", "params": {}}
         return
     manager.dialog_data["stuck"] = {"id": payout_id, "reason": stuck}
-    params = {"id": payout.id, "amount": rub(payout.amount_kopecks), "reason": payout.failure_reason or ""}
+    params = {"id": payout.id, "amount": rub(payout.amount_kopecks, reader_lang(manager)),
+              "reason": payout.failure_reason or ""}
     status = PayoutStatus(payout.status)
     if status != PayoutStatus.APPROVED:
         key = _after_yookassa(payout) if status in (PayoutStatus.PAID, PayoutStatus.FAILED) else "admin-payouts-already"

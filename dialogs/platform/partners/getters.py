@@ -23,7 +23,8 @@ TEXT_BUDGET = 3_300
 
 
 def _levels(i18n, amounts: partner_money.LevelAmounts) -> str:
-    return i18n("partners-levels", l1=rub(amounts.l1), l2=rub(amounts.l2), l3=rub(amounts.l3))
+    return i18n("partners-levels", l1=rub(amounts.l1, i18n.lang), l2=rub(amounts.l2, i18n.lang),
+                l3=rub(amounts.l3, i18n.lang))
 
 
 def _partners_text(i18n, partners: list[partner_money.PartnerSummary], links_shown: int) -> str:
@@ -32,11 +33,11 @@ def _partners_text(i18n, partners: list[partner_money.PartnerSummary], links_sho
         lines = [
             i18n("partners-partner", first_name=p.first_name or str(p.user_id),
                  kind="named" if p.is_partner else "client", members=p.members,
-                 subscribers=p.subscribers, total=rub(p.earnings.total), levels=_levels(i18n, p.earnings))
+                 subscribers=p.subscribers, total=rub(p.earnings.total, i18n.lang), levels=_levels(i18n, p.earnings))
         ]
         lines += [
             i18n("partners-link-line", label=s.label or i18n("partner-link-no-label"), clicks=s.clicks,
-                 starts=s.starts, paying=s.paying, revenue=rub(s.revenue_kopecks))
+                 starts=s.starts, paying=s.paying, revenue=rub(s.revenue_kopecks, i18n.lang))
             for s in p.links[:links_shown]
         ]
         if p.links and not links_shown:
@@ -83,9 +84,9 @@ async def partners_getter(dialog_manager: DialogManager, trackers: TrackerServic
         "partners_text": text,
         "pages": pages,
         "paged": pages > 1,
-        "as_author": rub(own.settled.author),
-        "as_partner": rub(own.settled.l1 + own.settled.l2 + own.settled.l3),
-        "forecast": rub(own.forecast.total),
+        "as_author": rub(own.settled.author, i18n.lang),
+        "as_partner": rub(own.settled.l1 + own.settled.l2 + own.settled.l3, i18n.lang),
+        "forecast": rub(own.forecast.total, i18n.lang),
         "own_clients": sum(s.starts for s in own_links if not s.makes_partner),
         "partner_links": len(partner_links),
         "new_link": new_link,

@@ -59,16 +59,17 @@ async def estimate_text(tracker: Tracker, i18n) -> str:
         _, avg = await average_micro(scenario.id)
         count = meetings_per_month(len(scenario.weekday_list))
         lines.append(ScheduleLine(count, Decimal(avg) / MICRO))
-        labels.append(i18n("ai-estimate-line", name=scenario.name, count=count, avg=fmt_mj(avg)))
+        labels.append(i18n("ai-estimate-line", name=scenario.name, count=count, avg=fmt_mj(avg, i18n.lang)))
     month = await Plan.get_or_none(tracker_id=tracker.id, kind=PlanKind.MONTH)
     est = monthly_estimate(lines, rate.rub_per_mj, month.price_kopecks if month else None)
     if est.margin_kopecks is None or est.price_kopecks is None:
         margin = i18n("ai-estimate-no-price")
     else:
-        margin = i18n("ai-estimate-margin", price=price(est.price_kopecks), margin=price(est.margin_kopecks))
+        margin = i18n("ai-estimate-margin", price=price(est.price_kopecks, i18n.lang),
+                      margin=price(est.margin_kopecks, i18n.lang))
     return i18n(
-        "ai-estimate", lines="; ".join(labels) or i18n("ai-estimate-none"), mj=fixed(est.mj),
-        cost=price(est.cost_kopecks), rate=decimal(rate.rub_per_mj), margin=margin,
+        "ai-estimate", lines="; ".join(labels) or i18n("ai-estimate-none"), mj=fixed(est.mj, lang=i18n.lang),
+        cost=price(est.cost_kopecks, i18n.lang), rate=decimal(rate.rub_per_mj, i18n.lang), margin=margin,
     )
 
 
@@ -80,7 +81,7 @@ async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) 
     lines = []
     for s in scenarios:
         _, avg = await average_micro(s.id)
-        lines.append(i18n("ai-scenario-line", name=s.name, trigger=trigger_text(s, i18n), avg=fmt_mj(avg)))
+        lines.append(i18n("ai-scenario-line", name=s.name, trigger=trigger_text(s, i18n), avg=fmt_mj(avg, i18n.lang)))
     rate = await rate_at(datetime.now(UTC))
     limit = tracker.period_mj_limit
     models = await ModelPrice.filter(active=True).order_by("model").values_list("model", flat=True)
@@ -88,9 +89,10 @@ async def panel_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) 
         "missing": False,
         "name": tracker.name,
         "model": tracker.model or settings.default_model,
-        "free": fmt_count(free_allowance(tracker, await load_policy())),  # within the platform's cap
-        "limit": i18n("ai-mj-amount", mj=decimal(limit)) if limit is not None else i18n("ai-panel-limit-default"),
-        "rate": decimal(rate.rub_per_mj) if rate else i18n("ai-panel-no-rate"),
+        "free": fmt_count(free_allowance(tracker, await load_policy()), lang=i18n.lang),  # within the platform's cap
+        "limit": (i18n("ai-mj-amount", mj=decimal(limit, i18n.lang)) if limit is not None
+                  else i18n("ai-panel-limit-default")),
+        "rate": decimal(rate.rub_per_mj, i18n.lang) if rate else i18n("ai-panel-no-rate"),
         "prompt": (tracker.system_prompt or i18n("ai-panel-no-prompt"))[:1500],
         "scenario_lines": "\n".join(lines) or i18n("ai-panel-no-scenarios"),
         "scenarios": [{"id": s.id, "name": s.name} for s in scenarios],
@@ -118,10 +120,10 @@ async def scenario_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict
         "trigger": trigger_text(scenario, i18n),
         "ending": ending_text(scenario, i18n),
         "meetings": count,
-        "avg": fmt_mj(avg),
+        "avg": fmt_mj(avg, i18n.lang),
         "prompt": scenario.prompt[:1500] or "—",
-        "mj": fmt_mj(mj_micro),
-        "cost": price(mj_to_kopecks(Decimal(mj_micro) / MICRO, rate.rub_per_mj)) if rate else "—",
+        "mj": fmt_mj(mj_micro, i18n.lang),
+        "cost": price(mj_to_kopecks(Decimal(mj_micro) / MICRO, rate.rub_per_mj), lang=i18n.lang) if rate else "—",
         "estimate": await estimate_text(tracker, i18n),
         **flashes(dialog_manager, i18n),
     }

@@ -15,7 +15,8 @@ from billing.policy import load_policy
 from billing.rates import rate_at
 from dialogs.platform.scenarios.getters import owned_tracker
 from dialogs.platform.states import AiSG
-from i18n.format import count, rub
+from dialogs.widgets import reader_lang
+from i18n.format import rub
 from llm import meetings as mt
 from llm.conversation import Request
 from llm.schedule import parse_weekly
@@ -65,9 +66,10 @@ async def on_model(_: CallbackQuery, __: Any, manager: DialogManager, model: str
     await manager.switch_to(AiSG.panel)
 
 
-def _refusal(error: CostRuleError) -> dict:
-    """A cost rule's refusal for the dialog's error line, its amounts formatted."""
-    params = {k: (count(v) if k == "cap" else rub(v)) if isinstance(v, int) else v for k, v in error.params.items()}
+def _refusal(error: CostRuleError, lang: str | None) -> dict:
+    """A cost rule's refusal for the dialog's error line, its amounts formatted; the cap stays a
+    number, which the message's plural selector needs (Fluent groups it as `count` would)."""
+    params = {k: rub(v, lang) if isinstance(v, int) and k != "cap" else v for k, v in error.params.items()}
     return {"key": error.key, "params": params}
 
 
@@ -79,7 +81,7 @@ async def on_free(message: Message, _: MessageInput, manager: DialogManager) -> 
     try:
         check_free_messages(int(value), await load_policy())
     except CostRuleError as error:
-        manager.dialog_data["error"] = _refusal(error)
+        manager.dialog_data["error"] = _refusal(error, reader_lang(manager))
         return
     if (tracker := await _tracker(manager)) is not None:
         await Tracker.filter(id=tracker.id).update(free_messages=int(value), updated_at=datetime.now(UTC))
@@ -97,7 +99,7 @@ async def on_limit(message: Message, _: MessageInput, manager: DialogManager) ->
         try:
             await check_limit(tracker.id, value, await load_policy(), await rate_at(datetime.now(UTC)))
         except CostRuleError as error:
-            manager.dialog_data["error"] = _refusal(error)
+            manager.dialog_data["error"] = _refusal(error, reader_lang(manager))
             return
         await Tracker.filter(id=tracker.id).update(
             period_mj_limit=value if value > 0 else None, updated_at=datetime.now(UTC))

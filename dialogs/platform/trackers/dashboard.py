@@ -10,15 +10,16 @@ from aiogram_dialog import DialogManager
 
 from billing.commission import schedule_at
 from billing.dashboard import Month, author_dashboard
-from i18n.format import count, rub
+from i18n.format import count, month_of, rub
 from models import User
 from services.trackers import TrackerError, TrackerService
 
 
 def _month(i18n, month: Month) -> str:
-    return i18n("dashboard-month", month=month.label, new=count(month.new), churned=count(month.churned),
-                revenue=rub(month.revenue_kopecks), cost=rub(month.token_cost_kopecks),
-                margin=rub(month.margin_kopecks))
+    return i18n("dashboard-month", month=month_of(month.label, i18n.lang), new=count(month.new, i18n.lang),
+                churned=count(month.churned, i18n.lang),
+                revenue=rub(month.revenue_kopecks, i18n.lang), cost=rub(month.token_cost_kopecks, i18n.lang),
+                margin=rub(month.margin_kopecks, i18n.lang))
 
 
 async def dashboard_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, settings,
@@ -30,13 +31,16 @@ async def dashboard_getter(dialog_manager: DialogManager, trackers: TrackerServi
     now = datetime.now(UTC)
     dash = await author_dashboard(tracker, now, settings.timezone,
                                   schedule=await schedule_at(now, fallback=settings.commission))
-    top = "\n".join(i18n("dashboard-top-line", name=name or str(uid), cost=rub(cost)) for uid, name, cost in dash.top)
+    top = "\n".join(i18n("dashboard-top-line", name=name or str(uid), cost=rub(cost, i18n.lang))
+                    for uid, name, cost in dash.top)
     text = i18n(
         "dashboard",
-        name=tracker.name, active=count(dash.active),
+        name=tracker.name, active=count(dash.active, i18n.lang),
         this=_month(i18n, dash.this), last=_month(i18n, dash.last),
-        clients=count(dash.clients_with_cost), median=rub(dash.median_cost_kopecks), p90=rub(dash.p90_cost_kopecks),
-        estimate=rub(dash.estimate_kopecks) if dash.estimate_kopecks is not None else "—",
-        top=top or "—", settled=rub(dash.settled_kopecks), forecast=rub(dash.forecast_kopecks),
+        clients=count(dash.clients_with_cost, i18n.lang), median=rub(dash.median_cost_kopecks, i18n.lang),
+        p90=rub(dash.p90_cost_kopecks, i18n.lang),
+        estimate=rub(dash.estimate_kopecks, i18n.lang) if dash.estimate_kopecks is not None else "—",
+        top=top or "—", settled=rub(dash.settled_kopecks, i18n.lang),
+        forecast=rub(dash.forecast_kopecks, i18n.lang),
     )
     return {"found": True, "dashboard": text, "error": ""}

@@ -31,7 +31,7 @@ def webapp_url(settings: Any, tracker: Tracker) -> str:
 
 async def tokens_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings, **_: Any) -> dict:
     rows = await active_tokens(user.id)
-    lines = [i18n("partner-api-token-line", hint=t.hint, created=day(t.created_at, settings.timezone),
+    lines = [i18n("partner-api-token-line", hint=t.hint, created=day(t.created_at, settings.timezone, lang=i18n.lang),
                   scope=i18n("partner-api-scope-tracker") if t.tracker_id else "") for t in rows]
     base = settings.webapp_base_url or settings.webhook_base_url or ""
     return {

@@ -39,11 +39,11 @@ async def main_getter(
         e = await partner_money.earnings(tracker.id, user.id, schedule=await schedule_in_force(
             fallback=settings.commission), tz=settings.timezone)
         runtime = dialog_manager.middleware_data.get("runtime")
-        data.update(settled=rub(e.settled.total), forecast=rub(e.forecast.total),
+        data.update(settled=rub(e.settled.total, i18n.lang), forecast=rub(e.forecast.total, i18n.lang),
                     platform=getattr(runtime, "platform_username", "") or "none")
     else:
         plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
-        data["price"] = rub(plan.price_kopecks) if plan else "—"
+        data["price"] = rub(plan.price_kopecks, i18n.lang) if plan else "—"
     return data
 
 
@@ -52,7 +52,8 @@ def _link_label(i18n, label: str) -> str:
 
 
 def _conversion(i18n, clicks: int, starts: int, paying: int) -> str:
-    return i18n("partner-conversion", to_start=fmt.conversion(starts, clicks), to_pay=fmt.conversion(paying, starts))
+    return i18n("partner-conversion", to_start=fmt.conversion(starts, clicks, i18n.lang),
+                to_pay=fmt.conversion(paying, starts, i18n.lang))
 
 
 async def links_getter(
@@ -67,7 +68,7 @@ async def links_getter(
     may_recruit = allowed and await referral.may_recruit(tracker.id, user.id)
     lines = [
         i18n("partner-link-line", label=_link_label(i18n, s.label), clicks=s.clicks, starts=s.starts,
-             paying=s.paying, revenue=rub(s.revenue_kopecks), earned=rub(s.earned_kopecks),
+             paying=s.paying, revenue=rub(s.revenue_kopecks, i18n.lang), earned=rub(s.earned_kopecks, i18n.lang),
              url=link_url(tracker, s.code), kind="partner" if s.makes_partner else "client",
              conversion=_conversion(i18n, s.clicks, s.starts, s.paying))
         for s in stats
@@ -86,8 +87,8 @@ async def links_getter(
         "periods": [{"id": p, "label": i18n("partner-period-btn", period=p, on="yes" if p == period else "no")}
                     for p in referral.PERIODS] if allowed else [],
         "total_text": i18n("partner-links-total", archived=sum(s.archived for s in every),
-                           revenue=rub(sum(s.revenue_kopecks for s in every)),
-                           earned=rub(sum(s.earned_kopecks for s in every)),
+                           revenue=rub(sum(s.revenue_kopecks for s in every), i18n.lang),
+                           earned=rub(sum(s.earned_kopecks for s in every), i18n.lang),
                            conversion=_conversion(i18n, **totals), **totals),
         **flashes(dialog_manager, i18n),
     }
@@ -111,8 +112,8 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
         "clicks": stats.clicks,
         "starts": stats.starts,
         "paying": stats.paying,
-        "revenue": rub(stats.revenue_kopecks),
-        "earned": rub(stats.earned_kopecks),
+        "revenue": rub(stats.revenue_kopecks, i18n.lang),
+        "earned": rub(stats.earned_kopecks, i18n.lang),
         "url": url,
         "share": share_url(url, text),
         "kind": "partner" if stats.makes_partner else "client",
@@ -124,8 +125,8 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
 def _levels(i18n, amounts: partner_money.LevelAmounts, *, with_author: bool) -> str:
     parts = []
     if with_author:
-        parts.append(i18n("partner-level-author", amount=rub(amounts.author)))
-    parts += [i18n("partner-level-n", level=n, amount=rub(getattr(amounts, f"l{n}"))) for n in (1, 2, 3)]
+        parts.append(i18n("partner-level-author", amount=rub(amounts.author, i18n.lang)))
+    parts += [i18n("partner-level-n", level=n, amount=rub(getattr(amounts, f"l{n}"), i18n.lang)) for n in (1, 2, 3)]
     return "\n".join(parts)
 
 
@@ -138,14 +139,14 @@ async def earnings_getter(
         tracker.id, user.id, schedule=await schedule_in_force(fallback=settings.commission))
     months = await partner_money.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
     month_lines = [
-        i18n("partner-month-line", month=m.month, total=rub(m.amounts.total), l1=rub(m.amounts.l1),
-             l2=rub(m.amounts.l2), l3=rub(m.amounts.l3))
-        + (i18n("partner-month-author", author=rub(m.amounts.author)) if is_author else "")
+        i18n("partner-month-line", month=fmt.month_of(m.month, i18n.lang), total=rub(m.amounts.total, i18n.lang),
+             l1=rub(m.amounts.l1, i18n.lang), l2=rub(m.amounts.l2, i18n.lang), l3=rub(m.amounts.l3, i18n.lang))
+        + (i18n("partner-month-author", author=rub(m.amounts.author, i18n.lang)) if is_author else "")
         for m in reversed(months) if m.amounts.total
     ]
     return {
-        "settled_total": rub(e.settled.total),
-        "forecast_total": rub(e.forecast.total),
+        "settled_total": rub(e.settled.total, i18n.lang),
+        "forecast_total": rub(e.forecast.total, i18n.lang),
         "settled_levels": _levels(i18n, e.settled, with_author=is_author),
         "forecast_levels": _levels(i18n, e.forecast, with_author=is_author),
         "months_text": "\n".join(month_lines) or i18n("partner-months-empty"),
@@ -168,9 +169,10 @@ async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, se
     price = plan.price_kopecks if plan else 0
     amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(schedule)), strict=True)) \
         if price > 0 else {r.value: 0 for r in ROLE_ORDER}
-    data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0, "price": rub(price),
+    data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0,
+                            "price": rub(price, i18n.lang),
                             "unattributed_to_author": await rule_at(fallback=settings.commission) == "author"}
     for role, percent in schedule.items():
         data[f"{role}_pct"] = f"{percent.normalize():f}"
-        data[f"{role}_amount"] = rub(amounts.get(role, 0))
+        data[f"{role}_amount"] = rub(amounts.get(role, 0), i18n.lang)
     return data

@@ -9,15 +9,16 @@ from aiogram_dialog import DialogManager
 from billing import partner as partner_money
 from billing.payouts import METHODS, Destination, Payouts
 from dialogs.widgets import flashes
-from i18n.format import rub
+from i18n.format import day, rub
 from models import User
 
 
 async def main_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
     b = await partner_money.balance(user.id)  # folds what is new first, so big accounts read fast
     return {
-        "accrued": rub(b.accrued), "reserved": rub(b.reserved), "paid": rub(b.paid), "available": rub(b.available),
-        "minimum": rub(payouts.min_kopecks),
+        "accrued": rub(b.accrued, i18n.lang), "reserved": rub(b.reserved, i18n.lang),
+        "paid": rub(b.paid, i18n.lang), "available": rub(b.available, i18n.lang),
+        "minimum": rub(payouts.min_kopecks, i18n.lang),
         "can_withdraw": b.available >= payouts.min_kopecks,
         "too_little": b.available < payouts.min_kopecks,
         **flashes(dialog_manager, i18n),
@@ -26,7 +27,8 @@ async def main_getter(dialog_manager: DialogManager, payouts: Payouts, user: Use
 
 async def amount_getter(dialog_manager: DialogManager, payouts: Payouts, user: User, i18n, **_: Any) -> dict:
     b = await partner_money.balance(user.id)
-    return {"available": rub(b.available), "minimum": rub(payouts.min_kopecks), **flashes(dialog_manager, i18n)}
+    return {"available": rub(b.available, i18n.lang), "minimum": rub(payouts.min_kopecks, i18n.lang),
+            **flashes(dialog_manager, i18n)}
 
 
 def method_name(i18n, method: str) -> str:
@@ -35,7 +37,7 @@ def method_name(i18n, method: str) -> str:
 
 async def method_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     return {
-        "amount": rub(int(dialog_manager.dialog_data.get("amount", 0))),
+        "amount": rub(int(dialog_manager.dialog_data.get("amount", 0)), lang=i18n.lang),
         "methods": [{"id": m, "label": method_name(i18n, m)} for m in METHODS],
         **flashes(dialog_manager, i18n),
     }
@@ -51,7 +53,7 @@ async def confirm_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, 
     data = dialog_manager.dialog_data
     dest = Destination.from_json(payouts.box.decrypt(data["dest"])) if data.get("dest") else None
     return {
-        "amount": rub(int(data.get("amount", 0))),
+        "amount": rub(int(data.get("amount", 0)), lang=i18n.lang),
         "method_name": method_name(i18n, dest.method) if dest else "",
         "masked": dest.masked if dest else "",
         **flashes(dialog_manager, i18n),
@@ -59,7 +61,8 @@ async def confirm_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, 
 
 
 def payout_line(i18n, view, tz=None) -> str:
-    line = i18n("payouts-line", id=view.id, date=view.created_at.strftime("%d.%m.%Y"), amount=rub(view.amount_kopecks),
+    line = i18n("payouts-line", id=view.id, date=day(view.created_at, tz, lang=i18n.lang),
+                amount=rub(view.amount_kopecks, i18n.lang),
                 method_name=method_name(i18n, view.method), masked=view.masked,
                 status_name=i18n("payouts-status", status=view.status))
     if view.failure_reason and view.status in ("rejected", "failed"):

@@ -18,6 +18,7 @@ from aiogram_dialog.widgets.kbd import Button
 from billing import partner as partner_money
 from billing.payouts import METHODS, SBP, Destination, PayoutError, parse_bank, parse_phone, parse_rubles
 from dialogs.tracker.states import PayoutsSG
+from dialogs.widgets import reader_lang
 from i18n.format import rub
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def _ctx(manager: DialogManager) -> tuple[Any, Any]:
 
 
 def _error(manager: DialogManager, exc: PayoutError) -> None:
-    params = {k: rub(v) if k in ("minimum", "available") else v for k, v in exc.params.items()}
+    params = {k: rub(v, reader_lang(manager)) if k in ("minimum", "available") else v for k, v in exc.params.items()}
     manager.dialog_data["error"] = {"key": exc.code, "params": params}
 
 
@@ -137,5 +138,6 @@ async def on_confirm(callback: CallbackQuery, _: Button, manager: DialogManager)
     for key in ("dest", "request_key", "amount", "method"):
         data.pop(key, None)
     data["notice"] = {"key": "payouts-sent", "params": {"id": outcome.payout.id,
-                                                        "amount": rub(outcome.payout.amount_kopecks)}}
+                                                        "amount": rub(outcome.payout.amount_kopecks,
+                                                                      reader_lang(manager))}}
     await manager.switch_to(PayoutsSG.history)

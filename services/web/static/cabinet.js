@@ -137,7 +137,7 @@
     const rub = (key) => ordered.map((m) => m[key + "_kopecks"] / 100);
     const css = getComputedStyle(document.documentElement);
     const colour = (name, fallback) => (css.getPropertyValue(name).trim() || fallback);
-    const series = [{ label: T["webapp-month"], value: (u, v) => (v === null || !ordered[v] ? "—" : ordered[v].month) }, { label: T["webapp-level-1"], stroke: colour("--button", "#2481cc"), width: 2 },
+    const series = [{ label: T["webapp-month"], value: (u, v) => (v === null || !ordered[v] ? "—" : ordered[v].month_text) }, { label: T["webapp-level-1"], stroke: colour("--button", "#2481cc"), width: 2 },
                     { label: T["webapp-level-2"], stroke: "#e8912d", width: 2 },
                     { label: T["webapp-level-3"], stroke: "#8e5cd9", width: 2 }];
     const data = [x, rub("l1"), rub("l2"), rub("l3")];
@@ -145,7 +145,7 @@
     const opts = {
       width: Math.max(280, box.clientWidth || 320), height: 220, series: series, legend: { show: true },
       scales: { x: { time: false } },
-      axes: [{ stroke: colour("--hint", "#7d8791"), values: (u, ticks) => ticks.map((t) => (ordered[t] ? ordered[t].month : "")) },
+      axes: [{ stroke: colour("--hint", "#7d8791"), values: (u, ticks) => ticks.map((t) => (ordered[t] ? ordered[t].month_text : "")) },
              { stroke: colour("--hint", "#7d8791") }],
     };
     if (chart) chart.destroy();
@@ -163,7 +163,7 @@
     $("#no-months").hidden = shown.length > 0;
     for (const th of document.querySelectorAll("#months .author")) th.hidden = !isAuthor;
     for (const m of shown) {
-      const cells = [m.month, m.total_text, m.l1_text, m.l2_text, m.l3_text];
+      const cells = [m.month_text, m.total_text, m.l1_text, m.l2_text, m.l3_text];
       if (isAuthor) cells.push(m.author_text);
       body.appendChild(row(cells, { "data-month": m.month }));
     }

@@ -33,8 +33,8 @@ async def test_a_partner_of_two_trackers_sees_both(tg, database_url, tmp_path): 
     async with running_platform(make_settings(tg, database_url, tmp_path)):
         # Sasha, with nothing yet: a sentence and no programs.
         empty = await open_programs(sasha)
-        assert "Вы пока не продвигаете ни одного трекера" in empty.text
-        assert f"Доступно к выплате: {rub(0)}" in empty.text
+        assert "Вы пока не продвигаете ни одного трекера" in empty.plain
+        assert f"Доступно к выплате: {rub(0)}" in empty.plain
 
         await create_tracker(anna, tracker_token(81), VERA)
         await create_tracker(olga, tracker_token(82), OLGA)
@@ -59,30 +59,30 @@ async def test_a_partner_of_two_trackers_sees_both(tg, database_url, tmp_path): 
         assert (await settle_due_periods(now=datetime.now(UTC))).periods == 3
 
         screen = await open_programs(sasha)
-        vera_part, olga_part = (screen.text.split(f"(@{bot})")[1].split("Кабинет:")[0] for bot in (VERA, OLGA))
+        vera_part, olga_part = (screen.plain.split(f"(@{bot})")[1].split("Кабинет:")[0] for bot in (VERA, OLGA))
         assert f"Заработано: {rub(share('l1'))}, ожидается: {rub(0)}" in vera_part
         assert f"Заработано: {rub(2 * share('l1'))}, ожидается: {rub(share('l1'))}" in olga_part
         assert "Ссылок-приглашений: 1" in vera_part and "Ссылок-приглашений: 1" in olga_part
         # Biggest earnings first; each with the link that opens its cabinet.
-        assert screen.text.index(OLGA) < screen.text.index(VERA)
-        assert f"https://t.me/{VERA}?start=partner" in screen.text
-        assert f"https://t.me/{OLGA}?start=partner" in screen.text
+        assert screen.plain.index(OLGA) < screen.plain.index(VERA)
+        assert f"https://t.me/{VERA}?start=partner" in screen.plain
+        assert f"https://t.me/{OLGA}?start=partner" in screen.plain
         # The balance over both, once.
-        assert screen.text.count("Доступно к выплате") == 1
-        assert f"Начислено: {rub(3 * share('l1'))}" in screen.text
-        assert f"Доступно к выплате: {rub(3 * share('l1'))}" in screen.text
+        assert screen.plain.count("Доступно к выплате") == 1
+        assert f"Начислено: {rub(3 * share('l1'))}" in screen.plain
+        assert f"Доступно к выплате: {rub(3 * share('l1'))}" in screen.plain
         assert ["💸 Баланс и выплаты"] in screen.keyboard
 
         # The link opens the tracker's cabinet with that tracker's figures.
         await sasha.send(OLGA, "/start partner")
         cabinet = await shown(sasha, "Кабинет партнёра — Olga", OLGA)
-        assert f"Заработано в этом трекере: {rub(2 * share('l1'))}" in cabinet.text
-        assert f"Ожидается с оплаченных, ещё не закрытых периодов: {rub(share('l1'))}" in cabinet.text
+        assert f"Заработано в этом трекере: {rub(2 * share('l1'))}" in cabinet.plain
+        assert f"Ожидается с оплаченных, ещё не закрытых периодов: {rub(share('l1'))}" in cabinet.plain
         # Someone who may not invite there gets the greeting instead.
         await clients[0].send(OLGA, "/start partner")
         await clients[0].wait_for_text(OLGA, "Здравствуйте")
 
         # The authors see their own tracker among their programs (they have links there).
         anna_screen = await open_programs(anna)
-        assert f"{VERA}) — ваш трекер" in anna_screen.text and OLGA not in anna_screen.text
+        assert f"{VERA}) — ваш трекер" in anna_screen.plain and OLGA not in anna_screen.plain
 

@@ -30,7 +30,7 @@ async def test_a_raised_price_is_charged_only_after_the_client_agrees(tg, databa
             notify_url = f"http://127.0.0.1:{runtime.http.port}/yookassa/notify"
             tracker = await new_tracker(tg, 29, "pricey_bot")
             await set_price(tracker.id, PlanKind.MONTH, 200000)
-            await choose(client, "pricey_bot", "Month — 2 000 RUB", "🔁 YooKassa with auto-renewal — 2 000 RUB")
+            await choose(client, "pricey_bot", "Month — 2,000 RUB", "🔁 YooKassa with auto-renewal — 2,000 RUB")
             offer = await client.wait_for_text("pricey_bot", "with auto-renewal")
             payment_id = offer.buttons[0]["url"].rsplit("/", 1)[1]
             yk.succeed(payment_id)
@@ -45,12 +45,12 @@ async def test_a_raised_price_is_charged_only_after_the_client_agrees(tg, databa
             await renewals.run_renewals(soon)
             await renewals.run_renewals(soon)
             asked = await client.wait_for_text("pricey_bot", "changed the price")
-            assert "2 000" in asked.text and "2 500" in asked.text
+            assert "2,000" in asked.text and "2,500" in asked.text
             await client.expect_no_message("pricey_bot", timeout=0.5)  # asked once, nothing else
             assert len(yk.payment_requests) == charges and await Payment.all().count() == 1
 
             await client.click(asked, next(b["text"] for b in asked.buttons if "Renew at" in b["text"]))
-            await client.wait_for_text("pricey_bot", "renews at 2 500")
+            await client.wait_for_text("pricey_bot", "renews at 2,500")
             await renewals.run_renewals(soon)
             await client.wait_for_text("pricey_bot", "renewed until")
             renewed = await Payment.filter(user_id=client.id).order_by("-id").first()

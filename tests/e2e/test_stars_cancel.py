@@ -23,7 +23,7 @@ async def tg(fake_telegram):
 
 
 async def subscribe_with_stars(client, bot: str):
-    await choose(client, bot, "Month — 2 000 RUB", STARS_MONTHLY)
+    await choose(client, bot, "Month — 2,000 RUB", STARS_MONTHLY)
     offer = await client.wait_for_text(bot, "every 30 days")
     paid = await client.pay(offer)
     await client.wait_for_text(bot, "is active until")

@@ -87,7 +87,7 @@ async def known_client_updates(tg, llm_fake, database_url, tmp_path) -> tuple[Qu
         paywall = await feed(runtime, bot, message_update(10_004, person, "How do I begin?"))
 
         answers = [c.params["text"] for c in tg.calls[seen:] if c.method.lower() == "sendmessage"]
-        assert len(answers) == 2 and "Plans" in answers[0] and "1 490" in answers[1]
+        assert len(answers) == 2 and "Plans" in answers[0] and "1,490" in answers[1]
     return start, paywall
 
 

@@ -48,7 +48,7 @@ def connection_config(database_url: str) -> Any:
         # WAL lets readers go on while the settlement writes; NORMAL is safe with WAL and
         # halves the cost of each commit (see ARCHITECTURE.md, "Measured").
         connection: Any = {
-            "engine": "tortoise.backends.sqlite",
+            "engine": "models.sqlite_engine",  # trigger-safe row counts: see the module
             "credentials": {
                 "file_path": str(path),
                 "journal_mode": "WAL",

@@ -100,3 +100,89 @@ class EarningsCursor(Model):
 
     class Meta:
         table = "earnings_cursors"
+
+
+# --- the cabinet's summaries: kept by database triggers (models/summaries.py) -----------------
+# Plain id columns, no foreign keys: a summary row follows the rows it sums and must never stop a
+# delete or an archive of them. Each holds what a direct aggregate over the base tables gives;
+# tests/referral/test_summaries.py checks that after varied histories.
+
+
+class LinkTotals(Model):
+    """One invite link's funnel over all time: its clicks, starts, paying members and their revenue."""
+
+    id = fields.IntField(primary_key=True)
+    link_id = fields.IntField(unique=True)
+    clicks = fields.IntField(default=0)  # rows of invite_clicks
+    starts = fields.IntField(default=0)  # memberships attributed to the link
+    paying = fields.IntField(default=0)  # of those, locked (paid at least once)
+    revenue_kopecks = fields.BigIntField(default=0)  # the locked ones' payments not refunded
+
+    class Meta:
+        table = "link_totals"
+
+
+class NetworkTotals(Model):
+    """How many people a holder has at one level of their chain on a tracker, and how many paid.
+    Keyed by level number, so a deeper chain adds rows, not columns."""
+
+    id = fields.IntField(primary_key=True)
+    holder_id = fields.BigIntField()
+    level = fields.IntField()
+    tracker_id = fields.IntField()
+    people = fields.IntField(default=0)
+    paying = fields.IntField(default=0)
+
+    class Meta:
+        table = "network_totals"
+        unique_together = (("holder_id", "level", "tracker_id"),)
+
+
+class OpenPeriodTotals(Model):
+    """Open accounting periods counted by the holder at one level of their chain and by revenue.
+
+    A role's share depends only on the amount, so these price the forecast exactly. holder_id 0
+    is "nobody at this level"; level 0 (holder 0) counts every open period of the tracker."""
+
+    id = fields.IntField(primary_key=True)
+    holder_id = fields.BigIntField()
+    level = fields.IntField()
+    tracker_id = fields.IntField()
+    revenue_kopecks = fields.BigIntField()
+    periods = fields.IntField(default=0)
+
+    class Meta:
+        table = "open_period_totals"
+        unique_together = (("holder_id", "level", "tracker_id", "revenue_kopecks"),)
+
+
+class RefundTotals(Model):
+    """The payments of a partner's level-1 referrals on a tracker, and how many were refunded."""
+
+    id = fields.IntField(primary_key=True)
+    tracker_id = fields.IntField()
+    partner_id = fields.BigIntField()
+    payments = fields.IntField(default=0)
+    refunded = fields.IntField(default=0)
+
+    class Meta:
+        table = "refund_totals"
+        unique_together = (("tracker_id", "partner_id"),)
+        # The alert job reads only the partners with enough refunds.
+        indexes = (("tracker_id", "refunded"),)
+
+
+class PartnerRoster(Model):
+    """Who the author's partners page lists: link owners and named partners of a tracker.
+
+    A row exists only while one of the two counts is above zero."""
+
+    id = fields.IntField(primary_key=True)
+    tracker_id = fields.IntField()
+    user_id = fields.BigIntField()
+    links = fields.IntField(default=0)  # invite links they own on the tracker
+    named = fields.IntField(default=0)  # 1 when their membership is a partner's
+
+    class Meta:
+        table = "partner_roster"
+        unique_together = (("tracker_id", "user_id"),)

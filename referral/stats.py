@@ -148,12 +148,9 @@ def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
 
 _LINK_COLUMNS = "l.id, l.tracker_id, l.owner_id, l.code, l.label, l.makes_partner, l.archived, l.created_at"
 
-_CLICKS = "SELECT link_id, COUNT(*) FROM invite_clicks WHERE link_id IN ({ids}) GROUP BY link_id"
-# Starts and payers: index-only on (invite_link_id, tracker_id, user_id, locked_at).
-_STARTS = (
-    "SELECT invite_link_id, COUNT(*), COUNT(locked_at) FROM memberships WHERE invite_link_id IN ({ids}) "
-    "GROUP BY invite_link_id"
-)
+# Over all time: the running totals the triggers keep (models/summaries.py), one row a link.
+_TOTALS = "SELECT link_id, clicks, starts, paying, revenue_kopecks FROM link_totals WHERE link_id IN ({ids})"
+
 # Only payers can have payments, so only they are looked up (covering index on payments).
 _REVENUE = """
 SELECT m.invite_link_id, SUM(p.amount_kopecks)
@@ -177,22 +174,25 @@ _STARTS_IN = (
 _REVENUE_IN = _REVENUE.replace("AND p.refunded = ?", "AND p.refunded = ? AND p.created_at >= ? AND p.created_at < ?")
 
 
-def _queries(conn: BaseDBAsyncClient, window: Window | None) -> tuple[tuple[str, str, list[Any]], ...]:
-    if window is None:
-        return ("clicks", _CLICKS, []), ("starts", _STARTS, []), ("revenue", _REVENUE, [False])
+def _queries(conn: BaseDBAsyncClient, window: Window) -> tuple[tuple[str, str, list[Any]], ...]:
     span = [db.ts(conn, window.since), db.ts(conn, window.until)]
     return ("clicks", _CLICKS_IN, span), ("starts", _STARTS_IN, span * 2), ("revenue", _REVENUE_IN, [False, *span])
 
 
 async def _funnel(conn: BaseDBAsyncClient, links: list[Any], window: Window | None = None) -> list[LinkStats]:
-    """The funnel of each link row (columns as _LINK_COLUMNS): three grouped queries, over all
-    time or inside `window`."""
+    """The funnel of each link row (columns as _LINK_COLUMNS): over all time one read of the
+    links' running totals, inside `window` three grouped queries over the base tables."""
     counts: dict[str, dict[int, Any]] = {"clicks": {}, "starts": {}, "revenue": {}}
     ids = [int(row[0]) for row in links]
     for chunk in _chunks(ids):
         marks = db.marks(len(chunk))
-        queries = _queries(conn, window)
-        for key, query, params in queries:
+        if window is None:
+            for link_id, clicks, starts, paying, revenue in await db.rows(conn, _TOTALS.format(ids=marks), chunk):
+                counts["clicks"][int(link_id)] = (clicks,)
+                counts["starts"][int(link_id)] = (starts, paying)
+                counts["revenue"][int(link_id)] = (revenue,)
+            continue
+        for key, query, params in _queries(conn, window):
             for row in await db.rows(conn, query.format(ids=marks), [*params, *chunk]):
                 counts[key][int(row[0])] = row[1:]
     out = []
@@ -218,9 +218,7 @@ async def _funnel(conn: BaseDBAsyncClient, links: list[Any], window: Window | No
     return out
 
 
-async def link_funnel(
-    partner_id: int, link_id: int, *, using_db: BaseDBAsyncClient | None = None
-) -> LinkStats | None:
+async def link_funnel(partner_id: int, link_id: int, *, using_db: BaseDBAsyncClient | None = None) -> LinkStats | None:
     """One link's funnel, or None if there is no such link or it is not `partner_id`'s."""
     conn = db.conn_or_default(using_db)
     links = await db.rows(
@@ -264,12 +262,6 @@ async def owners_links_funnel(tracker_id: int, owner_ids: Sequence[int], conn: B
 
 # --- network ----------------------------------------------------------------------------------
 
-# Index-only on (lN_id, tracker_id, locked_at, user_id): people, and payers (locked = has paid).
-_NETWORK_LEVEL = (
-    "SELECT {n}, COUNT(*), COUNT(m.locked_at) FROM memberships m"
-    " WHERE m.{level}_id = ? AND m.tracker_id = ?"
-)
-
 
 async def network(
     tracker_id: int, user_id: int, *, names_limit: int = 50, using_db: BaseDBAsyncClient | None = None
@@ -277,14 +269,14 @@ async def network(
     """How many people the user has at each level on this tracker and how many of them have paid,
     and the first names of their level 1 (newest first)."""
     conn = db.conn_or_default(using_db)
-    parts: list[str] = []
-    params: list[Any] = []
-    for n, role in enumerate(LEVEL_ROLES, start=1):
-        parts.append(_NETWORK_LEVEL.format(n=n, level=role.value))
-        params += [user_id, tracker_id]
+    # The counts per level the triggers keep (models/summaries.py): a row a level.
     found = {
         int(n): (int(people), int(paying))
-        for n, people, paying in await db.rows(conn, " UNION ALL ".join(parts), params)
+        for n, people, paying in await db.rows(
+            conn,
+            "SELECT level, people, paying FROM network_totals WHERE holder_id = ? AND tracker_id = ?",
+            [user_id, tracker_id],
+        )
     }
     names = await db.rows(
         conn,
@@ -317,18 +309,17 @@ async def partners(
     tracker's author (`referral-not-author` otherwise)."""
     conn = db.conn_or_default(using_db)
     await _require_author(conn, tracker_id, author_id)
-    # Both sides of the union walk an index in user id order, so the page stops after `limit` rows
-    # instead of sorting every partner; the count is index-only.
-    partners_sql = (
-        "SELECT uid FROM (SELECT owner_id AS uid FROM invite_links WHERE tracker_id = ? "
-        "UNION SELECT user_id FROM memberships WHERE tracker_id = ? AND is_partner = ?) p WHERE uid <> ?"
+    # The roster the triggers keep (models/summaries.py): link owners and named partners, one row
+    # each, walked in user id order on its (tracker_id, user_id) key.
+    base = [tracker_id, author_id]
+    total = int(
+        (await db.rows(conn, "SELECT COUNT(*) FROM partner_roster WHERE tracker_id = ? AND user_id <> ?", base))[0][0]
     )
-    base = [tracker_id, tracker_id, True, author_id]
-    total = int((await db.rows(conn, f"SELECT COUNT(*) FROM ({partners_sql}) c", base))[0][0])
     page = await db.rows(
         conn,
-        f"SELECT u.id, u.first_name, u.username, COALESCE(m.is_partner, ?) "
-        f"FROM ({partners_sql} ORDER BY uid LIMIT ? OFFSET ?) p "
+        "SELECT u.id, u.first_name, u.username, COALESCE(m.is_partner, ?) "
+        "FROM (SELECT user_id AS uid FROM partner_roster WHERE tracker_id = ? AND user_id <> ? "
+        "ORDER BY user_id LIMIT ? OFFSET ?) p "
         "JOIN users u ON u.id = p.uid LEFT JOIN memberships m ON m.tracker_id = ? AND m.user_id = p.uid "
         "ORDER BY u.id",
         [False, *base, limit, offset, tracker_id],
@@ -340,8 +331,8 @@ async def partners(
         int(row[0]): (int(row[1]), int(row[2]))
         for row in await db.rows(
             conn,
-            "SELECT l1_id, COUNT(*), COUNT(locked_at) FROM memberships "
-            f"WHERE l1_id IN ({db.marks(len(ids))}) AND tracker_id = ? GROUP BY l1_id",
+            "SELECT holder_id, people, paying FROM network_totals "
+            f"WHERE holder_id IN ({db.marks(len(ids))}) AND level = 1 AND tracker_id = ?",
             [*ids, tracker_id],
         )
     }
@@ -365,17 +356,26 @@ async def refund_rate_by_partner(
     alert to the author; the author's own referrals are not listed. Worst first."""
     conn = db.conn_or_default(using_db)
     author_id = await _author_id(tracker_id, conn)
-    where, params = ("", []) if since is None else (" AND p.created_at >= ?", [db.ts(conn, since)])
-    found = await db.rows(
-        conn,
-        "SELECT m.l1_id, u.first_name, COUNT(*), SUM(CASE WHEN p.refunded = ? THEN 1 ELSE 0 END) AS refunds "
-        "FROM payments p "
-        "JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id "
-        "JOIN users u ON u.id = m.l1_id "
-        f"WHERE p.tracker_id = ? AND m.l1_id IS NOT NULL AND m.l1_id <> ?{where} "
-        "GROUP BY m.l1_id, u.first_name HAVING SUM(CASE WHEN p.refunded = ? THEN 1 ELSE 0 END) >= ?",
-        [True, tracker_id, author_id, *params, True, min_refunds],
-    )
+    if since is None:
+        # The counts the triggers keep (models/summaries.py), read only where refunds are enough.
+        found = await db.rows(
+            conn,
+            "SELECT r.partner_id, u.first_name, r.payments, r.refunded FROM refund_totals r "
+            "JOIN users u ON u.id = r.partner_id "
+            "WHERE r.tracker_id = ? AND r.refunded >= ? AND r.payments > 0 AND r.partner_id <> ?",
+            [tracker_id, min_refunds, author_id],
+        )
+    else:
+        found = await db.rows(
+            conn,
+            "SELECT m.l1_id, u.first_name, COUNT(*), SUM(CASE WHEN p.refunded = ? THEN 1 ELSE 0 END) AS refunds "
+            "FROM payments p "
+            "JOIN memberships m ON m.tracker_id = p.tracker_id AND m.user_id = p.user_id "
+            "JOIN users u ON u.id = m.l1_id "
+            "WHERE p.tracker_id = ? AND m.l1_id IS NOT NULL AND m.l1_id <> ? AND p.created_at >= ? "
+            "GROUP BY m.l1_id, u.first_name HAVING SUM(CASE WHEN p.refunded = ? THEN 1 ELSE 0 END) >= ?",
+            [True, tracker_id, author_id, db.ts(conn, since), True, min_refunds],
+        )
     rate = Decimal(str(min_rate))
     alerts = [
         RefundAlert(int(uid), name, int(total), int(refunds))

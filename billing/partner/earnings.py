@@ -85,29 +85,21 @@ async def settled_by_level(
 
 # The open periods where the user holds each role, grouped by revenue: a role's share depends only
 # on the amount (billing.split), so a handful of (role, revenue, count) rows price them all exactly.
-# A period carries its subscriber's chain as locked at payment (billing.subscriptions), so each
-# level is one range of the (lN_id, status, tracker_id, revenue_kopecks) index, read index-only.
-# The role is a literal (an enum value): PostgreSQL cannot type a bare parameter in a select list.
+# The counts are kept by triggers (models/summaries.py, `open_period_totals`): a period counts at
+# each level of the chain it carries (as locked at payment), holder 0 being nobody, and at level 0
+# for its tracker. The role is a literal (an enum value): PostgreSQL cannot type a bare parameter
+# in a select list.
 _FORECAST_LEVEL = """
-SELECT '{level}', p.revenue_kopecks, COUNT(*)
-FROM accounting_periods p
-WHERE p.{level}_id = ? AND p.status = ?{tracker}
-GROUP BY p.revenue_kopecks
+SELECT '{level}', o.revenue_kopecks, SUM(o.periods)
+FROM open_period_totals o
+WHERE o.holder_id = ? AND o.level = {n}{tracker}
+GROUP BY o.revenue_kopecks
 """
 _FORECAST_AUTHOR = """
-SELECT 'author', p.revenue_kopecks, COUNT(*)
-FROM trackers t JOIN accounting_periods p ON p.tracker_id = t.id AND p.status = ?
+SELECT '{role}', o.revenue_kopecks, SUM(o.periods)
+FROM trackers t JOIN open_period_totals o ON o.holder_id = 0 AND o.level = {n} AND o.tracker_id = t.id
 WHERE t.author_id = ?{tracker}
-GROUP BY p.revenue_kopecks
-"""
-
-
-# Under a schedule that gives the author level 1 of clients nobody invited: those open periods.
-_FORECAST_UNATTRIBUTED = """
-SELECT 'l1', p.revenue_kopecks, COUNT(*)
-FROM trackers t JOIN accounting_periods p ON p.tracker_id = t.id AND p.status = ? AND p.l1_id IS NULL
-WHERE t.author_id = ?{tracker}
-GROUP BY p.revenue_kopecks
+GROUP BY o.revenue_kopecks
 """
 
 
@@ -133,16 +125,18 @@ async def forecast_by_level(
     conn = db.conn_or_default(using_db)
     parts: list[str] = []
     params: list[Any] = []
-    period_where, period_params = _tracker_filter("p.tracker_id", tracker_id)
-    for role in LEVEL_ROLES:
-        parts.append(_FORECAST_LEVEL.format(level=role.value, tracker=period_where))
-        params += [user_id, _OPEN, *period_params]
+    period_where, period_params = _tracker_filter("o.tracker_id", tracker_id)
+    for n, role in enumerate(LEVEL_ROLES, start=1):
+        parts.append(_FORECAST_LEVEL.format(level=role.value, n=n, tracker=period_where))
+        params += [user_id, *period_params]
     author_where, author_params = _tracker_filter("t.id", tracker_id)
-    parts.append(_FORECAST_AUTHOR.format(tracker=author_where))
-    params += [_OPEN, user_id, *author_params]
+    # Every open period of the author's trackers (level 0), and, under a schedule that gives the
+    # author level 1 of clients nobody invited, those (nobody at level 1).
+    parts.append(_FORECAST_AUTHOR.format(role=Role.AUTHOR.value, n=0, tracker=author_where))
+    params += [user_id, *author_params]
     if compile_schedule(schedule).unattributed_to_author:
-        parts.append(_FORECAST_UNATTRIBUTED.format(tracker=author_where))
-        params += [_OPEN, user_id, *author_params]
+        parts.append(_FORECAST_AUTHOR.format(role=Role.L1.value, n=1, tracker=author_where))
+        params += [user_id, *author_params]
     found = await db.rows(conn, " UNION ALL ".join(parts), params)
     share = role_share(schedule)
     sums: dict[str, int] = {}
@@ -167,7 +161,7 @@ async def earnings(
 
 
 def month_labels(months: int, now: datetime, tz: str) -> list[str]:
-    """"YYYY-MM" of the last `months` calendar months in `tz`, oldest first, the current one last."""
+    """ "YYYY-MM" of the last `months` calendar months in `tz`, oldest first, the current one last."""
     local = now.astimezone(ZoneInfo(tz))
     labels = []
     for k in range(-(months - 1), 1):

@@ -1,0 +1,49 @@
+"""Tortoise's SQLite backend, counting the rows a statement changed the way SQLite does.
+
+Tortoise's own client reports `connection.total_changes` before and after a statement, which
+includes every row a trigger wrote. The cabinet's summaries are kept by triggers
+(models/summaries.py), so an `UPDATE ... WHERE status = 'open'` that changed one period would
+report several, and every "did exactly one row change?" check (refunds, claims, leases) would go
+wrong. The cursor's rowcount is sqlite3_changes(): the statement's own rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.sqlite.client import (
+    NestedTransactionContext,
+    SqliteClient,
+    SqliteTransactionContext,
+    SqliteTransactionWrapper,
+    translate_exceptions,
+)
+
+
+@translate_exceptions
+async def _execute_query(self: SqliteClient, query: str, values: list | None = None) -> tuple[int, Sequence[dict]]:
+    query = query.replace("\x00", "'||CHAR(0)||'")
+    async with self.acquire_connection() as connection:
+        self.log.debug("%s: %s", query, values)
+        async with connection.execute(query, values) as cursor:
+            rows = await cursor.fetchall()
+            changed = cursor.rowcount
+        return max(changed, 0) or len(rows), rows
+
+
+class TransactionWrapper(SqliteTransactionWrapper):
+    execute_query = _execute_query  # type: ignore[assignment]
+
+    def _in_transaction(self) -> TransactionContext:
+        return NestedTransactionContext(TransactionWrapper(self))
+
+
+class Client(SqliteClient):
+    execute_query = _execute_query  # type: ignore[assignment]
+
+    def _in_transaction(self) -> TransactionContext:
+        return SqliteTransactionContext(TransactionWrapper(self), self._lock)
+
+
+client_class = Client

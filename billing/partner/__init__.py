@@ -22,6 +22,8 @@ that add this money to referral's funnels (`cabinet`).
     refresh_earnings(user_ids, tz=None) -> dict[user_id, (account_id, cursor, zone)]
         folds new ledger accruals; reads do it themselves, the scheduler may call it after a
         settlement for its beneficiaries so that no cabinet view waits for a big fold
+    refresh_all_earnings(tz=None) -> int
+        the same for every account: the settle job runs it after each settlement and at start-up
 """
 
 from billing.partner import totals
@@ -38,6 +40,7 @@ from billing.partner.earnings import (
     settled_by_level,
 )
 from billing.partner.programs import Program, programs
+from billing.partner.totals import refresh_all as refresh_all_earnings
 from billing.partner.totals import refresh_many as refresh_earnings
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "links_stats",
     "monthly_earnings_by_level",
     "programs",
+    "refresh_all_earnings",
     "refresh_earnings",
     "settled_by_level",
     "totals",

@@ -179,6 +179,15 @@ async def refresh_many(
     return states
 
 
+async def refresh_all(*, tz: str | None = None, using_db: BaseDBAsyncClient | None = None) -> int:
+    """`refresh_many` for every account holder: run after each settlement and at start-up (the
+    settle job's first run) so that no cabinet view waits for a big fold. Returns how many
+    accounts there are. Nothing new costs one index-only MAX per account."""
+    conn = db.conn_or_default(using_db)
+    users = [int(row[0]) for row in await db.rows(conn, "SELECT user_id FROM accounts WHERE user_id IS NOT NULL", [])]
+    return len(await refresh_many(users, tz=tz, using_db=conn))
+
+
 async def refresh(
     user_id: int, *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
 ) -> tuple[int, int, str] | None:

@@ -65,3 +65,24 @@ async def test_default_jobs_settle_due_periods(database):
         scheduler.shutdown()
     assert await AccountingPeriod.filter(status=PeriodStatus.SETTLED).count() == 1
     assert await jobs.settle_due_periods() == 0  # idempotent: nothing left
+
+
+async def test_the_settle_job_folds_the_new_accruals_so_no_cabinet_view_waits(database):
+    from billing.accounts import user_account_id
+    from models import LedgerEntry
+    from models.enums import EntryKind
+    from models.referral import EarningsCursor, EarningsRollup
+
+    tracker = await make_tracker(author_id=1)
+    await join(tracker, 5, inviter=1)
+    long_ago = datetime.now(UTC) - timedelta(days=100)
+    await create_subscription(tracker.id, 5, "month", 100_000, long_ago, tz=MSK)
+    assert await jobs.settle_due_periods(timezone="Asia/Tokyo") == 1
+    # The author's accruals are folded already, in the platform's zone: a view finds nothing to do.
+    account = await user_account_id(1)
+    newest = await LedgerEntry.filter(account_id=account, kind=EntryKind.ACCRUAL).order_by("-id").first()
+    cursor = await EarningsCursor.get(account_id=account)
+    assert newest is not None and (cursor.last_entry_id, cursor.timezone) == (newest.id, "Asia/Tokyo")
+    folded = sum(r.amount_kopecks for r in await EarningsRollup.filter(account_id=account))
+    accrued = sum(e.amount_kopecks for e in await LedgerEntry.filter(account_id=account, kind=EntryKind.ACCRUAL))
+    assert folded == accrued > 0

@@ -33,14 +33,14 @@ async def _execute_query(self: SqliteClient, query: str, values: list | None = N
 
 
 class TransactionWrapper(SqliteTransactionWrapper):
-    execute_query = _execute_query  # type: ignore[assignment]
+    execute_query = _execute_query
 
     def _in_transaction(self) -> TransactionContext:
         return NestedTransactionContext(TransactionWrapper(self))
 
 
 class Client(SqliteClient):
-    execute_query = _execute_query  # type: ignore[assignment]
+    execute_query = _execute_query
 
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(TransactionWrapper(self), self._lock)

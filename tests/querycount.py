@@ -33,7 +33,10 @@ class Queries:
 def _client_classes() -> list[type]:
     from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionWrapper
 
+    from models import sqlite_engine  # the platform's SQLite client: its own execute_query
+
     classes: list[type] = [SqliteClient, SqliteTransactionWrapper]
+    classes += [sqlite_engine.Client, sqlite_engine.TransactionWrapper]
     try:
         from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
     except ImportError:  # asyncpg not installed

@@ -1,0 +1,5 @@
+# Stars in the field (issue 19): the Stars renewal reminder's amount, Stars cancellations in the background.
+renew-reminder-auto-stars = ⏳ Your subscription to { $name } renews automatically on { $until }: Telegram will charge { $stars } { $stars_n ->
+    [one] Star
+   *[other] Stars
+}. Turn auto-renewal off: /subscription

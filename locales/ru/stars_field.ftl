@@ -1,0 +1,6 @@
+# Stars in the field (issue 19): the Stars renewal reminder's amount, Stars cancellations in the background.
+renew-reminder-auto-stars = ⏳ Подписка на трекер «{ $name }» продлится автоматически { $until }: Telegram спишет { $stars } { $stars_n ->
+    [one] звезду
+    [few] звезды
+   *[many] звёзд
+}. Отключить автопродление: /subscription

@@ -3,3 +3,5 @@ renew-reminder-auto-stars = ⏳ Your subscription to { $name } renews automatica
     [one] Star
    *[other] Stars
 }. Turn auto-renewal off: /subscription
+tracker-stars-cancelling = Stars subscriptions being cancelled: { $count }. This runs in the background and may take a few minutes; each client gets a message.
+tracker-paused-stars-cancelling = The tracker is paused. Stars subscriptions being cancelled: { $count }. This runs in the background and may take a few minutes; each client gets a message.

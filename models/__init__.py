@@ -53,7 +53,7 @@ from models.enums import (
     TrackerStatus,
 )
 from models.notify import Lease, OutboxEvent, PartnerChannel, PrivateEvents
-from models.payments import AutoRenewal, Checkout, SentNotice, StarsCancellation
+from models.payments import AutoRenewal, Checkout, SentNotice, StarsCancellation, StarsCursor
 from models.platform import FsmRecord, Membership, Tracker, UpdateClaim, User
 from models.referral import InviteClick, InviteLink
 from models.refunds import Clawback, Refund
@@ -121,6 +121,7 @@ __all__ = [
     "SourceType",
     "StarsCancelStatus",
     "StarsCancellation",
+    "StarsCursor",
     "Subscription",
     "SubscriptionStatus",
     "Tracker",

@@ -140,3 +140,26 @@ class StarsCancellation(Model):
         table = "stars_cancellations"
         unique_together = (("tracker", "charge_id"),)
         indexes = (("status", "next_attempt_at"),)
+
+
+class StarsCursor(Model):
+    """How far the daily Stars reconciliation has read a tracker bot's getStarTransactions.
+
+    `read` is how many transactions of the bot's history (oldest first, as the Bot API lists them)
+    are recorded, `last_key` names the last of them, so the next run starts there and checks that
+    the history still lines up before it trusts the count.
+    """
+
+    id = fields.IntField(primary_key=True)
+    tracker: fields.OneToOneRelation[Tracker] = fields.OneToOneField(
+        "models.Tracker", related_name="stars_cursor", on_delete=fields.RESTRICT
+    )
+    read = fields.IntField(default=0)
+    last_key = fields.CharField(max_length=300, default="")
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id column tortoise adds for the relation above
+        tracker_id: int
+
+    class Meta:
+        table = "stars_cursors"

@@ -31,5 +31,17 @@ class Migration(migrations.Migration):
             options={'table': 'stars_cancellations', 'app': 'models', 'unique_together': (('tracker', 'charge_id'),), 'indexes': [Index(fields=['status', 'next_attempt_at'])], 'pk_attr': 'id', 'table_description': "One client's Stars subscription to cancel because its tracker was deleted or paused."},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='StarsCursor',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tracker', fields.OneToOneField('models.Tracker', source_field='tracker_id', db_constraint=True, to_field='id', related_name='stars_cursor', on_delete=OnDelete.RESTRICT)),
+                ('read', fields.IntField(default=0)),
+                ('last_key', fields.CharField(default='', max_length=300)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'stars_cursors', 'app': 'models', 'pk_attr': 'id', 'table_description': "How far the daily Stars reconciliation has read a tracker bot's getStarTransactions."},
+            bases=['Model'],
+        ),
     ]
 

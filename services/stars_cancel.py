@@ -148,6 +148,7 @@ class StarsCancelWorker:
         if await queue.finish_tracker(tracker_id):
             tracker_cache.forget(tracker_id=tracker_id)
             log.info("tracker %s: every Stars subscription handled, its token wiped", tracker_id)
+        await queue.tell_author_when_finished(tracker_id)
 
     async def _step(self, token: str, row: StarsCancellation,
                     call: Callable[..., Awaitable[bool]], *args: Any) -> bool:

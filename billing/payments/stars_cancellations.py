@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 from billing.payments.renewals import set_auto_renew
 from models import AutoRenewal, PaymentProvider, StarsCancellation, StarsCancelStatus, Tracker, TrackerStatus
 from models.sql import conn_or_default, is_postgres, sql, ts
+from notify import notices
 
 DELETED, PAUSED = "deleted", "paused"
 OPEN = (StarsCancelStatus.PENDING, StarsCancelStatus.CANCELLED)  # still something to do
@@ -169,6 +170,28 @@ async def finish_tracker(tracker_id: int) -> bool:
     wiped = await Tracker.filter(id=tracker_id, status=TrackerStatus.DELETED).exclude(token_encrypted="").update(
         token_encrypted="", updated_at=datetime.now(UTC))
     return bool(wiped)
+
+
+FINISHED_KEY = "stars-cancel-finished"
+
+
+async def tell_author_when_finished(tracker_id: int) -> bool:
+    """Once nothing is left to do for the tracker, its author hears how many subscriptions were
+    cancelled and how many could not be (those only the bot's owner can cancel now): once per
+    batch (the newest row names it). True if written now."""
+    if await StarsCancellation.filter(tracker_id=tracker_id, status__in=OPEN).exists():
+        return False
+    newest = await StarsCancellation.filter(tracker_id=tracker_id).order_by("-id").first()
+    tracker = await Tracker.get_or_none(id=tracker_id)
+    if newest is None or tracker is None:
+        return False
+    counts = await summary(tracker_id)
+    async with in_transaction() as conn:
+        return await notices.alert(
+            conn, tracker.author_id, FINISHED_KEY,
+            {"name": tracker.name, "cancelled": counts[StarsCancelStatus.DONE.value],
+             "failed": counts[StarsCancelStatus.FAILED.value]},
+            dedupe_key=f"stars-cancel:{tracker_id}:{newest.id}")
 
 
 async def summary(tracker_id: int) -> dict[str, int]:

@@ -137,6 +137,8 @@ async def test_a_thousand_stars_clients_are_cancelled_in_the_background_once_eac
 
         assert set(cancellations(tg, "crowd_bot").values()) == {1}
         assert set(tells(tg, "crowd_bot").values()) == {1}
+        finished = await author.wait_for_text(PLATFORM, "отмена подписок за звёзды закончена")
+        assert "Отменено: 1 000." in finished.plain and "Не удалось" not in finished.plain
         assert any(c.status == 429 for c in tg.calls_to(EDIT, bot="crowd_bot"))
         assert await StarsCancellation.filter(tracker_id=tracker.id, status=StarsCancelStatus.DONE).count() == count
         assert not await AutoRenewal.filter(tracker_id=tracker.id, enabled=True).exists()

@@ -9,7 +9,16 @@ import pytest
 from billing.payments import stars_cancellations as queue
 from bot.crypto import SecretBox, generate_key
 from bot.registry import BotRegistry
-from models import AutoRenewal, PaymentProvider, PlanKind, StarsCancellation, StarsCancelStatus, Tracker, User
+from models import (
+    AutoRenewal,
+    OutboxEvent,
+    PaymentProvider,
+    PlanKind,
+    StarsCancellation,
+    StarsCancelStatus,
+    Tracker,
+    User,
+)
 from services import stars_cancel
 from services.stars_cancel import StarsCancelWorker
 from tests.e2e.harness import tracker_token
@@ -80,6 +89,10 @@ async def test_a_charge_telegram_refuses_fails_alone_and_a_revoked_token_fails_t
     assert not tells(fake_telegram, "queue62_bot")
     # The two Telegram still renews stay on at the platform too: it goes on recording their charges.
     assert await AutoRenewal.filter(tracker_id=tracker.id, enabled=True).count() == 3
+    [told] = await OutboxEvent.filter(chat_id=tracker.author_id)  # the author hears it once
+    assert (told.params["key"], told.params["cancelled"], told.params["failed"]) == (queue.FINISHED_KEY, 1, 3)
+    await drain(StarsCancelWorker(registry, BOX))
+    assert await OutboxEvent.filter(chat_id=tracker.author_id).count() == 1
 
 
 async def test_two_workers_never_work_the_same_bot_at_once(database, fake_telegram, registry):

@@ -136,7 +136,7 @@ class StarsCancelWorker:
             if bot is None:
                 log.warning("tracker %s has no token: its Stars subscriptions cannot be cancelled", tracker_id)
                 await queue.fail_tracker(tracker_id, "the tracker has no token")
-                return
+                rows = []
             for row in rows:
                 if row.status == StarsCancelStatus.PENDING and not await self._step(token, row, self._cancel, bot):
                     break

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from billing.payments.renewals import set_auto_renew
 from models import AutoRenewal, PaymentProvider, StarsCancellation, StarsCancelStatus, Tracker, TrackerStatus
-from models.sql import conn_or_default, is_postgres, sql, ts
+from models.sql import conn_or_default, is_postgres, sql, ts, write_first
 from notify import notices
 
 DELETED, PAUSED = "deleted", "paused"
@@ -37,6 +37,7 @@ async def enqueue(conn: BaseDBAsyncClient | None, tracker_id: int, reason: str) 
     cancellations began only changes the message to "deleted"); a subscription the client turned
     back on after an earlier cancellation is cancelled again."""
     conn = conn_or_default(conn)
+    await write_first(conn, "stars_cancellations")  # it reads, then writes: wait for another process's writes
     now = datetime.now(UTC)
     renewals = await AutoRenewal.filter(tracker_id=tracker_id, provider=PaymentProvider.STARS,
                                         enabled=True).using_db(conn).values_list("user_id", "method_id")

@@ -54,6 +54,7 @@ from services.ai import AIRuntime
 from services.charts import EarningsCharts
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
+from services.stars_cancel import StarsCancelWorker
 from services.takeover import WEBHOOK, alert_takeover
 from services.trackers import TrackerService
 
@@ -171,6 +172,8 @@ class Runtime:
         self.platform_username = ""
         self._preload: asyncio.Task[None] | None = None
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
+        # Stars subscriptions of deleted or paused trackers, cancelled in the background (issue 19).
+        self.stars_cancel = StarsCancelWorker(self.registry, self.box)
         self.coordinator = Coordinator(self)
         self.registrar = Registrar(self.on_unauthorized)
         self.audit: WebhookAudit | None = None
@@ -240,6 +243,7 @@ class Runtime:
         await self._start_scheduler()
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
+        await self.stars_cancel.start()
         await self.coordinator.start()  # the jobs run once this worker leads
         # Modules the first answers do not need, imported off the event loop once the bots answer,
         # so the first AI answer neither waits for them nor stalls every bot while they load.
@@ -272,6 +276,7 @@ class Runtime:
             await self.audit.stop()
         await self.coordinator.stop()
         await self.outbox.stop()
+        await self.stars_cancel.stop()
         await self.ai.stop()
         # Updates in hand finish first: a scheduler job cancelled in the middle of a SQLite
         # transaction must not take an update's writes (a dialog's state) down with it.

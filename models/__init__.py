@@ -48,11 +48,12 @@ from models.enums import (
     PlanKind,
     Role,
     SourceType,
+    StarsCancelStatus,
     SubscriptionStatus,
     TrackerStatus,
 )
 from models.notify import Lease, OutboxEvent, PartnerChannel, PrivateEvents
-from models.payments import AutoRenewal, Checkout, SentNotice
+from models.payments import AutoRenewal, Checkout, SentNotice, StarsCancellation, StarsCursor
 from models.platform import FsmRecord, Membership, Tracker, UpdateClaim, User
 from models.referral import InviteClick, InviteLink
 from models.refunds import Clawback, Refund
@@ -118,6 +119,9 @@ __all__ = [
     "PlanKind",
     "Role",
     "SourceType",
+    "StarsCancelStatus",
+    "StarsCancellation",
+    "StarsCursor",
     "Subscription",
     "SubscriptionStatus",
     "Tracker",

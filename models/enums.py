@@ -118,6 +118,13 @@ class OutboxStatus(StrEnum):
     SKIPPED = "skipped"        # its channel was disconnected or the event turned off before delivery
 
 
+class StarsCancelStatus(StrEnum):
+    PENDING = "pending"        # editUserStarSubscription not yet accepted
+    CANCELLED = "cancelled"    # Telegram accepted it; the client is still to be told
+    DONE = "done"              # cancelled and told (or the client blocked the bot)
+    FAILED = "failed"          # not cancelled: Telegram refused it, or the token was revoked
+
+
 def enum_column(enum_type: type[StrEnum], **kwargs: Any) -> Any:
     """A `CharEnumField` whose description names its enum instead of listing the members, as
     tortoise does by default. Listed, a new member changes the description, which the migration

@@ -37,7 +37,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from billing.payments.renewals import RENEW_PRICE_CALLBACK, RENEW_PRICE_KEY
 from i18n.catalog import for_user
-from i18n.format import day, price, rub
+from i18n.format import count, day, price, rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
 from notify import channels, notices, outbox, private
 from notify import events as ev
@@ -116,6 +116,9 @@ def _client_notice(t: Any, params: dict[str, Any]) -> str:
             values[money] = price(int(values[money]), t.lang)
     if "until" in values:
         values["until"] = day(notices.read_day(str(values["until"])), lang=t.lang)
+    if "stars" in values:  # the number as the reader writes it; the plural chosen from the plain one
+        values["stars_n"] = int(values["stars"])
+        values["stars"] = count(values["stars_n"], t.lang)
     return str(t(key, **values))
 
 

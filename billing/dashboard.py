@@ -170,6 +170,19 @@ async def _forecast(conn: Any, tracker: Tracker, schedule: ScheduleLike) -> int:
     return total
 
 
+async def recent_months(tracker: Tracker, now: datetime, tz: str, months: int) -> list[Month]:
+    """The last `months` calendar months, this one first, each counted as the dashboard counts its
+    this and last month (the Mini App's period filter over the same read model)."""
+    now = utc(now)
+    conn = default_connection()
+    label = current_month(now, tz)
+    out = []
+    for back in range(months):
+        month, _ = await _month(conn, tracker.id, shift_month(label, -back), tz, now, per_client=False)
+        out.append(month)
+    return out
+
+
 async def author_dashboard(tracker: Tracker, now: datetime, tz: str, schedule: ScheduleLike = None) -> Dashboard:
     now = utc(now)
     conn = default_connection()

@@ -76,9 +76,11 @@ async def programs(request: web.Request, who: Principal) -> web.Response:
         found = [p for p in found if p.tracker_id == who.tracker_id]
     items = []
     for p in found:
-        item: dict[str, Any] = {"tracker_id": p.tracker_id, "name": p.name, "username": p.username,
-                                "status": p.status, "is_author": p.is_author, "links": p.links, "links_text": count(p.links, lang),
-                                "cabinet_url": referral.deep_link(p.username, "partner")}
+        item: dict[str, Any] = {
+            "tracker_id": p.tracker_id, "name": p.name, "username": p.username, "status": p.status,
+            "is_author": p.is_author, "links": p.links, "links_text": count(p.links, lang),
+            "cabinet_url": referral.deep_link(p.username, "partner"),
+        }  # fmt: skip
         for kind, amounts in (("settled", p.settled), ("forecast", p.forecast)):
             for role in LEVELS:
                 item.update(_money(lang, f"{kind}_{role}", int(getattr(amounts, role))))

@@ -147,7 +147,8 @@ def document(server_url: str | None = None) -> dict[str, Any]:
         "/api/v1/trackers/{tracker_id}/network": _get(
             "People at each level and how many pay", [TRACKER, FORMAT], _list("NetworkLevel"), "network"),
         "/api/v1/trackers/{tracker_id}/links/{link_id}/qr": _get(
-            "One link's QR code (PNG)", [TRACKER, _param("link_id", "path", {"type": "integer"}, "a link of the person's")],
+            "One link's QR code (PNG)",
+            [TRACKER, _param("link_id", "path", {"type": "integer"}, "a link of the person's")],
             {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
             "link_qr"),
         "/api/v1/trackers/{tracker_id}/dashboard": _get(

@@ -24,7 +24,8 @@ async def world(database):
 
 
 async def platform_session(http, server, user_id: int) -> dict[str, str]:
-    status, body = await login(http, server, "/app/platform/5000/session", {"init_data": init_data(PLATFORM_TOKEN, user_id)})
+    body = {"init_data": init_data(PLATFORM_TOKEN, user_id)}
+    status, body = await login(http, server, "/app/platform/5000/session", body)
     assert status == 200 and body["user_id"] == user_id
     return {"Authorization": "Bearer " + body["session"]}
 

@@ -92,7 +92,7 @@
     const opts = {
       width: Math.max(280, box.clientWidth || 320), height: 220, series: series, legend: { show: true },
       scales: { x: { time: false } },
-      axes: [{ stroke: colour("--hint", "#7d8791"), values: (u, ticks) => ticks.map((t) => (ordered[t] ? ordered[t].month_text : "")) },
+      axes: [{ stroke: colour("--hint", "#7d8791"), space: 90, values: (u, ticks) => ticks.map((t) => (ordered[t] ? ordered[t].month_text : "")) },
              { stroke: colour("--hint", "#7d8791") }],
     };
     if (chart) chart.destroy();

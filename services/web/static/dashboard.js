@@ -20,7 +20,7 @@
                { label: M.T["webapp-dash-revenue"], stroke: css.getPropertyValue("--button").trim() || "#2481cc", width: 2 },
                { label: M.T["webapp-dash-tokens"], stroke: "#e8912d", width: 2 },
                { label: M.T["webapp-dash-margin"], stroke: "#3aa757", width: 2 }],
-      axes: [{ stroke: hint, values: (u, ticks) => ticks.map((t) => (ordered[t] ? ordered[t].month_text : "")) }, { stroke: hint }],
+      axes: [{ stroke: hint, space: 90, values: (u, ticks) => ticks.map((t) => (ordered[t] ? ordered[t].month_text : "")) }, { stroke: hint }],
     };
     if (chart) chart.destroy();
     box.replaceChildren();

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from models import InviteLink
 from services.web.http import CONFIG, NotFound, Principal, Query, authorized, lang_of, own_tracker, page
 
 LEVELS = ("author", "l1", "l2", "l3", "total")
-QR_SCALE, QR_BORDER = 8, 2
+QR_SCALE, QR_BORDER, QR_CACHE = 8, 2, 1024
 
 
 def _money(lang: str, name: str, kopecks: int) -> dict[str, Any]:
@@ -95,6 +96,20 @@ def qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
+_made: OrderedDict[str, bytes] = OrderedDict()  # a link's address never changes: its picture neither
+
+
+async def cached_qr_png(url: str) -> bytes:
+    """qr_png made once per process per address (a few milliseconds of pure-Python PNG, made off
+    the event loop), the last QR_CACHE kept."""
+    png = _made.get(url)
+    if png is None:
+        png = _made[url] = await asyncio.to_thread(qr_png, url)
+        while len(_made) > QR_CACHE:
+            _made.popitem(last=False)
+    return png
+
+
 async def link_qr(request: web.Request, who: Principal) -> web.Response:
     """The QR code of one of the person's links on this tracker; anyone else's link is 404."""
     Query(request, ())
@@ -104,7 +119,7 @@ async def link_qr(request: web.Request, who: Principal) -> web.Response:
         if raw.isdigit() and len(raw) <= 12 else None  # fmt: skip
     if link is None:
         raise NotFound()
-    png = await asyncio.to_thread(qr_png, referral.deep_link(tracker.username, link.code))
+    png = await cached_qr_png(referral.deep_link(tracker.username, link.code))
     return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -113,3 +113,19 @@ async def test_the_pages_the_platform_bot_opens(world, server, http):
                  "/app/static/dashboard.js.map"):
         async with http.get(server.url + path) as r:
             assert r.status == 404, path
+
+
+async def test_the_periods_months_are_each_counted_as_the_chats_month(world):
+    """recent_months counts every month in one pass; each must equal the chat dashboard's own
+    count of that month (billing.dashboard._month), in every time zone's month bounds."""
+    from billing.dashboard import _month
+    from models.sql import default_connection
+
+    now = datetime.now(UTC)
+    for tz in ("Europe/Moscow", "UTC", "America/Los_Angeles"):
+        months = await recent_months(world.tracker, now, tz, 7)
+        one_by_one = [(await _month(default_connection(), world.tracker.id, m.label, tz, now, per_client=False))[0]
+                      for m in months]
+        assert months == one_by_one, tz
+        assert sum(m.new for m in months) == 8 and sum(m.revenue_kopecks for m in months) > 0
+        assert sum(m.churned for m in months) > 0 and sum(m.token_cost_kopecks for m in months) == 15_00

@@ -129,3 +129,22 @@ async def test_the_periods_months_are_each_counted_as_the_chats_month(world):
         assert months == one_by_one, tz
         assert sum(m.new for m in months) == 8 and sum(m.revenue_kopecks for m in months) > 0
         assert sum(m.churned for m in months) > 0 and sum(m.token_cost_kopecks for m in months) == 15_00
+
+
+async def test_every_text_the_new_pages_use_is_in_both_catalogs(world, server, http):
+    import re
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parents[2] / "services" / "web" / "static"
+    used = set()
+    for name in ("dashboard.html", "programs.html"):
+        used |= set(re.findall(r'data-t="([a-z0-9-]+)"', (static / name).read_text(encoding="utf-8")))
+    for name in ("dashboard.js", "programs.js", "cabinet.js"):
+        script = (static / name).read_text(encoding="utf-8")
+        used |= set(re.findall(r'T\["(webapp-[a-z0-9-]+)"\]', script))
+        used |= {f"webapp-programs-{role}" for role in ("author", "partner")} if name == "programs.js" else set()
+    assert {"webapp-qr", "webapp-dash-title", "webapp-programs-title"} <= used
+    for lang in ("ru", "en"):
+        async with http.get(f"{server.url}/app/messages/{lang}.json") as r:
+            texts = await r.json()
+        assert used <= {k for k, v in texts.items() if v}, (lang, used - set(texts))

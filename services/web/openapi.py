@@ -62,6 +62,29 @@ SCHEMAS: dict[str, Any] = {
             "is_author": {"type": "boolean"}, "can_invite": {"type": "boolean"}})},
         "balance": _obj(_money("accrued", "reserved", "paid", "available")),
     }),  # fmt: skip
+    "DashboardMonth": _obj({
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "month_text": {"type": "string"},
+        "new": {"type": "integer"}, "new_text": {"type": "string"},
+        "churned": {"type": "integer"}, "churned_text": {"type": "string"},
+        **_money("revenue", "token_cost", "margin"),
+    }),
+    "Dashboard": _obj({
+        "tracker_id": {"type": "integer"}, "name": {"type": "string"}, "username": {"type": "string"},
+        "active": {"type": "integer"}, "active_text": {"type": "string"},
+        "clients_with_cost": {"type": "integer"}, "clients_with_cost_text": {"type": "string"},
+        **_money("median_cost", "p90_cost", "settled", "forecast"),
+        "estimate_kopecks": {"type": ["integer", "null"], "description": "the test chat's monthly cost per client"},
+        "estimate_text": {"type": "string"},
+        "top": {"type": "array", "items": _obj({"name": {"type": "string"}, **_money("cost")})},
+        "months": {"type": "array", "description": "this month first",
+                   "items": {"$ref": "#/components/schemas/DashboardMonth"}},
+    }),
+    "Program": _obj({
+        "tracker_id": {"type": "integer"}, "name": {"type": "string"}, "username": {"type": "string"},
+        "status": {"type": "string"}, "is_author": {"type": "boolean"}, "links": {"type": "integer"},
+        "links_text": {"type": "string"}, "cabinet_url": {"type": "string"},
+        **_money(*(f"{kind}_{level}" for kind in ("settled", "forecast") for level in _LEVELS)),
+    }),
     "Earnings": _obj({"tracker_id": {"type": "integer"}, "settled": {"$ref": "#/components/schemas/Levels"},
                       "forecast": {"$ref": "#/components/schemas/Levels"}}),
 }
@@ -123,6 +146,18 @@ def document(server_url: str | None = None) -> dict[str, Any]:
             _list("Statement"), "statements"),
         "/api/v1/trackers/{tracker_id}/network": _get(
             "People at each level and how many pay", [TRACKER, FORMAT], _list("NetworkLevel"), "network"),
+        "/api/v1/trackers/{tracker_id}/links/{link_id}/qr": _get(
+            "One link's QR code (PNG)",
+            [TRACKER, _param("link_id", "path", {"type": "integer"}, "a link of the person's")],
+            {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+            "link_qr"),
+        "/api/v1/trackers/{tracker_id}/dashboard": _get(
+            "The author's dashboard of their own tracker (404 for anyone else)",
+            [TRACKER, _param("months", "query", {"type": "integer", "minimum": 2, "maximum": 36, "default": 12},
+                             "the period: months in `months`, this one first")],
+            _one("Dashboard"), "dashboard"),
+        "/api/v1/programs": _get("Every tracker the person promotes, with their earnings there", [FORMAT],
+                                 _list("Program"), "programs"),
         "/api/v1/accruals": _get(
             "Ledger accruals, newest first",
             [CURSOR, LIMIT, FORMAT, _param("tracker_id", "query", {"type": "integer"}, "one tracker only")],

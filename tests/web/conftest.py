@@ -68,6 +68,21 @@ async def seed(start: datetime = PAID_AT, settle_at: list[datetime] | None = Non
     return World(tracker, other, links, rival_link, {tracker.bot_id: "777:tracker-test-token"})
 
 
+async def seed_recent(now: datetime) -> World:
+    """`seed` five months back, settled month by month up to `now`, and this month two more
+    clients of the tracker with token costs: every figure of the author's dashboard has a value."""
+    from billing.reports import current_month, month_bounds
+
+    start = now - timedelta(days=150)
+    world = await seed(start, [start + timedelta(days=d) for d in (40, 75, 110)] + [now])
+    month_start, _ = month_bounds(current_month(now, "Europe/Moscow"), "Europe/Moscow")
+    paid_at = month_start + (now - month_start) / 2  # its usage a day later is still this month
+    for uid, cost in ((201, 300), (202, 1_200)):
+        await make_user(uid, f"Client {uid}")
+        await pay(world.tracker.id, uid, 100_000, paid_at=paid_at, cost_kopecks=cost)
+    return world
+
+
 async def _codes(tracker_id: int) -> list[tuple[int, str]]:
     from models import InviteLink
 

@@ -10,6 +10,7 @@ from aiogram_dialog import DialogManager
 
 from billing.commission import schedule_at
 from billing.dashboard import Month, author_dashboard
+from dialogs.platform.webapp import dashboard_page_url
 from i18n.format import count, month_of, rub
 from models import User
 from services.trackers import TrackerError, TrackerService
@@ -27,7 +28,7 @@ async def dashboard_getter(dialog_manager: DialogManager, trackers: TrackerServi
     try:
         tracker = await trackers.owned(user.id, int((dialog_manager.start_data or {}).get("tracker_id")))
     except (TrackerError, TypeError, ValueError):
-        return {"found": False, "dashboard": "", "error": i18n("tracker-not-found")}
+        return {"found": False, "dashboard": "", "webapp_dashboard": "", "error": i18n("tracker-not-found")}
     now = datetime.now(UTC)
     dash = await author_dashboard(tracker, now, settings.timezone,
                                   schedule=await schedule_at(now, fallback=settings.commission))
@@ -43,4 +44,4 @@ async def dashboard_getter(dialog_manager: DialogManager, trackers: TrackerServi
         top=top or "—", settled=rub(dash.settled_kopecks, i18n.lang),
         forecast=rub(dash.forecast_kopecks, i18n.lang),
     )
-    return {"found": True, "dashboard": text, "error": ""}
+    return {"found": True, "dashboard": text, "webapp_dashboard": dashboard_page_url(settings, tracker.id), "error": ""}

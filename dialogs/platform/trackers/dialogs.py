@@ -4,7 +4,7 @@ replace token, delete."""
 from __future__ import annotations
 
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Start, SwitchTo, Url
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Start, SwitchTo, Url, WebApp
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
@@ -62,6 +62,8 @@ def tracker_dialog() -> Dialog:
                 SwitchTo(Tr("btn-edit-name"), id="name", state=TrackerSG.edit_name),
                 SwitchTo(Tr("btn-edit-description"), id="descr", state=TrackerSG.edit_description),
                 SwitchTo(Tr("btn-dashboard"), id="dashboard", state=TrackerSG.dashboard),
+                WebApp(Tr("tracker-btn-webapp-dashboard"), Format("{webapp_dashboard}"), id="webapp_dashboard",
+                       when="webapp_dashboard"),
                 Button(Tr("btn-plans"), id="plans", on_click=on_open_plans),
                 Button(Tr("btn-ai-settings"), id="ai", on_click=on_open_ai),
                 Button(Tr("btn-partners"), id="partners", on_click=on_open_partners),
@@ -85,6 +87,8 @@ def tracker_dialog() -> Dialog:
         Window(
             Format("{dashboard}", when="found"),
             ERROR,
+            WebApp(Tr("tracker-btn-webapp-dashboard"), Format("{webapp_dashboard}"), id="webapp_dashboard",
+                   when="webapp_dashboard"),
             back,
             state=TrackerSG.dashboard,
             getter=dashboard_getter,

@@ -125,6 +125,7 @@ class Runtime:
         services["payments"] = self.payments
         self.payouts = Payouts.from_settings(settings, self.box)
         services["payouts"] = self.payouts
+        self.payments.payouts = self.payouts  # payout.* notifications arrive with the shop's
         services["charts"] = EarningsCharts()  # the cabinet's chart: its cooldowns and kept pictures
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
@@ -147,7 +148,7 @@ class Runtime:
                                                gate=gate)
         # YooKassa notifications: on the webhook server, or on a small server of their own.
         self.http: HttpServer | None = None
-        if self.payments.yookassa is not None:
+        if self.payments.yookassa is not None or self.payouts.gateway is not None:
             if isinstance(self.transport, WebhookServer):
                 self.payments.add_routes(self.transport.app)
             else:

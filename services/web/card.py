@@ -4,9 +4,9 @@ card's first six and last four digits; the page posts only those, with its initD
 
     GET  /app/{kind}/{bot_id}/card     the page (its CSP also lets the widget's origin in)
     GET  /app/card-config.json         the widget's script address and the payout account's agentId
-    POST /api/v1/payout-card           {payout_token, first6, last4, issuer_name} -> {"masked": "•••• 1234"}
+    POST /app/payout-card              {payout_token, first6, last4, issuer_name} -> {"masked": "•••• 1234"}
 
-Only a page session may save a card (an API token is for reading): a card is where money goes.
+Only a page session may save a card (an API token is for reading, and this is not the API): a card is where money goes.
 Without the YooKassa payout account (`WebConfig.payout_account_id` None) there is nothing to save
 to: the config and the save answer 404.
 """
@@ -101,4 +101,4 @@ async def post_card(request: web.Request) -> web.Response:
 def add_card_routes(app: web.Application) -> None:
     app.router.add_get("/app/card-config.json", card_config)
     app.router.add_get("/app/{kind}/{bot_id}/card", card_page)
-    app.router.add_post("/api/v1/payout-card", post_card)
+    app.router.add_post("/app/payout-card", post_card)

@@ -54,7 +54,7 @@
   }
 
   async function save(data) {
-    const r = await fetch("/api/v1/payout-card", {
+    const r = await fetch("/app/payout-card", {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: "Bearer " + session.token, "Accept-Language": session.lang },
       body: JSON.stringify({ payout_token: data.payout_token, first6: data.first6, last4: data.last4,

@@ -20,7 +20,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
-from billing.payouts import Payouts
+from billing.payouts import Payouts, scrub_card_numbers
 from bot import db, health, metrics, webapp
 from bot.config import Settings
 from bot.coordinator import Coordinator
@@ -239,6 +239,8 @@ class Runtime:
             if isinstance(self.transport, WebhookServer):
                 self._start_audit(self.transport)
         await self._start_scheduler()
+        if self.primary:  # card numbers an earlier version kept: only their mask stays (issue 19)
+            await scrub_card_numbers(self.box)
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
         await self.coordinator.start()  # the jobs run once this worker leads

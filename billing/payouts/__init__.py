@@ -39,7 +39,7 @@ hand: failed (the reservation comes back) or paid with a reference. While YooKas
 payout pending, or cannot be reached, nothing is offered: the money may still be on its way.
 """
 
-from billing.payouts.cards import current_card, forget_card, save_card
+from billing.payouts.cards import current_card, forget_card, save_card, scrub_card_numbers
 from billing.payouts.common import (
     PENDING,
     REASON_MAX,
@@ -115,5 +115,6 @@ __all__ = [
     "reject",
     "request_payout",
     "save_card",
+    "scrub_card_numbers",
     "reserved_total",
 ]

@@ -3,12 +3,13 @@ kept encrypted, one per person. The card number itself never reaches the platfor
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 
 from billing.payouts.common import SecretBoxLike
 from billing.payouts.destinations import CARD, Destination
-from models import Account, PayoutCard, User
+from models import Account, PayoutCard, PayoutRequest, User
 
 log = logging.getLogger("billing.payouts")
 
@@ -45,3 +46,26 @@ async def forget_card(account_id: int) -> None:
     account = await Account.get_or_none(id=account_id)
     if account is not None and account.user_id is not None:
         await PayoutCard.filter(user_id=account.user_id).delete()
+
+
+async def scrub_card_numbers(box: SecretBoxLike) -> int:
+    """Requests written before the widget kept the card's full number (encrypted): rewrite each to
+    its first six and last four digits, so no card number stays at rest. Such a request is then
+    what `Destination.needs_new_card` says: shown masked, never paid to. Idempotent and safe to
+    run from several workers at once (each rewrite is conditional on the ciphertext it read).
+    Returns how many rows it rewrote."""
+    scrubbed = 0
+    for row in await PayoutRequest.filter(method=CARD).only("id", "destination_encrypted"):
+        try:
+            data = json.loads(box.decrypt(row.destination_encrypted))
+        except (ValueError, TypeError):
+            continue  # another key's row: read_destination reports it where it is shown
+        if not isinstance(data, dict) or "number" not in data:
+            continue
+        number = str(data["number"])
+        masked = json.dumps({"method": CARD, "first6": number[:6], "last4": number[-4:]}, separators=(",", ":"))
+        scrubbed += await PayoutRequest.filter(id=row.id, destination_encrypted=row.destination_encrypted).update(
+            destination_encrypted=box.encrypt(masked))
+    if scrubbed:
+        log.warning("%d payout request(s) kept a full card number: rewritten to the card's mask", scrubbed)
+    return scrubbed

@@ -115,7 +115,8 @@ class Destination:
             if "number" in data:  # kept before the widget: only its mask leaves this function
                 number = str(data["number"])
                 return cls(CARD, first6=number[:6], last4=number[-4:])
-            return cls(CARD, token=str(data["token"]), first6=str(data.get("first6", "")),
+            # No token: a card kept before the widget, its number already scrubbed to the mask.
+            return cls(CARD, token=str(data.get("token", "")), first6=str(data.get("first6", "")),
                        last4=str(data["last4"]), issuer=str(data.get("issuer", "")))
         return cls(method, str(data["number"]), str(data.get("bank", "")))
 

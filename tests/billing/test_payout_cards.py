@@ -207,3 +207,24 @@ async def test_without_the_payout_account_no_card_is_offered_and_requests_stay_m
     view = await manual.card(payout.id)
     assert view.full.startswith("5555 55•• ••••") and view.full.endswith("4477, Fake Bank")
     assert await manual.notified("po-anything") is None
+
+
+async def test_card_numbers_at_rest_are_scrubbed_to_their_mask_once(database, yk, desk):
+    await fund(PARTNER, 200_000)
+    wallet = po.Destination.parse(po.YOOMONEY, "4100116075156746")
+    old = (await desk.request(user_id=PARTNER, amount_kopecks=60_000, destination=wallet, request_key="old")).payout
+    await PayoutRequest.filter(id=old.id).update(
+        method=po.CARD, destination_encrypted=BOX.encrypt(json.dumps({"method": "card", "number": "4111111111111111"})))
+    await widget_card(yk)
+    new = await ask_with_card(desk, 60_000, "new")
+    kept = (await PayoutRequest.get(id=new.id)).destination_encrypted
+    assert await po.scrub_card_numbers(BOX) == 1
+    assert await po.scrub_card_numbers(BOX) == 0  # the next start finds nothing left
+    stored = json.loads(BOX.decrypt((await PayoutRequest.get(id=old.id)).destination_encrypted))
+    assert stored == {"method": "card", "first6": "411111", "last4": "1111"}
+    assert (await PayoutRequest.get(id=new.id)).destination_encrypted == kept  # a synonym is left alone
+    (view,) = [v for v in await desk.mine(PARTNER) if v.id == old.id]
+    assert view.masked == "•••• 1111" and view.needs_new_card
+    with pytest.raises(po.PayoutError) as refused:
+        await desk.approve(old.id, 1)
+    assert refused.value.code == "admin-payouts-card-add-again"

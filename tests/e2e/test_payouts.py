@@ -217,7 +217,8 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             (external,) = yk.payouts
             sent = [r for r in yk.requests if r.path == "/v3/payouts" and r.method == "POST"]
             assert len(sent) == 1 and sent[0].body["payout_token"] in yk.payout_cards.tokens
-            assert "payout_destination_data" not in sent[0].body and await PayoutCard.filter(user_id=partner.id).exists()
+            assert "payout_destination_data" not in sent[0].body
+            assert await PayoutCard.filter(user_id=partner.id).exists()
             await partner.wait_for_notice(BOT, "Выплата 600,00 ₽ одобрена")
             yk.succeed_payout(external)
             notify_url = f"http://127.0.0.1:{runtime.http.port}/yookassa/notify"

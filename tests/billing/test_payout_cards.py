@@ -228,3 +228,32 @@ async def test_card_numbers_at_rest_are_scrubbed_to_their_mask_once(database, yk
     with pytest.raises(po.PayoutError) as refused:
         await desk.approve(old.id, 1)
     assert refused.value.code == "admin-payouts-card-add-again"
+
+
+async def test_the_chat_asks_for_the_card_in_the_mini_app_and_says_why_again(database, yk, desk):
+    from types import SimpleNamespace
+
+    from dialogs.tracker.payouts import getters
+    from i18n.catalog import translator
+
+    await fund(PARTNER, 200_000)
+    user, i18n = await User.get(id=PARTNER), translator("ru")
+    tracker = SimpleNamespace(bot_id=4242)
+    manager = SimpleNamespace(dialog_data={}, middleware_data={
+        "tracker": tracker, "settings": SimpleNamespace(webapp_base_url="https://cabinet.example.test")})
+    wallet = po.Destination.parse(po.YOOMONEY, "4100116075156746")
+    old = (await desk.request(user_id=PARTNER, amount_kopecks=60_000, destination=wallet, request_key="old")).payout
+    await PayoutRequest.filter(id=old.id).update(
+        method=po.CARD, destination_encrypted=BOX.encrypt(json.dumps({"method": "card", "number": "4111111111111111"})))
+    shown = await getters.card_getter(manager, desk, user, i18n)
+    assert shown["card_url"] == "https://cabinet.example.test/app/tracker/4242/card"
+    assert shown["card_again"] and not shown["has_card"]  # their old card number: asked to add it again
+    await widget_card(yk)
+    shown = await getters.card_getter(manager, desk, user, i18n)
+    assert shown["has_card"] and shown["masked"] == "•••• 4477" and not shown["card_again"]
+    methods = await getters.method_getter(manager, desk, i18n)
+    assert "card" in [m["id"] for m in methods["methods"]]
+    without = await getters.method_getter(manager, po.Payouts(BOX, min_kopecks=MIN), i18n)
+    assert "card" not in [m["id"] for m in without["methods"]]
+    manager.middleware_data["settings"] = SimpleNamespace(webapp_base_url=None)
+    assert (await getters.card_getter(manager, desk, user, i18n))["no_webapp"]

@@ -228,6 +228,9 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             assert (await PayoutRequest.get(id=1)).status == PayoutStatus.PAID
             assert await OutboxEvent.filter(dedupe_key__startswith="payout:1:paid:").count() == 1
             assert await LedgerEntry.filter(kind="payout").count() == 1
+            forged = {"id": "po-00000000-0000-5000-a000-000000000000", "status": "succeeded"}
+            assert await yk.notify(notify_url, "payout.succeeded", obj=forged) == 200  # unknown to YooKassa: ignored
+            assert await PayoutRequest.filter(status=PayoutStatus.PAID).count() == 1
 
             # An SBP payout of 500 ₽, paid by hand with a reference.
             done = await withdraw(partner, "500", "⚡ СБП по номеру телефона", "+7 912 345-67-89", bank="Тинькофф")
@@ -327,6 +330,7 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await author.wait_for_text(PLATFORM, "Сколько вывести?")
         await author.send(PLATFORM, "500")
         methods = await author.wait_for_text(PLATFORM, "Куда перевести")
+        assert "Банковская карта" not in str(methods.keyboard)  # no payout account: no widget, no card
         await author.click(methods, "👛 Кошелёк ЮMoney")
         await author.wait_for_text(PLATFORM, "Пришлите номер кошелька")
         await author.send(PLATFORM, "4100116075156746")

@@ -113,7 +113,7 @@ async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_d
         assert [await m.all().count() for m in (Payment, Subscription, AccountingPeriod, LedgerEntry)] == counts
         after = await schema_objects()
         assert indexes <= after  # none lost; the only new ones are the new tables'
-        new_tables = ("refunds", "clawbacks", "fraud_flags", "payer_cards")  # 0008's, then 0012's
+        new_tables = ("refunds", "clawbacks", "fraud_flags", "payer_cards", "payout_cards")  # 0008, 0012, 0014
         assert all(any(t in name for t in new_tables) for name, _ in after - indexes), after - indexes
         in_database = await foreign_key_actions()
         in_models = actions_in_models()

@@ -12,11 +12,8 @@ callback data.
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import pytest
 
 import referral
@@ -24,7 +21,7 @@ from billing.payments import record_payment
 from billing.plans import set_price
 from billing.settlement import settle_due_periods
 from models import LedgerEntry, OutboxEvent, PaymentProvider, PayoutCard, PayoutRequest, PayoutStatus, PlanKind, Tracker
-from services.web.initdata import sign_init_data
+from tests.e2e.card_page import card_in_mini_app
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
 from tests.fakes.yookassa_server import FakeYooKassa
@@ -59,28 +56,6 @@ def settings_for(tg, database_url, tmp_path, yk: FakeYooKassa | None = None):
                     "yookassa_payout_widget_url": yk.widget_url, "yookassa_notify_sources": "127.0.0.1"}
     return make_settings(tg, database_url, tmp_path, admin_ids=str(ADMIN_ID), payments=payments,
                          webhook_host="127.0.0.1", webhook_port=0, webapp_base_url=BASE)
-
-
-async def card_in_mini_app(runtime, yk: FakeYooKassa, partner, number: str = CARD) -> str:
-    """What the Mini App's card page does: log in with initData signed by the tracker bot, let the
-    widget (the fake's endpoint, as its script calls it) turn the number into a synonym, post the
-    synonym and the mask. Returns the mask the page shows."""
-    tracker = await Tracker.get(username=BOT)
-    server = f"http://127.0.0.1:{runtime.http.port}"
-    user = json.dumps({"id": partner.id, "first_name": partner.first_name, "language_code": "ru"})
-    init_data = sign_init_data({"user": user, "auth_date": str(int(time.time()))}, tracker_token(71))
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{server}/app/tracker/{tracker.bot_id}/session", json={"init_data": init_data}) as r:
-            session = (await r.json())["session"]
-        async with http.get(f"{server}/app/card-config.json") as r:
-            config = await r.json()
-        async with http.post(yk.base_url + "/payouts-data/cards",
-                             json={"account_id": config["account_id"], "number": number}) as r:
-            given = await r.json()
-        async with http.post(f"{server}/app/payout-card", json=given,
-                             headers={"Authorization": f"Bearer {session}"}) as r:
-            assert r.status == 200
-            return (await r.json())["masked"]
 
 
 async def shown(person, text: str, bot: str = BOT):
@@ -194,7 +169,7 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             # A card payout of 600 ₽: the card added in the Mini App, "send" tapped twice: one
             # request, one reservation; the chat never shows or asks for the number.
             done = await withdraw(partner, "600", "💳 Банковская карта", double_tap=True,
-                                  add_card=lambda: card_in_mini_app(runtime, yk, partner))
+                                  add_card=lambda: card_in_mini_app(runtime, yk, partner, BOT, tracker_token(71), CARD))
             assert "Заявка №1 на 600,00 ₽" in done.plain and "•••• 1111" in done.plain and "ждёт проверки" in done.plain
             conv = tg._conversation(tg.bot(BOT), partner.chat)
             assert not any("4111 1111" in (s.message.get("text") or "") for s in conv.messages.values())
@@ -355,7 +330,7 @@ async def test_admins_are_told_of_a_request_and_close_one_yookassa_lost(tg, data
             await admin.send(PLATFORM, "/start")  # a bot may write only to who started it
             await admin.wait_for_message(PLATFORM, lambda m: bool(m.buttons))
             await withdraw(partner, "600", "💳 Банковская карта",
-                           add_card=lambda: card_in_mini_app(runtime, yk, partner))
+                           add_card=lambda: card_in_mini_app(runtime, yk, partner, BOT, tracker_token(71), CARD))
 
             # The admin hears of it from the platform bot, with a button to the request's card.
             told = await admin.wait_for_message(PLATFORM, lambda m: "Новая заявка на выплату №1" in m.plain)

@@ -5,5 +5,6 @@
     ratelimit  per-token request budget (429 with Retry-After)
     api        the /api/ routes over the chat cabinet's read model (billing.partner, referral.stats)
     pages      the Mini App: its page, its login by initData, its messages, the vendored chart library
+    card       the Mini App's payout card page: YooKassa's widget, the card synonym saved by a page session
     server     `web_app(...)`: one aiohttp sub-application with all of it, for the composition root to mount
 """

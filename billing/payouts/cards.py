@@ -7,6 +7,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from tortoise.exceptions import IntegrityError
+
 from billing.payouts.common import SecretBoxLike
 from billing.payouts.destinations import CARD, Destination
 from models import Account, PayoutCard, PayoutRequest, User
@@ -21,9 +23,14 @@ async def save_card(box: SecretBoxLike, user_id: int, *, token: str, first6: str
     card = Destination.card(token, first6, last4, issuer)
     await User.get_or_create(id=user_id)
     encrypted = box.encrypt(card.to_json())
-    row, created = await PayoutCard.get_or_create(user_id=user_id, defaults={"destination_encrypted": encrypted})
-    if not created:
-        await PayoutCard.filter(id=row.id).update(destination_encrypted=encrypted, updated_at=datetime.now(UTC))
+    updated = await PayoutCard.filter(user_id=user_id).update(destination_encrypted=encrypted,
+                                                              updated_at=datetime.now(UTC))
+    if not updated:
+        try:
+            await PayoutCard.create(user_id=user_id, destination_encrypted=encrypted)
+        except IntegrityError:  # the same person's other tab saved one a moment ago: this one wins
+            await PayoutCard.filter(user_id=user_id).update(destination_encrypted=encrypted,
+                                                            updated_at=datetime.now(UTC))
     return card
 
 

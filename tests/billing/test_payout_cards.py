@@ -257,3 +257,13 @@ async def test_the_chat_asks_for_the_card_in_the_mini_app_and_says_why_again(dat
     assert "card" not in [m["id"] for m in without["methods"]]
     manager.middleware_data["settings"] = SimpleNamespace(webapp_base_url=None)
     assert (await getters.card_getter(manager, desk, user, i18n))["no_webapp"]
+
+
+async def test_two_tabs_saving_at_once_leave_one_card(database, yk):
+    import asyncio
+
+    given = [yk.payout_cards.issue(TEST_CARD) for _ in range(4)]
+    await asyncio.gather(*(po.save_card(BOX, PARTNER, token=g["payout_token"], first6=g["first6"], last4=g["last4"])
+                           for g in given))
+    assert await PayoutCard.filter(user_id=PARTNER).count() == 1
+    assert (await po.current_card(BOX, PARTNER)).token in {g["payout_token"] for g in given}

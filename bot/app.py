@@ -20,7 +20,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
-from billing.payouts import Payouts
+from billing.payouts import Payouts, scrub_card_numbers
 from bot import db, health, metrics, webapp
 from bot.config import Settings
 from bot.coordinator import Coordinator
@@ -126,6 +126,7 @@ class Runtime:
         services["payments"] = self.payments
         self.payouts = Payouts.from_settings(settings, self.box)
         services["payouts"] = self.payouts
+        self.payments.payouts = self.payouts  # payout.* notifications arrive with the shop's
         services["charts"] = EarningsCharts()  # the cabinet's chart: its cooldowns and kept pictures
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
@@ -148,7 +149,7 @@ class Runtime:
                                                gate=gate)
         # YooKassa notifications: on the webhook server, or on a small server of their own.
         self.http: HttpServer | None = None
-        if self.payments.yookassa is not None:
+        if self.payments.yookassa is not None or self.payouts.gateway is not None:
             if isinstance(self.transport, WebhookServer):
                 self.payments.add_routes(self.transport.app)
             else:
@@ -241,6 +242,8 @@ class Runtime:
             if isinstance(self.transport, WebhookServer):
                 self._start_audit(self.transport)
         await self._start_scheduler()
+        if self.primary:  # card numbers an earlier version kept: only their mask stays (issue 19)
+            await scrub_card_numbers(self.box)
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
         await self.stars_cancel.start()

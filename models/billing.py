@@ -394,6 +394,26 @@ class PayoutRequest(Model):
         indexes = (("status", "id"), ("account_id", "id"))
 
 
+class PayoutCard(Model):
+    """A person's card for payouts, as YooKassa's payout widget gave it: the card synonym
+    (`payout_token`) and its mask, encrypted together (`billing.payouts.cards`). Never a card
+    number: the widget keeps that at YooKassa. One per person; adding a card replaces it."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="payout_card", on_delete=fields.CASCADE
+    )
+    destination_encrypted = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        user_id: int
+
+    class Meta:
+        table = "payout_cards"
+
+
 class PayerCard(Model):
     """What tells one payer's card from another's, where the provider shows it (billing.fraud): a
     YooKassa card as "first6:last4:MM/YYYY", never a card number. Telegram Payments and Stars show

@@ -36,6 +36,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from billing.payments.renewals import RENEW_PRICE_CALLBACK, RENEW_PRICE_KEY
+from billing.payouts.common import reason_text
 from i18n.catalog import for_user
 from i18n.format import count, day, price, rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
@@ -92,7 +93,7 @@ def render(kind: str, params: dict[str, Any], language: str | None) -> str:
     if kind == ev.PAYOUT:
         text = t("channel-ev-payout", status=str(values.get("status")), amount=values.get("amount", ""))
         if values.get("reason"):
-            text += "\n" + t("channel-ev-reason", reason=str(values["reason"]))
+            text += "\n" + t("channel-ev-reason", reason=reason_text(t, str(values["reason"])))
         return text
     key = {
         ev.START: "channel-ev-start",

@@ -24,6 +24,7 @@ class PayoutsSG(StatesGroup):
     method = State()
     destination = State()
     bank = State()
+    card = State()  # add a card in the Mini App (YooKassa's payout widget)
     confirm = State()
     history = State()
 

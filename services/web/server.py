@@ -11,6 +11,7 @@
     POST /app/{kind}/{bot_id}/session          initData -> a short-lived session token
     GET  /app/messages/{lang}.json             the page's texts from the locale catalogs
     GET  /app/static/{name}                    the page's script, style and the vendored chart library
+    GET  /app/{kind}/{bot_id}/card             the payout card page: YooKassa's widget (services.web.card)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aiohttp import web
 from i18n.catalog import LANGS, catalog_keys, translator
 from services.web.api import add_api_routes
 from services.web.api_platform import add_platform_api_routes
+from services.web.card import add_card_routes
 from services.web.http import CONFIG, WebConfig, error
 from services.web.initdata import AuthError, BotRef, check_init_data
 from services.web.openapi import document
@@ -112,6 +114,7 @@ def add_web_routes(app: web.Application, config: WebConfig) -> None:
     add_platform_api_routes(app)
     app.router.add_get("/app/messages/{lang}.json", messages)
     app.router.add_get("/app/static/{name}", static)
+    add_card_routes(app)  # before /app/{kind}/{bot_id}: its config.json would match that too
     app.router.add_get("/app/{kind}/{bot_id}", app_page)
     app.router.add_get("/app/{kind}/{bot_id}/{page:dashboard}/{tracker_id}", app_page)
     app.router.add_get("/app/{kind}/{bot_id}/{page:programs}", app_page)

@@ -122,7 +122,7 @@ async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_d
         after = await schema_objects()
         assert indexes <= after  # none lost; the only new ones are the new tables'
         new_tables = {"refunds", "clawbacks", "fraud_flags", "payer_cards",  # 0009-0011
-                      "stars_cancellations", "stars_cursors"}  # 0012
+                      "stars_cancellations", "stars_cursors", "payout_cards"}  # 0012, 0013
         added = {_table_of(name, sql) for name, sql in after - indexes}
         assert added <= new_tables, added - new_tables
         in_database = await foreign_key_actions()

@@ -61,10 +61,10 @@ async def seed(start: datetime = PAID_AT, settle_at: list[datetime] | None = Non
                 await pay(tracker.id, uid, 150_000 + n, paid_at=start + timedelta(days=n * 31))
     for moment in settle_at or [start + timedelta(days=200)]:
         await settle_due_periods(moment)
-    await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=1_000, destination=po.Destination.parse(
-        po.CARD, "4111 1111 1111 1111"), request_key="w1", min_kopecks=1)  # fmt: skip
-    await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=2_000, destination=po.Destination.parse(
-        po.CARD, "4111 1111 1111 1111"), request_key="w2", min_kopecks=1)  # fmt: skip
+    await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=1_000, destination=po.Destination.card(
+        "pt-web-seed-0000-0001", "411111", "1111"), request_key="w1", min_kopecks=1)  # fmt: skip
+    await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=2_000, destination=po.Destination.card(
+        "pt-web-seed-0000-0001", "411111", "1111"), request_key="w2", min_kopecks=1)  # fmt: skip
     return World(tracker, other, links, rival_link, {tracker.bot_id: "777:tracker-test-token"})
 
 

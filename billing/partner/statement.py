@@ -1,0 +1,171 @@
+"""A partner's statement on one tracker: each settled period they took a share of (which client,
+which role, the period's margin, their share, when it was credited), page by page, and for the
+CSV every movement of that money and their payouts.
+
+The statement is the ledger itself, not the running totals: one line per accrual entry on the
+person's account for this tracker (settlement writes one per period and role), so its count and
+sum are the ledger's, and an archived link changes nothing (a line hangs on the period, not on
+the link). Months and the cabinet's period filter follow the accrual's `created_at`, as the
+earnings by month do (`billing.partner.earnings`), so the statement of a month adds up to that
+month's earnings. Only the asking person's account is ever read: the client is named by their
+first name alone, never by an id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from billing.partner import totals
+from models import sql as db
+from models.enums import EntryKind, SourceType
+from referral.stats import Window
+
+PER_PAGE = 10
+# What the CSV lists besides the accruals: a refund taking back part of a settled share, and a
+# flagged partner's share held and then released or forfeited (billing.holds).
+MOVEMENTS = (EntryKind.ACCRUAL, EntryKind.CLAWBACK, EntryKind.HELD, EntryKind.UNHELD)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    entry_id: int
+    kind: str  # an EntryKind value: "accrual" on the statement's screen
+    role: str  # "author", "l1", "l2", "l3"
+    client: str  # the subscriber's first name ("" when they have none)
+    period_id: int | None
+    period_starts: datetime | None
+    period_ends: datetime | None
+    revenue_kopecks: int
+    margin_kopecks: int
+    amount_kopecks: int  # the person's share (a clawback's or an unhold's is negative)
+    at: datetime  # when the ledger entry was written: the settlement, the refund, the release
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    lines: list[StatementLine]
+    count: int  # accruals in the whole statement (every page)
+    total_kopecks: int  # their sum
+    page: int  # 0-based, clamped to the last page
+    pages: int  # at least 1
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutLine:
+    payout_id: int
+    amount_kopecks: int
+    status: str
+    method: str
+    at: datetime
+
+
+# The period of an entry: its source for a share of a settled period (accrual, held, unheld), or
+# the clawed-back period for a clawback.
+_LINES = """
+SELECT e.id, e.kind, e.role, u.first_name, p.id, p.starts_at, p.ends_at, p.revenue_kopecks, p.margin_kopecks,
+       e.amount_kopecks, e.created_at
+FROM ledger_entries e
+LEFT JOIN clawbacks c ON e.source_type = ? AND c.id = e.source_id
+LEFT JOIN accounting_periods p ON p.id = CASE WHEN e.source_type = ? THEN e.source_id ELSE c.period_id END
+LEFT JOIN users u ON u.id = p.user_id
+WHERE e.account_id = ? AND e.tracker_id = ? AND e.kind IN ({kinds}){window}
+ORDER BY e.id DESC
+"""
+# Index (account_id, tracker_id, kind), then the rows of that range.
+_TOTALS = """
+SELECT COUNT(*), COALESCE(SUM(e.amount_kopecks), 0)
+FROM ledger_entries e
+WHERE e.account_id = ? AND e.tracker_id = ? AND e.kind = ?{window}
+"""
+_WINDOW = " AND e.created_at >= ? AND e.created_at < ?"
+_PAYOUTS = """
+SELECT id, amount_kopecks, status, method, created_at FROM payout_requests
+WHERE account_id = ?{window}
+ORDER BY id DESC
+"""
+
+
+def _window(conn: BaseDBAsyncClient, window: Window | None, column: str = "e.created_at") -> tuple[str, list[Any]]:
+    if window is None:
+        return "", []
+    return _WINDOW.replace("e.created_at", column), [db.ts(conn, window.since), db.ts(conn, window.until)]
+
+
+def _line(row: Any) -> StatementLine:
+    entry_id, kind, role, first_name, period_id, starts, ends, revenue, margin, amount, at = row
+    return StatementLine(
+        entry_id=int(entry_id), kind=str(kind), role=str(role), client=first_name or "",
+        period_id=int(period_id) if period_id is not None else None,
+        period_starts=db.parse_ts(starts), period_ends=db.parse_ts(ends),
+        revenue_kopecks=int(revenue or 0), margin_kopecks=int(margin or 0),
+        amount_kopecks=int(amount), at=db.parse_ts(at),
+    )  # fmt: skip
+
+
+async def _lines(
+    conn: BaseDBAsyncClient, account: int, tracker_id: int, kinds: tuple[EntryKind, ...], window: Window | None,
+    limit: int | None = None, offset: int = 0,
+) -> list[StatementLine]:
+    where, span = _window(conn, window)
+    query = _LINES.format(kinds=db.marks(len(kinds)), window=where)
+    params: list[Any] = [SourceType.CLAWBACK.value, SourceType.PERIOD.value, account, tracker_id,
+                         *(k.value for k in kinds), *span]
+    if limit is not None:
+        query += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return [_line(row) for row in await db.rows(conn, query, params)]
+
+
+async def settled_page(
+    tracker_id: int,
+    user_id: int,
+    *,
+    window: Window | None = None,
+    page: int = 0,
+    per_page: int = PER_PAGE,
+    using_db: BaseDBAsyncClient | None = None,
+) -> StatementPage:
+    """One page of the person's accruals on the tracker, newest first, over all time or inside
+    `window` (referral.window_for); a page past the end gives the last one."""
+    conn = db.conn_or_default(using_db)
+    account = await totals.account_of(conn, user_id)
+    if account is None:
+        return StatementPage([], 0, 0, 0, 1)
+    where, span = _window(conn, window)
+    found = await db.rows(conn, _TOTALS.format(window=where), [account, tracker_id, EntryKind.ACCRUAL.value, *span])
+    count, total = (int(found[0][0]), int(found[0][1])) if found else (0, 0)
+    pages = max(1, -(-count // per_page))
+    page = min(max(page, 0), pages - 1)
+    lines = await _lines(conn, account, tracker_id, (EntryKind.ACCRUAL,), window, per_page, page * per_page)
+    return StatementPage(lines, count, total, page, pages)
+
+
+async def movements(
+    tracker_id: int, user_id: int, *, window: Window | None = None, using_db: BaseDBAsyncClient | None = None
+) -> list[StatementLine]:
+    """Every accrual, clawback, hold and release on the person's account for the tracker, newest
+    first: the statement's lines and what later changed them."""
+    conn = db.conn_or_default(using_db)
+    account = await totals.account_of(conn, user_id)
+    if account is None:
+        return []
+    return await _lines(conn, account, tracker_id, MOVEMENTS, window)
+
+
+async def payouts(
+    user_id: int, *, window: Window | None = None, using_db: BaseDBAsyncClient | None = None
+) -> list[PayoutLine]:
+    """The person's payout requests, newest first. The balance is one over all trackers, so these
+    are all of them, wherever they were asked for."""
+    conn = db.conn_or_default(using_db)
+    account = await totals.account_of(conn, user_id)
+    if account is None:
+        return []
+    where, span = _window(conn, window, "created_at")
+    found = await db.rows(conn, _PAYOUTS.format(window=where), [account, *span])
+    return [PayoutLine(int(i), int(amount), str(status), str(method), db.parse_ts(at))
+            for i, amount, status, method, at in found]

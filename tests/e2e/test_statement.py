@@ -21,7 +21,7 @@ import pytest
 from billing import payouts as po
 from billing.payments import record_payment
 from billing.settlement import settle_due_periods
-from models import AccountingPeriod, Account, LedgerEntry, PaymentProvider, PlanKind, Tracker, User
+from models import Account, AccountingPeriod, LedgerEntry, PaymentProvider, PlanKind, Tracker, User
 from models.enums import EntryKind
 from referral import archive_link
 from referral import create_link as make_link
@@ -64,7 +64,8 @@ async def page(person, message, button: str, expect: str):
 
 async def ledger_accruals(user_id: int, tracker_id: int) -> list[LedgerEntry]:
     account = await Account.get(user_id=user_id)
-    return await LedgerEntry.filter(account_id=account.id, tracker_id=tracker_id, kind=EntryKind.ACCRUAL).order_by("-id")
+    found = LedgerEntry.filter(account_id=account.id, tracker_id=tracker_id, kind=EntryKind.ACCRUAL)
+    return await found.order_by("-id")
 
 
 def as_screen(row: dict[str, str]) -> tuple[str, ...]:
@@ -185,3 +186,26 @@ async def test_a_partner_pages_the_statement_gets_its_csv_and_the_api_agrees(tg,
         for line, entry in zip(shown_lines, entries, strict=True):
             by_level[line[2]] += entry.amount_kopecks
         assert [(by_level["уровень 1"], by_level["уровень 2"])] == [(m["l1_kopecks"], m["l2_kopecks"]) for m in months]
+
+
+async def test_an_empty_statement_says_so_and_has_no_csv_to_send(tg, database_url, tmp_path):
+    token = tracker_token(172)
+    tg.add_bot(token, BOT, "Vera")
+    author = tg.user(1172, "Anna", language_code="ru")
+    petya = tg.user(3173, "Petya", language_code="ru")
+    async with running_platform(make_settings(tg, database_url, tmp_path)):
+        await create_tracker(author, token, BOT)
+        tracker = await Tracker.get(username=BOT)
+        invite = await make_link(tracker.id, author.id, "team", makes_partner=True)
+        await start(petya, invite.code, BOT)
+        await petya.wait_for_text(BOT, "Теперь вы партнёр")
+
+        empty = await screen(petya, "📜 Выписка", TITLE, BOT)
+        assert "Закрытых периодов с вашей долей пока нет: доля начисляется, когда оплаченный период" in empty.plain
+        assert "Всего:" not in empty.plain and "Страница" not in empty.plain
+        assert ["◀️", "▶️"] not in empty.keyboard and ["📄 CSV"] in empty.keyboard
+        query = await petya.click(empty, "📄 CSV")
+        answer = await tg.wait_for_callback_answer(BOT, query)
+        assert answer.get("show_alert") and answer["text"] == \
+            "Выгружать нечего: за этот период у вас нет ни начислений, ни выплат."
+        assert not any(m.content_type == "document" for m in petya.messages(BOT))

@@ -146,3 +146,14 @@ def test_a_statement_line_reads_in_both_languages():
         "4 Dec 2026 · a client without a name · level 2\nperiod margin RUB 1,490.00 → your share RUB 298.00"
     author = line_text(translator("ru"), replace(line, role="author", client="Алиса"), MSK)
     assert "Алиса · как автор" in author
+
+
+def test_a_client_name_is_never_a_formula_in_the_spreadsheet():
+    line = statement.StatementLine(
+        entry_id=1, kind="accrual", role="l1", client="", period_id=1, period_starts=T0, period_ends=T0,
+        revenue_kopecks=100, margin_kopecks=100, amount_kopecks=-30, at=T0)
+    names = ("=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "Анна")
+    body = statement_csv([replace(line, client=name) for name in names], [], MSK).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [row["client"] for row in rows] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "Анна"]
+    assert {row["amount_rub"] for row in rows} == {"-0.30"}  # a negative amount stays a number

@@ -82,17 +82,26 @@ async def on_period(callback: CallbackQuery, _: Any, manager: DialogManager, ite
     await manager.find(PAGER_ID).set_page(0)  # type: ignore[union-attr]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: a client named
+# "=HYPERLINK(...)" must not run in the partner's Excel (OWASP's "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def statement_csv(
     lines: Sequence[statement.StatementLine], payouts: Sequence[statement.PayoutLine], tz: str
 ) -> bytes:
     """The rows as a spreadsheet opens them: amounts in plain decimal roubles, ISO dates in the
-    platform's zone, the client by first name only. Ledger movements first, newest first (the
+    platform's zone, the client by first name only (never read as a formula). Ledger movements first, newest first (the
     accruals are the statement's lines in its order), then the payouts."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for line in lines:
-        writer.writerow((line.kind, line.entry_id, fmt.csv_day(line.at, tz), line.client, line.role,
+        writer.writerow((line.kind, line.entry_id, fmt.csv_day(line.at, tz), _text_cell(line.client), line.role,
                          fmt.csv_day(line.period_starts, tz), fmt.csv_day(line.period_ends, tz),
                          fmt.csv_rub(line.revenue_kopecks), fmt.csv_rub(line.margin_kopecks),
                          fmt.csv_rub(line.amount_kopecks), ""))

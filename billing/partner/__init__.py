@@ -22,6 +22,8 @@ that add this money to referral's funnels (`cabinet`).
     statement.settled_page(tracker_id, user_id, window=None, page=0, per_page=10) -> StatementPage
         the partner's accruals on the tracker, newest first, one per settled period and role (client's
         first name, role, margin, share, when), with the count and sum of the whole statement
+    statement.settled_lines(tracker_id, user_id, window=None, before=None, limit=10) -> list[StatementLine]
+        the same lines by an entry-id cursor (the API)
     statement.movements(tracker_id, user_id, window=None) / statement.payouts(user_id, window=None)
         the same with clawbacks and holds, and the payout requests: the CSV's rows
     refresh_earnings(user_ids, tz=None) -> dict[user_id, (account_id, cursor, zone)]

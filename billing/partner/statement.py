@@ -7,8 +7,10 @@ person's account for this tracker (settlement writes one per period and role), s
 sum are the ledger's, and an archived link changes nothing (a line hangs on the period, not on
 the link). Months and the cabinet's period filter follow the accrual's `created_at`, as the
 earnings by month do (`billing.partner.earnings`), so the statement of a month adds up to that
-month's earnings. Only the asking person's account is ever read: the client is named by their
-first name alone, never by an id.
+month's earnings. Only the asking person's account is ever read, and people are named by their first
+name alone, never by an id: the client of an author's or a level-1 share; for a level-2 or
+level-3 share only the branch it came through, the person of the partner's own first level in
+that chain, as the cabinet's network names only the first level.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from billing.partner import totals
 from models import sql as db
-from models.enums import EntryKind, SourceType
+from models.enums import EntryKind, Role, SourceType
 from referral.stats import Window
 
 PER_PAGE = 10
@@ -35,7 +37,10 @@ class StatementLine:
     entry_id: int
     kind: str  # an EntryKind value: "accrual" on the statement's screen
     role: str  # "author", "l1", "l2", "l3"
-    client: str  # the subscriber's first name ("" when they have none)
+    # The subscriber's first name for the author's and a level-1 share ("" when they have none);
+    # deeper, "" and `branch` instead (see the module's docstring).
+    client: str
+    branch: str  # for a level-N share (N >= 2): the first name of the partner's own level-1 person above the client
     period_id: int | None
     period_starts: datetime | None
     period_ends: datetime | None
@@ -66,12 +71,13 @@ class PayoutLine:
 # The period of an entry: its source for a share of a settled period (accrual, held, unheld), or
 # the clawed-back period for a clawback.
 _LINES = """
-SELECT e.id, e.kind, e.role, u.first_name, p.id, p.starts_at, p.ends_at, p.revenue_kopecks, p.margin_kopecks,
-       e.amount_kopecks, e.created_at
+SELECT e.id, e.kind, e.role, u.first_name, b.first_name, p.id, p.starts_at, p.ends_at, p.revenue_kopecks,
+       p.margin_kopecks, e.amount_kopecks, e.created_at
 FROM ledger_entries e
 LEFT JOIN clawbacks c ON e.source_type = ? AND c.id = e.source_id
 LEFT JOIN accounting_periods p ON p.id = CASE WHEN e.source_type = ? THEN e.source_id ELSE c.period_id END
 LEFT JOIN users u ON u.id = p.user_id
+LEFT JOIN users b ON b.id = CASE e.role WHEN 'l2' THEN p.l1_id WHEN 'l3' THEN p.l2_id END
 WHERE e.account_id = ? AND e.tracker_id = ? AND e.kind IN ({kinds}){window}
 ORDER BY e.id DESC
 """
@@ -95,10 +101,17 @@ def _window(conn: BaseDBAsyncClient, window: Window | None, column: str = "e.cre
     return _WINDOW.replace("e.created_at", column), [db.ts(conn, window.since), db.ts(conn, window.until)]
 
 
+# The shares whose subscriber the holder knows by name: the author's own clients and a partner's
+# level 1 (whom they invited themselves).
+_NAMED_ROLES = frozenset((Role.AUTHOR.value, Role.L1.value))
+
+
 def _line(row: Any) -> StatementLine:
-    entry_id, kind, role, first_name, period_id, starts, ends, revenue, margin, amount, at = row
+    entry_id, kind, role, first_name, branch, period_id, starts, ends, revenue, margin, amount, at = row
+    named = str(role) in _NAMED_ROLES
     return StatementLine(
-        entry_id=int(entry_id), kind=str(kind), role=str(role), client=first_name or "",
+        entry_id=int(entry_id), kind=str(kind), role=str(role), client=(first_name or "") if named else "",
+        branch="" if named else branch or "",
         period_id=int(period_id) if period_id is not None else None,
         period_starts=db.parse_ts(starts), period_ends=db.parse_ts(ends),
         revenue_kopecks=int(revenue or 0), margin_kopecks=int(margin or 0),
@@ -108,9 +121,11 @@ def _line(row: Any) -> StatementLine:
 
 async def _lines(
     conn: BaseDBAsyncClient, account: int, tracker_id: int, kinds: tuple[EntryKind, ...], window: Window | None,
-    limit: int | None = None, offset: int = 0,
+    limit: int | None = None, offset: int = 0, before: int | None = None,
 ) -> list[StatementLine]:
     where, span = _window(conn, window)
+    if before is not None:
+        where, span = where + " AND e.id < ?", [*span, before]
     query = _LINES.format(kinds=db.marks(len(kinds)), window=where)
     params: list[Any] = [SourceType.CLAWBACK.value, SourceType.PERIOD.value, account, tracker_id,
                          *(k.value for k in kinds), *span]
@@ -142,6 +157,24 @@ async def settled_page(
     page = min(max(page, 0), pages - 1)
     lines = await _lines(conn, account, tracker_id, (EntryKind.ACCRUAL,), window, per_page, page * per_page)
     return StatementPage(lines, count, total, page, pages)
+
+
+async def settled_lines(
+    tracker_id: int,
+    user_id: int,
+    *,
+    window: Window | None = None,
+    before: int | None = None,
+    limit: int = PER_PAGE,
+    using_db: BaseDBAsyncClient | None = None,
+) -> list[StatementLine]:
+    """The same lines as `settled_page`, by cursor: those with an entry id below `before` (the
+    API's pages, which must not shift when a settlement adds lines on top)."""
+    conn = db.conn_or_default(using_db)
+    account = await totals.account_of(conn, user_id)
+    if account is None:
+        return []
+    return await _lines(conn, account, tracker_id, (EntryKind.ACCRUAL,), window, limit, before=before)
 
 
 async def movements(

@@ -13,6 +13,8 @@ statement-line =
     }
     period margin { $margin } → your share { $share }
 statement-unnamed = a client without a name
+statement-branch = a client in the “{ $name }” branch
+statement-branch-unnamed = a client in your network
 statement-page = Page { $page } of { $pages }
 statement-empty = { $period ->
     [month] No settled periods with your share this month yet: a share is accrued when a client's paid period ends.

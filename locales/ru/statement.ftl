@@ -14,6 +14,8 @@ statement-line =
     }
     маржа периода { $margin } → ваша доля { $share }
 statement-unnamed = клиент без имени
+statement-branch = клиент в ветке «{ $name }»
+statement-branch-unnamed = клиент в вашей сети
 statement-page = Страница { $page } из { $pages }
 statement-empty = { $period ->
     [month] В этом месяце закрытых периодов с вашей долей пока нет: доля начисляется, когда оплаченный период клиента заканчивается.

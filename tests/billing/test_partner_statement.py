@@ -66,8 +66,11 @@ async def test_a_page_is_the_partners_own_accruals_with_the_ledgers_count_and_su
     # The author: their share of all four periods and their level-2 share of the partners' clients.
     author = await statement.settled_page(tracker.id, 1, per_page=3)
     assert (author.count, author.pages, len(author.lines)) == (8, 3, 3)
-    possible = {(client, role) for client in ("u5", "u6") for role in ("author", "l2")}
-    assert {(line.client, line.role) for line in author.lines} <= possible
+    # Their own clients by name; a partner's client, past the author's first level, by the branch.
+    possible = {(client, "", "author") for client in ("u5", "u6")} | {("", "u3", "l2"), ("", "u4", "l2")}
+    assert {(line.client, line.branch, line.role) for line in author.lines} <= possible
+    every = await statement.settled_lines(tracker.id, 1, limit=100)
+    assert {(line.client, line.branch, line.role) for line in every} == possible
 
 
 async def test_pages_are_clamped_and_cover_every_line_once(database):
@@ -115,11 +118,11 @@ async def test_the_csv_has_the_accruals_what_a_refund_took_back_and_own_payouts_
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert rows[1][:5] == ["clawback", str(lines[0].entry_id), csv_day(lines[0].at, MSK), "u5", "l1"]
+    assert rows[1][:6] == ["clawback", str(lines[0].entry_id), csv_day(lines[0].at, MSK), "u5", "", "l1"]
     assert [row[-2] for row in rows[1:]] == ["-90.00", "-90.00", "90.00", "90.00", "70.00"]
     assert rows[-1][0] == "payout" and rows[-1][-1] == "requested"
     assert rows[3][2] == "2025-03-16" and rows[4][2] == "2025-02-14"  # the settlements, in Moscow
-    assert (rows[4][5], rows[4][6]) == ("2025-01-10", "2025-02-10")  # the first month of the quarter
+    assert (rows[4][6], rows[4][7]) == ("2025-01-10", "2025-02-10")  # the first month of the quarter
 
 
 async def test_someone_who_never_earned_has_an_empty_statement_and_no_account(database):
@@ -138,22 +141,26 @@ def test_csv_amounts_are_plain_decimal_roubles_and_dates_iso_in_any_language():
 
 def test_a_statement_line_reads_in_both_languages():
     line = statement.StatementLine(
-        entry_id=1, kind="accrual", role="l2", client="", period_id=1, period_starts=T0, period_ends=T0,
+        entry_id=1, kind="accrual", role="l2", client="", branch="", period_id=1, period_starts=T0, period_ends=T0,
         revenue_kopecks=149_000, margin_kopecks=149_000, amount_kopecks=29_800, at=at(2026, 12, 4, 12))
     ru, en = (line_text(translator(lang), line, MSK) for lang in ("ru", "en"))
-    assert plain(ru) == "04.12.2026 · клиент без имени · уровень 2\nмаржа периода 1 490,00 ₽ → ваша доля 298,00 ₽"
+    assert plain(ru) == "04.12.2026 · клиент в вашей сети · уровень 2\nмаржа периода 1 490,00 ₽ → ваша доля 298,00 ₽"
     assert plain(en) == \
-        "4 Dec 2026 · a client without a name · level 2\nperiod margin RUB 1,490.00 → your share RUB 298.00"
-    author = line_text(translator("ru"), replace(line, role="author", client="Алиса"), MSK)
-    assert "Алиса · как автор" in author
+        "4 Dec 2026 · a client in your network · level 2\nperiod margin RUB 1,490.00 → your share RUB 298.00"
+    texts = {role: line_text(translator("ru"), replace(line, role=role, client=client, branch=branch), MSK)
+             for role, client, branch in (("author", "Алиса", ""), ("l1", "", ""), ("l3", "", "Борис"))}
+    assert "Алиса · как автор" in texts["author"] and "клиент без имени · уровень 1" in texts["l1"]
+    assert "клиент в ветке «Борис» · уровень 3" in texts["l3"]
 
 
 def test_a_client_name_is_never_a_formula_in_the_spreadsheet():
     line = statement.StatementLine(
-        entry_id=1, kind="accrual", role="l1", client="", period_id=1, period_starts=T0, period_ends=T0,
+        entry_id=1, kind="accrual", role="l1", client="", branch="", period_id=1, period_starts=T0, period_ends=T0,
         revenue_kopecks=100, margin_kopecks=100, amount_kopecks=-30, at=T0)
     names = ("=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "Анна")
     body = statement_csv([replace(line, client=name) for name in names], [], MSK).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [row["client"] for row in rows] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "Анна"]
+    deeper = statement_csv([replace(line, role="l2", branch="=1+1")], [], MSK).decode("utf-8-sig")
+    assert next(csv.DictReader(io.StringIO(deeper)))["branch"] == "'=1+1"
     assert {row["amount_rub"] for row in rows} == {"-0.30"}  # a negative amount stays a number

@@ -29,6 +29,7 @@ from services.web.tokens import create_token
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
 from tests.e2e.test_referral import PRICE, rub, screen, share, shown, start
+from tests.fakes.telegram import plain
 
 BOT = "vera_statement_bot"
 TITLE = "Выписка по закрытым периодам"
@@ -72,7 +73,8 @@ def as_screen(row: dict[str, str]) -> tuple[str, ...]:
     """A CSV row as the statement's screen shows it, to compare the two."""
     level = "как автор" if row["level"] == "author" else f"уровень {row['level'][1:]}"
     kopecks = {k: int(Decimal(row[k]) * 100) for k in ("margin_rub", "amount_rub")}
-    return (date.fromisoformat(row["date"]).strftime("%d.%m.%Y"), row["client"], level,
+    who = row["client"] or f"клиент в ветке «{row['branch']}»"
+    return (date.fromisoformat(row["date"]).strftime("%d.%m.%Y"), who, level,
             rub(kopecks["margin_rub"]), rub(kopecks["amount_rub"]))
 
 
@@ -127,17 +129,21 @@ async def test_a_partner_pages_the_statement_gets_its_csv_and_the_api_agrees(tg,
         zone = ZoneInfo(settings.timezone)
         periods = {p.id: p for p in await AccountingPeriod.filter(id__in=[e.source_id for e in entries])}
         names = {u.id: u.first_name for u in await User.all()}
+        # Past the first level, only the branch: the network names the first level alone.
         assert shown_lines == [
-            (e.created_at.astimezone(zone).strftime("%d.%m.%Y"), names[periods[e.source_id].user_id],
+            (e.created_at.astimezone(zone).strftime("%d.%m.%Y"),
+             names[periods[e.source_id].user_id] if e.role.value == "l1"
+             else f"клиент в ветке «{names[periods[e.source_id].l1_id]}»",
              f"уровень {e.role.value[1:]}", rub(periods[e.source_id].margin_kopecks), rub(e.amount_kopecks))
             for e in entries
         ]
         assert Counter(line[1:] for line in shown_lines) == Counter({
             ("Алиса", "уровень 1", rub(PRICE), rub(share("l1"))): 12,
             ("Борис", "уровень 1", rub(PRICE), rub(share("l1"))): 1,
-            ("Вика", "уровень 2", rub(PRICE), rub(share("l2"))): 3,
+            ("клиент в ветке «Алиса»", "уровень 2", rub(PRICE), rub(share("l2"))): 3,
         })
-        assert "Дмитрий" not in first.plain + second.plain  # Masha's client
+        everything = first.plain + second.plain
+        assert "Вика" not in everything and "Дмитрий" not in everything  # a level-2 client, Masha's client
 
         # The period filter: everything was settled this month, nothing the month before.
         this_month = await page(sasha, back, "Этот месяц", "📅 Этот месяц")
@@ -167,13 +173,19 @@ async def test_a_partner_pages_the_statement_gets_its_csv_and_the_api_agrees(tg,
                                                                   periods[e.source_id].ends_at))
             for e in entries
         ]
-        assert "Дмитрий" not in raw.decode("utf-8-sig") and "300.00" not in raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
+        assert "Дмитрий" not in text and "Вика" not in text and "300.00" not in text
         await shown(sasha, TITLE, BOT)  # the statement comes back below the file
 
-        # The API of the same partner: the same accruals, and the same sums per month and level.
+        # The API of the same partner: the same lines, the same accruals, the same sums per month and level.
         api_token = (await create_token(sasha.id))[1]
         headers = {"Authorization": f"Bearer {api_token}"}
         base = f"http://127.0.0.1:{runtime.http.port}/api/v1"
+        async with http.get(f"{base}/trackers/{tracker.id}/periods", headers=headers, params={"lang": "ru"}) as r:
+            api_lines = (await r.json())["items"]
+        assert [(i["accrued_text"], i["client"] or f"клиент в ветке «{i['branch']}»", f"уровень {i['role'][1:]}",
+                 plain(i["margin_text"]), plain(i["share_text"])) for i in api_lines] == shown_lines
+        assert [i["id"] for i in api_lines] == [e.id for e in entries]
         async with http.get(f"{base}/accruals", headers=headers, params={"tracker_id": str(tracker.id)}) as r:
             api_accruals = (await r.json())["items"]
         assert [rub(i["amount_kopecks"]) for i in api_accruals] == [line[4] for line in shown_lines]

@@ -27,7 +27,7 @@ from i18n import format as fmt
 
 PAGER_ID = "stmt_page"
 # The CSV's columns: stable names for scripts and spreadsheets, like the API's CSV.
-CSV_COLUMNS = ("record", "id", "date", "client", "level", "period_start", "period_end", "revenue_rub",
+CSV_COLUMNS = ("record", "id", "date", "client", "branch", "level", "period_start", "period_end", "revenue_rub",
                "margin_rub", "amount_rub", "status")
 # Excel reads a CSV without a byte-order mark in the system's ANSI code page: Cyrillic turns to junk.
 CSV_ENCODING = "utf-8-sig"
@@ -44,8 +44,15 @@ def _level(role: str) -> int:
     return int(role[1:]) if role.startswith("l") and role[1:].isdigit() else 0
 
 
+def who(i18n: Any, line: statement.StatementLine) -> str:
+    """The client by first name, or past the first level only the branch they came through."""
+    if line.role in ("author", "l1"):
+        return line.client or i18n("statement-unnamed")
+    return i18n("statement-branch", name=line.branch) if line.branch else i18n("statement-branch-unnamed")
+
+
 def line_text(i18n: Any, line: statement.StatementLine, tz: str) -> str:
-    return i18n("statement-line", date=fmt.day(line.at, tz, i18n.lang), client=line.client or i18n("statement-unnamed"),
+    return i18n("statement-line", date=fmt.day(line.at, tz, i18n.lang), client=who(i18n, line),
                 level=_level(line.role), margin=fmt.rub(line.margin_kopecks, i18n.lang),
                 share=fmt.rub(line.amount_kopecks, i18n.lang))
 
@@ -95,18 +102,19 @@ def statement_csv(
     lines: Sequence[statement.StatementLine], payouts: Sequence[statement.PayoutLine], tz: str
 ) -> bytes:
     """The rows as a spreadsheet opens them: amounts in plain decimal roubles, ISO dates in the
-    platform's zone, the client by first name only (never read as a formula). Ledger movements first, newest first (the
+    platform's zone, people by first name only (never read as a formula). Ledger movements first, newest first (the
     accruals are the statement's lines in its order), then the payouts."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for line in lines:
-        writer.writerow((line.kind, line.entry_id, fmt.csv_day(line.at, tz), _text_cell(line.client), line.role,
+        writer.writerow((line.kind, line.entry_id, fmt.csv_day(line.at, tz), _text_cell(line.client),
+                         _text_cell(line.branch), line.role,
                          fmt.csv_day(line.period_starts, tz), fmt.csv_day(line.period_ends, tz),
                          fmt.csv_rub(line.revenue_kopecks), fmt.csv_rub(line.margin_kopecks),
                          fmt.csv_rub(line.amount_kopecks), ""))
     for payout in payouts:
-        writer.writerow(("payout", payout.payout_id, fmt.csv_day(payout.at, tz), "", "", "", "", "", "",
+        writer.writerow(("payout", payout.payout_id, fmt.csv_day(payout.at, tz), "", "", "", "", "", "", "",
                          fmt.csv_rub(payout.amount_kopecks), payout.status))
     return out.getvalue().encode(CSV_ENCODING)
 

@@ -91,11 +91,13 @@ async def test_the_period_filter_follows_the_month_of_settlement(database):
     february = window_for("month", MSK, now=FIRST_SETTLEMENT + timedelta(days=1))
     march = window_for("month", MSK, now=SECOND_SETTLEMENT + timedelta(days=1))
     before = window_for("last_month", MSK, now=FIRST_SETTLEMENT)
-    assert [line.at for line in (await statement.settled_page(tracker.id, 3, window=february)).lines] == \
-        [FIRST_SETTLEMENT]
-    assert [line.at for line in (await statement.settled_page(tracker.id, 3, window=march)).lines] == \
-        [SECOND_SETTLEMENT]
-    empty = await statement.settled_page(tracker.id, 3, window=before)
+    for window, moment in ((february, FIRST_SETTLEMENT), (march, SECOND_SETTLEMENT)):
+        page = await statement.settled_page(tracker.id, 3, window=window, tz=MSK)
+        assert ([line.at for line in page.lines], page.count, page.total_kopecks) == ([moment], 1, 9_000)
+    author = await statement.settled_page(tracker.id, 1, window=march, tz=MSK, per_page=100)
+    in_march = [e for e in await own_entries(1) if e.created_at == SECOND_SETTLEMENT]
+    assert (author.count, author.total_kopecks) == (len(in_march), sum(e.amount_kopecks for e in in_march))
+    empty = await statement.settled_page(tracker.id, 3, window=before, tz=MSK)
     assert (empty.lines, empty.count, empty.total_kopecks, empty.pages) == ([], 0, 0, 1)
 
 

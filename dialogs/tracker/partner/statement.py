@@ -64,7 +64,7 @@ async def statement_getter(
     scroll = dialog_manager.find(PAGER_ID)
     number = await scroll.get_page()  # type: ignore[union-attr]
     page = await statement.settled_page(tracker.id, user.id, window=referral.window_for(period, settings.timezone),
-                                        page=number)
+                                        page=number, tz=settings.timezone)
     if page.page != number:  # fewer lines than when the page was picked (another period): the last one
         await scroll.set_page(page.page)  # type: ignore[union-attr]
     return {

@@ -31,3 +31,7 @@ statement-csv-caption = 📄 Statement of “{ $name }” ({ $period ->
    *[other] rows
 }. Amounts in roubles, dates as YYYY-MM-DD.
 statement-csv-nothing = Nothing to export: you have no accruals or payouts in this period.
+statement-csv-too-big = { $period ->
+    [all] The all-time statement is over 50 MB, more than Telegram accepts. Choose a month, or export it through the API (/api/v1/trackers/…/periods).
+   *[other] The chosen month's statement is over 50 MB, more than Telegram accepts. Export it through the API (/api/v1/trackers/…/periods).
+}

@@ -21,6 +21,7 @@ import pytest
 from billing import payouts as po
 from billing.payments import record_payment
 from billing.settlement import settle_due_periods
+from dialogs.tracker.partner import statement as statement_dialog
 from models import Account, AccountingPeriod, LedgerEntry, PaymentProvider, PlanKind, Tracker, User
 from models.enums import EntryKind
 from referral import archive_link
@@ -78,7 +79,7 @@ def as_screen(row: dict[str, str]) -> tuple[str, ...]:
             rub(kopecks["margin_rub"]), rub(kopecks["amount_rub"]))
 
 
-async def test_a_partner_pages_the_statement_gets_its_csv_and_the_api_agrees(tg, database_url, tmp_path):
+async def test_a_partner_pages_the_statement_gets_its_csv_and_the_api_agrees(tg, database_url, tmp_path, monkeypatch):
     token = tracker_token(171)
     tg.add_bot(token, BOT, "Vera")
     author = tg.user(1171, "Anna", language_code="ru")
@@ -152,6 +153,14 @@ async def test_a_partner_pages_the_statement_gets_its_csv_and_the_api_agrees(tg,
         assert "В прошлом месяце закрытых периодов с вашей долей не было." in last_month.plain
         assert ["◀️", "▶️"] not in last_month.keyboard
         statement = await page(sasha, last_month, "Всё время", "📅 За всё время")
+
+        # Past what Telegram takes from a bot (50 MB; here 1 KB), a sentence instead of a refused upload.
+        monkeypatch.setattr(statement_dialog, "MAX_DOCUMENT_BYTES", 1024)
+        query = await sasha.click(statement, "📄 CSV")
+        answer = await tg.wait_for_callback_answer(BOT, query)
+        assert answer.get("show_alert") and "больше 50 МБ" in answer["text"] and "Выберите месяц" in answer["text"]
+        assert not any(m.content_type == "document" for m in sasha.messages(BOT))
+        monkeypatch.undo()
 
         # The CSV: the same lines in the same order, then the payout; a BOM for Excel.
         await sasha.click(statement, "📄 CSV")

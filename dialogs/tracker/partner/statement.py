@@ -1,10 +1,12 @@
 """The cabinet's statement of settled periods: page by page (◀️ ▶️, "page 2 of 7"), each line
-the client's first name, the level, the period's margin, the partner's share and the date it was
-credited, under the same period filter as the links screen (one choice in `dialog_data`); and
-"📄 CSV", the same statement with what later changed it and the partner's payouts as one file.
+the date the share was credited, the client (by first name at the first level, deeper by the
+branch it came through), the level, the period's margin and the partner's share, under the same
+period filter as the links screen (one choice in `dialog_data`); and "📄 CSV", the same
+statement with what later changed it and the partner's payouts, as one file.
 
-Every figure is read from the asking person's own account (`billing.partner.statement`), which
-the API's statements and accruals add up to as well."""
+Every figure is read from the asking person's own account (`billing.partner.statement`); the
+API serves the same lines (/api/v1/trackers/{id}/periods), and its accruals and monthly
+statements add up to them."""
 
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ CSV_COLUMNS = ("record", "id", "date", "client", "branch", "level", "period_star
                "margin_rub", "amount_rub", "status")
 # Excel reads a CSV without a byte-order mark in the system's ANSI code page: Cyrillic turns to junk.
 CSV_ENCODING = "utf-8-sig"
+# Telegram refuses a bot's upload above 50 MB (some 400,000 rows): the person is told to narrow it.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
 def current_period(manager: DialogManager) -> str:
@@ -102,8 +106,8 @@ def statement_csv(
     lines: Sequence[statement.StatementLine], payouts: Sequence[statement.PayoutLine], tz: str
 ) -> bytes:
     """The rows as a spreadsheet opens them: amounts in plain decimal roubles, ISO dates in the
-    platform's zone, people by first name only (never read as a formula). Ledger movements first, newest first (the
-    accruals are the statement's lines in its order), then the payouts."""
+    platform's zone, people by first name only (never read as a formula). Ledger movements first,
+    newest first (the accruals are the statement's lines in its order), then the payouts."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -132,6 +136,10 @@ async def on_csv(callback: CallbackQuery, _: Button, manager: DialogManager) -> 
         return
     # A big account's file is many thousands of rows: written off the event loop.
     body = await asyncio.to_thread(statement_csv, lines, payouts, settings.timezone)
+    if len(body) > MAX_DOCUMENT_BYTES:
+        manager.show_mode = ShowMode.NO_UPDATE
+        await callback.answer(i18n("statement-csv-too-big", period=period), show_alert=True)
+        return
     document = BufferedInputFile(body, f"statement-{tracker.username}-{period}.csv")
     await callback.message.answer_document(  # type: ignore[union-attr]
         document, caption=i18n("statement-csv-caption", name=tracker.name, period=period,

@@ -159,6 +159,12 @@ async def test_a_partner_pages_the_statement_gets_its_csv_and_the_api_agrees(tg,
         query = await sasha.click(statement, "📄 CSV")
         answer = await tg.wait_for_callback_answer(BOT, query)
         assert answer.get("show_alert") and "больше 50 МБ" in answer["text"] and "Выберите месяц" in answer["text"]
+        # More accruals than such a file can hold: refused before anything is read.
+        monkeypatch.setattr(statement_dialog, "MAX_CSV_ROWS", 15)
+        monkeypatch.setattr(statement_dialog.statement, "movements", None)  # would fail if called
+        query = await sasha.click(statement, "📄 CSV")
+        answer = await tg.wait_for_callback_answer(BOT, query)
+        assert answer.get("show_alert") and "больше 50 МБ" in answer["text"]
         assert not any(m.content_type == "document" for m in sasha.messages(BOT))
         monkeypatch.undo()
 

@@ -22,7 +22,7 @@ from aiogram_dialog.widgets.kbd import Button, NextPage, PrevPage, Row, StubScro
 from aiogram_dialog.widgets.text import Const, Format
 
 import referral
-from billing.partner import statement
+from billing.partner import statement, totals
 from dialogs.tracker.states import PartnerSG
 from dialogs.widgets import Tr, labelled_select, screen_window
 from i18n import format as fmt
@@ -33,8 +33,10 @@ CSV_COLUMNS = ("record", "id", "date", "client", "branch", "level", "period_star
                "margin_rub", "amount_rub", "status")
 # Excel reads a CSV without a byte-order mark in the system's ANSI code page: Cyrillic turns to junk.
 CSV_ENCODING = "utf-8-sig"
-# Telegram refuses a bot's upload above 50 MB (some 400,000 rows): the person is told to narrow it.
+# Telegram refuses a bot's upload above 50 MB: the person is told to narrow it. A row is some
+# 80-130 bytes, so more accruals than MAX_CSV_ROWS cannot fit and are refused before reading.
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+MAX_CSV_ROWS = 400_000
 
 
 def current_period(manager: DialogManager) -> str:
@@ -123,11 +125,24 @@ def statement_csv(
     return out.getvalue().encode(CSV_ENCODING)
 
 
+async def _too_big(callback: CallbackQuery, manager: DialogManager, i18n: Any, period: str) -> None:
+    manager.show_mode = ShowMode.NO_UPDATE
+    await callback.answer(i18n("statement-csv-too-big", period=period), show_alert=True)
+
+
 async def on_csv(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
     data = manager.middleware_data
     tracker, user, i18n, settings = data["tracker"], data["user"], data["i18n"], data["settings"]
     period = current_period(manager)
     window = referral.window_for(period, settings.timezone)
+    # Counted from the running totals first: a file Telegram would refuse is not read at all (a
+    # million lines take a minute to read on a loaded machine, benchmarks/README.md "cabinet").
+    accruals, _ = await totals.counted(user.id, tracker.id, tz=settings.timezone,
+                                       first_month=window.first_month if window else None,
+                                       last_month=window.last_month if window else None)
+    if accruals > MAX_CSV_ROWS:
+        await _too_big(callback, manager, i18n, period)
+        return
     lines = await statement.movements(tracker.id, user.id, window=window)
     payouts = await statement.payouts(user.id, window=window)
     if not lines and not payouts:
@@ -137,8 +152,7 @@ async def on_csv(callback: CallbackQuery, _: Button, manager: DialogManager) -> 
     # A big account's file is many thousands of rows: written off the event loop.
     body = await asyncio.to_thread(statement_csv, lines, payouts, settings.timezone)
     if len(body) > MAX_DOCUMENT_BYTES:
-        manager.show_mode = ShowMode.NO_UPDATE
-        await callback.answer(i18n("statement-csv-too-big", period=period), show_alert=True)
+        await _too_big(callback, manager, i18n, period)
         return
     document = BufferedInputFile(body, f"statement-{tracker.username}-{period}.csv")
     await callback.message.answer_document(  # type: ignore[union-attr]

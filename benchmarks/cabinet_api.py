@@ -67,6 +67,7 @@ async def measure_api(
         ("GET links/{id}", "get", f"{t}/links/1", None),
         ("GET earnings", "get", f"{t}/earnings", None),
         ("GET statements?months=12", "get", f"{t}/statements?months=12", None),
+        ("GET periods?limit=50", "get", f"{t}/periods?limit=50", None),
         ("GET network", "get", f"{t}/network", None),
         ("GET accruals?limit=50", "get", "/api/v1/accruals?limit=50", None),
         ("GET accruals?limit=50 (page 2)", "get", "/api/v1/accruals?limit=50&cursor={cursor}", None),

@@ -19,12 +19,19 @@ that add this money to referral's funnels (`cabinet`).
     programs(user_id, schedule=None, tz=None) -> list[Program]
         every tracker the user promotes (may invite, owns links or earned), with the settled and
         forecast earnings there and their live links; biggest earnings first; [] = empty state
+    statement.settled_page(tracker_id, user_id, window=None, page=0, per_page=10) -> StatementPage
+        the partner's accruals on the tracker, newest first, one per settled period and role (client's
+        first name, role, margin, share, when), with the count and sum of the whole statement
+    statement.settled_lines(tracker_id, user_id, window=None, before=None, limit=10) -> list[StatementLine]
+        the same lines by an entry-id cursor (the API)
+    statement.movements(tracker_id, user_id, window=None) / statement.payouts(user_id, window=None)
+        the same with clawbacks and holds, and the payout requests: the CSV's rows
     refresh_earnings(user_ids, tz=None) -> dict[user_id, (account_id, cursor, zone)]
         folds new ledger accruals; reads do it themselves, the scheduler may call it after a
         settlement for its beneficiaries so that no cabinet view waits for a big fold
 """
 
-from billing.partner import totals
+from billing.partner import statement, totals
 from billing.partner.cabinet import PartnersPage, PartnerSummary, link_stats, links_stats, tracker_partners
 from billing.partner.earnings import (
     Earnings,
@@ -57,6 +64,7 @@ __all__ = [
     "programs",
     "refresh_earnings",
     "settled_by_level",
+    "statement",
     "totals",
     "tracker_partners",
 ]

@@ -13,6 +13,7 @@ class PartnerSG(StatesGroup):
     network = State()
     howto = State()
     api = State()  # API tokens (issue 18)
+    statement = State()  # settled periods, paged, and their CSV (issue 17)
 
 
 class PayoutsSG(StatesGroup):

@@ -44,6 +44,17 @@ SCHEMAS: dict[str, Any] = {
     }),  # fmt: skip
     "Statement": _obj({"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
                        "month_text": {"type": "string"}, **_money(*_LEVELS)}),
+    "Period": _obj({"id": {"type": "integer", "description": "the accrual's ledger entry"},
+                    "period_id": {"type": ["integer", "null"]},
+                    "client": {"type": "string",
+                               "description": "the subscriber's first name (author's and level-1 shares)"},
+                    "branch": {"type": "string", "description": "levels 2 and 3: the first name of the person "
+                               "of the partner's own first level the client came through"},
+                    "role": {"type": "string", "enum": ["author", "l1", "l2", "l3"]},
+                    "period_start": {"type": ["string", "null"], "format": "date-time"},
+                    "period_end": {"type": ["string", "null"], "format": "date-time"},
+                    "accrued_at": {"type": "string", "format": "date-time"}, "accrued_text": {"type": "string"},
+                    **_money("revenue", "margin", "share")}),
     "Accrual": _obj({"id": {"type": "integer"}, "tracker_id": {"type": ["integer", "null"]},
                      "role": {"type": "string"}, "source": {"type": "string"}, "source_id": {"type": "integer"},
                      "created_at": {"type": "string", "format": "date-time"}, **_money("amount")}),
@@ -144,6 +155,12 @@ def document(server_url: str | None = None) -> dict[str, Any]:
              _param("months", "query", {"type": "integer", "minimum": 1, "maximum": 36, "default": 12}, "the period"),
              _param("nonzero", "query", {"type": "string", "enum": ["0", "1", "true", "false"]}, "skip empty months")],
             _list("Statement"), "statements"),
+        "/api/v1/trackers/{tracker_id}/periods": _get(
+            "Settled periods the person took a share of, newest first (the chat cabinet's statement)",
+            [TRACKER, CURSOR, LIMIT, FORMAT,
+             _param("period", "query", {"type": "string", "enum": ["month", "last_month", "all"], "default": "all"},
+                    "by the month the share was credited, in the platform's time zone")],
+            _list("Period"), "periods"),
         "/api/v1/trackers/{tracker_id}/network": _get(
             "People at each level and how many pay", [TRACKER, FORMAT], _list("NetworkLevel"), "network"),
         "/api/v1/trackers/{tracker_id}/links/{link_id}/qr": _get(

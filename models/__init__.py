@@ -34,6 +34,7 @@ from models.billing import (
     Subscription,
     UsageRecord,
 )
+from models.dashboard import DashboardClientMonth, DashboardHour, DashboardPeriod, DashboardState
 from models.enums import (
     AccountKind,
     ChannelStatus,
@@ -66,6 +67,7 @@ MODEL_MODULES = [
     "models.notify",
     "models.api",
     "models.refunds",
+    "models.dashboard",
 ]
 
 __all__ = [
@@ -75,6 +77,10 @@ __all__ = [
     "AlertSent",
     "ChatMessage",
     "Clawback",
+    "DashboardClientMonth",
+    "DashboardHour",
+    "DashboardPeriod",
+    "DashboardState",
     "Meeting",
     "MeetingEnd",
     "PlannedMeeting",

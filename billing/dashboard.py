@@ -17,10 +17,12 @@ Months are calendar months in the platform's time zone ("this period" is the mon
 
 Every figure is read from running totals kept where the money and usage are written
 (billing.dashboard_rollup), never aggregated over the subscribers: the month's figures are sums
-of at most ~744 hour rows, a percentile one step of an index to its rank, the forecast one row,
-the settled earnings the partner cabinet's folded totals. Only the part of the current hour that
-is already past is read from the subscriptions themselves (a short index range), so the
-figures are exact at any moment. tests/billing/test_dashboard*.py hold every figure against a
+of at most ~744 hour rows, the forecast one row, the settled earnings the partner cabinet's folded
+totals. A percentile is exact, so it is a walk along the clients' (month, cost) index to its rank
+from the nearer end (no B-tree here can jump to a rank): index-only steps, at most half the
+month's clients (a tenth for the p90), against sorting every client's sum of answers before.
+Only the part of the current hour already past is read from the subscriptions themselves (a
+short index range), so the figures are exact at any moment. tests/billing/test_dashboard*.py hold every figure against a
 direct SQL aggregate over the raw tables.
 """
 

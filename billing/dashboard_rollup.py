@@ -268,7 +268,7 @@ async def periods_settled(conn: BaseDBAsyncClient, period_ids: list[int]) -> Non
                       f" WHERE period_id IN ({marks})", chunk):
             by_tracker.setdefault(int(tracker_id), []).append((int(revenue), int(cost), int(levels)))
         await conn.execute_query(sql(conn, f"DELETE FROM dashboard_periods WHERE period_id IN ({marks})"), chunk)
-    for tracker_id, periods in by_tracker.items():
+    for tracker_id, periods in sorted(by_tracker.items()):  # one order for every settler: no deadlock
         await _move_open(conn, tracker_id, [-s for s in open_sums(periods)])
 
 
@@ -284,20 +284,20 @@ FROM accounting_periods p WHERE p.tracker_id = ? AND p.status = ?
 
 
 async def ensure_built(tracker_id: int, author_id: int, tz: str) -> State:
-    """The tracker's totals, cut in `tz`: built from the raw rows when missing or cut in another
-    zone. One transaction that holds the writers off (SQLite: the write lock; PostgreSQL: SHARE
-    locks, which wait for the writers in flight), so no change slips between the raw read and the
-    totals."""
+    """The tracker's totals, cut in `tz`: built from the raw rows when missing, cut in another
+    zone or kept for another author (whose levels the forecast sums). One transaction that holds
+    the writers off (SQLite: the write lock; PostgreSQL: SHARE locks, which wait for the writers in
+    flight), so no change slips between the raw read and the totals."""
     async with in_transaction() as conn:
         state = await state_of(conn, tracker_id)
-        if state is not None and state.zone.key == tz:
+        if state is not None and state.zone.key == tz and state.author_id == author_id:
             return state
         await write_first(conn, "dashboard_hours")
         if is_postgres(conn):
             await conn.execute_query("LOCK TABLE subscriptions, accounting_periods, usage_records,"
                                      " dashboard_states IN SHARE MODE")
         state = await state_of(conn, tracker_id)
-        if state is not None and state.zone.key == tz:
+        if state is not None and state.zone.key == tz and state.author_id == author_id:
             return state
         return await _build(conn, State(tracker_id, ZoneInfo(tz), author_id))
 

@@ -51,8 +51,9 @@ class DashboardHour(Model):
 
 
 class DashboardClientMonth(Model):
-    """What one client's answers cost in one month ("YYYY-MM" in the state's zone): the index on
-    (tracker, month, cost) makes a percentile one index step to its rank, the top clients a few."""
+    """What one client's answers cost in one month ("YYYY-MM" in the state's zone). The index on
+    (tracker, month, cost) holds the month's clients in cost order: a percentile is a walk along it
+    to its rank from the nearer end, the top clients its last few entries."""
 
     id = fields.IntField(primary_key=True)
     tracker_id = fields.IntField()

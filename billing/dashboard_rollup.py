@@ -149,7 +149,8 @@ async def state_of(conn: BaseDBAsyncClient, tracker_id: int) -> State | None:
 
 
 async def _write_hours(conn: BaseDBAsyncClient, tracker_id: int, hours: Hours) -> None:
-    changed = [[tracker_id, ts(conn, hour), *row] for hour, row in hours.items() if any(row)]
+    # In time order: two writers of one tracker lock its hour rows in the same order (PostgreSQL)
+    changed = [[tracker_id, ts(conn, hour), *row] for hour, row in sorted(hours.items()) if any(row)]
     if changed:
         await conn.execute_many(sql(conn, _UPSERT_HOUR), changed)
 

@@ -2,7 +2,8 @@
 raw tables, after any history of payments (some delivered twice), refunds whole and partial (some
 retried), settlements (each run twice) and metered answers (to subscriptions, the author and the
 platform): every figure equal at the moment asked and part of an hour later, and the totals kept
-step by step equal, row for row, to the ones rebuilt from the raw tables."""
+step by step equal, row for row, to the ones rebuilt from the raw tables; in Moscow's hours and
+in a zone whose hours start at half past (Asia/Kolkata)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ MODEL = "gpt-4o-mini"
 T0 = at(2025, 1, 30, 20, 30)  # two days before Moscow's February: the months split early
 PRICES = {"day": 1_001, "month": 30_007, "quarter": 90_005}
 USERS = (5, 6, 7, 8)
+KOLKATA = "Asia/Kolkata"  # UTC+5:30: its local hours and months start at half past a UTC hour
 DASHBOARD_TABLES = ("dashboard_states", "dashboard_hours", "dashboard_client_months", "dashboard_periods",
                     "earnings_rollup", "earnings_cursors")
 
@@ -44,8 +46,8 @@ def kopecks(ukop: int) -> int:
     return (int(ukop) + 500_000) // 1_000_000
 
 
-async def raw_month(tracker_id: int, label: str, now) -> dict:
-    start, end = month_bounds(label, MSK)
+async def raw_month(tracker_id: int, label: str, now, tz: str) -> dict:
+    start, end = month_bounds(label, tz)
     spans = ("SELECT COUNT(*) FROM (SELECT user_id, MIN(starts_at) AS first, MAX(ends_at) AS last"
              " FROM subscriptions WHERE tracker_id = ? AND status = 'active' GROUP BY user_id) s")
     cap = max(start, min(end, now))
@@ -61,10 +63,10 @@ async def raw_month(tracker_id: int, label: str, now) -> dict:
     }
 
 
-async def raw_figures(tracker, now) -> dict:
-    """Every figure of the dashboard from the raw tables alone."""
-    label = current_month(now, MSK)
-    start, end = month_bounds(label, MSK)
+async def raw_figures(tracker, now, tz: str = MSK) -> dict:
+    """Every figure of the dashboard from the raw tables alone, its months in `tz`."""
+    label = current_month(now, tz)
+    start, end = month_bounds(label, tz)
     conn = connections.get("default")
     per_client = await rows(conn, (
         "SELECT user_id, SUM(cost_ukop) FROM usage_records WHERE tracker_id = ? AND charged_to = 'subscription'"
@@ -79,8 +81,8 @@ async def raw_figures(tracker, now) -> dict:
         "active": await one("SELECT COUNT(DISTINCT user_id) FROM subscriptions WHERE tracker_id = ?"
                             " AND status = 'active' AND starts_at <= ? AND ends_at > ?",
                             tracker.id, iso(now), iso(now)),
-        "this": await raw_month(tracker.id, label, now),
-        "last": await raw_month(tracker.id, shift_month(label, -1), now),
+        "this": await raw_month(tracker.id, label, now, tz),
+        "last": await raw_month(tracker.id, shift_month(label, -1), now, tz),
         "clients": len(costs), "median": rank(50), "p90": rank(90),
         "top": [(int(u), kopecks(c)) for u, c in sorted(per_client, key=lambda r: (-int(r[1]), int(r[0])))[:3]],
         "settled": await one("SELECT SUM(e.amount_kopecks) FROM ledger_entries e JOIN accounts a ON a.id = e.account_id"
@@ -90,8 +92,8 @@ async def raw_figures(tracker, now) -> dict:
     }
 
 
-async def shown_figures(tracker, now) -> dict:
-    dash = await author_dashboard(tracker, now, MSK)
+async def shown_figures(tracker, now, tz: str) -> dict:
+    dash = await author_dashboard(tracker, now, tz)
 
     def month(m):
         return {"new": m.new, "churned": m.churned, "revenue": m.revenue_kopecks, "cost": m.token_cost_kopecks}
@@ -152,10 +154,10 @@ OPS = st.lists(
 )
 
 
-async def play(tracker, other, ops) -> object:
-    """Run the history; returns the clock at its end."""
-    clock = T0
-    await author_dashboard(tracker, clock, MSK)  # the totals exist from the start: every step below keeps them
+async def play(tracker, other, ops, tz: str = MSK, start=T0) -> object:
+    """Run the history from `start`, the totals cut in `tz`; returns the clock at its end."""
+    clock = start
+    await author_dashboard(tracker, clock, tz)  # the totals exist from the start: every step below keeps them
     n = 0
     for op, a, b, c in ops:
         if op == "pay":
@@ -186,21 +188,21 @@ async def play(tracker, other, ops) -> object:
     return clock
 
 
-async def check(tracker, clock) -> None:
+async def check(tracker, clock, tz: str = MSK) -> None:
     for now in (clock, clock + timedelta(minutes=37), clock + timedelta(days=33, minutes=5)):
-        assert await shown_figures(tracker, now) == await raw_figures(tracker, now), f"at {now}"
+        assert await shown_figures(tracker, now, tz) == await raw_figures(tracker, now, tz), f"at {now}"
     kept = await kept_totals(tracker.id)
     await connections.get("default").execute_query("DELETE FROM dashboard_states")  # rebuild from the raw rows
-    await author_dashboard(tracker, clock, MSK)
+    await author_dashboard(tracker, clock, tz)
     assert await kept_totals(tracker.id) == kept
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=OPS)
-async def test_any_history_keeps_every_figure_equal_to_the_raw_aggregates(database, ops):
+@given(ops=OPS, tz=st.sampled_from([MSK, MSK, KOLKATA]))
+async def test_any_history_keeps_every_figure_equal_to_the_raw_aggregates(database, ops, tz):
     tracker, other = await fresh_world()
-    clock = await play(tracker, other, ops)
-    await check(tracker, clock)
+    clock = await play(tracker, other, ops, tz)
+    await check(tracker, clock, tz)
 
 
 async def test_a_known_history_of_every_kind(database):
@@ -219,4 +221,17 @@ async def test_a_known_history_of_every_kind(database):
     figures = await raw_figures(tracker, clock)
     assert figures["settled"] > 0 and figures["forecast"] > 0 and figures["this"]["new"] == 1
     await check(tracker, clock)
+    await check(tracker, clock, KOLKATA)  # asked in another zone: rebuilt in it, and exact there too
 
+
+
+async def test_a_zone_whose_hours_start_at_half_past_counts_each_step_in_its_own_month(database):
+    """In Kolkata February starts at 18:30 UTC on Jan 31: a payment and an answer at 18:45 UTC are
+    February's, one at 18:10 January's, though both fall in the same UTC hour."""
+    tracker, other = await fresh_world()
+    ops = [("pay", 5, "month", False), ("use", 5, 3000, "subscription"), ("wait", 0, 35, None),
+           ("pay", 6, "day", False), ("use", 6, 9000, "subscription"), ("wait", 0, 10, None)]
+    clock = await play(tracker, other, ops, KOLKATA, start=at(2025, 1, 31, 18, 10))
+    shown = await shown_figures(tracker, clock, KOLKATA)
+    assert (shown["this"]["new"], shown["last"]["new"], shown["clients"]) == (1, 1, 1)
+    await check(tracker, clock, KOLKATA)

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('user_id', fields.BigIntField()),
                 ('cost_ukop', fields.BigIntField(default=0)),
             ],
-            options={'table': 'dashboard_client_months', 'app': 'models', 'unique_together': (('tracker_id', 'month', 'user_id'),), 'indexes': [Index(fields=['tracker_id', 'month', 'cost_ukop', 'user_id'])], 'pk_attr': 'id', 'table_description': 'What one client\'s answers cost in one month ("YYYY-MM" in the state\'s zone): the index on'},
+            options={'table': 'dashboard_client_months', 'app': 'models', 'unique_together': (('tracker_id', 'month', 'user_id'),), 'indexes': [Index(fields=['tracker_id', 'month', 'cost_ukop', 'user_id'])], 'pk_attr': 'id', 'table_description': 'What one client\'s answers cost in one month ("YYYY-MM" in the state\'s zone). The index on'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -37,7 +37,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.enums import PeriodStatus, SubscriptionStatus
-from models.sql import is_postgres, parse_ts, rows, sql, ts, utc, write_first
+from models.sql import default_connection, is_postgres, parse_ts, rows, sql, ts, utc, write_first
 
 MICRO = 1_000_000
 CHARGED_TO_SUBSCRIPTION = "subscription"  # billing.rates's name for it (rates imports this module)
@@ -287,16 +287,19 @@ FROM accounting_periods p WHERE p.tracker_id = ? AND p.status = ?
 async def ensure_built(tracker_id: int, author_id: int, tz: str) -> State:
     """The tracker's totals, cut in `tz`: built from the raw rows when missing, cut in another
     zone or kept for another author (whose levels the forecast sums). One transaction that holds
-    the writers off (SQLite: the write lock; PostgreSQL: SHARE locks, which wait for the writers in
-    flight), so no change slips between the raw read and the totals."""
+    the writers off (SQLite: the write lock; PostgreSQL: table locks that wait for the writers in
+    flight), so no change slips between the raw read and the totals. On a big tracker that is
+    seconds (benchmarks/README.md), once: after an upgrade or a change of the platform's zone."""
+    state = await state_of(default_connection(), tracker_id)  # nearly always there: no transaction
+    if state is not None and state.zone.key == tz and state.author_id == author_id:
+        return state
     async with in_transaction() as conn:
-        state = await state_of(conn, tracker_id)
-        if state is not None and state.zone.key == tz and state.author_id == author_id:
-            return state
         await write_first(conn, "dashboard_hours")
         if is_postgres(conn):
+            # SHARE ROW EXCLUSIVE: waits for the writers in flight, holds new ones off, and two
+            # builders take turns (plain SHARE would let both in, then deadlock on their writes)
             await conn.execute_query("LOCK TABLE subscriptions, accounting_periods, usage_records,"
-                                     " dashboard_states IN SHARE MODE")
+                                     " dashboard_states IN SHARE ROW EXCLUSIVE MODE")
         state = await state_of(conn, tracker_id)
         if state is not None and state.zone.key == tz and state.author_id == author_id:
             return state

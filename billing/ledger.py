@@ -67,6 +67,7 @@ class Balance:
     collected: int = 0  # <= 0: money an author collected for settled periods (Stars, their own shop)
     repaid: int = 0  # what the author has paid the platform back of it
     held: int = 0  # referral shares held while the partner is flagged (billing.holds): not available
+    usage: int = 0  # <= 0: the author's own LLM use charged to them (billing.author_usage)
 
     @property
     def owed(self) -> int:
@@ -151,6 +152,7 @@ async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Bal
         repaid=by_kind.get(EntryKind.REPAID, 0),
         clawed_back=by_kind.get(EntryKind.CLAWBACK, 0),
         held=by_kind.get(EntryKind.HELD, 0) + by_kind.get(EntryKind.UNHELD, 0),
+        usage=by_kind.get(EntryKind.USAGE, 0),
     )
 
 

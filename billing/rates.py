@@ -29,6 +29,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, NamedTuple, Protocol, cast
 
+from tortoise.transactions import in_transaction
+
+from billing import dashboard_rollup
 from models import MjRate, ModelPrice, UsageRecord
 from models.sql import default_connection, is_postgres, sql, ts, utc
 
@@ -246,16 +249,27 @@ async def meter_call(
     if rate is None:
         raise NoRate(f"no mJ rate in force at {at.isoformat()}")
     cost = usage_cost(input_tokens, output_tokens, price, rate)
-    conn = default_connection()
+    if charged_to != CHARGED_TO_SUBSCRIPTION:
+        usage_id = await _insert_usage(default_connection(), tracker_id, user_id, subscription_id, meeting_id,
+                                       charged_to, model, input_tokens, output_tokens, cost, rate, at)
+    else:  # the author's dashboard counts it in the same transaction (billing.dashboard_rollup)
+        async with in_transaction() as conn:
+            usage_id = await _insert_usage(conn, tracker_id, user_id, subscription_id, meeting_id,
+                                           charged_to, model, input_tokens, output_tokens, cost, rate, at)
+            await dashboard_rollup.usage_metered(conn, tracker_id, user_id, at, cost.cost_ukop)
+    return Metered(usage_id, cost.mj_micro, cost.cost_ukop)
+
+
+async def _insert_usage(conn: Any, tracker_id: int, user_id: int, subscription_id: int | None,
+                        meeting_id: int | None, charged_to: str, model: str, input_tokens: int, output_tokens: int,
+                        cost: UsageCost, rate: MjRate, at: datetime) -> int:
     values = [
         tracker_id, user_id, subscription_id, meeting_id, charged_to, model,
         input_tokens, output_tokens, cost.mj_micro, cost.cost_ukop, rate.id, ts(conn, at),
     ]  # fmt: skip
     if is_postgres(conn):  # asyncpg hands back the RETURNING row, sqlite3 the last row id
-        usage_id = (await conn.execute_insert(sql(conn, _INSERT_USAGE) + " RETURNING id", values))["id"]
-    else:
-        usage_id = await conn.execute_insert(_INSERT_USAGE, values)
-    return Metered(int(usage_id), cost.mj_micro, cost.cost_ukop)
+        return int((await conn.execute_insert(sql(conn, _INSERT_USAGE) + " RETURNING id", values))["id"])
+    return int(await conn.execute_insert(_INSERT_USAGE, values))
 
 
 async def record_usage(*args: Any, **kwargs: Any) -> UsageRecord:

@@ -28,6 +28,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from billing import dashboard_rollup
 from billing.accounts import platform_account_id, user_account_id
 from billing.ledger import INSERT_ENTRY
 from billing.split import ROLE_ORDER, Weights, role_amounts
@@ -63,8 +64,11 @@ async def refund_subscription(subscription_id: int, amount_kopecks: int | None =
         subscription = await Subscription.get(id=subscription_id, using_db=conn)
         settled_count = await AccountingPeriod.filter(
             subscription_id=subscription_id, status=PeriodStatus.SETTLED).using_db(conn).count()
+        before = await dashboard_rollup.snapshot(conn, subscription.tracker_id, subscription.user_id)
         if subscription.payment_id is None:  # no payment to record against (simulations): end it
-            return await _end_without_payment(conn, subscription, settled_count)
+            ended_now = await _end_without_payment(conn, subscription, settled_count)
+            await dashboard_rollup.apply_change(conn, before)
+            return ended_now
         if await Refund.exists(payment_id=subscription.payment_id, key=key, using_db=conn):
             return RefundResult(subscription_id, 0, settled_count, True)
         if (subscription.status == SubscriptionStatus.REFUNDED
@@ -97,6 +101,7 @@ async def refund_subscription(subscription_id: int, amount_kopecks: int | None =
             await _end(conn, subscription, fully_refunded=amount == left)
         else:
             await _shorten(conn, subscription)
+        await dashboard_rollup.apply_change(conn, before)  # the dashboard's totals move with the refund
     return RefundResult(subscription_id, cancelled, settled_count, False, amount, unsettled, settled, ended)
 
 

@@ -40,7 +40,7 @@ from typing import Any, cast
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from billing import commission, fraud
+from billing import commission, dashboard_rollup, fraud
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
 from billing.split import ScheduleLike, Weights, split_margin
@@ -141,6 +141,7 @@ async def settle_due_periods(
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
                     raise SettlementInterrupted(f"interrupted after {result.batches} batches")
                 await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
+                await dashboard_rollup.periods_settled(tx, [row[0] for row in rows])  # out of the forecasts
                 # the posts commit with the entries
                 await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)
             # Committed: only now may the accounts created in this batch be trusted.

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from billing import dashboard_rollup
 from billing.periods import DEFAULT_TIMEZONE, PeriodSpan, cut_periods
 from models import AccountingPeriod, Subscription
 from models.enums import Collector, PlanKind, SubscriptionStatus
@@ -115,5 +116,8 @@ async def create_subscription(
                 for p in plan.periods
             ]
         )
+        # The dashboard's totals move with the payment (the state before is the rows without it).
+        await dashboard_rollup.apply_change(conn, await dashboard_rollup.snapshot(
+            conn, tracker_id, user_id, without_subscription=subscription.id))
         await notify_events.subscription_paid(conn, subscription)  # with the payment, or not at all
     return subscription

@@ -35,6 +35,7 @@ from models.billing import (
     Subscription,
     UsageRecord,
 )
+from models.dashboard import DashboardClientMonth, DashboardHour, DashboardPeriod, DashboardState
 from models.enums import (
     AccountKind,
     ChannelStatus,
@@ -68,6 +69,7 @@ MODEL_MODULES = [
     "models.notify",
     "models.api",
     "models.refunds",
+    "models.dashboard",
 ]
 
 __all__ = [
@@ -77,6 +79,10 @@ __all__ = [
     "AlertSent",
     "ChatMessage",
     "Clawback",
+    "DashboardClientMonth",
+    "DashboardHour",
+    "DashboardPeriod",
+    "DashboardState",
     "Meeting",
     "MeetingEnd",
     "PlannedMeeting",

@@ -109,7 +109,13 @@ class Subscription(Model):
         table = "subscriptions"
         # Index tuples name the db columns (`tracker_id`): tortoise does not map a relation's
         # name to its column in an index, and SQLite silently indexes the string "tracker".
-        indexes = (("tracker_id", "user_id", "ends_at"),)
+        # The other two: the dashboard's count of subscriptions that start or end between its
+        # running totals' last hour and the moment it is asked (billing.dashboard).
+        indexes = (
+            ("tracker_id", "user_id", "ends_at"),
+            ("tracker_id", "status", "ends_at", "user_id"),
+            ("tracker_id", "status", "starts_at"),
+        )
 
 
 class AccountingPeriod(Model):

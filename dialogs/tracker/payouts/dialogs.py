@@ -22,6 +22,7 @@ def payouts_dialog() -> Dialog:
     return Dialog(
         screen_window(
             (Tr("payouts-main"),
+             Tr("payouts-own-usage", when="has_own_usage"),
              Tr("payouts-main-too-little", when="too_little")),
             Column(
                 Button(Tr("payouts-btn-withdraw"), id="withdraw", on_click=h.on_withdraw, when="can_withdraw"),

@@ -18,6 +18,8 @@ async def main_getter(dialog_manager: DialogManager, payouts: Payouts, user: Use
     return {
         "accrued": rub(b.accrued, i18n.lang), "reserved": rub(b.reserved, i18n.lang),
         "paid": rub(b.paid, i18n.lang), "available": rub(b.available, i18n.lang),
+        # what the author's own use of their trackers' AI cost them (already out of "available")
+        "own_usage": rub(-b.usage, i18n.lang), "has_own_usage": b.usage != 0,
         "minimum": rub(payouts.min_kopecks, i18n.lang),
         "can_withdraw": b.available >= payouts.min_kopecks,
         "too_little": b.available < payouts.min_kopecks,

@@ -9,7 +9,7 @@ import pytest
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.sql import default_connection, rows, write_together
+from models.sql import default_connection, rows, sql, write_together
 
 INSERT = "INSERT INTO scratch (v, note) VALUES (?, ?)"
 
@@ -42,10 +42,10 @@ async def test_a_failing_step_undoes_the_steps_before_it_and_leaves_the_connecti
         await write_together(scratch, [(INSERT, [(2, "undone")]), (INSERT, [(1, "duplicate")])])
     assert await values(scratch) == [1]
     # Not left inside a transaction: a plain statement commits on its own, and so does the next batch.
-    await scratch.execute_query(INSERT, [4, "plain"])
+    await scratch.execute_query(sql(scratch, INSERT), [4, "plain"])
     await write_together(scratch, [(INSERT, [(5, "next")])])
     async with in_transaction() as tx:
-        await tx.execute_query(INSERT, [6, "orm"])
+        await tx.execute_query(sql(tx, INSERT), [6, "orm"])
     assert await values(scratch) == [1, 4, 5, 6]
 
 
@@ -63,9 +63,9 @@ async def test_batches_and_tortoise_transactions_at_once_never_interleave(scratc
 
     async def transaction(n: int) -> None:
         async with in_transaction() as tx:
-            await tx.execute_query(INSERT, [n, "tx"])
+            await tx.execute_query(sql(tx, INSERT), [n, "tx"])
             await asyncio.sleep(0)  # let the batches try to run in the middle of it
-            await tx.execute_query(INSERT, [n + 1000, "tx"])
+            await tx.execute_query(sql(tx, INSERT), [n + 1000, "tx"])
 
     await asyncio.gather(*(batch(n) if n % 2 else transaction(n) for n in range(1, 81)))
     assert await values(scratch) == sorted([*range(1, 81), *range(1001, 1081)])

@@ -17,7 +17,9 @@ import pytest
 
 from llm import meetings as mt
 from llm.conversation import Outcome, Request
+from llm.state import _STATE_AND_HISTORY
 from models import ChatMessage, Meeting, Scenario, UsageRecord
+from models.sql import default_connection, rows
 from tests.billing.helpers import join
 from tests.conftest import ON_POSTGRES
 from tests.llm.test_costs import Sink, fake, service, subscribe, tracker_with  # noqa: F401 - fixtures
@@ -79,3 +81,13 @@ async def test_a_free_message_adds_only_the_take_of_the_allowance(service, fake)
     with hops() as seen:
         assert await service.handle(Request(tracker.id, 5, "free", sink, tracker=tracker)) is Outcome.ANSWERED
     assert len(seen) == 3, seen  # the read, the allowance's one UPDATE (the cap holds under races), the write
+
+
+async def test_the_read_sums_the_period_once_over_this_clients_rows(database):
+    """The state read joined to the history: SQLite once ran the period's two sums once per history
+    row (up to 60) and over every client's usage of the month (the charged_to index)."""
+    plan = [r[3] for r in await rows(default_connection(), "EXPLAIN QUERY PLAN " + _STATE_AND_HISTORY, [1] * 14)]
+    usage = [n for n, step in enumerate(plan) if "SEARCH u " in step]
+    assert len(usage) == 2 and all("(tracker_id=? AND user_id=?" in plan[n] for n in usage), plan
+    history_scan = next(n for n, step in enumerate(plan) if step.startswith("SCAN h"))
+    assert max(usage) < history_scan and any(step == "CO-ROUTINE st" for step in plan), plan

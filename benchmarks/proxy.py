@@ -62,7 +62,10 @@ to the SQLite thread (commit, BEGIN, the insert, the history, COMMIT), to one
 (`models.sql.write_together`): the pipeline now makes two hops per answer, its read and its write.
 Side by side on 2026-12-05 (200 answers x 3 rounds each, load average 3.8 to 4.2): before +1.11 and
 +1.50 ms, after +0.95 and +0.69 ms. Without the model (a stub client, same database) `handle`
-costs 0.57 ms of CPU before and 0.35 to 0.43 ms after."""
+costs 0.57 ms of CPU before and 0.35 to 0.43 ms after. The state read also stopped summing the
+period's usage once per history row (up to 60 times) and over every client's usage of the month
+(`llm.state`); these runs are too small for that to show (a fresh client has no history, and the
+concurrent run below ends with 5 turns a client and 500 usage records in all)."""
 
 
 async def bare_answer(sdk: openai.AsyncOpenAI) -> tuple[str, object]:

@@ -65,7 +65,11 @@ Side by side on 2026-12-05 (200 answers x 3 rounds each, load average 3.8 to 4.2
 costs 0.57 ms of CPU before and 0.35 to 0.43 ms after. The state read also stopped summing the
 period's usage once per history row (up to 60 times) and over every client's usage of the month
 (`llm.state`); these runs are too small for that to show (a fresh client has no history, and the
-concurrent run below ends with 5 turns a client and 500 usage records in all)."""
+concurrent run below ends with 5 turns a client and 500 usage records in all). Since the author's
+dashboard keeps running totals (issue 16, `billing.dashboard_rollup`), a subscriber's answer also
+adds to them in the transaction that records it, reading the totals before it writes them: that
+transaction is a dozen hops again, and the pipeline measured +1.61 and +1.75 ms (2026-12-05, load average
+1.5), above the target; making the totals' update one job with the answer's writes is what is left."""
 
 
 async def bare_answer(sdk: openai.AsyncOpenAI) -> tuple[str, object]:
@@ -261,7 +265,7 @@ Added by `LLMClient.stream_chat` at the median: **{added_cpu:+.2f} ms CPU** (LLM
 
 **The platform's conversation pipeline** around the same answer (`ConversationService.handle`: access,
 budget, open meeting and history read in one statement, the call, then one usage record and two
-history rows written in one transaction, one round trip to the SQLite thread, on SQLite WAL with
+history rows written in one transaction with the author's dashboard totals, on SQLite WAL with
 `synchronous=NORMAL`), {args.rounds} rounds of {args.answers} answers each, alternating with the bare
 client in the same run:
 

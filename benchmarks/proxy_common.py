@@ -57,6 +57,7 @@ async def subscribers_db(tmp: str, count: int) -> AsyncIterator[tuple[object, li
     """A fresh SQLite platform with one tracker and `count` clients on a paid month: (tracker, ids)."""
     from datetime import UTC, datetime
 
+    from billing.dashboard_rollup import ensure_built
     from billing.rates import add_rate, set_model_price
     from billing.subscriptions import create_subscription
     from bot import db
@@ -80,6 +81,9 @@ async def subscribers_db(tmp: str, count: int) -> AsyncIterator[tuple[object, li
         await User.bulk_create([User(id=u, first_name="c") for u in users])
         for u in users:
             await create_subscription(tracker.id, u, "month", 200_000, datetime.now(UTC))
+        # The author has looked at the dashboard: its running totals exist, and every answer of a
+        # subscriber adds to them in the transaction that records it (billing.dashboard_rollup).
+        await ensure_built(tracker.id, author.id, "Europe/Moscow")
         yield tracker, users
     finally:
         await db.close()

@@ -52,7 +52,7 @@ class DatedSchedule:
 def as_shares(schedule: ScheduleLike) -> dict[str, Decimal]:
     """Percent per role from a `CommissionSchedule`, a mapping or None (the defaults)."""
     weights = compile_schedule(schedule)  # also validates: >= 0 and adding up to 100
-    return {role.value: weights.percent(role).normalize() for role in ROLE_ORDER}
+    return {role.value: weights.percent(role).normalize() for role in weights.roles}
 
 
 def _row_shares(row: CommissionRate) -> dict[str, Decimal]:

@@ -43,7 +43,7 @@ from tortoise.transactions import in_transaction
 from billing import commission, fraud
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
-from billing.split import ScheduleLike, Weights, split_margin
+from billing.split import LEVEL_ROLES, ScheduleLike, Weights, split_margin
 from models.enums import Collector, EntryKind, Role, SourceType
 from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts, write_first
 from notify import events as notify_events
@@ -83,7 +83,7 @@ _ROLE = {role: role.value for role in Role}
 _KIND = {kind: kind.value for kind in EntryKind}
 _COLLECTED, _AUTHOR_ROLE, _COLLECTION = EntryKind.COLLECTED.value, Role.AUTHOR.value, SourceType.COLLECTION.value
 # Only the referral levels are held: the author's share is earned by the tracker, whoever invited.
-_REFERRAL, _HELD = frozenset((Role.L1, Role.L2, Role.L3)), EntryKind.HELD.value
+_REFERRAL, _HELD = frozenset(LEVEL_ROLES), EntryKind.HELD.value
 
 
 @dataclass

@@ -26,7 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from billing.ledger import Balance
 from billing.ledger import balance as account_balance
 from billing.partner import totals
-from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule, role_amounts
+from billing.split import ScheduleLike, compile_schedule, role_amounts
 from models import sql as db
 from models.enums import EntryKind, PeriodStatus, Role
 
@@ -114,14 +114,15 @@ GROUP BY p.revenue_kopecks
 def role_share(schedule: ScheduleLike) -> Callable[[str, int], int]:
     """`share(role, amount)`: the role's kopecks of `amount`, rounded exactly as settlement does."""
     weights = compile_schedule(schedule)
+    index = {r.value: i for i, r in enumerate(weights.roles)}
     cache: dict[int, list[int]] = {}
 
     def share(role: str, amount: int) -> int:
-        if amount <= 0:
+        if amount <= 0 or role not in index:  # a level deeper than the schedule earns nothing
             return 0
         if amount not in cache:
             cache[amount] = role_amounts(amount, weights)
-        return cache[amount][ROLE_ORDER.index(Role(role))]
+        return cache[amount][index[role]]
 
     return share
 

@@ -11,7 +11,7 @@ import referral
 from billing import partner as partner_money
 from billing.commission import rule_at, schedule_at, schedule_in_force
 from billing.plans import plan_on_sale
-from billing.split import ROLE_ORDER, compile_schedule, role_amounts
+from billing.split import compile_schedule, role_amounts
 from dialogs.tracker.partner.api_tokens import webapp_url
 from dialogs.widgets import flashes
 from i18n import format as fmt
@@ -167,8 +167,9 @@ async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, se
     schedule = await schedule_at(fallback=settings.commission)
     plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
     price = plan.price_kopecks if plan else 0
-    amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(schedule)), strict=True)) \
-        if price > 0 else {r.value: 0 for r in ROLE_ORDER}
+    weights = compile_schedule(schedule)
+    amounts = dict(zip((r.value for r in weights.roles), role_amounts(price, weights), strict=True)) \
+        if price > 0 else {r.value: 0 for r in weights.roles}
     data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0,
                             "price": rub(price, i18n.lang),
                             "unattributed_to_author": await rule_at(fallback=settings.commission) == "author"}

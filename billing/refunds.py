@@ -194,7 +194,7 @@ async def _reverse(conn: BaseDBAsyncClient, period: AccountingPeriod, earlier: l
     settled_margin = sum(amount for _, amount in accrued.values())
     if net_margin > 0 and settled_margin > 0:
         weights = tuple(accrued.get(role.value, (0, 0))[1] for role in ALL_ROLES)
-        for role, amount in zip(ALL_ROLES, role_amounts(net_margin, Weights(weights, settled_margin)),  # type: ignore[arg-type]
+        for role, amount in zip(ALL_ROLES, role_amounts(net_margin, Weights(weights, settled_margin)),
                                 strict=True):
             if role.value in accrued:
                 target[(accrued[role.value][0], role.value)] = amount

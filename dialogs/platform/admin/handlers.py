@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 import tempfile
 from datetime import UTC, datetime
 from typing import Any

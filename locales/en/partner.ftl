@@ -84,7 +84,7 @@ partner-earnings =
     { $months_text }
 partner-level-author = As the author: { $amount }
 partner-level-n = Level { $level }: { $amount }
-partner-month-line = { $month }: { $total } (level 1 — { $l1 } · level 2 — { $l2 } · level 3 — { $l3 })
+partner-month-line = { $month }: { $total } ({ $levels })
 partner-month-author = , as the author { $author }
 partner-months-empty = nothing accrued yet
 partner-chart-title = { $name }: earnings by month
@@ -152,7 +152,6 @@ partners-partner =
        *[client] 👤 { $first_name } (client)
     }: brought { $members }, paying { $subscribers }, earned { $total }
     { $levels }
-partners-levels = level 1 — { $l1 } · level 2 — { $l2 } · level 3 — { $l3 }
 partners-link-line = 🔗 { $label }: { $clicks } → { $starts } → { $paying } → { $revenue }
 partners-empty = No partners yet. Create a "become my partner" link and send it to the people who will promote the tracker.
 partners-more = …and { $more } more.

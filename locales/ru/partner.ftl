@@ -84,7 +84,7 @@ partner-earnings =
     { $months_text }
 partner-level-author = Как автор: { $amount }
 partner-level-n = Уровень { $level }: { $amount }
-partner-month-line = { $month }: { $total } (уровень 1 — { $l1 } · уровень 2 — { $l2 } · уровень 3 — { $l3 })
+partner-month-line = { $month }: { $total } ({ $levels })
 partner-month-author = , как автор { $author }
 partner-months-empty = пока начислений не было
 partner-chart-title = { $name }: заработок по месяцам
@@ -149,7 +149,6 @@ partners-partner =
        *[client] 👤 { $first_name } (клиент)
     }: привели { $members }, платят { $subscribers }, заработали { $total }
     { $levels }
-partners-levels = уровень 1 — { $l1 } · уровень 2 — { $l2 } · уровень 3 — { $l3 }
 partners-link-line = 🔗 { $label }: { $clicks } → { $starts } → { $paying } → { $revenue }
 partners-empty = Партнёров пока нет. Создайте ссылку «стать партнёром» и отправьте её тем, кто будет продвигать трекер.
 partners-more = …и ещё { $more }.

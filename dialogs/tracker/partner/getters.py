@@ -122,12 +122,17 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
     }
 
 
-def _levels(i18n, amounts: partner_money.LevelAmounts, *, with_author: bool) -> str:
+def _levels(i18n, amounts: partner_money.LevelAmounts, *, with_author: bool, depth: int) -> str:
     parts = []
     if with_author:
         parts.append(i18n("partner-level-author", amount=rub(amounts.author, i18n.lang)))
-    parts += [i18n("partner-level-n", level=n, amount=rub(getattr(amounts, f"l{n}"), i18n.lang)) for n in (1, 2, 3)]
+    parts += [i18n("partner-level-n", level=n, amount=rub(amount, i18n.lang)) for n, amount in amounts.levels(depth)]
     return "\n".join(parts)
+
+
+def _month_levels(i18n, amounts: partner_money.LevelAmounts, depth: int) -> str:
+    return " · ".join(i18n("partner-month-level", level=n, amount=rub(amount, i18n.lang))
+                      for n, amount in amounts.levels(depth))
 
 
 async def earnings_getter(
@@ -138,17 +143,19 @@ async def earnings_getter(
     e = await partner_money.earnings(
         tracker.id, user.id, schedule=await schedule_in_force(fallback=settings.commission))
     months = await partner_money.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
+    # As many levels as the partner has money at (at least the default three), the same on every line.
+    depth = partner_money.shown_depth(e.settled, e.forecast, *(m.amounts for m in months))
     month_lines = [
         i18n("partner-month-line", month=fmt.month_of(m.month, i18n.lang), total=rub(m.amounts.total, i18n.lang),
-             l1=rub(m.amounts.l1, i18n.lang), l2=rub(m.amounts.l2, i18n.lang), l3=rub(m.amounts.l3, i18n.lang))
+             levels=_month_levels(i18n, m.amounts, depth))
         + (i18n("partner-month-author", author=rub(m.amounts.author, i18n.lang)) if is_author else "")
         for m in reversed(months) if m.amounts.total
     ]
     return {
         "settled_total": rub(e.settled.total, i18n.lang),
         "forecast_total": rub(e.forecast.total, i18n.lang),
-        "settled_levels": _levels(i18n, e.settled, with_author=is_author),
-        "forecast_levels": _levels(i18n, e.forecast, with_author=is_author),
+        "settled_levels": _levels(i18n, e.settled, with_author=is_author, depth=depth),
+        "forecast_levels": _levels(i18n, e.forecast, with_author=is_author, depth=depth),
         "months_text": "\n".join(month_lines) or i18n("partner-months-empty"),
     }
 

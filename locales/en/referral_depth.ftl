@@ -5,3 +5,15 @@ commission-too-many-levels = That is { $levels } levels; at most { $most } are a
 
 # One part of a month's line in the partner cabinet: as many levels as the partner has earnings at.
 partner-month-level = level { $level } — { $amount }
+
+# "How the money is split" in the partner cabinet: one line per level of the schedule in force.
+partner-howto-level = { $level ->
+    [1] • whoever invited the client (level 1) — { $pct }% (up to { $amount });
+    [2] • whoever invited the inviter (level 2) — { $pct }% (up to { $amount });
+   *[other] • level { $level } — { $pct }% (up to { $amount });
+}
+partner-howto-level-inline = { $level ->
+    [1] level 1 (the client's inviter) { $pct }%
+   *[other] level { $level } { $pct }%
+}
+partner-howto-no-levels = • there are no referral levels now: partners earn nothing for inviting;

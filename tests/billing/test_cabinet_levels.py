@@ -8,12 +8,14 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from billing import partner as partner_money
+from billing.commission import add_schedule
 from billing.settlement import settle_due_periods
 from billing.subscriptions import create_subscription
 from dialogs.platform.partners import getters as author_view
 from dialogs.tracker.partner import getters as chat
+from handlers.platform.start import on_help
 from i18n.catalog import translator
-from models import User
+from models import Plan, User
 from tests.billing.helpers import MSK, make_tracker
 from tests.billing.test_settlement_depth import CLIENT, client_with_chain
 
@@ -72,3 +74,39 @@ async def test_the_authors_list_of_partners_shows_each_partners_depth(database):
     assert plain(author_view._levels(i18n, deep)).endswith("level 3 — RUB 0.00 · level 4 — RUB 100.00")
     assert plain(author_view._levels(i18n, near)) == \
         "level 1 — RUB 600.00 · level 2 — RUB 0.00 · level 3 — RUB 0.00"
+
+
+async def howto(tracker, lang: str) -> dict:
+    manager = SimpleNamespace(dialog_data={}, middleware_data={})
+    screen = await chat.howto_getter(manager, tracker, translator(lang), SETTINGS)
+    return {key: plain(value) if isinstance(value, str) else value for key, value in screen.items()}
+
+
+async def test_how_the_money_is_split_lists_the_levels_in_force(database):
+    tracker = await make_tracker(author_id=1)
+    await Plan.create(tracker=tracker, kind="month", price_kopecks=200_000)
+    three = await howto(tracker, "en")
+    assert three["levels"].splitlines() == [
+        "• whoever invited the client (level 1) — 30% (up to RUB 600.00);",
+        "• whoever invited the inviter (level 2) — 20% (up to RUB 400.00);",
+        "• level 3 — 10% (up to RUB 200.00);",
+    ]
+    await add_schedule({**FOUR, "levels": [Decimal(30), Decimal(20), Decimal(10), Decimal(5)]})
+    four = await howto(tracker, "ru")
+    assert four["levels"].splitlines()[-1] == "• уровень 4 — 5% (до 100,00 ₽);"
+    assert four["platform_pct"] == "15"
+    assert four["levels_inline"].endswith("уровень 3 — 10%, уровень 4 — 5%")
+
+
+async def test_the_platform_help_names_the_levels_in_force(database):
+    answers: list[str] = []
+    message = SimpleNamespace(answer=lambda text, **_: answers.append(text) or _done())
+    await on_help(message, translator("en"), SETTINGS)
+    await add_schedule({"platform": Decimal(60), "author": Decimal(40)})
+    await on_help(message, translator("en"), SETTINGS)
+    assert "partners 30% / 20% / 10% (by invitation level" in plain(answers[0])
+    assert "partners no referral levels (by invitation level" in plain(answers[1])
+
+
+async def _done() -> None:
+    return None

@@ -183,4 +183,11 @@ async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, se
     for role, percent in schedule.items():
         data[f"{role}_pct"] = f"{percent.normalize():f}"
         data[f"{role}_amount"] = rub(amounts.get(role, 0), i18n.lang)
+    # One line per level of the schedule in force (0 to 6 of them).
+    levels = [(n, data[f"{r.value}_pct"], data[f"{r.value}_amount"])
+              for n, r in enumerate(weights.roles[2:], start=1)]
+    data["levels"] = "\n".join(i18n("partner-howto-level", level=n, pct=pct, amount=amount)
+                                for n, pct, amount in levels) or i18n("partner-howto-no-levels")
+    data["levels_inline"] = ", ".join(i18n("partner-howto-level-inline", level=n, pct=pct)
+                                      for n, pct, _ in levels) or i18n("commission-no-levels")
     return data

@@ -93,8 +93,8 @@ admin-totals =
     Revenue: { $revenue }
     Token cost: { $token_cost }
     Margin: { $margin } (losses included)
-    Shares: platform { $platform_role }, author { $author_role }, L1 { $l1_role }, L2 { $l2_role }, L3 { $l3_role }
-    Of them unheld levels (to the platform): L1 { $l1_unheld }, L2 { $l2_unheld }, L3 { $l3_unheld }
+    Shares: platform { $platform_role }, author { $author_role }, { $level_roles }
+    Of them unheld levels (to the platform): { $level_unheld }
     Losses: { $losses }
     The platform keeps: { $platform_kept } · people get: { $to_people }
     Ended this month, waiting for settlement: { $open_due }

@@ -17,3 +17,6 @@ partner-howto-level-inline = { $level ->
    *[other] level { $level } { $pct }%
 }
 partner-howto-no-levels = • there are no referral levels now: partners earn nothing for inviting;
+
+# The admin's month totals: one level's share (levels 4 to 6 only when the month paid them).
+admin-totals-level = L{ $level } { $amount }

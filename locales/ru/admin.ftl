@@ -93,8 +93,8 @@ admin-totals =
     Выручка: { $revenue }
     Стоимость токенов: { $token_cost }
     Маржа: { $margin } (с убытками)
-    Доли: платформа { $platform_role }, автор { $author_role }, L1 { $l1_role }, L2 { $l2_role }, L3 { $l3_role }
-    Из них свободные уровни (платформе): L1 { $l1_unheld }, L2 { $l2_unheld }, L3 { $l3_unheld }
+    Доли: платформа { $platform_role }, автор { $author_role }, { $level_roles }
+    Из них свободные уровни (платформе): { $level_unheld }
     Убытки: { $losses }
     Платформе итого: { $platform_kept } · людям: { $to_people }
     Закончились в этом месяце и ждут расчёта: { $open_due }

@@ -17,3 +17,6 @@ partner-howto-level-inline = { $level ->
    *[other] уровень { $level } — { $pct }%
 }
 partner-howto-no-levels = • реферальных уровней сейчас нет: партнёры за приглашения не получают;
+
+# Итоги месяца у администратора: доля одного уровня (уровни 4–6 — если за месяц им что-то начислено).
+admin-totals-level = L{ $level } { $amount }

@@ -94,3 +94,23 @@ async def test_any_depth_adds_up_and_settling_twice_is_settling_once(database, s
             .values_list("role", "amount_kopecks")
         assert sum(amount for _, amount in entries) == period.margin_kopecks
         assert {str(role) for role, _ in entries} <= {r.value for r in ALL_ROLES[: 2 + levels]}
+
+
+async def test_the_month_totals_count_a_fourth_level_and_still_add_up(database):
+    from billing.reports import month_totals
+    from dialogs.platform.admin.getters import _level_amounts
+    from i18n.catalog import translator
+
+    tracker = await make_tracker(author_id=1)
+    await client_with_chain(tracker, ANCESTORS[:4])  # 13 is level 4
+    await User.get_or_create(id=30, defaults={"first_name": "u30"})
+    await Membership.create(tracker=tracker, user_id=30, l1_id=1)  # the author's own client: levels 2..4 unheld
+    for uid in (CLIENT, 30):
+        await create_subscription(tracker.id, uid, "month", 200_000, T0, tz=MSK)
+    await settle_due_periods(at(2025, 2, 5, 12), schedule=FOUR)
+    feb = await month_totals("2025-02", MSK)
+    assert feb.by_role["l4"] == 2 * 10_000 and feb.unheld["l4"] == 10_000
+    assert feb.platform_kopecks + feb.paid_to_people_kopecks == feb.margin_kopecks == 400_000
+    text = _level_amounts(translator("en"), feb.by_role).replace("\xa0", " ")
+    assert text == "L1 RUB 1,200.00, L2 RUB 800.00, L3 RUB 400.00, L4 RUB 200.00"
+    assert feb.unheld == {"l1": 0, "l2": 40_000, "l3": 20_000, "l4": 10_000}

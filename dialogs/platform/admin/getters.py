@@ -144,6 +144,11 @@ async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     }
 
 
+def _level_amounts(i18n: Any, amounts: dict[str, int]) -> str:
+    return ", ".join(i18n("admin-totals-level", level=str(n), amount=rub(amounts[role], i18n.lang))
+                     for n, role in enumerate(commission.LEVELS, start=1) if role in amounts)
+
+
 async def totals_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
     tz = settings.timezone
     month = dialog_manager.dialog_data.setdefault("month", reports.current_month(datetime.now(UTC), tz))
@@ -157,12 +162,9 @@ async def totals_getter(dialog_manager: DialogManager, i18n, settings, **_: Any)
         "losses": rub(t.loss_kopecks, i18n.lang),
         "platform_role": rub(t.by_role["platform"], i18n.lang),
         "author_role": rub(t.by_role["author"], i18n.lang),
-        "l1_role": rub(t.by_role["l1"], i18n.lang),
-        "l2_role": rub(t.by_role["l2"], i18n.lang),
-        "l3_role": rub(t.by_role["l3"], i18n.lang),
-        "l1_unheld": rub(t.unheld["l1"], i18n.lang),
-        "l2_unheld": rub(t.unheld["l2"], i18n.lang),
-        "l3_unheld": rub(t.unheld["l3"], i18n.lang),
+        # L1..L3 always; a deeper level when the month's periods paid it.
+        "level_roles": _level_amounts(i18n, t.by_role),
+        "level_unheld": _level_amounts(i18n, t.unheld),
         "platform_kept": rub(t.platform_kopecks, i18n.lang),
         "to_people": rub(t.paid_to_people_kopecks, i18n.lang),
         "open_due": t.open_due,

@@ -20,3 +20,8 @@ partner-howto-no-levels = • there are no referral levels now: partners earn no
 
 # The admin's month totals: one level's share (levels 4 to 6 only when the month paid them).
 admin-totals-level = L{ $level } { $amount }
+
+# The web cabinet: levels 4..6, shown only when the partner has money there.
+webapp-level-4 = Level 4
+webapp-level-5 = Level 5
+webapp-level-6 = Level 6

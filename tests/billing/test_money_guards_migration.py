@@ -89,10 +89,12 @@ async def schema_objects() -> set[tuple[str, str]]:
     return {(name, text) for name, text in rows}
 
 
-# Columns a later migration adds to tables the world below writes with today's models (0015's
-# deeper referral chain, empty in this world): they exist, as plain nullable columns, only while
-# the world is written, so the database goes into 0009 exactly as it was before it.
-LATER_COLUMNS = {"memberships": ("l4_id", "l5_id", "l6_id"), "accounting_periods": ("l4_id", "l5_id", "l6_id")}
+# Columns a later migration adds to tables the world below writes or reads with today's models
+# (0015's deeper referral chain and schedule depth, empty in this world): they exist, as plain
+# nullable columns, only while the world is written, so the database goes into 0009 exactly as it
+# was before it.
+LATER_COLUMNS = {"memberships": ("l4_id", "l5_id", "l6_id"), "accounting_periods": ("l4_id", "l5_id", "l6_id"),
+                 "commission_rates": ("l4", "l5", "l6", "levels")}
 
 
 async def _later_columns(change: str) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from billing.commission import add_schedule, schedule_at
 from billing.settlement import settle_due_periods
-from billing.split import ALL_ROLES
+from billing.split import ALL_ROLES, split_margin
 from billing.subscriptions import create_subscription
 from models import AccountingPeriod, CommissionRate, LedgerEntry, Membership, User
 from models.enums import EntryKind
@@ -114,3 +114,29 @@ async def test_the_month_totals_count_a_fourth_level_and_still_add_up(database):
     text = _level_amounts(translator("en"), feb.by_role).replace("\xa0", " ")
     assert text == "L1 RUB 1,200.00, L2 RUB 800.00, L3 RUB 400.00, L4 RUB 200.00"
     assert feb.unheld == {"l1": 0, "l2": 40_000, "l3": 20_000, "l4": 10_000}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(old=schedules(), new=schedules(), change_after=st.integers(min_value=0, max_value=3),
+       shift=st.integers(min_value=-3600, max_value=3600))
+async def test_a_change_on_any_date_splits_each_period_by_the_schedule_at_its_end(database, old, new,
+                                                                                  change_after, shift):
+    """A quarter's three monthly periods: the new schedule (any depth) starts near one period's end
+    (or before them all); every period ending before it is split by the old one (any depth), every
+    other by the new."""
+    await wipe()
+    await CommissionRate.all().delete()
+    tracker = await make_tracker(author_id=1)
+    await client_with_chain(tracker, ANCESTORS)
+    sub = await create_subscription(tracker.id, CLIENT, "quarter", 600_001, T0, tz=MSK)
+    periods = await AccountingPeriod.filter(subscription=sub).order_by("seq")
+    change = (periods[min(change_after, 2)].ends_at if change_after < 3 else T0) + timedelta(seconds=shift)
+    change = max(change, T0)
+    await add_schedule(new, change, now=T0, unattributed=new["unattributed"])
+    await settle_due_periods(T0 + timedelta(days=100), schedule=old)
+    for period in periods:
+        in_force = new if period.ends_at >= change else old
+        expected = split_margin(period.revenue_kopecks, author=1, chain=list(ANCESTORS), schedule=in_force)
+        got = await LedgerEntry.filter(source_id=period.id).values_list("role", "amount_kopecks")
+        assert sorted((str(role), amount) for role, amount in got) == \
+            sorted((share.role.value, share.amount) for share in expected)

@@ -44,6 +44,7 @@ class Report:
             "token_cost": self.token_cost_kopecks,
             "margin": self.margin_kopecks,
             "loss": self.loss_kopecks,
+            "levels": self.levels,
             "totals": self.totals,
             "by_role": {party: dict(self.by_role.get(party, {})) for party in self.parties},
             **({"monthly": self.monthly} if self.monthly else {}),

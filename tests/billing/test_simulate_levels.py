@@ -23,7 +23,9 @@ def test_the_seeds_snowball_figures_through_the_cli():
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    months = {m["month"]: m for m in json.loads(done.stdout)["monthly"]}
+    report = json.loads(done.stdout)
+    assert report["levels"] == 4
+    months = {m["month"]: m for m in report["monthly"]}
     # month 12: 11 at L1, 55 at L2, 165 at L3, 330 at L4 -> 11x420 + 55x280 + 165x140 + 330x70 RUB
     assert months[12]["first_by_level"] == {"l1": 462_000, "l2": 1_540_000, "l3": 2_310_000, "l4": 2_310_000}
     assert months[12]["first_income"] == 6_622_000  # 66,220 RUB, the seed's figure

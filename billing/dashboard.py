@@ -40,7 +40,7 @@ from billing.partner import totals
 from billing.rates import MICRO, rate_at
 from billing.reports import current_month, month_bounds, shift_month
 from billing.settlement import token_cost_kopecks
-from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule
+from billing.split import ScheduleLike, compile_schedule
 from models import Scenario, ScenarioTrigger, Tracker
 from models.enums import Role, SubscriptionStatus
 from models.sql import default_connection, sql, ts, utc
@@ -193,7 +193,7 @@ async def _forecast(conn: Any, tracker: Tracker, schedule: ScheduleLike) -> int:
     by_role = dict(zip((Role.AUTHOR, Role.L1, Role.L2, Role.L3), (int(v) for v in sums), strict=True))
     total = 0
     for role, est_sum in by_role.items():
-        share = Decimal(est_sum) * weights.weights[ROLE_ORDER.index(role)] / weights.total / MICRO
+        share = Decimal(est_sum) * weights.weight(role) / weights.total / MICRO
         total += int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return total
 

@@ -31,7 +31,7 @@ from tortoise.transactions import in_transaction
 from billing import dashboard_rollup
 from billing.accounts import platform_account_id, user_account_id
 from billing.ledger import INSERT_ENTRY
-from billing.split import ROLE_ORDER, Weights, role_amounts
+from billing.split import ALL_ROLES, Weights, role_amounts
 from models import AccountingPeriod, Clawback, Collector, Payment, Refund, Subscription, Tracker
 from models.enums import EntryKind, PeriodStatus, Role, SourceType, SubscriptionStatus
 from models.sql import is_postgres, rows, sql, ts, write_first
@@ -198,8 +198,8 @@ async def _reverse(conn: BaseDBAsyncClient, period: AccountingPeriod, earlier: l
     target: dict[tuple[int, str], int] = {key: 0 for key in current}
     settled_margin = sum(amount for _, amount in accrued.values())
     if net_margin > 0 and settled_margin > 0:
-        weights = tuple(accrued.get(role.value, (0, 0))[1] for role in ROLE_ORDER)
-        for role, amount in zip(ROLE_ORDER, role_amounts(net_margin, Weights(weights, settled_margin)),  # type: ignore[arg-type]
+        weights = tuple(accrued.get(role.value, (0, 0))[1] for role in ALL_ROLES)
+        for role, amount in zip(ALL_ROLES, role_amounts(net_margin, Weights(weights, settled_margin)),
                                 strict=True):
             if role.value in accrued:
                 target[(accrued[role.value][0], role.value)] = amount

@@ -124,6 +124,9 @@ class AccountingPeriod(Model):
     `tracker_id` and `user_id` are copied from the subscription so that settlement and the
     token-cost window need no join through it. `l1`..`l3` are copied from the membership's
     locked chain when the period is created, so a partner's forecast is one index range.
+    `l4`..`l6` carry the chain further, as locked, whatever the schedule now in force: the
+    schedule in force at the period's end (billing.commission) decides how many levels are paid,
+    and a deeper one dated before that end must find its holders here.
     """
 
     id = fields.IntField(primary_key=True)
@@ -155,6 +158,15 @@ class AccountingPeriod(Model):
     l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="l3_periods", null=True, on_delete=fields.RESTRICT
     )
+    l4: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l4_periods", null=True, on_delete=fields.RESTRICT
+    )
+    l5: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l5_periods", null=True, on_delete=fields.RESTRICT
+    )
+    l6: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l6_periods", null=True, on_delete=fields.RESTRICT
+    )
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
         subscription_id: int
@@ -163,6 +175,9 @@ class AccountingPeriod(Model):
         l1_id: int | None
         l2_id: int | None
         l3_id: int | None
+        l4_id: int | None
+        l5_id: int | None
+        l6_id: int | None
 
     class Meta:
         table = "accounting_periods"
@@ -218,6 +233,9 @@ class CommissionRate(Model):
 
     Dated like the mJ rate: the admin adds a new row, never edits a past one. A period is split
     by the schedule in force at its end. Without any row, the configured schedule applies.
+    `levels` is how many referral levels it has (0..6): l1..l<levels> are its percents; the
+    columns past it hold 0 (l1..l3) or nothing (l4..l6). Rows from before depth was part of the
+    schedule have three.
     """
 
     id = fields.IntField(primary_key=True)
@@ -227,6 +245,10 @@ class CommissionRate(Model):
     l1 = fields.DecimalField(max_digits=6, decimal_places=3)
     l2 = fields.DecimalField(max_digits=6, decimal_places=3)
     l3 = fields.DecimalField(max_digits=6, decimal_places=3)
+    l4 = fields.DecimalField(max_digits=6, decimal_places=3, null=True)
+    l5 = fields.DecimalField(max_digits=6, decimal_places=3, null=True)
+    l6 = fields.DecimalField(max_digits=6, decimal_places=3, null=True)
+    levels = fields.SmallIntField(default=3, db_default=3)
     # Who takes the first level of a client nobody invited (they came without any invite link):
     # "platform" (DESIGN.md's rule: a level nobody holds is the platform's) or "author".
     unattributed = fields.CharField(max_length=16, default="platform")

@@ -55,6 +55,9 @@ class Role(StrEnum):
     L1 = "l1"
     L2 = "l2"
     L3 = "l3"
+    L4 = "l4"                  # levels 4..6 exist only under a schedule that deep (billing.split)
+    L5 = "l5"
+    L6 = "l6"
     NONE = "none"              # entries that are not a share of a margin (payouts, reservations)
 
 

@@ -77,7 +77,9 @@ class Membership(Model):
 
     `l1` is the inviter, `l2` the inviter's inviter, `l3` the next one, all on this tracker.
     They are fixed by the first invite link opened here and locked at the first payment
-    (`locked_at`), so settlement reads them without recursion.
+    (`locked_at`), so settlement reads them without recursion. `l4`..`l6` continue the chain the
+    same way (level k+1 is the inviter's level k) for commission schedules deeper than three
+    (billing.split.MAX_LEVELS); they have no index: no screen looks a partner up by them.
     """
 
     id = fields.IntField(primary_key=True)
@@ -91,6 +93,15 @@ class Membership(Model):
     )
     l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="l3_members", null=True
+    )
+    l4: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l4_members", null=True
+    )
+    l5: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l5_members", null=True
+    )
+    l6: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l6_members", null=True
     )
     invite_link: fields.ForeignKeyNullableRelation[InviteLink] = fields.ForeignKeyField(
         "models.InviteLink", related_name="members", null=True
@@ -106,6 +117,9 @@ class Membership(Model):
         l1_id: int | None
         l2_id: int | None
         l3_id: int | None
+        l4_id: int | None
+        l5_id: int | None
+        l6_id: int | None
         invite_link_id: int | None
 
     class Meta:

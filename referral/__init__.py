@@ -29,7 +29,7 @@ Attribution (`referral.attribution`)
     record_start(tracker_id, user_id, payload) -> StartResult    on every /start; never raises on a
         bad payload; counts the click, creates the membership, sets the inviter if allowed
     lock_inviter(tracker_id, user_id, using_db=None, at=None) -> Membership
-        at the first payment, inside its transaction: fixes l1/l2/l3 for good
+        at the first payment, inside its transaction: fixes l1..l6 for good
     locked_chain(tracker_id, user_id, using_db=None, at=None) -> Chain
         the chain a purchase's periods carry (locks it too; no membership: no inviters)
     can_invite(tracker_id, user_id) -> bool                      may own invite links here

@@ -32,7 +32,9 @@ from i18n import format as fmt
 # One worker: matplotlib's figures are safe in one thread at a time, and two renders at once
 # would only share the same cores more slowly.
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="earnings-chart")
-ROLE_COLORS = (("author", "#8e44ad"), ("l1", "#2e86de"), ("l2", "#27ae60"), ("l3", "#f39c12"))
+# Levels 4..6 earn only under a schedule that deep; a level without money is left out of the picture.
+ROLE_COLORS = (("author", "#8e44ad"), ("l1", "#2e86de"), ("l2", "#27ae60"), ("l3", "#f39c12"),
+               ("l4", "#e74c3c"), ("l5", "#16a085"), ("l6", "#7f8c8d"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ per role and month, the forecast of the open periods and the balance (`earnings`
 that add this money to referral's funnels (`cabinet`).
 
     earnings(tracker_id | None, user_id, schedule=None) -> Earnings   .settled / .forecast: LevelAmounts
-    settled_by_level(tracker_id | None, user_id) -> LevelAmounts   author, l1, l2, l3, .total
+    settled_by_level(tracker_id | None, user_id) -> LevelAmounts   author, l1..l6, .total, .levels(depth)
     forecast_by_level(tracker_id | None, user_id, schedule=None) -> LevelAmounts
     monthly_earnings_by_level(tracker_id | None, user_id, months=12, now=None, tz=...)
         -> list[MonthEarnings]                                    oldest first, zero months included
@@ -43,6 +43,7 @@ from billing.partner.earnings import (
     latest_accrual,
     monthly_earnings_by_level,
     settled_by_level,
+    shown_depth,
 )
 from billing.partner.programs import Program, programs
 from billing.partner.totals import refresh_many as refresh_earnings
@@ -64,6 +65,7 @@ __all__ = [
     "programs",
     "refresh_earnings",
     "settled_by_level",
+    "shown_depth",
     "statement",
     "totals",
     "tracker_partners",

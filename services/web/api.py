@@ -19,7 +19,8 @@ from models import Account, LedgerEntry, Membership, Tracker, User
 from models.enums import EntryKind
 from services.web.http import CONFIG, NotFound, Principal, Query, authorized, i18n_of, lang_of, own_tracker, page
 
-ROLES = ("author", "l1", "l2", "l3")
+# Levels 4..6 are non-zero only under a deeper commission schedule; the cabinet shows them then.
+ROLES = ("author", "l1", "l2", "l3", "l4", "l5", "l6")
 
 
 def _money(request: web.Request, name: str, kopecks: int) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_LEVELS = ("author", "l1", "l2", "l3", "total")
+_LEVELS = ("author", "l1", "l2", "l3", "l4", "l5", "l6", "total")  # l4..l6: under a deeper schedule only
 
 
 def _money(*names: str) -> dict[str, Any]:

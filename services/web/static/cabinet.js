@@ -66,12 +66,19 @@
     }
   }
 
+  // Levels 1..3 always; 4..6 once the partner has money there (a deeper commission schedule).
+  function shownLevels(rows) {
+    let depth = 3;
+    for (const r of rows) for (let n = 4; n <= 6; n++) if (r["l" + n + "_kopecks"]) depth = Math.max(depth, n);
+    return Array.from({ length: depth }, (_, i) => i + 1);
+  }
+
   async function renderEarnings(isAuthor) {
     const e = await api("/api/v1/trackers/" + trackerId + "/earnings");
     const body = $("#levels tbody");
     body.replaceChildren();
     const levels = (isAuthor ? [["author", "webapp-author"]] : []).concat(
-      [["l1", "webapp-level-1"], ["l2", "webapp-level-2"], ["l3", "webapp-level-3"], ["total", "webapp-total"]]);
+      shownLevels([e.settled, e.forecast]).map((n) => ["l" + n, "webapp-level-" + n]), [["total", "webapp-total"]]);
     for (const [key, label] of levels) {
       body.appendChild(row([T[label], e.settled[key + "_text"], e.forecast[key + "_text"]], { "data-level": key }));
     }
@@ -84,10 +91,11 @@
     const rub = (key) => ordered.map((m) => m[key + "_kopecks"] / 100);
     const css = getComputedStyle(document.documentElement);
     const colour = (name, fallback) => (css.getPropertyValue(name).trim() || fallback);
-    const series = [{ label: T["webapp-month"], value: (u, v) => (v === null || !ordered[v] ? "—" : ordered[v].month_text) }, { label: T["webapp-level-1"], stroke: colour("--button", "#2481cc"), width: 2 },
-                    { label: T["webapp-level-2"], stroke: "#e8912d", width: 2 },
-                    { label: T["webapp-level-3"], stroke: "#8e5cd9", width: 2 }];
-    const data = [x, rub("l1"), rub("l2"), rub("l3")];
+    const strokes = [colour("--button", "#2481cc"), "#e8912d", "#8e5cd9", "#e74c3c", "#16a085", "#7f8c8d"];
+    const levels = shownLevels(items);
+    const series = [{ label: T["webapp-month"], value: (u, v) => (v === null || !ordered[v] ? "—" : ordered[v].month_text) }]
+      .concat(levels.map((n) => ({ label: T["webapp-level-" + n], stroke: strokes[n - 1], width: 2 })));
+    const data = [x].concat(levels.map((n) => rub("l" + n)));
     if (isAuthor) { series.push({ label: T["webapp-author"], stroke: "#3aa757", width: 2 }); data.push(rub("author")); }
     const opts = {
       width: Math.max(280, box.clientWidth || 320), height: 220, series: series, legend: { show: true },
@@ -109,8 +117,10 @@
     const shown = items.filter((m) => m.total_kopecks !== 0);  // as the chat cabinet: months with money only
     $("#no-months").hidden = shown.length > 0;
     for (const th of document.querySelectorAll("#months .author")) th.hidden = !isAuthor;
+    const levels = shownLevels(items);
+    for (const th of document.querySelectorAll("#months .deep")) th.hidden = !levels.includes(+th.dataset.level);
     for (const m of shown) {
-      const cells = [m.month_text, m.total_text, m.l1_text, m.l2_text, m.l3_text];
+      const cells = [m.month_text, m.total_text, ...levels.map((n) => m["l" + n + "_text"])];
       if (isAuthor) cells.push(m.author_text);
       body.appendChild(row(cells, { "data-month": m.month }));
     }

@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_agreed_renewal_price')]
+    dependencies = [('models', '0014_dashboard_rollup')]
 
     initial = False
 

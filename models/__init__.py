@@ -4,6 +4,10 @@ Note: tortoise turns the first line of a model docstring into a table comment an
 migration runner splits statements on ";", so keep semicolons out of those first lines.
 
 The tortoise app is called "models"; `MODEL_MODULES` lists the modules it loads.
+
+Every model sets `_no_comments = True`: tortoise otherwise reads each model's source file and
+parses it for `#:` field comments (none here), about 4 ms a model, a sixth of a second of every
+start-up. A model that wants `#:` comments as field descriptions drops the flag.
 """
 
 from models.ai import (

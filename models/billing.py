@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 class Plan(Model):
     """A tracker's price for one plan kind. No row, or `on_sale=False`, means not on sale."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="plans")
@@ -51,6 +52,7 @@ class Plan(Model):
 
 class Payment(Model):
     """One successful charge. (provider, external_id) is unique: a duplicate update is a no-op."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
@@ -82,6 +84,7 @@ class Payment(Model):
 
 
 class Subscription(Model):
+    _no_comments = True
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
         "models.Tracker", related_name="subscriptions", on_delete=fields.RESTRICT
@@ -128,6 +131,7 @@ class AccountingPeriod(Model):
     schedule in force at the period's end (billing.commission) decides how many levels are paid,
     and a deeper one dated before that end must find its holders here.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
@@ -199,6 +203,7 @@ class AccountingPeriod(Model):
 class AuthorRepayment(Model):
     """Money an author paid the platform against what they owe for payments they collected,
     recorded by an admin; its ledger entry (kind `repaid`) names this row."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
@@ -218,6 +223,7 @@ class AuthorRepayment(Model):
 
 class MjRate(Model):
     """RUB per mJ from `valid_from` on. Rates are added, never edited (the past stays as billed)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     valid_from = fields.DatetimeField(unique=True)
@@ -237,6 +243,7 @@ class CommissionRate(Model):
     columns past it hold 0 (l1..l3) or nothing (l4..l6). Rows from before depth was part of the
     schedule have three.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     valid_from = fields.DatetimeField(unique=True)
@@ -261,6 +268,7 @@ class CommissionRate(Model):
 
 class ModelPrice(Model):
     """What a model costs in mJ per 1K input and per 1K output tokens (set by the admin)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     model = fields.CharField(max_length=128, unique=True)
@@ -276,6 +284,7 @@ class ModelPrice(Model):
 class UsageRecord(Model):
     """One metered LLM call. `charged_to` says who bears it: a subscription's margin, the author
     (test chat) or the platform (free allowance)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
@@ -320,6 +329,7 @@ class PlatformSetting(Model):
 
     A row exists only for a setting the admin changed. The value is text, parsed by its setting.
     """
+    _no_comments = True
 
     key = fields.CharField(max_length=64, primary_key=True)
     value = fields.CharField(max_length=255)
@@ -332,6 +342,7 @@ class PlatformSetting(Model):
 
 class Account(Model):
     """A balance holder: the platform (key "platform") or a user (key "user:<telegram id>")."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
@@ -351,6 +362,7 @@ class Account(Model):
 class LedgerEntry(Model):
     """Append-only. A balance is a sum of entries. The unique key makes every money step
     idempotent: the same (source, account, role, kind) can be written once."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
@@ -392,6 +404,7 @@ class PayoutRequest(Model):
     workers) is one row and one reservation. `external_id` is the YooKassa payout id. `tracker`
     is the bot the request came from, which tells the requester each step (None: the platform bot).
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     request_key = fields.CharField(max_length=64, unique=True, null=True)
@@ -426,6 +439,7 @@ class PayoutCard(Model):
     """A person's card for payouts, as YooKassa's payout widget gave it: the card synonym
     (`payout_token`) and its mask, encrypted together (`billing.payouts.cards`). Never a card
     number: the widget keeps that at YooKassa. One per person; adding a card replaces it."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     user: fields.OneToOneRelation[User] = fields.OneToOneField(
@@ -446,6 +460,7 @@ class PayerCard(Model):
     """What tells one payer's card from another's, where the provider shows it (billing.fraud): a
     YooKassa card as "first6:last4:MM/YYYY", never a card number. Telegram Payments and Stars show
     no card, so their payments have no row. Beside the payment, not on it: fraud data of its own."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     payment: fields.OneToOneRelation[Payment] = fields.OneToOneField(
@@ -466,6 +481,7 @@ class FraudFlag(Model):
     tracker, reason): evaluating again finds it and writes nothing. An admin who releases the
     partner's held money clears their flags (`cleared_at`); a cleared flag is not raised again
     for the same reason on the same tracker."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

@@ -16,6 +16,7 @@ class DashboardState(Model):
     """One tracker's rollup: the zone its hours and months were cut in and the open periods'
     estimated margins (millionths of a kopeck) for the forecast, in all and where the author holds
     level 1, 2 or 3."""
+    _no_comments = True
 
     tracker_id = fields.IntField(primary_key=True, generated=False)
     timezone = fields.CharField(max_length=64)
@@ -34,6 +35,7 @@ class DashboardHour(Model):
     """One local hour of a tracker (`hour`: its start in UTC): subscriptions that start and end in
     it, subscribers whose first start and last end fall in it, the revenue of the periods that
     start in it and the token cost metered in it (charged to subscriptions, millionths of a kopeck)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker_id = fields.IntField()
@@ -54,6 +56,7 @@ class DashboardClientMonth(Model):
     """What one client's answers cost in one month ("YYYY-MM" in the state's zone). The index on
     (tracker, month, cost) holds the month's clients in cost order: a percentile is a walk along it
     to its rank from the nearer end, the top clients its last few entries."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker_id = fields.IntField()
@@ -70,6 +73,7 @@ class DashboardClientMonth(Model):
 class DashboardPeriod(Model):
     """An open accounting period's metered cost so far, as counted in its tracker's forecast
     (`levels`: bit 1, 2, 4 when the author holds its level 1, 2, 3). Gone once settled or cancelled."""
+    _no_comments = True
 
     period_id = fields.IntField(primary_key=True, generated=False)
     tracker_id = fields.IntField()

@@ -24,6 +24,7 @@ class Checkout(Model):
     after a timeout never creates a second payment. A renewal's key names the subscription it
     extends, so each subscription is renewed at most once.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
@@ -61,6 +62,7 @@ class AutoRenewal(Model):
     client agreed to when they opted in (or confirmed later): a renewal never charges more
     (null for rows from before it was kept: the price of their last subscription stands).
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="auto_renewals")
@@ -88,6 +90,7 @@ class SentNotice(Model):
     The row is written before the message is sent, so a notice goes out at most once even when
     two scheduler runs overlap.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="notices")
@@ -113,6 +116,7 @@ class StarsCancellation(Model):
     each step committed after its call, so a restart neither repeats a step nor loses one.
     `claimed_by`/`claimed_until` let several workers share the queue, one bot at a time.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
@@ -149,6 +153,7 @@ class StarsCursor(Model):
     are recorded, `last_key` names the last of them, so the next run starts there and checks that
     the history still lines up before it trusts the count.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.OneToOneRelation[Tracker] = fields.OneToOneField(

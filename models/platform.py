@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 class User(Model):
     """A Telegram user. The primary key is the Telegram user id."""
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True, generated=False)
     first_name = fields.CharField(max_length=128, default="")
@@ -29,6 +30,7 @@ class User(Model):
 
 class Tracker(Model):
     """An author's tracker bot. The token is stored encrypted (bot.crypto.SecretBox)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     bot_id = fields.BigIntField(unique=True)
@@ -81,6 +83,7 @@ class Membership(Model):
     same way (level k+1 is the inviter's level k) for commission schedules deeper than three
     (billing.split.MAX_LEVELS); they have no index: no screen looks a partner up by them.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="memberships")
@@ -141,6 +144,7 @@ class Membership(Model):
 
 class FsmRecord(Model):
     """aiogram FSM / aiogram-dialog state that survives a restart (see bot.storage)."""
+    _no_comments = True
 
     key = fields.CharField(max_length=255, primary_key=True)
     state = fields.CharField(max_length=255, null=True)
@@ -157,6 +161,7 @@ class UpdateClaim(Model):
     `done_at` is set once its handling ended. A claim left without it by a worker that died is
     taken over when `claimed_at` is older than the claim lease. Kept for the update-id window.
     """
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     bot_id = fields.BigIntField()

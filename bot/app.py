@@ -52,6 +52,7 @@ from scheduler.stars_reconcile import install_stars_reconcile_job
 from services import stars_reconcile, tracker_cache
 from services.ai import AIRuntime
 from services.charts import EarningsCharts
+from services.dashboard_chart import DashboardCharts
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
 from services.stars_cancel import StarsCancelWorker
@@ -128,6 +129,7 @@ class Runtime:
         services["payouts"] = self.payouts
         self.payments.payouts = self.payouts  # payout.* notifications arrive with the shop's
         services["charts"] = EarningsCharts()  # the cabinet's chart: its cooldowns and kept pictures
+        services["dashboard_charts"] = DashboardCharts()  # the author dashboard's chart: its cooldowns
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
         self.transport: Transport

@@ -14,7 +14,7 @@ from dialogs.platform.plans.handlers import on_open_plans
 from dialogs.platform.scenarios.handlers import on_open_ai
 from dialogs.platform.states import ProgramsSG, TrackerSG, TrackersSG
 from dialogs.platform.trackers import handlers as h
-from dialogs.platform.trackers.dashboard import dashboard_getter
+from dialogs.platform.trackers.dashboard import dashboard_getter, on_dashboard_chart
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
 from dialogs.tracker.states import PayoutsSG
 from dialogs.widgets import ERROR, Tr, labelled_select, prompt_window, screen_window
@@ -87,6 +87,7 @@ def tracker_dialog() -> Dialog:
         Window(
             Format("{dashboard}", when="found"),
             ERROR,
+            Button(Tr("btn-dashboard-chart"), id="dashboard_chart", on_click=on_dashboard_chart, when="found"),
             WebApp(Tr("tracker-btn-webapp-dashboard"), Format("{webapp_dashboard}"), id="webapp_dashboard",
                    when="webapp_dashboard"),
             back,

@@ -166,7 +166,7 @@ async def on_chart(callback: CallbackQuery, _: Button, manager: DialogManager) -
             else i18n("partner-chart-empty")
         await callback.answer(message, show_alert=True)
         return
-    await callback.message.answer_photo(BufferedInputFile(result.png, "earnings.png"),
-                                        caption=i18n("partner-chart-caption", total=rub(result.total_kopecks)))
+    caption = i18n("partner-chart-caption", total=rub(result.total_kopecks, i18n.lang))
+    await callback.message.answer_photo(BufferedInputFile(result.png, "earnings.png"), caption=caption)
     await callback.answer()
     manager.show_mode = ShowMode.SEND

@@ -81,7 +81,7 @@ class Membership(Model):
     They are fixed by the first invite link opened here and locked at the first payment
     (`locked_at`), so settlement reads them without recursion. `l4`..`l6` continue the chain the
     same way (level k+1 is the inviter's level k) for commission schedules deeper than three
-    (billing.split.MAX_LEVELS); they have no index: no screen looks a partner up by them.
+    (billing.split.MAX_LEVELS), indexed like l1..l3 for the cabinet's network under such a schedule.
     """
     _no_comments = True
 
@@ -136,6 +136,9 @@ class Membership(Model):
             ("l1_id", "tracker_id", "locked_at", "user_id"),
             ("l2_id", "tracker_id", "locked_at", "user_id"),
             ("l3_id", "tracker_id", "locked_at", "user_id"),
+            ("l4_id", "tracker_id", "locked_at", "user_id"),
+            ("l5_id", "tracker_id", "locked_at", "user_id"),
+            ("l6_id", "tracker_id", "locked_at", "user_id"),
             ("invite_link_id", "tracker_id", "user_id", "locked_at"),
             ("tracker_id", "is_partner", "user_id"),  # the partners an author named
             ("user_id", "tracker_id"),  # a person's trackers (the web cabinet's GET /api/v1/me)

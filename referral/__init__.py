@@ -43,7 +43,7 @@ links' earnings, the author's partners with their earnings) is billing's: `billi
         opened, joined, first paid, paid in it
     window_for(period, tz, now=None) -> Window | None             "month", "last_month"; None: all time
     link_funnel(partner_id, link_id) -> LinkStats | None          None for someone else's link
-    network(tracker_id, user_id, names_limit=50) -> Network       people / paying per level, L1 first names
+    network(tracker_id, user_id, depth=3, names_limit=50) -> Network  people / paying per level, L1 names
     partners(tracker_id, author_id, limit=20, offset=0) -> PartnerList
         partners with the people and subscribers they brought ("referral-not-author" for anyone
         but the tracker's author)

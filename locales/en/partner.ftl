@@ -98,11 +98,11 @@ partner-network =
    *[other] people
 }
 
-    Level 1: { $l1_people }, paying { $l1_paying }
-    Level 2: { $l2_people }, paying { $l2_paying }
-    Level 3: { $l3_people }, paying { $l3_paying }
+    { $levels }
 
     Came through your links: { $names }
+# One line per level the commission schedule pays (1 to 6).
+partner-network-level = Level { $level }: { $people }, paying { $paying }
 partner-network-empty =
     👥 Nobody in your network yet.
     Share your link — the people who come through it, and those they bring, will show up here.

@@ -95,11 +95,11 @@ partner-chart-caption = 📊 Заработок за 12 месяцев по ур
 partner-network =
     👥 Ваша сеть: { $people } чел.
 
-    Уровень 1: { $l1_people }, платят { $l1_paying }
-    Уровень 2: { $l2_people }, платят { $l2_paying }
-    Уровень 3: { $l3_people }, платят { $l3_paying }
+    { $levels }
 
     Пришли по вашим ссылкам: { $names }
+# One line per level the commission schedule pays (1 to 6).
+partner-network-level = Уровень { $level }: { $people }, платят { $paying }
 partner-network-empty =
     👥 В вашей сети пока никого нет.
     Поделитесь своей ссылкой — здесь появятся те, кто придёт по ней, и те, кого приведут уже они.

@@ -14,6 +14,7 @@ import referral
 from billing import partner as partner_money
 from billing.commission import schedule_at
 from billing.payouts import my_payouts
+from billing.split import compile_schedule
 from i18n.format import day, month_of, percent, rub
 from models import Account, LedgerEntry, Membership, Tracker, User
 from models.enums import EntryKind
@@ -182,7 +183,8 @@ async def network(request: web.Request, who: Principal) -> web.Response:
     q = Query(request, ("format",))
     as_csv = q.csv()
     tracker = await own_tracker(who, request.match_info["tracker_id"])
-    net = await referral.network(tracker.id, who.user_id, names_limit=0)
+    schedule = await schedule_at(fallback=request.app[CONFIG].commission)
+    net = await referral.network(tracker.id, who.user_id, depth=compile_schedule(schedule).depth, names_limit=0)
     items = [{"level": lv.level, "people": lv.people, "paying": lv.paying} for lv in net.levels]
     return page(items, None, as_csv=as_csv, name="network")
 

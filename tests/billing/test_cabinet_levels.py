@@ -1,5 +1,6 @@
 """The partner cabinet's earnings by level list as many levels as the partner has money at: the
-default three for everyone, a fourth (and deeper) once the ledger holds an entry of that role."""
+default three for everyone, a fourth (and deeper) once the ledger holds an entry of that role.
+The network lists as many levels as the schedule in force pays."""
 
 from __future__ import annotations
 
@@ -74,6 +75,28 @@ async def test_the_authors_list_of_partners_shows_each_partners_depth(database):
     assert plain(author_view._levels(i18n, deep)).endswith("level 3 — RUB 0.00 · level 4 — RUB 100.00")
     assert plain(author_view._levels(i18n, near)) == \
         "level 1 — RUB 600.00 · level 2 — RUB 0.00 · level 3 — RUB 0.00"
+
+
+async def network_screen(tracker, user_id: int, lang: str) -> dict:
+    manager = SimpleNamespace(dialog_data={}, middleware_data={})
+    return await chat.network_getter(manager, tracker, await User.get(id=user_id), translator(lang), SETTINGS)
+
+
+async def test_the_network_counts_as_many_levels_as_the_schedule_in_force_pays(database):
+    tracker = await settled_under(FOUR)  # 13 invited 14, who invited 15, then 16, then the client
+    three = await network_screen(tracker, 13, "en")
+    assert three["levels"].splitlines() == ["Level 1: 1, paying 0", "Level 2: 1, paying 0", "Level 3: 1, paying 0"]
+    assert three["people"] == 3
+
+    await add_schedule(FOUR)
+    four = await network_screen(tracker, 13, "ru")
+    assert four["levels"].splitlines() == [
+        "Уровень 1: 1, платят 0", "Уровень 2: 1, платят 0", "Уровень 3: 1, платят 0", "Уровень 4: 1, платят 1"]
+    assert four["people"] == 4
+    assert (await network_screen(tracker, 16, "en"))["levels"].splitlines()[0] == "Level 1: 1, paying 1"
+
+    await add_schedule({"platform": Decimal(60), "author": Decimal(40)})  # no levels: who I brought still shows
+    assert (await network_screen(tracker, 16, "en"))["levels"] == "Level 1: 1, paying 1"
 
 
 async def howto(tracker, lang: str) -> dict:

@@ -160,14 +160,15 @@ async def earnings_getter(
     }
 
 
-async def network_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
-    net = await referral.network(tracker.id, user.id)
-    data: dict[str, Any] = {"people": net.people, "names": ", ".join(net.first_names) or "—",
-                            "empty": net.people == 0, "has_people": net.people > 0}
-    for level in net.levels:
-        data[f"l{level.level}_people"] = level.people
-        data[f"l{level.level}_paying"] = level.paying
-    return data
+async def network_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings,
+                         **_: Any) -> dict:
+    # As many levels as the schedule in force pays (level 1 always: the people the partner brought).
+    depth = compile_schedule(await schedule_in_force(fallback=settings.commission)).depth
+    net = await referral.network(tracker.id, user.id, depth=depth)
+    return {"people": net.people, "names": ", ".join(net.first_names) or "—",
+            "empty": net.people == 0, "has_people": net.people > 0,
+            "levels": "\n".join(i18n("partner-network-level", level=lv.level, people=lv.people, paying=lv.paying)
+                                for lv in net.levels)}
 
 
 async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, settings, **_: Any) -> dict:

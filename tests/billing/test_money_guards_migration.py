@@ -153,6 +153,7 @@ async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_d
         new_tables |= {t for t in added if t.startswith("dashboard_")}  # 0014's running totals
         # 0014 also indexes the subscriptions by (tracker_id, status, ...) for the dashboard.
         new_tables.add("subscriptions")
+        new_tables.add("memberships")  # 0016: levels 4..6 indexed like 1..3 for the network screen
         assert added <= new_tables, added - new_tables
         in_database = await foreign_key_actions()
         in_models = actions_in_models()

@@ -136,7 +136,8 @@ async def test_a_hung_api_times_out_without_blocking_the_loop(fake, gateway):
 async def test_the_threads_own_http_timeout_is_a_gateway_timeout_too(fake, gateway):
     # Whichever fires first, the HTTP read timeout in the thread or wait_for in the loop, the
     # caller sees GatewayTimeout (requests wraps a read timeout in a ConnectionError otherwise).
-    gateway._client._http_timeout = (TIMEOUT / 3, TIMEOUT / 3)
+    gateway._request()  # the SDK client is made at the first call; shorten its HTTP timeout
+    gateway._sdk._http_timeout = (TIMEOUT / 3, TIMEOUT / 3)
     fake.hang_next()
     started = time.monotonic()
     with pytest.raises(GatewayTimeout):

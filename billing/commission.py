@@ -6,6 +6,9 @@ schedule dated before an already ended period could change what an unsettled per
 compared with what its settled neighbours got. Without any row, the configured schedule
 (`settings.commission`, passed in as `fallback`) is in force.
 
+The number of referral levels is part of a schedule (0..MAX_LEVELS): a schedule is a mapping
+platform, author, l1, .., l<depth> -> percent. A row keeps its depth in `levels`.
+
 Settlement reads every row once per run (`Schedules`): the table holds a handful of rows.
 """
 
@@ -19,7 +22,8 @@ from typing import Any
 
 from billing.amounts import plain_decimal
 from billing.split import (
-    ROLE_ORDER,
+    LEVEL_ROLES,
+    MAX_LEVELS,
     UNATTRIBUTED_RULES,
     UNATTRIBUTED_TO_PLATFORM,
     ScheduleLike,
@@ -29,7 +33,9 @@ from billing.split import (
 from models import CommissionRate
 from models.sql import utc
 
-ROLES = tuple(role.value for role in ROLE_ORDER)  # platform, author, l1, l2, l3
+LEVELS = tuple(role.value for role in LEVEL_ROLES)  # l1 .. l6: the rows' columns
+# The columns every row has (l1..l3 hold 0 past a row's depth; l4..l6 nothing).
+_ALWAYS = ("l1", "l2", "l3")
 
 
 class ScheduleError(ValueError):
@@ -52,11 +58,12 @@ class DatedSchedule:
 def as_shares(schedule: ScheduleLike) -> dict[str, Decimal]:
     """Percent per role from a `CommissionSchedule`, a mapping or None (the defaults)."""
     weights = compile_schedule(schedule)  # also validates: >= 0 and adding up to 100
-    return {role.value: weights.percent(role).normalize() for role in ROLE_ORDER}
+    return {role.value: weights.percent(role).normalize() for role in weights.roles}
 
 
 def _row_shares(row: CommissionRate) -> dict[str, Decimal]:
-    return {role: Decimal(getattr(row, role)).normalize() for role in ROLES}
+    roles = ("platform", "author", *LEVELS[: row.levels])
+    return {role: Decimal(getattr(row, role)).normalize() for role in roles}
 
 
 def _row_schedule(row: CommissionRate) -> dict[str, Any]:
@@ -120,12 +127,14 @@ async def history(fallback: ScheduleLike = None, limit: int = 10) -> list[DatedS
 
 
 def parse_shares(values: list[str]) -> dict[str, Decimal]:
-    """Five percents in role order (platform, author, l1, l2, l3): ">= 0, three decimals at most,
-    adding up to 100". A decimal comma is accepted."""
-    if len(values) != len(ROLES):
+    """Percents in role order: platform, author, then one per referral level (0 to MAX_LEVELS of
+    them, l1 first): ">= 0, three decimals at most, adding up to 100". A decimal comma is accepted."""
+    if len(values) < 2:
         raise ScheduleError("admin-commission-bad-count")
+    if len(values) > 2 + MAX_LEVELS:
+        raise ScheduleError("commission-too-many-levels", levels=len(values) - 2, most=MAX_LEVELS)
     shares: dict[str, Decimal] = {}
-    for role, text in zip(ROLES, values, strict=True):
+    for role, text in zip(("platform", "author", *LEVELS), values, strict=False):
         value = plain_decimal(text.strip())
         if value is None or value < 0 or value > 100 or value != value.quantize(Decimal("0.001")):
             raise ScheduleError("admin-commission-bad-number", value=text)
@@ -148,10 +157,12 @@ async def add_schedule(
     valid_from = utc(valid_from) if valid_from is not None else now
     if valid_from < now:
         raise ScheduleError("admin-date-in-past")
-    compile_schedule(shares)  # >= 0, adding up to 100
+    weights = compile_schedule(shares)  # >= 0, adding up to 100, at most MAX_LEVELS levels, no gap
     latest = await CommissionRate.all().order_by("-valid_from").first()
     if latest is not None and valid_from <= utc(latest.valid_from):
         raise ScheduleError("admin-date-not-after", latest=utc(latest.valid_from))
-    percents: dict[str, Any] = {role: Decimal(shares[role]) for role in ROLES}
+    percents: dict[str, Any] = {role.value: weights.percent(role) for role in weights.roles}
+    for level in LEVELS[weights.depth:]:
+        percents[level] = Decimal(0) if level in _ALWAYS else None
     return await CommissionRate.create(valid_from=valid_from, created_by=created_by, unattributed=unattributed,
-                                       **percents)
+                                       levels=weights.depth, **percents)

@@ -52,15 +52,16 @@ async def check_payment(conn: BaseDBAsyncClient, payment: Payment, fingerprint: 
                         policy: CostPolicy | None = None) -> list[int]:
     """The chain checks for one new payment, inside its transaction (after the inviter is locked);
     `fingerprint` (the card that paid, if the provider showed it) is kept beside the payment.
-    Returns the partners flagged (again or for the first time). Cheap: the payer's chain is at most
-    three rows, read by the unique (tracker, user) key."""
+    Returns the partners flagged (again or for the first time). Cheap: the payer's chain is one row
+    (at most six inviters, however many levels the schedule pays), read by the unique (tracker, user) key."""
     policy = policy or await load_policy()
     if fingerprint:
         await PayerCard.get_or_create(payment_id=payment.id, defaults={"fingerprint": fingerprint}, using_db=conn)
     member = await Membership.get_or_none(tracker_id=payment.tracker_id, user_id=payment.user_id, using_db=conn)
     if member is None:
         return []
-    chain = [uid for uid in (member.l1_id, member.l2_id, member.l3_id) if uid is not None]
+    chain = [uid for uid in (member.l1_id, member.l2_id, member.l3_id, member.l4_id, member.l5_id, member.l6_id)
+             if uid is not None]
     if not chain:
         return []
     flagged: list[int] = []

@@ -1,6 +1,6 @@
 """Held referral shares of flagged partners (billing.fraud), and the admin's two ways to end a hold.
 
-Settlement writes a flagged partner's L1/L2/L3 share of a period as a `held` entry (source: the
+Settlement writes a flagged partner's referral share (any level) of a period as a `held` entry (source: the
 period) instead of an `accrual`: the period's entries still add up to its margin, and the money
 is in no one's available balance. Ending the hold writes, for every share still held, one pair:
 

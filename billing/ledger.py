@@ -42,7 +42,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from billing.accounts import platform_account_id, user_account_id
-from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule
+from billing.split import ScheduleLike, compile_schedule
 from models.enums import EntryKind, PeriodStatus, Role, SourceType
 from models.sql import default_connection, is_postgres, sql, ts
 
@@ -67,6 +67,7 @@ class Balance:
     collected: int = 0  # <= 0: money an author collected for settled periods (Stars, their own shop)
     repaid: int = 0  # what the author has paid the platform back of it
     held: int = 0  # referral shares held while the partner is flagged (billing.holds): not available
+    usage: int = 0  # <= 0: the author's own LLM use charged to them (billing.author_usage)
 
     @property
     def owed(self) -> int:
@@ -151,6 +152,7 @@ async def balance(account_id: int, conn: BaseDBAsyncClient | None = None) -> Bal
         repaid=by_kind.get(EntryKind.REPAID, 0),
         clawed_back=by_kind.get(EntryKind.CLAWBACK, 0),
         held=by_kind.get(EntryKind.HELD, 0) + by_kind.get(EntryKind.UNHELD, 0),
+        usage=by_kind.get(EntryKind.USAGE, 0),
     )
 
 
@@ -227,7 +229,7 @@ async def forecast(
     for role, (join, where, params) in queries.items():
         _, rows = await conn.execute_query(sql(conn, _OPEN_MARGIN.format(join=join, where=where)), params)
         est_ukop = Decimal(int(rows[0][0]))
-        share = est_ukop * weights.weights[ROLE_ORDER.index(role)] / weights.total / 1_000_000
+        share = est_ukop * weights.weight(role) / weights.total / 1_000_000
         out[role.value] = int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return out
 

@@ -29,6 +29,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, NamedTuple, Protocol, cast
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from billing import dashboard_rollup
 from models import MjRate, ModelPrice, UsageRecord
 from models.sql import default_connection, is_postgres, sql, ts, utc
 
@@ -199,11 +203,31 @@ async def set_model_price(
     return price
 
 
-_INSERT_USAGE = (
+INSERT_USAGE = (
     "INSERT INTO usage_records (tracker_id, user_id, subscription_id, meeting_id, charged_to, model,"
     " input_tokens, output_tokens, mj_micro, cost_ukop, rate_id, created_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def usage_row(
+    conn: BaseDBAsyncClient, tracker_id: int, user_id: int, model: str, input_tokens: int, output_tokens: int, *,
+    at: datetime, subscription_id: int | None, meeting_id: int | None, charged_to: str,
+    price: ModelPrice, rate: MjRate,
+) -> tuple[list[Any], UsageCost]:
+    """The values of INSERT_USAGE for one call at `price` and `rate` (checked to be the model's and
+    in force at `at`), and its cost: for a caller that writes the record together with other rows
+    (llm.records, one commit per answer)."""
+    if price.model != model:
+        raise ValueError(f"price of {price.model!r} given for model {model!r}")
+    if utc(rate.valid_from) > at:
+        raise ValueError(f"rate from {rate.valid_from.isoformat()} given for {at.isoformat()}")
+    cost = usage_cost(input_tokens, output_tokens, price, rate)
+    values = [
+        tracker_id, user_id, subscription_id, meeting_id, charged_to, model,
+        input_tokens, output_tokens, cost.mj_micro, cost.cost_ukop, rate.id, ts(conn, at),
+    ]  # fmt: skip
+    return values, cost
 
 
 class Metered(NamedTuple):
@@ -235,26 +259,33 @@ async def meter_call(
     at = utc(at or datetime.now(UTC))
     if price is None:
         price = await ModelPrice.get_or_none(model=model, active=True)
-    elif price.model != model:
-        raise ValueError(f"price of {price.model!r} given for model {model!r}")
     if price is None:
         raise UnknownModel(f"no price for model {model!r}")
     if rate is None:
         rate = await rate_at(at)
-    elif utc(rate.valid_from) > at:
-        raise ValueError(f"rate from {rate.valid_from.isoformat()} given for {at.isoformat()}")
     if rate is None:
         raise NoRate(f"no mJ rate in force at {at.isoformat()}")
-    cost = usage_cost(input_tokens, output_tokens, price, rate)
-    conn = default_connection()
-    values = [
-        tracker_id, user_id, subscription_id, meeting_id, charged_to, model,
-        input_tokens, output_tokens, cost.mj_micro, cost.cost_ukop, rate.id, ts(conn, at),
-    ]  # fmt: skip
+    if charged_to != CHARGED_TO_SUBSCRIPTION:
+        return await _insert_usage(default_connection(), tracker_id, user_id, model, input_tokens, output_tokens,
+                                   at, subscription_id, meeting_id, charged_to, price, rate)
+    async with in_transaction() as conn:  # the author's dashboard counts it in the same transaction
+        metered = await _insert_usage(conn, tracker_id, user_id, model, input_tokens, output_tokens,
+                                      at, subscription_id, meeting_id, charged_to, price, rate)
+        await dashboard_rollup.usage_metered(conn, tracker_id, user_id, at, metered.cost_ukop)
+    return metered
+
+
+async def _insert_usage(conn: Any, tracker_id: int, user_id: int, model: str, input_tokens: int,
+                        output_tokens: int, at: datetime, subscription_id: int | None, meeting_id: int | None,
+                        charged_to: str, price: ModelPrice, rate: MjRate) -> Metered:
+    values, cost = usage_row(
+        conn, tracker_id, user_id, model, input_tokens, output_tokens, at=at, subscription_id=subscription_id,
+        meeting_id=meeting_id, charged_to=charged_to, price=price, rate=rate,
+    )
     if is_postgres(conn):  # asyncpg hands back the RETURNING row, sqlite3 the last row id
-        usage_id = (await conn.execute_insert(sql(conn, _INSERT_USAGE) + " RETURNING id", values))["id"]
+        usage_id = (await conn.execute_insert(sql(conn, INSERT_USAGE) + " RETURNING id", values))["id"]
     else:
-        usage_id = await conn.execute_insert(_INSERT_USAGE, values)
+        usage_id = await conn.execute_insert(INSERT_USAGE, values)
     return Metered(int(usage_id), cost.mj_micro, cost.cost_ukop)
 
 

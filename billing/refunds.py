@@ -28,9 +28,10 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from billing import dashboard_rollup
 from billing.accounts import platform_account_id, user_account_id
 from billing.ledger import INSERT_ENTRY
-from billing.split import ROLE_ORDER, Weights, role_amounts
+from billing.split import ALL_ROLES, Weights, role_amounts
 from models import AccountingPeriod, Clawback, Collector, Payment, Refund, Subscription, Tracker
 from models.enums import EntryKind, PeriodStatus, Role, SourceType, SubscriptionStatus
 from models.sql import is_postgres, rows, sql, ts, write_first
@@ -63,8 +64,11 @@ async def refund_subscription(subscription_id: int, amount_kopecks: int | None =
         subscription = await Subscription.get(id=subscription_id, using_db=conn)
         settled_count = await AccountingPeriod.filter(
             subscription_id=subscription_id, status=PeriodStatus.SETTLED).using_db(conn).count()
+        before = await dashboard_rollup.snapshot(conn, subscription.tracker_id, subscription.user_id)
         if subscription.payment_id is None:  # no payment to record against (simulations): end it
-            return await _end_without_payment(conn, subscription, settled_count)
+            ended_now = await _end_without_payment(conn, subscription, settled_count)
+            await dashboard_rollup.apply_change(conn, before)
+            return ended_now
         if await Refund.exists(payment_id=subscription.payment_id, key=key, using_db=conn):
             return RefundResult(subscription_id, 0, settled_count, True)
         if (subscription.status == SubscriptionStatus.REFUNDED
@@ -97,6 +101,7 @@ async def refund_subscription(subscription_id: int, amount_kopecks: int | None =
             await _end(conn, subscription, fully_refunded=amount == left)
         else:
             await _shorten(conn, subscription)
+        await dashboard_rollup.apply_change(conn, before)  # the dashboard's totals move with the refund
     return RefundResult(subscription_id, cancelled, settled_count, False, amount, unsettled, settled, ended)
 
 
@@ -193,8 +198,8 @@ async def _reverse(conn: BaseDBAsyncClient, period: AccountingPeriod, earlier: l
     target: dict[tuple[int, str], int] = {key: 0 for key in current}
     settled_margin = sum(amount for _, amount in accrued.values())
     if net_margin > 0 and settled_margin > 0:
-        weights = tuple(accrued.get(role.value, (0, 0))[1] for role in ROLE_ORDER)
-        for role, amount in zip(ROLE_ORDER, role_amounts(net_margin, Weights(weights, settled_margin)),  # type: ignore[arg-type]
+        weights = tuple(accrued.get(role.value, (0, 0))[1] for role in ALL_ROLES)
+        for role, amount in zip(ALL_ROLES, role_amounts(net_margin, Weights(weights, settled_margin)),
                                 strict=True):
             if role.value in accrued:
                 target[(accrued[role.value][0], role.value)] = amount

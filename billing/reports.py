@@ -26,7 +26,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from billing.periods import DEFAULT_TIMEZONE
-from billing.split import ROLE_ORDER
+from billing.split import LEVEL_ROLES, ROLE_ORDER
 from models.enums import AccountKind, EntryKind, PeriodStatus, SourceType
 from models.sql import default_connection, parse_ts, sql, ts
 
@@ -97,6 +97,7 @@ class MonthTotals:
     token_cost_kopecks: int = 0
     margin_kopecks: int = 0  # revenue - token cost: losses included
     loss_kopecks: int = 0  # <= 0
+    # The default schedule's roles always; a deeper level (l4..l6) once a period paid it.
     by_role: dict[str, int] = field(default_factory=lambda: {r.value: 0 for r in ROLE_ORDER})
     unheld: dict[str, int] = field(default_factory=lambda: {r.value: 0 for r in ROLE_ORDER[2:]})
     open_due: int = 0  # periods that ended in the month and wait for settlement
@@ -114,6 +115,8 @@ class MonthTotals:
     def paid_to_people_kopecks(self) -> int:
         return self.accrued_kopecks - self.by_role["platform"] - sum(self.unheld.values())
 
+
+_LEVELS = frozenset(role.value for role in LEVEL_ROLES)
 
 _PERIODS = """
 SELECT COUNT(*), COALESCE(SUM(revenue_kopecks), 0), COALESCE(SUM(token_cost_kopecks), 0),
@@ -150,8 +153,8 @@ async def month_totals(label: str, tz: str = DEFAULT_TIMEZONE) -> MonthTotals:
             totals.loss_kopecks += int(amount)
         elif kind in _SHARE_KINDS:
             totals.by_role[role] = totals.by_role.get(role, 0) + int(amount)
-            if role in totals.unheld and account_kind == AccountKind.PLATFORM.value:
-                totals.unheld[role] += int(amount)
+            if role in _LEVELS and account_kind == AccountKind.PLATFORM.value:
+                totals.unheld[role] = totals.unheld.get(role, 0) + int(amount)
     _, rows = await conn.execute_query(sql(conn, _OPEN_DUE), [PeriodStatus.OPEN.value, *window])
     totals.open_due = int(rows[0][0])
     return totals

@@ -6,7 +6,7 @@ For each due period (status open, ends_at <= now):
                  that were charged to the subscription (usage_records.cost_ukop, millionths of a
                  kopeck), rounded half-up to kopecks once
     margin     = revenue - token cost
-    entries    = billing.split.split_margin(margin, author, l1, l2, l3), by the commission
+    entries    = billing.split.split_margin(margin, author, chain l1..l6), by the commission
                  schedule in force at the period's end (billing.commission; each batch is split
                  group by group, one group per schedule)
 
@@ -14,7 +14,8 @@ For a period whose money the author collected (Stars, their own shop: `collector
 debits the author's account with its revenue (kind `collected`, source `collection`): the author's
 balance then says what they owe. The period's own entries still add up to its margin.
 
-The author comes from the tracker, l1/l2/l3 from the period itself: the chain as locked at the
+The author comes from the tracker, l1..l6 from the period itself (as many of them as the schedule
+has levels are paid): the chain as locked at the
 payment (`referral.attribution.locked_chain`) is copied onto every period of the purchase, so
 settlement neither recurses nor joins the memberships.
 
@@ -40,10 +41,10 @@ from typing import Any, cast
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from billing import commission, fraud
+from billing import commission, dashboard_rollup, fraud
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
-from billing.split import ScheduleLike, Weights, split_margin
+from billing.split import LEVEL_ROLES, ScheduleLike, Weights, split_margin
 from models.enums import Collector, EntryKind, Role, SourceType
 from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts, write_first
 from notify import events as notify_events
@@ -54,7 +55,7 @@ UKOP_PER_KOPECK = 1_000_000
 BATCH_SIZE = 5_000
 
 _DUE = """
-SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, p.l1_id, p.l2_id, p.l3_id,
+SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, p.l1_id, p.l2_id, p.l3_id, p.l4_id, p.l5_id, p.l6_id,
        COALESCE((SELECT SUM(u.cost_ukop) FROM usage_records u
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
@@ -66,7 +67,7 @@ WHERE p.status = 'open' AND p.id > ? AND p.ends_at <= ?
 ORDER BY p.id
 LIMIT ?
 """
-_ENDS_AT = 8  # the column of p.ends_at in _DUE: picks the commission schedule
+_ENDS_AT = 11  # the column of p.ends_at in _DUE: picks the commission schedule
 _AUTHOR_COLLECTED = Collector.AUTHOR.value
 # PostgreSQL: two settlers at once split the work instead of waiting on each other.
 _LOCK_PG = " FOR UPDATE OF p SKIP LOCKED"
@@ -83,7 +84,7 @@ _ROLE = {role: role.value for role in Role}
 _KIND = {kind: kind.value for kind in EntryKind}
 _COLLECTED, _AUTHOR_ROLE, _COLLECTION = EntryKind.COLLECTED.value, Role.AUTHOR.value, SourceType.COLLECTION.value
 # Only the referral levels are held: the author's share is earned by the tracker, whoever invited.
-_REFERRAL, _HELD = frozenset((Role.L1, Role.L2, Role.L3)), EntryKind.HELD.value
+_REFERRAL, _HELD = frozenset(LEVEL_ROLES), EntryKind.HELD.value
 
 
 @dataclass
@@ -141,6 +142,7 @@ async def settle_due_periods(
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
                     raise SettlementInterrupted(f"interrupted after {result.batches} batches")
                 await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
+                await dashboard_rollup.periods_settled(tx, [row[0] for row in rows])  # out of the forecasts
                 # the posts commit with the entries
                 await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)
             # Committed: only now may the accounts created in this batch be trusted.
@@ -167,7 +169,8 @@ async def _due_batch(tx: BaseDBAsyncClient, last_id: int, now: datetime, limit: 
 
 async def _accounts_for(tx: BaseDBAsyncClient, rows: list[Any], known: dict[int, int]) -> dict[int, int]:
     """Account ids of this batch's beneficiaries that are not in `known` (created if missing)."""
-    wanted = {uid for row in rows for uid in (row[3], row[4], row[5], row[6]) if uid is not None and uid not in known}
+    # The author and the chain l1..l6 (row[3:10]).
+    wanted = {uid for row in rows for uid in row[3:10] if uid is not None and uid not in known}
     return await user_account_ids(wanted, tx) if wanted else {}
 
 
@@ -193,10 +196,11 @@ def _compute(
     marks: list[tuple] = []
     batch = SettlementResult()
     for weights, group in _by_schedule(rows, schedules).items():
-        for period_id, tracker_id, revenue, author, l1, l2, l3, cost_ukop, _, collector in group:
+        for period_id, tracker_id, revenue, author, *rest in group:
+            chain, (cost_ukop, _, collector) = rest[:6], rest[6:]
             cost = token_cost_kopecks(cost_ukop)
             margin = int(revenue) - cost
-            for share in split_margin(margin, author=author, l1=l1, l2=l2, l3=l3, schedule=weights):
+            for share in split_margin(margin, author=author, chain=chain, schedule=weights):
                 account = platform if share.beneficiary is None else accounts[share.beneficiary]
                 kind = _KIND[share.kind]
                 if held and share.beneficiary in held and share.role in _REFERRAL:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from billing import dashboard_rollup
 from billing.periods import DEFAULT_TIMEZONE, PeriodSpan, cut_periods
 from models import AccountingPeriod, Subscription
 from models.enums import Collector, PlanKind, SubscriptionStatus
@@ -70,7 +71,7 @@ async def create_subscription(
     `payment_id` it is idempotent: a second call for the same payment returns the first
     subscription. The first payment also locks the user's inviter chain on this tracker
     (`referral.attribution.locked_chain`, the chain's one owner): attribution never changes after
-    it, and every period carries a copy of the locked chain (`l1`..`l3`).
+    it, and every period carries a copy of the locked chain (`l1`..`l6`).
     """
     paid_at = utc(paid_at)
     async with in_transaction() as conn:
@@ -110,10 +111,16 @@ async def create_subscription(
                     l1_id=chain.l1,
                     l2_id=chain.l2,
                     l3_id=chain.l3,
+                    l4_id=chain.l4,
+                    l5_id=chain.l5,
+                    l6_id=chain.l6,
                     collector=collector,
                 )
                 for p in plan.periods
             ]
         )
+        # The dashboard's totals move with the payment (the state before is the rows without it).
+        await dashboard_rollup.apply_change(conn, await dashboard_rollup.snapshot(
+            conn, tracker_id, user_id, without_subscription=subscription.id))
         await notify_events.subscription_paid(conn, subscription)  # with the payment, or not at all
     return subscription

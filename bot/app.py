@@ -20,7 +20,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
-from billing.payouts import Payouts
+from billing.payouts import Payouts, scrub_card_numbers
 from bot import db, health, metrics, webapp
 from bot.config import Settings
 from bot.coordinator import Coordinator
@@ -52,8 +52,10 @@ from scheduler.stars_reconcile import install_stars_reconcile_job
 from services import stars_reconcile, tracker_cache
 from services.ai import AIRuntime
 from services.charts import EarningsCharts
+from services.dashboard_chart import DashboardCharts
 from services.outbox import OutboxWorker
 from services.payments import PaymentService
+from services.stars_cancel import StarsCancelWorker
 from services.takeover import WEBHOOK, alert_takeover
 from services.trackers import TrackerService
 
@@ -125,7 +127,9 @@ class Runtime:
         services["payments"] = self.payments
         self.payouts = Payouts.from_settings(settings, self.box)
         services["payouts"] = self.payouts
+        self.payments.payouts = self.payouts  # payout.* notifications arrive with the shop's
         services["charts"] = EarningsCharts()  # the cabinet's chart: its cooldowns and kept pictures
+        services["dashboard_charts"] = DashboardCharts()  # the author dashboard's chart: its cooldowns
         self.platform_dp = self._build_platform_dispatcher(services)
         self.tracker_dp = self._build_tracker_dispatcher(services)
         self.transport: Transport
@@ -147,7 +151,7 @@ class Runtime:
                                                gate=gate)
         # YooKassa notifications: on the webhook server, or on a small server of their own.
         self.http: HttpServer | None = None
-        if self.payments.yookassa is not None:
+        if self.payments.yookassa is not None or self.payouts.gateway is not None:
             if isinstance(self.transport, WebhookServer):
                 self.payments.add_routes(self.transport.app)
             else:
@@ -171,6 +175,8 @@ class Runtime:
         self.platform_username = ""
         self._preload: asyncio.Task[None] | None = None
         self.outbox = OutboxWorker(self.registry, self.platform_bot, claim_seconds=settings.outbox_claim_seconds)
+        # Stars subscriptions of deleted or paused trackers, cancelled in the background (issue 19).
+        self.stars_cancel = StarsCancelWorker(self.registry, self.box)
         self.coordinator = Coordinator(self)
         self.registrar = Registrar(self.on_unauthorized)
         self.audit: WebhookAudit | None = None
@@ -238,8 +244,11 @@ class Runtime:
             if isinstance(self.transport, WebhookServer):
                 self._start_audit(self.transport)
         await self._start_scheduler()
+        if self.primary:  # card numbers an earlier version kept: only their mask stays (issue 19)
+            await scrub_card_numbers(self.box)
         await self.ai.start()
         await self.outbox.start()  # partners' events, written with their facts (issue 7)
+        await self.stars_cancel.start()
         await self.coordinator.start()  # the jobs run once this worker leads
         # Modules the first answers do not need, imported off the event loop once the bots answer,
         # so the first AI answer neither waits for them nor stalls every bot while they load.
@@ -272,6 +281,7 @@ class Runtime:
             await self.audit.stop()
         await self.coordinator.stop()
         await self.outbox.stop()
+        await self.stars_cancel.stop()
         await self.ai.stop()
         # Updates in hand finish first: a scheduler job cancelled in the middle of a SQLite
         # transaction must not take an update's writes (a dialog's state) down with it.

@@ -115,7 +115,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             logging.getLogger(name).setLevel(logging.WARNING)
     try:
         report = asyncio.run(simulate.run(args.scenario, database=db.database, months=args.months,
-                                          per_month=args.per_month))
+                                          per_month=args.per_month, levels=args.levels))
     except simulate.ScenarioError as exc:
         print(f"gptitor: {exc}", file=sys.stderr)
         return 2
@@ -216,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--months", type=int, default=None, help="months to simulate (snowball: 18)")
     simulate.add_argument(
         "--per-month", type=int, default=1, help="snowball: new subscribers each subscriber brings a month"
+    )
+    simulate.add_argument(
+        "--levels", default=None, metavar="30,20,10,5",
+        help="the referral levels' percents, level 1 first (0 to 6 of them); the author keeps "
+             "their share and the platform takes the rest",
     )
     simulate.set_defaults(func=_cmd_simulate)
     sub.add_parser("keygen", help="print a new SECRET_KEY for .env").set_defaults(func=_cmd_keygen)

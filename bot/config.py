@@ -23,6 +23,8 @@ from bot.private_files import tighten, write_once
 from notify.redact import hide_password
 
 BOT_TOKEN_RE = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,80}$")
+# https://yookassa.ru/developers/payouts/making-payouts/bank-card/using-payout-widget/implementing-widget
+YOOKASSA_PAYOUT_WIDGET_URL = "https://yookassa.ru/payouts-data/3.1.0/widget.js"
 # https://yookassa.ru/developers/using-api/webhooks: the addresses YooKassa sends notifications from.
 YOOKASSA_NOTIFY_SOURCES = (
     "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,2a02:5180::/32"
@@ -86,6 +88,9 @@ class PaymentSettings(BaseModel):
     # YooKassa payouts (a separate payout account: its agent id and key); off without them.
     yookassa_payout_agent_id: str | None = None
     yookassa_payout_secret_key: SecretStr | None = None
+    # YooKassa's payout widget: takes a card number in its own form and gives back a card synonym
+    # (the platform never holds card numbers); the Mini App's card page loads it from here.
+    yookassa_payout_widget_url: str = YOOKASSA_PAYOUT_WIDGET_URL
     # 54-FZ receipts: the shop's tax system (1..6); with it Telegram asks the client for an email.
     tax_system_code: int | None = None
     vat_code: int = 1
@@ -95,6 +100,14 @@ class PaymentSettings(BaseModel):
     def _positive_rate(cls, v: Decimal) -> Decimal:
         if v <= 0:
             raise ValueError("must be a positive number of RUB per star")
+        return v
+
+    @field_validator("yookassa_payout_widget_url")
+    @classmethod
+    def _widget_url(cls, v: str) -> str:
+        v = v.strip()
+        if not v.startswith(("https://", "http://")):
+            raise ValueError("must be the widget script's http(s) address")
         return v
 
     @field_validator("yookassa_notify_sources")

@@ -46,6 +46,10 @@ def web_config(settings: Settings, box: SecretBox) -> WebConfig:
         timezone=settings.timezone,
         commission=settings.commission,
         box=box,
+        payout_widget_url=settings.payments.yookassa_payout_widget_url,
+        # The widget pays from the payout account: without it, cards are not offered at all.
+        payout_account_id=settings.payments.yookassa_payout_agent_id if settings.payments.yookassa_payouts_enabled
+        else None,
     )
 
 

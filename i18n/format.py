@@ -7,8 +7,8 @@ in Russian), which also keeps a number from breaking across lines in a Telegram 
 own number formatting (a raw int handed to a message) uses the same Babel data, so a count passed
 to a plural selector reads exactly like `count`.
 
-The `report_*` functions are for terminal reports read beside other tools' numbers and stay
-locale-free on purpose.
+The `report_*` functions are for terminal reports read beside other tools' numbers, and the
+`csv_*` ones for files read by spreadsheets and scripts: both stay locale-free on purpose.
 """
 
 from __future__ import annotations
@@ -109,6 +109,17 @@ def report_rub(kopecks: int, lang: str | None = None) -> str:
     sign = "-" if kopecks < 0 else ""
     rubles, kop = divmod(abs(int(kopecks)), 100)
     return f"{sign}{rubles:,}.{kop:02d}"
+
+
+def csv_rub(kopecks: int) -> str:
+    """Money in a CSV for spreadsheets and scripts: plain decimal roubles, a point, no groups, no
+    currency, in any language: 149000 -> "1490.00", -5 -> "-0.05"."""
+    return f"{_rubles(kopecks):.2f}"
+
+
+def csv_day(moment: date | None, tz: str | tzinfo | None = None) -> str:
+    """A date in a CSV: ISO "2026-12-04" (a datetime first put in `tz`); "" for no date."""
+    return _as_date(moment, tz).isoformat() if moment is not None else ""
 
 
 def _local(moment: datetime, tz: str | tzinfo | None) -> datetime:

@@ -5,10 +5,12 @@ For each message: access (subscription, free allowance, or the author) -> the pe
 trimmed to a token budget) -> the margin guard (the budget keeps room for this answer at its
 worst: the prompt's token bound plus `max_tokens`) -> a slot of the tracker's and the platform's
 call limits (llm.limits: a queue) -> `LLMClient.stream_chat` with the tracker's model and
-`max_tokens` -> the answer shown through a `Sink` -> metering (`billing.rates.meter_call`, the
-API's own token counts, or ours when it sent none; charged to the subscription, the platform or
-the author, with the meeting) -> the history. A call that broke after part of its answer was shown
-is metered for that part. The cost policy (billing.policy) is read once per message.
+`max_tokens` -> the answer shown through a `Sink` -> metering and the history (`llm.records`: the
+usage record at `billing.rates`' price and rate, by the API's own token counts, or ours when it
+sent none; charged to the subscription, the platform or the author, with the meeting; written with
+the history rows in one transaction). So the database is read once before the call and written
+once after it. A call that broke after part of its answer was shown is metered for that part.
+The cost policy (billing.policy) is read once per message (cached).
 
 One answer at a time per client per tracker: messages are queued per (tracker, user) and a worker
 answers them in order. That serialisation is also what keeps the budget exact under concurrent

@@ -1,4 +1,4 @@
-"""What one answer leaves behind: the metered call (`billing.rates.meter_call`), the history rows
+"""What one answer leaves behind: the metered call (a `billing.rates` usage record), the history rows
 and the meeting's mJ. Raw statements on the hot path (an ORM query costs more to build than to
 run); `sql`/`ts` keep them portable and store datetimes exactly as tortoise would."""
 
@@ -9,22 +9,21 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from billing import dashboard_rollup
 from billing.access import Access, Payer
 from billing.rates import (
     CHARGED_TO_AUTHOR,
     CHARGED_TO_PLATFORM,
     CHARGED_TO_SUBSCRIPTION,
-    NoRate,
-    UnknownModel,
+    INSERT_USAGE,
     cached_price,
     current_rate,
-    meter_call,
+    usage_row,
 )
 from llm.client import Usage
 from llm.prompt import Turn
 from llm.state import HISTORY_ROWS
-from models import ChatMessage
-from models.sql import default_connection, sql, ts
+from models.sql import Step, default_connection, sql, ts, write_together
 
 CHARGED_TO = {
     Payer.SUBSCRIPTION: CHARGED_TO_SUBSCRIPTION,
@@ -42,50 +41,50 @@ _SELECT_HISTORY = (
 _METER_MEETING = "UPDATE meetings SET mj_micro = mj_micro + ?, last_activity_at = ? WHERE id = ?"
 
 
-async def meter(
-    tracker_id: int, user_id: int, model: str, usage: Usage, payer: Payer, access: Access, meeting_id: int | None
-) -> tuple[int, str | None]:
-    """Record the call: (its mJ in millionths, what was missing). A missing price or rate
-    records nothing and the caller alerts the admins once (the client still got the answer:
-    the platform bears that call). The price and the rate come from `billing.rates`' caches:
-    the rate is the one in force at the call's moment `at`."""
-    at = datetime.now(UTC)
-    price = await cached_price(model)
-    if price is None:
-        return 0, "price"
-    rate = await current_rate(at)
-    if rate is None:
-        return 0, "rate"
-    try:
-        metered = await meter_call(
-            tracker_id, user_id, model, usage.prompt_tokens, usage.completion_tokens,
-            at=at, subscription_id=access.subscription_id if payer is Payer.SUBSCRIPTION else None,
-            meeting_id=meeting_id, charged_to=CHARGED_TO[payer], price=price, rate=rate,
-        )
-    except UnknownModel:
-        return 0, "price"
-    except NoRate:
-        return 0, "rate"
-    return metered.mj_micro, None
-
-
 async def record_answer(
     tracker_id: int, user_id: int, model: str, usage: Usage, payer: Payer, access: Access, *,
     meeting_id: int | None, question: str | None, answer: str, test: bool,
 ) -> tuple[int, str | None]:
-    """Meter the call and remember the exchange in one short transaction (one commit for the
-    usage, the history and the meeting's mJ); returns what `meter` returns."""
+    """Meter the call and remember the exchange in one transaction, one commit and (on SQLite) one
+    round trip for the usage record, the history and the meeting's mJ (`models.sql.write_together`).
+    Returns the call's mJ in millionths and what was missing: a missing price or rate meters
+    nothing (the history is still written) and the caller alerts the admins once; the client still
+    got the answer, the platform bears that call. The price and the rate come from
+    `billing.rates`' caches: the rate is the one in force at this moment."""
     now = datetime.now(UTC)
+    conn = default_connection()
+    created = ts(conn, now)
+    steps: list[Step] = []
+    mj_micro, missing = 0, None
+    price = await cached_price(model)
+    rate = None if price is None else await current_rate(now)
+    if price is None:
+        missing = "price"
+    elif rate is None:
+        missing = "rate"
+    else:
+        values, cost = usage_row(
+            conn, tracker_id, user_id, model, usage.prompt_tokens, usage.completion_tokens,
+            at=now, subscription_id=access.subscription_id if payer is Payer.SUBSCRIPTION else None,
+            meeting_id=meeting_id, charged_to=CHARGED_TO[payer], price=price, rate=rate,
+        )
+        steps.append((INSERT_USAGE, [values]))
+        mj_micro = cost.mj_micro
     rows = [] if question is None else [("user", question, 0)]
     rows.append(("assistant", answer, usage.completion_tokens))
-    async with in_transaction() as conn:
-        mj_micro, missing = await meter(tracker_id, user_id, model, usage, payer, access, meeting_id)
-        created = ts(conn, now)
-        await conn.execute_many(sql(conn, _INSERT_HISTORY), [
-            [tracker_id, user_id, meeting_id, role, body, tokens, test, created] for role, body, tokens in rows
-        ])
-        if meeting_id is not None:
-            await conn.execute_query(sql(conn, _METER_MEETING), [mj_micro, created, meeting_id])
+    steps.append((_INSERT_HISTORY, [
+        (tracker_id, user_id, meeting_id, role, body, tokens, test, created) for role, body, tokens in rows
+    ]))  # fmt: skip
+    if meeting_id is not None:
+        steps.append((_METER_MEETING, [(mj_micro, created, meeting_id)]))
+    if missing is None and payer is Payer.SUBSCRIPTION:
+        # The author's dashboard counts a subscriber's answer in the same transaction (its running
+        # totals read before they write, so this answer takes a transaction, not one job).
+        async with in_transaction() as tx:
+            await write_together(tx, steps)
+            await dashboard_rollup.usage_metered(tx, tracker_id, user_id, now, cost.cost_ukop)
+    else:
+        await write_together(conn, steps)
     return mj_micro, missing
 
 
@@ -102,7 +101,6 @@ async def history(tracker_id: int, user_id: int, test: bool, meeting_id: int | N
 
 async def remember(tracker_id: int, user_id: int, meeting_id: int | None, role: str, text: str, tokens: int,
                    test: bool) -> None:
-    await ChatMessage.create(
-        tracker_id=tracker_id, user_id=user_id, meeting_id=meeting_id,
-        role=role, text=text, tokens=tokens, is_test=test, created_at=datetime.now(UTC),
-    )
+    conn = default_connection()
+    await write_together(conn, [(_INSERT_HISTORY, [(tracker_id, user_id, meeting_id, role, text, tokens, test,
+                                                    ts(conn, datetime.now(UTC)))])])

@@ -35,18 +35,22 @@ HISTORY_ROWS = 60  # the newest messages read for the prompt (trimmed to its tok
 
 # One row whatever exists: each part is a LEFT JOIN on "the id of the row that counts", so an
 # absent part is NULLs. The subselects are those of `access.active_subscription`,
-# `budget.budget_for` and `meetings.current_meeting`.
+# `budget.budget_for` and `meetings.current_meeting`. Two things keep the period's sums at one
+# index range of this client's rows: `LIMIT 1` stops the planners from merging this statement into
+# the join with the history (SQLite then ran both sums once per history row, up to 60 times), and
+# `charged_to || ''` keeps SQLite off the (charged_to, created_at) index, which holds every
+# client's usage of the month, for the (tracker, user, created_at) one.
 _STATE = f"""
 SELECT s.id AS sub_id,
        p.id AS period_id, p.starts_at AS period_starts, p.ends_at AS period_ends, p.revenue_kopecks AS revenue,
        COALESCE((SELECT SUM(u.mj_micro) FROM usage_records u
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
-                   AND u.charged_to = '{CHARGED_TO_SUBSCRIPTION}'), 0) AS spent,
+                   AND u.charged_to || '' = '{CHARGED_TO_SUBSCRIPTION}'), 0) AS spent,
        COALESCE((SELECT SUM(u.cost_ukop) FROM usage_records u
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
-                   AND u.charged_to = '{CHARGED_TO_SUBSCRIPTION}'), 0) AS spent_ukop,
+                   AND u.charged_to || '' = '{CHARGED_TO_SUBSCRIPTION}'), 0) AS spent_ukop,
        (SELECT ms.messages_used FROM memberships ms WHERE ms.tracker_id = ? AND ms.user_id = ?) AS messages_used,
        m.id AS meeting_id, m.last_activity_at, sc.prompt, sc.end_marker, sc.timeout_minutes
 FROM (SELECT 1 AS one) AS one
@@ -65,6 +69,7 @@ LEFT JOIN meetings m ON m.id = (
     WHERE m1.tracker_id = ? AND m1.user_id = ? AND m1.is_test = ? AND m1.ended_at IS NULL
     ORDER BY m1.id DESC LIMIT 1)
 LEFT JOIN scenarios sc ON sc.id = m.scenario_id
+LIMIT 1
 """
 # The same row once per history message (once with NULLs when there is none); in no set order.
 _STATE_AND_HISTORY = f"""

@@ -39,6 +39,7 @@ class PlannedStatus(StrEnum):
 
 class Scenario(Model):
     """An author's scenario: its prompt, when it runs and how a meeting of it ends."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="scenarios")
@@ -66,6 +67,7 @@ class Scenario(Model):
 
 class Meeting(Model):
     """One meeting of a client (or the author in the test chat) with a tracker."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="meetings")
@@ -92,6 +94,7 @@ class Meeting(Model):
 
 class PlannedMeeting(Model):
     """A meeting the scheduler will open. The table is the job store: jobs are rebuilt from it."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
@@ -119,6 +122,7 @@ class PlannedMeeting(Model):
 
 class ChatMessage(Model):
     """One turn of the conversation history (role user or assistant)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="chat_messages")
@@ -144,6 +148,7 @@ class ChatMessage(Model):
 
 class AlertSent(Model):
     """An alert sent once: budget thresholds per period, LLM configuration errors per cool-down."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=128, unique=True)

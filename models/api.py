@@ -16,6 +16,7 @@ class ApiToken(Model):
 
     `tracker` narrows it to one tracker (None: every tracker the person is in). `revoked_at` set:
     refused at once (every request reads the row)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="api_tokens")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 class Plan(Model):
     """A tracker's price for one plan kind. No row, or `on_sale=False`, means not on sale."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="plans")
@@ -51,6 +52,7 @@ class Plan(Model):
 
 class Payment(Model):
     """One successful charge. (provider, external_id) is unique: a duplicate update is a no-op."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
@@ -82,6 +84,7 @@ class Payment(Model):
 
 
 class Subscription(Model):
+    _no_comments = True
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
         "models.Tracker", related_name="subscriptions", on_delete=fields.RESTRICT
@@ -109,7 +112,13 @@ class Subscription(Model):
         table = "subscriptions"
         # Index tuples name the db columns (`tracker_id`): tortoise does not map a relation's
         # name to its column in an index, and SQLite silently indexes the string "tracker".
-        indexes = (("tracker_id", "user_id", "ends_at"),)
+        # The other two: the dashboard's count of subscriptions that start or end between its
+        # running totals' last hour and the moment it is asked (billing.dashboard).
+        indexes = (
+            ("tracker_id", "user_id", "ends_at"),
+            ("tracker_id", "status", "ends_at", "user_id"),
+            ("tracker_id", "status", "starts_at"),
+        )
 
 
 class AccountingPeriod(Model):
@@ -118,7 +127,11 @@ class AccountingPeriod(Model):
     `tracker_id` and `user_id` are copied from the subscription so that settlement and the
     token-cost window need no join through it. `l1`..`l3` are copied from the membership's
     locked chain when the period is created, so a partner's forecast is one index range.
+    `l4`..`l6` carry the chain further, as locked, whatever the schedule now in force: the
+    schedule in force at the period's end (billing.commission) decides how many levels are paid,
+    and a deeper one dated before that end must find its holders here.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
@@ -149,6 +162,15 @@ class AccountingPeriod(Model):
     l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="l3_periods", null=True, on_delete=fields.RESTRICT
     )
+    l4: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l4_periods", null=True, on_delete=fields.RESTRICT
+    )
+    l5: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l5_periods", null=True, on_delete=fields.RESTRICT
+    )
+    l6: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l6_periods", null=True, on_delete=fields.RESTRICT
+    )
 
     if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
         subscription_id: int
@@ -157,6 +179,9 @@ class AccountingPeriod(Model):
         l1_id: int | None
         l2_id: int | None
         l3_id: int | None
+        l4_id: int | None
+        l5_id: int | None
+        l6_id: int | None
 
     class Meta:
         table = "accounting_periods"
@@ -178,6 +203,7 @@ class AccountingPeriod(Model):
 class AuthorRepayment(Model):
     """Money an author paid the platform against what they owe for payments they collected,
     recorded by an admin; its ledger entry (kind `repaid`) names this row."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
@@ -197,6 +223,7 @@ class AuthorRepayment(Model):
 
 class MjRate(Model):
     """RUB per mJ from `valid_from` on. Rates are added, never edited (the past stays as billed)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     valid_from = fields.DatetimeField(unique=True)
@@ -212,7 +239,11 @@ class CommissionRate(Model):
 
     Dated like the mJ rate: the admin adds a new row, never edits a past one. A period is split
     by the schedule in force at its end. Without any row, the configured schedule applies.
+    `levels` is how many referral levels it has (0..6): l1..l<levels> are its percents; the
+    columns past it hold 0 (l1..l3) or nothing (l4..l6). Rows from before depth was part of the
+    schedule have three.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     valid_from = fields.DatetimeField(unique=True)
@@ -221,6 +252,10 @@ class CommissionRate(Model):
     l1 = fields.DecimalField(max_digits=6, decimal_places=3)
     l2 = fields.DecimalField(max_digits=6, decimal_places=3)
     l3 = fields.DecimalField(max_digits=6, decimal_places=3)
+    l4 = fields.DecimalField(max_digits=6, decimal_places=3, null=True)
+    l5 = fields.DecimalField(max_digits=6, decimal_places=3, null=True)
+    l6 = fields.DecimalField(max_digits=6, decimal_places=3, null=True)
+    levels = fields.SmallIntField(default=3, db_default=3)
     # Who takes the first level of a client nobody invited (they came without any invite link):
     # "platform" (DESIGN.md's rule: a level nobody holds is the platform's) or "author".
     unattributed = fields.CharField(max_length=16, default="platform")
@@ -233,6 +268,7 @@ class CommissionRate(Model):
 
 class ModelPrice(Model):
     """What a model costs in mJ per 1K input and per 1K output tokens (set by the admin)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     model = fields.CharField(max_length=128, unique=True)
@@ -248,6 +284,7 @@ class ModelPrice(Model):
 class UsageRecord(Model):
     """One metered LLM call. `charged_to` says who bears it: a subscription's margin, the author
     (test chat) or the platform (free allowance)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
@@ -292,6 +329,7 @@ class PlatformSetting(Model):
 
     A row exists only for a setting the admin changed. The value is text, parsed by its setting.
     """
+    _no_comments = True
 
     key = fields.CharField(max_length=64, primary_key=True)
     value = fields.CharField(max_length=255)
@@ -304,6 +342,7 @@ class PlatformSetting(Model):
 
 class Account(Model):
     """A balance holder: the platform (key "platform") or a user (key "user:<telegram id>")."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
@@ -323,6 +362,7 @@ class Account(Model):
 class LedgerEntry(Model):
     """Append-only. A balance is a sum of entries. The unique key makes every money step
     idempotent: the same (source, account, role, kind) can be written once."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
@@ -364,6 +404,7 @@ class PayoutRequest(Model):
     workers) is one row and one reservation. `external_id` is the YooKassa payout id. `tracker`
     is the bot the request came from, which tells the requester each step (None: the platform bot).
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     request_key = fields.CharField(max_length=64, unique=True, null=True)
@@ -394,10 +435,32 @@ class PayoutRequest(Model):
         indexes = (("status", "id"), ("account_id", "id"))
 
 
+class PayoutCard(Model):
+    """A person's card for payouts, as YooKassa's payout widget gave it: the card synonym
+    (`payout_token`) and its mask, encrypted together (`billing.payouts.cards`). Never a card
+    number: the widget keeps that at YooKassa. One per person; adding a card replaces it."""
+    _no_comments = True
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="payout_card", on_delete=fields.CASCADE
+    )
+    destination_encrypted = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    if TYPE_CHECKING:  # the id columns tortoise adds for each relation above
+        user_id: int
+
+    class Meta:
+        table = "payout_cards"
+
+
 class PayerCard(Model):
     """What tells one payer's card from another's, where the provider shows it (billing.fraud): a
     YooKassa card as "first6:last4:MM/YYYY", never a card number. Telegram Payments and Stars show
     no card, so their payments have no row. Beside the payment, not on it: fraud data of its own."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     payment: fields.OneToOneRelation[Payment] = fields.OneToOneField(
@@ -418,6 +481,7 @@ class FraudFlag(Model):
     tracker, reason): evaluating again finds it and writes nothing. An admin who releases the
     partner's held money clears their flags (`cleared_at`); a cleared flag is not raised again
     for the same reason on the same tracker."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

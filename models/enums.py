@@ -55,6 +55,9 @@ class Role(StrEnum):
     L1 = "l1"
     L2 = "l2"
     L3 = "l3"
+    L4 = "l4"                  # levels 4..6 exist only under a schedule that deep (billing.split)
+    L5 = "l5"
+    L6 = "l6"
     NONE = "none"              # entries that are not a share of a margin (payouts, reservations)
 
 
@@ -116,6 +119,13 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     DEAD = "dead"              # gave up after retries: kept for the admin
     SKIPPED = "skipped"        # its channel was disconnected or the event turned off before delivery
+
+
+class StarsCancelStatus(StrEnum):
+    PENDING = "pending"        # editUserStarSubscription not yet accepted
+    CANCELLED = "cancelled"    # Telegram accepted it; the client is still to be told
+    DONE = "done"              # cancelled and told (or the client blocked the bot)
+    FAILED = "failed"          # not cancelled: Telegram refused it, or the token was revoked
 
 
 def enum_column(enum_type: type[StrEnum], **kwargs: Any) -> Any:

@@ -19,6 +19,7 @@ class PartnerChannel(Model):
     `events` lists the event kinds the owner chose to receive. `accrual_digest` turns the
     per-period accrual posts into one post a day.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="channels")
@@ -47,6 +48,7 @@ class PrivateEvents(Model):
     No row means the defaults: every kind, accruals as they settle. `events` lists the kinds
     chosen (notify.private.PRIVATE_KINDS), `accrual_digest` turns accruals into one message a day.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField(
@@ -74,6 +76,7 @@ class OutboxEvent(Model):
     Text is rendered at delivery from `kind` and `params` in `language`. Delivery is in id order
     per chat. `claimed_by`/`claimed_until` let several workers share the queue.
     """
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     dedupe_key = fields.CharField(max_length=160, unique=True)
@@ -108,6 +111,7 @@ class OutboxEvent(Model):
 
 class Lease(Model):
     """A named lease held by one worker until `expires_at` (the scheduler leader, issue 8)."""
+    _no_comments = True
 
     name = fields.CharField(max_length=64, primary_key=True)
     holder = fields.CharField(max_length=128)

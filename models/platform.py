@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 class User(Model):
     """A Telegram user. The primary key is the Telegram user id."""
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True, generated=False)
     first_name = fields.CharField(max_length=128, default="")
@@ -29,6 +30,7 @@ class User(Model):
 
 class Tracker(Model):
     """An author's tracker bot. The token is stored encrypted (bot.crypto.SecretBox)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     bot_id = fields.BigIntField(unique=True)
@@ -77,8 +79,11 @@ class Membership(Model):
 
     `l1` is the inviter, `l2` the inviter's inviter, `l3` the next one, all on this tracker.
     They are fixed by the first invite link opened here and locked at the first payment
-    (`locked_at`), so settlement reads them without recursion.
+    (`locked_at`), so settlement reads them without recursion. `l4`..`l6` continue the chain the
+    same way (level k+1 is the inviter's level k) for commission schedules deeper than three
+    (billing.split.MAX_LEVELS), indexed like l1..l3 for the cabinet's network under such a schedule.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="memberships")
@@ -91,6 +96,15 @@ class Membership(Model):
     )
     l3: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="l3_members", null=True
+    )
+    l4: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l4_members", null=True
+    )
+    l5: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l5_members", null=True
+    )
+    l6: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="l6_members", null=True
     )
     invite_link: fields.ForeignKeyNullableRelation[InviteLink] = fields.ForeignKeyField(
         "models.InviteLink", related_name="members", null=True
@@ -106,6 +120,9 @@ class Membership(Model):
         l1_id: int | None
         l2_id: int | None
         l3_id: int | None
+        l4_id: int | None
+        l5_id: int | None
+        l6_id: int | None
         invite_link_id: int | None
 
     class Meta:
@@ -119,6 +136,9 @@ class Membership(Model):
             ("l1_id", "tracker_id", "locked_at", "user_id"),
             ("l2_id", "tracker_id", "locked_at", "user_id"),
             ("l3_id", "tracker_id", "locked_at", "user_id"),
+            ("l4_id", "tracker_id", "locked_at", "user_id"),
+            ("l5_id", "tracker_id", "locked_at", "user_id"),
+            ("l6_id", "tracker_id", "locked_at", "user_id"),
             ("invite_link_id", "tracker_id", "user_id", "locked_at"),
             ("tracker_id", "is_partner", "user_id"),  # the partners an author named
             ("user_id", "tracker_id"),  # a person's trackers (the web cabinet's GET /api/v1/me)
@@ -127,6 +147,7 @@ class Membership(Model):
 
 class FsmRecord(Model):
     """aiogram FSM / aiogram-dialog state that survives a restart (see bot.storage)."""
+    _no_comments = True
 
     key = fields.CharField(max_length=255, primary_key=True)
     state = fields.CharField(max_length=255, null=True)
@@ -143,6 +164,7 @@ class UpdateClaim(Model):
     `done_at` is set once its handling ended. A claim left without it by a worker that died is
     taken over when `claimed_at` is older than the claim lease. Kept for the update-id window.
     """
+    _no_comments = True
 
     id = fields.BigIntField(primary_key=True)
     bot_id = fields.BigIntField()

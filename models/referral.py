@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 class InviteLink(Model):
     """`https://t.me/<tracker>?start=<code>`. `makes_partner` links are the author's
     "become my partner" invitations: whoever opens one is named a partner."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     tracker: fields.ForeignKeyRelation[Tracker] = fields.ForeignKeyField("models.Tracker", related_name="invite_links")
@@ -39,6 +40,7 @@ class InviteLink(Model):
 
 class InviteClick(Model):
     """A `/start` through a link, one per user per link (repeat opens are not clicks)."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     link: fields.ForeignKeyRelation[InviteLink] = fields.ForeignKeyField("models.InviteLink", related_name="clicks")
@@ -63,6 +65,7 @@ class EarningsRollup(Model):
     account holder's own, else 0 (a plain int: part of the unique key, where NULLs would repeat).
     `month` is "YYYY-MM" in the cursor's time zone.
     """
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
@@ -88,6 +91,7 @@ class EarningsRollup(Model):
 
 class EarningsCursor(Model):
     """How far an account's ledger is folded into EarningsRollup, and in which time zone."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     account: fields.OneToOneRelation[Account] = fields.OneToOneField("models.Account", related_name="earnings_cursor")

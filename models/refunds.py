@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 class Refund(Model):
     """One refund of a payment, named by its key at its source (a YooKassa refund id, a Stars charge
     id, "full" for the admin's record of a whole refund): the same refund recorded twice is one row."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
@@ -42,6 +43,7 @@ class Refund(Model):
 class Clawback(Model):
     """The revenue a refund took back from one settled period, whose ledger entries have source
     (`clawback`, this id). The period's net margin is its settled margin minus its clawbacks."""
+    _no_comments = True
 
     id = fields.IntField(primary_key=True)
     refund: fields.ForeignKeyRelation[Refund] = fields.ForeignKeyField(

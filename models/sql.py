@@ -22,13 +22,16 @@ Nothing here imports our other packages: `models/` is the bottom layer.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, overload
 
 from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.transactions import in_transaction
 
 
 def default_connection() -> BaseDBAsyncClient:
@@ -141,3 +144,53 @@ async def write_first(tx: BaseDBAsyncClient, table: str) -> None:
     instead. Nothing on PostgreSQL."""
     if tx.capabilities.dialect == "sqlite":
         await tx.execute_query(f'UPDATE "{table}" SET id = id WHERE 0')
+
+
+# A step of `write_together`: a statement with `?` placeholders and the rows of values it runs for.
+Step = tuple[str, Sequence[Sequence[Any]]]
+
+
+def _write_steps(db: sqlite3.Connection, steps: Sequence[Step]) -> None:
+    """In aiosqlite's thread: the whole transaction, nothing else on the connection in between."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for query, params in steps:
+            if len(params) == 1:
+                db.execute(query, params[0])
+            else:
+                db.executemany(query, params)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:  # never leave the shared connection inside a half-done transaction
+            db.execute("ROLLBACK")
+        raise
+
+
+async def write_together(conn: BaseDBAsyncClient, steps: Sequence[Step]) -> None:
+    """Run `steps` as one transaction (all or nothing). On SQLite in one round trip to the database
+    thread: tortoise's own transaction costs a hop per BEGIN, statement and COMMIT, and on the
+    conversation hot path those hops were a third of what the pipeline adds to a streamed answer
+    (benchmarks/proxy.py). The client's lock is held as tortoise's transactions hold it, so no
+    other statement of this process runs between ours. BEGIN IMMEDIATE takes the write lock first
+    (see `write_first`). Inside a caller's transaction the steps simply join it; on PostgreSQL they
+    run in a tortoise transaction."""
+    steps = [(query, params) for query, params in steps if params]
+    if isinstance(conn, TransactionalDBClient):
+        for query, params in steps:
+            await conn.execute_many(sql(conn, query), [list(p) for p in params])
+        return
+    if conn.capabilities.dialect == "sqlite":
+        try:
+            async with conn.acquire_connection() as aio:
+                await aio._execute(_write_steps, aio._conn, steps)
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc
+        return
+    async with in_transaction(conn.connection_name) as tx:
+        for query, params in steps:
+            if len(params) == 1:
+                await tx.execute_query(sql(tx, query), list(params[0]))
+            else:
+                await tx.execute_many(sql(tx, query), [list(p) for p in params])

@@ -14,15 +14,17 @@ the NEW one, computed against the other tables as they are at that moment. So af
 statement each summary equals the direct aggregate over the base tables; `backfill()` computes the
 same aggregates from scratch (the migration runs it on existing data, the tests compare).
 
-The chain's depth is `LEVELS`: a deeper chain (l4_id...) needs this number raised and the triggers
-reinstalled by a migration; the tables are keyed by level number and need no change.
+The chain's depth is `LEVELS`, every column the rows carry (l1_id..l6_id, as deep as a commission
+schedule can go); the tables are keyed by level number. Past level 1 a row with nobody at a level
+adds nothing there (only level 1's "nobody" is read: the author's share of uninvited clients), so
+the usual short chains cost a deeper schedule no writes.
 """
 
 from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-LEVELS = 3
+LEVELS = 6
 TABLES = ("link_totals", "network_totals", "open_period_totals", "refund_totals", "partner_roster")
 
 
@@ -103,9 +105,10 @@ def _period(r: str, s: str) -> list[str]:
     out = []
     for n in range(0, LEVELS + 1):
         holder = "0" if n == 0 else f"COALESCE({r}.l{n}_id, 0)"
+        somebody = f" AND {r}.l{n}_id IS NOT NULL" if n > 1 else ""
         out.append(
             "INSERT INTO open_period_totals (holder_id, level, tracker_id, revenue_kopecks, periods) "
-            f"SELECT {holder}, {n}, {r}.tracker_id, {r}.revenue_kopecks, {s} WHERE {r}.status = 'open' "
+            f"SELECT {holder}, {n}, {r}.tracker_id, {r}.revenue_kopecks, {s} WHERE {r}.status = 'open'{somebody} "
             + _upsert("open_period_totals", "holder_id, level, tracker_id, revenue_kopecks", "periods")
         )
     return out
@@ -208,7 +211,8 @@ def _backfill() -> list[str]:
             f"WHERE l{n}_id IS NOT NULL GROUP BY l{n}_id, tracker_id",
             "INSERT INTO open_period_totals (holder_id, level, tracker_id, revenue_kopecks, periods) "
             f"SELECT COALESCE(l{n}_id, 0), {n}, tracker_id, revenue_kopecks, COUNT(*) FROM accounting_periods "
-            f"WHERE status = 'open' GROUP BY COALESCE(l{n}_id, 0), tracker_id, revenue_kopecks",
+            f"WHERE status = 'open'{'' if n == 1 else f' AND l{n}_id IS NOT NULL'} "
+            f"GROUP BY COALESCE(l{n}_id, 0), tracker_id, revenue_kopecks",
         ]
     return out
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models import Account, Membership, PartnerChannel, PayoutRequest, Subscription, Tracker, User
+from models import Account, CommissionRate, Membership, PartnerChannel, PayoutRequest, Subscription, Tracker, User
 from models.enums import ChannelStatus, PlanKind
 from models.sql import execute_count, is_postgres, ts
 from notify import kinds, private
@@ -105,29 +105,36 @@ async def start_via_link(conn: BaseDBAsyncClient, tracker_id: int, link_id: int,
     return written + await private.send(conn, kind=START, tracker=tracker, recipients=recipients, key=key)
 
 
-def _beneficiaries(tracker: Tracker, l1: int | None, l2: int | None, l3: int | None) -> dict[int, str]:
+def _beneficiaries(tracker: Tracker, *chain: int | None) -> dict[int, str]:
     """Who earns from this subscriber, with their level; the author last so a partner who is also
     the author (their own link) hears it once, as the author."""
     levels: dict[int, str] = {}
-    for uid, level in ((l1, "l1"), (l2, "l2"), (l3, "l3")):
+    for n, uid in enumerate(chain, start=1):
         if uid is not None and uid != tracker.author_id:
-            levels.setdefault(uid, level)
+            levels.setdefault(uid, f"l{n}")
     levels[tracker.author_id] = "author"
     return levels
 
 
-async def _chain(conn: BaseDBAsyncClient, tracker_id: int, user_id: int) -> tuple[int | None, int | None, int | None]:
-    row = (
-        await Membership.filter(tracker_id=tracker_id, user_id=user_id)
-        .using_db(conn)
-        .values("l1_id", "l2_id", "l3_id")
-    )
-    return (row[0]["l1_id"], row[0]["l2_id"], row[0]["l3_id"]) if row else (None, None, None)
+# The chain as a membership keeps it (referral.attribution): levels 4..6 earn under deeper schedules.
+_CHAIN = ("l1_id", "l2_id", "l3_id", "l4_id", "l5_id", "l6_id")
+
+
+async def _chain(conn: BaseDBAsyncClient, tracker_id: int, user_id: int) -> tuple[int | None, ...]:
+    """The member's inviters as far as the commission schedule in force pays: the dated one's
+    `levels`, or the configured schedule's three (settings cannot make it deeper)."""
+    row = await Membership.filter(tracker_id=tracker_id, user_id=user_id).using_db(conn).values(*_CHAIN)
+    if not row:
+        return ()
+    depths = await CommissionRate.filter(valid_from__lte=datetime.now(UTC)).using_db(conn) \
+        .order_by("-valid_from").limit(1).values_list("levels", flat=True)
+    depth = int(cast("list[int]", depths)[0]) if depths else 3
+    return tuple(row[0][column] for column in _CHAIN[:depth])
 
 
 async def subscription_paid(conn: BaseDBAsyncClient, subscription: Subscription) -> int:
     """A paid subscription: a new paying subscriber (their first one here) or a renewal, told to
-    the channels of everyone earning from it (l1..l3 as locked at the payment, and the author),
+    the channels of everyone in its chain (l1..l6 as locked at the payment, and the author),
     each with their level."""
     renewal = await Subscription.filter(
         tracker_id=subscription.tracker_id, user_id=subscription.user_id, id__lt=subscription.id

@@ -1,7 +1,8 @@
 """Events in the private chat with a tracker bot, for partners and authors without a channel.
 
 Who hears an event here: one of the people it concerns (the link's owner, the subscriber's
-l1..l3, the author, the payout's requester) who is a member of that tracker, i.e. started its bot
+l1.. as deep as the schedule in force pays, the author, the payout's requester) who is a member
+of that tracker, i.e. started its bot
 (a bot may not write first), and has no connected channel there: a channel is where they chose
 to hear events. Payout statuses came to the private chat before channels existed and still do,
 channel or not.

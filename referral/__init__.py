@@ -29,7 +29,7 @@ Attribution (`referral.attribution`)
     record_start(tracker_id, user_id, payload) -> StartResult    on every /start; never raises on a
         bad payload; counts the click, creates the membership, sets the inviter if allowed
     lock_inviter(tracker_id, user_id, using_db=None, at=None) -> Membership
-        at the first payment, inside its transaction: fixes l1/l2/l3 for good
+        at the first payment, inside its transaction: fixes l1..l6 for good
     locked_chain(tracker_id, user_id, using_db=None, at=None) -> Chain
         the chain a purchase's periods carry (locks it too; no membership: no inviters)
     can_invite(tracker_id, user_id) -> bool                      may own invite links here
@@ -43,7 +43,7 @@ links' earnings, the author's partners with their earnings) is billing's: `billi
         opened, joined, first paid, paid in it
     window_for(period, tz, now=None) -> Window | None             "month", "last_month"; None: all time
     link_funnel(partner_id, link_id) -> LinkStats | None          None for someone else's link
-    network(tracker_id, user_id, names_limit=50) -> Network       people / paying per level, L1 first names
+    network(tracker_id, user_id, depth=3, names_limit=50) -> Network  people / paying per level, L1 names
     partners(tracker_id, author_id, limit=20, offset=0) -> PartnerList
         partners with the people and subscribers they brought ("referral-not-author" for anyone
         but the tracker's author)

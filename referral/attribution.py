@@ -7,9 +7,12 @@
 - The inviter must have been a member of the tracker before the invitee arrived. "Before" is the
   membership's primary key (a strict total order, unlike timestamps), and the author counts as
   the first member. A chain therefore only ever points to older members: no cycles.
-- `l2`/`l3` are copied from the inviter's row (its `l1` and `l2`), so settlement and the cabinet
-  never recurse. They are copied again from the inviter's current row at the lock, because the
-  inviter's own chain may have been fixed in between; after the lock nothing changes.
+- `l2`..`l6` are copied from the inviter's row (its `l1`..`l5`: level k+1 is the inviter's level
+  k), so settlement and the cabinet never recurse. The whole chain to the deepest schedule the
+  platform allows (billing.split.MAX_LEVELS) is kept whatever the schedule now in force: a
+  membership is who invited whom; how many of them a period pays is the period's business.
+  They are copied again from the inviter's current row at the lock, because the inviter's own
+  chain may have been fixed in between; after the lock nothing changes.
 
 Every write is a single conditional statement or an insert that ignores a duplicate, so two
 `/start`s at once (or a `/start` racing the payment) cannot both win.
@@ -38,13 +41,31 @@ CODE_MAX = cast("CharField", InviteLink._meta.fields_map["code"]).max_length
 PAYLOAD_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{CODE_MAX}}}")
 
 
+# The chain's columns on a membership, level 1 first (billing.split.MAX_LEVELS of them).
+LEVEL_COLUMNS = ("l1_id", "l2_id", "l3_id", "l4_id", "l5_id", "l6_id")
+
+
 @dataclass(frozen=True, slots=True)
 class Chain:
-    """A member's inviters: l1 invited them, l2 invited l1, l3 invited l2."""
+    """A member's inviters: l1 invited them, l2 invited l1, l3 invited l2, and so on."""
 
     l1: int | None
     l2: int | None
     l3: int | None
+    l4: int | None = None
+    l5: int | None = None
+    l6: int | None = None
+
+    @property
+    def levels(self) -> tuple[int | None, ...]:
+        """Level 1 first, all six."""
+        return (self.l1, self.l2, self.l3, self.l4, self.l5, self.l6)
+
+
+def _above(inviter_id: int, inviter_row: dict | None) -> dict[str, int | None]:
+    """The columns l1..l6 of someone invited by `inviter_id`, whose own row is `inviter_row`."""
+    shifted = [inviter_row[c] for c in LEVEL_COLUMNS[:-1]] if inviter_row else [None] * (len(LEVEL_COLUMNS) - 1)
+    return dict(zip(LEVEL_COLUMNS, (inviter_id, *shifted), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +137,11 @@ async def record_start(
     if not own_link and user_id != author_id and member.l1_id is None and member.locked_at is None:
         chain = await _chain_for(conn, tracker_id, link.owner_id, author_id, before=member.id)
         if chain is not None:
-            l2, l3 = chain
             # The WHERE repeats the checks, so of two racing /starts only the first link wins.
             attributed = bool(
                 await Membership.filter(id=member.id, l1_id__isnull=True, locked_at__isnull=True)
                 .using_db(conn)
-                .update(l1_id=link.owner_id, l2_id=l2, l3_id=l3, invite_link_id=link.id)
+                .update(**chain, invite_link_id=link.id)
             )
         if attributed:
             inviter_id = link.owner_id
@@ -149,20 +169,20 @@ async def record_start(
 
 async def _chain_for(
     conn: BaseDBAsyncClient, tracker_id: int, inviter_id: int, author_id: int, *, before: int
-) -> tuple[int | None, int | None] | None:
-    """(l2, l3) for someone invited by `inviter_id`, or None if the inviter may not be their
-    inviter (not a member of this tracker before membership `before`)."""
+) -> dict[str, int | None] | None:
+    """The columns l1..l6 for someone invited by `inviter_id`, or None if the inviter may not be
+    their inviter (not a member of this tracker before membership `before`)."""
     if inviter_id == author_id:
         # The author is the tracker's first member even before having a row, and has no inviter.
-        return None, None
+        return _above(inviter_id, None)
     row = (
         await Membership.filter(tracker_id=tracker_id, user_id=inviter_id)
         .using_db(conn)
-        .values("id", "l1_id", "l2_id")
+        .values("id", *LEVEL_COLUMNS)
     )
     if not row or row[0]["id"] >= before:
         return None
-    return row[0]["l1_id"], row[0]["l2_id"]
+    return _above(inviter_id, row[0])
 
 
 async def lock_inviter(
@@ -195,24 +215,23 @@ async def locked_chain(
     if member is None:
         return Chain(None, None, None)
     member = await _lock(conn, member, at)
-    return Chain(member.l1_id, member.l2_id, member.l3_id)
+    return Chain(*(getattr(member, column) for column in LEVEL_COLUMNS))
 
 
 async def _lock(conn: BaseDBAsyncClient, member: Membership, at: datetime | None) -> Membership:
-    """Re-derives l2/l3 from the inviter's current row and sets `locked_at`, unless already locked."""
+    """Re-derives l2..l6 from the inviter's current row and sets `locked_at`, unless already locked."""
     while member.locked_at is None:
-        l2 = l3 = None
+        deeper: dict[str, int | None] = dict.fromkeys(LEVEL_COLUMNS[1:])
         if member.l1_id is not None:
             inviter = (
                 await Membership.filter(tracker_id=member.tracker_id, user_id=member.l1_id)
                 .using_db(conn)
-                .values("l1_id", "l2_id")
+                .values(*LEVEL_COLUMNS)
             )
-            if inviter:
-                l2, l3 = inviter[0]["l1_id"], inviter[0]["l2_id"]
+            deeper = {k: v for k, v in _above(member.l1_id, inviter[0] if inviter else None).items() if k != "l1_id"}
         # Re-reads l1 in the WHERE: if a /start set it in between, the loop locks that one.
         await Membership.filter(id=member.id, locked_at__isnull=True, l1_id=member.l1_id).using_db(conn).update(
-            locked_at=at or datetime.now(UTC), l2_id=l2, l3_id=l3
+            locked_at=at or datetime.now(UTC), **deeper
         )
         await member.refresh_from_db(using_db=conn)
     return member

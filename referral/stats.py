@@ -30,7 +30,8 @@ from models.enums import Role
 from referral.attribution import _author_id
 from referral.errors import NOT_AUTHOR, ReferralError
 
-LEVEL_ROLES = (Role.L1, Role.L2, Role.L3)
+# The chain's columns on memberships, level 1 first (referral.attribution.LEVEL_COLUMNS).
+LEVEL_ROLES = (Role.L1, Role.L2, Role.L3, Role.L4, Role.L5, Role.L6)
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ class NetworkLevel:
 
 @dataclass(frozen=True, slots=True)
 class Network:
-    levels: tuple[NetworkLevel, NetworkLevel, NetworkLevel]
+    levels: tuple[NetworkLevel, ...]  # level 1 first, as many as asked for
     first_names: list[str]  # level 1, newest first, at most `names_limit`
 
     @property
@@ -264,18 +265,21 @@ async def owners_links_funnel(tracker_id: int, owner_ids: Sequence[int], conn: B
 
 
 async def network(
-    tracker_id: int, user_id: int, *, names_limit: int = 50, using_db: BaseDBAsyncClient | None = None
+    tracker_id: int, user_id: int, *, depth: int = 3, names_limit: int = 50,
+    using_db: BaseDBAsyncClient | None = None,
 ) -> Network:
-    """How many people the user has at each level on this tracker and how many of them have paid,
-    and the first names of their level 1 (newest first)."""
+    """How many people the user has at each of the first `depth` levels on this tracker (1 to 6:
+    callers pass the commission schedule's depth, at least 1) and how many of them have paid, and
+    the first names of their level 1 (newest first)."""
     conn = db.conn_or_default(using_db)
+    depth = min(max(depth, 1), len(LEVEL_ROLES))
     # The counts per level the triggers keep (models/summaries.py): a row a level.
     found = {
         int(n): (int(people), int(paying))
         for n, people, paying in await db.rows(
             conn,
-            "SELECT level, people, paying FROM network_totals WHERE holder_id = ? AND tracker_id = ?",
-            [user_id, tracker_id],
+            "SELECT level, people, paying FROM network_totals WHERE holder_id = ? AND tracker_id = ? AND level <= ?",
+            [user_id, tracker_id, depth],
         )
     }
     names = await db.rows(
@@ -284,8 +288,8 @@ async def network(
         "WHERE m.l1_id = ? AND m.tracker_id = ? ORDER BY m.id DESC LIMIT ?",
         [user_id, tracker_id, names_limit],
     )
-    first, second, third = (NetworkLevel(n, *found.get(n, (0, 0))) for n in (1, 2, 3))
-    return Network(levels=(first, second, third), first_names=[row[0] for row in names])
+    levels = tuple(NetworkLevel(n, *found.get(n, (0, 0))) for n in range(1, depth + 1))
+    return Network(levels=levels, first_names=[row[0] for row in names])
 
 
 # --- the author's side ------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from billing.payments import (
     notify_once,
     renewal_failed,
     renewal_terms,
+    stars_renewal_amount,
 )
 from billing.yookassa_gateway import GatewayError
 from models import PaymentProvider
@@ -32,6 +33,7 @@ from scheduler.base import Scheduler
 log = logging.getLogger(__name__)
 
 RENEWALS_JOB_ID = "payments-renewals"
+STARS_REMINDER_KEY = "renew-reminder-auto-stars"
 
 _service: Any = None  # services.payments.PaymentService, bound by the runtime
 
@@ -64,8 +66,13 @@ async def send_reminders(now_iso: str | None = None) -> int:
                                                    terms.current, terms.agreed)
                 continue
             key, params["amount"] = "renew-reminder-auto-amount", terms.charge
-        elif automatic:
-            key = "renew-reminder-auto"  # Stars: Telegram charges the subscription's own price
+        elif automatic and renewal is not None:
+            # Stars: Telegram charges the subscription's own price, in Stars, whatever the plan says now.
+            stars = await stars_renewal_amount(renewal)
+            if stars:
+                key, params["stars"] = STARS_REMINDER_KEY, stars
+            else:
+                key = "renew-reminder-auto"
         if await notify_once(reminder.tracker_id, reminder.user_id, reminder.kind, reminder.ends_at, key,
                              params, tz=_service.tz):
             sent += 1

@@ -1,7 +1,7 @@
 """The partner cabinet's earnings chart: drawn off the event loop, and only when its data changed.
 
 Why: a render costs about half a second of CPU (matplotlib). It runs in a one-thread executor of
-its own (`_EXECUTOR`), so charts queue behind each other and never take the event loop's default
+its own (`CHART_EXECUTOR`), so charts queue behind each other and never take the event loop's default
 pool from anything else; a person who presses again within `cooldown` seconds gets a sentence, not
 a render; and the picture is kept, keyed by the person, the tracker, the language and title, the
 months shown and the newest accrual on their account (the ledger is append-only and the chart is
@@ -31,8 +31,10 @@ from i18n import format as fmt
 
 # One worker: matplotlib's figures are safe in one thread at a time, and two renders at once
 # would only share the same cores more slowly.
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="earnings-chart")
-ROLE_COLORS = (("author", "#8e44ad"), ("l1", "#2e86de"), ("l2", "#27ae60"), ("l3", "#f39c12"))
+CHART_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="earnings-chart")
+# Levels 4..6 earn only under a schedule that deep; a level without money is left out of the picture.
+ROLE_COLORS = (("author", "#8e44ad"), ("l1", "#2e86de"), ("l2", "#27ae60"), ("l3", "#f39c12"),
+               ("l4", "#e74c3c"), ("l5", "#16a085"), ("l6", "#7f8c8d"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,19 @@ def earnings_png(months: Sequence[partner_money.MonthEarnings], text: ChartText)
     return buffer.getvalue()
 
 
+def too_soon(pressed: dict[Any, float], key: Any, now: float, cooldown: float) -> int:
+    """Seconds to wait if `key` pressed within `cooldown` of its last press, else 0 (and the press
+    is noted). Presses long past their cooldown are forgotten, so the dict stays small."""
+    last = pressed.get(key)
+    if last is not None and now - last < cooldown:
+        return max(1, math.ceil(cooldown - (now - last)))
+    if len(pressed) > 10_000:
+        for old in [k for k, t in pressed.items() if now - t >= cooldown]:
+            del pressed[old]
+    pressed[key] = now
+    return 0
+
+
 @dataclass
 class _Kept:
     png: bytes
@@ -137,19 +152,13 @@ class EarningsCharts:
     capacity: int = 256
     months: int = 12
     clock: Callable[[], float] = time.monotonic
-    executor: Executor = _EXECUTOR
+    executor: Executor = CHART_EXECUTOR
     renders: int = 0  # how many pictures were drawn (the benchmark and the tests read it)
     _pressed: dict[int, float] = field(default_factory=dict)
     _kept: OrderedDict[tuple[Any, ...], _Kept] = field(default_factory=OrderedDict)
 
     def _too_soon(self, user_id: int, now: float) -> int:
-        last = self._pressed.get(user_id)
-        if last is not None and now - last < self.cooldown:
-            return max(1, math.ceil(self.cooldown - (now - last)))
-        if len(self._pressed) > 10_000:  # forget presses long past their cooldown
-            self._pressed = {u: t for u, t in self._pressed.items() if now - t < self.cooldown}
-        self._pressed[user_id] = now
-        return 0
+        return too_soon(self._pressed, user_id, now, self.cooldown)
 
     async def chart(
         self, tracker_id: int, user_id: int, text: ChartText, *, tz: str, now: datetime | None = None

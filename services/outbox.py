@@ -36,8 +36,9 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from billing.payments.renewals import RENEW_PRICE_CALLBACK, RENEW_PRICE_KEY
+from billing.payouts.common import reason_text
 from i18n.catalog import for_user
-from i18n.format import day, price, rub
+from i18n.format import count, day, price, rub
 from models import ChannelStatus, OutboxEvent, PartnerChannel, Tracker, User
 from notify import channels, notices, outbox, private
 from notify import events as ev
@@ -92,7 +93,7 @@ def render(kind: str, params: dict[str, Any], language: str | None) -> str:
     if kind == ev.PAYOUT:
         text = t("channel-ev-payout", status=str(values.get("status")), amount=values.get("amount", ""))
         if values.get("reason"):
-            text += "\n" + t("channel-ev-reason", reason=str(values["reason"]))
+            text += "\n" + t("channel-ev-reason", reason=reason_text(t, str(values["reason"])))
         return text
     key = {
         ev.START: "channel-ev-start",
@@ -116,6 +117,9 @@ def _client_notice(t: Any, params: dict[str, Any]) -> str:
             values[money] = price(int(values[money]), t.lang)
     if "until" in values:
         values["until"] = day(notices.read_day(str(values["until"])), lang=t.lang)
+    if "stars" in values:  # the number as the reader writes it; the plural chosen from the plain one
+        values["stars_n"] = int(values["stars"])
+        values["stars"] = count(values["stars_n"], t.lang)
     return str(t(key, **values))
 
 

@@ -11,6 +11,7 @@ import logging
 import re
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -95,6 +96,9 @@ class PaymentService:
         self.sources = NotifySources(settings.yookassa_notify_sources, settings.yookassa_trusted_proxy_header)
         self._refused_logged = OncePerKey()
         self._unknown_logged = OncePerKey()
+        # The payout desk (billing.payouts.Payouts), set by the runtime: `payout.*` notifications
+        # come from the payout account to the same address.
+        self.payouts: Any = None
 
     # -- what is on
 
@@ -185,6 +189,10 @@ class PaymentService:
 
     # -- the YooKassa webhook
 
+    @property
+    def _payouts_on(self) -> bool:
+        return self.payouts is not None and self.payouts.gateway is not None
+
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(NOTIFY_PATH, self.handle_notification)
 
@@ -193,7 +201,7 @@ class PaymentService:
         unsigned: only its event and object id are used, and the object is re-fetched. 200 when
         handled, not ours, or unknown to YooKassa itself; 500 when YooKassa could not be asked:
         it then delivers the notification again later."""
-        if self.notified is None:
+        if self.notified is None and not self._payouts_on:
             raise web.HTTPNotFound()
         address = self.sources.address(request)
         if not self.sources.allowed(address):
@@ -206,7 +214,14 @@ class PaymentService:
             raise web.HTTPBadRequest() from None
         try:
             # The client's notices go through the outbox, written with the payment or the refund.
-            if event in ("payment.succeeded", "payment.canceled"):
+            if event in ("payout.succeeded", "payout.canceled"):
+                if not self._payouts_on or await self.payouts.notified(object_id) is None:
+                    if self._unknown_logged.first(object_id):
+                        log.warning("YooKassa notification %s for %s, not one of our payout requests: ignored",
+                                    event, object_id)
+            elif self.notified is None:
+                return web.Response(text="ok")  # a shop event while the shop is off: nothing to do
+            elif event in ("payment.succeeded", "payment.canceled"):
                 await self.notified.confirm(object_id)
             elif event == "refund.succeeded":
                 await self.notified.refund_succeeded(object_id)

@@ -14,12 +14,13 @@ from typing import Any
 
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 import referral
+from billing.payments import stars_cancellations
 from models import Tracker, TrackerStatus
 from services import tracker_cache
 from services.ports import Host
-from services.stars_cancel import cancel_stars_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,11 @@ class TrackerError(Exception):
 
 @dataclass(frozen=True)
 class Stopped:
-    """A tracker paused or deleted, and how many clients' Stars subscriptions that cancelled."""
+    """A tracker paused or deleted, and how many clients' Stars subscriptions are being cancelled
+    in the background (services.stars_cancel)."""
 
     tracker: Tracker
-    stars_cancelled: int = 0
+    stars_cancelling: int = 0
 
 
 def extract_token(text: str | None) -> str | None:
@@ -160,14 +162,17 @@ class TrackerService:
 
     async def pause(self, author_id: int, tracker_id: int, cancel_stars: bool = False) -> Stopped:
         """Clients get a pause notice. Stars subscriptions keep renewing unless the author chooses
-        `cancel_stars` (a long pause: Telegram would charge for time the bot does not serve)."""
+        `cancel_stars` (a long pause: Telegram would charge for time the bot does not serve); then
+        they are queued with the pause and cancelled in the background."""
         tracker = await self.owned(author_id, tracker_id)
-        cancelled = await self._cancel_stars(tracker, "paused") if cancel_stars else 0
-        if tracker.status == TrackerStatus.ACTIVE:
-            tracker.status = TrackerStatus.PAUSED
-            await tracker.save(update_fields=["status", "updated_at"])
-            tracker_cache.forget(tracker_id=tracker.id)
-        return Stopped(tracker, cancelled)
+        async with in_transaction() as tx:
+            queued = await self._queue_stars(tx, tracker, stars_cancellations.PAUSED) if cancel_stars else 0
+            if tracker.status == TrackerStatus.ACTIVE:
+                tracker.status = TrackerStatus.PAUSED
+                await tracker.save(update_fields=["status", "updated_at"], using_db=tx)
+        tracker_cache.forget(tracker_id=tracker.id)
+        self._wake_cancellations(queued)
+        return Stopped(tracker, queued)
 
     async def resume(self, author_id: int, tracker_id: int) -> Tracker:
         tracker = await self.owned(author_id, tracker_id)
@@ -180,23 +185,32 @@ class TrackerService:
         return tracker
 
     async def delete(self, author_id: int, tracker_id: int) -> Stopped:
-        """Stops the bot and wipes its token; the row stays for the money history. Its clients'
-        Stars subscriptions are cancelled first, while the bot still has its token: Telegram would
-        go on charging them and the platform could no longer see it."""
+        """Stops the bot; the row stays for the money history. Its clients' Stars subscriptions
+        are queued for cancellation with the deletion (Telegram would go on charging them and the
+        platform could no longer see it), and the token is kept, encrypted, until they are done;
+        without any it is wiped at once."""
         tracker = await self.owned(author_id, tracker_id)
-        cancelled = await self._cancel_stars(tracker, "deleted")
         await self._rt.unserve_tracker(tracker.bot_id)
-        tracker.status = TrackerStatus.DELETED
-        tracker.token_encrypted = ""
-        await tracker.save(update_fields=["status", "token_encrypted", "updated_at"])
+        async with in_transaction() as tx:
+            queued = await self._queue_stars(tx, tracker, stars_cancellations.DELETED)
+            tracker.status = TrackerStatus.DELETED
+            if not queued:
+                tracker.token_encrypted = ""
+            await tracker.save(update_fields=["status", "token_encrypted", "updated_at"], using_db=tx)
         tracker_cache.forget(tracker_id=tracker.id)
-        return Stopped(tracker, cancelled)
+        self._wake_cancellations(queued)
+        return Stopped(tracker, queued)
 
-    async def _cancel_stars(self, tracker: Tracker, reason: str) -> int:
-        bot = self._rt.registry.get(tracker.bot_id)
-        if bot is None and tracker.token_encrypted:
-            bot = self._rt.registry.make(self._rt.box.decrypt(tracker.token_encrypted))
-        if bot is None:
+    async def _queue_stars(self, tx: Any, tracker: Tracker, reason: str) -> int:
+        if not tracker.token_encrypted:
             log.warning("tracker %s has no token: its Stars subscriptions cannot be cancelled", tracker.id)
             return 0
-        return await cancel_stars_subscriptions(bot, tracker, reason=reason)
+        queued = await stars_cancellations.enqueue(tx, tracker.id, reason)
+        if queued:
+            log.info("tracker %s %s: %d Stars subscriptions queued for cancellation", tracker.id, reason, queued)
+        return queued
+
+    def _wake_cancellations(self, queued: int) -> None:
+        worker = getattr(self._rt, "stars_cancel", None)
+        if queued and worker is not None:
+            worker.wake()

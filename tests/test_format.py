@@ -92,7 +92,7 @@ def test_fluent_groups_a_raw_count_as_count_does_and_picks_the_plural_form():
     assert en("btn-pay-stars", stars=1334) == f"⭐ {count(1334, 'en')} Stars"
     assert en("btn-pay-stars", stars=1) == "⭐ 1 Star"
     assert ru("ai-estimate-line", name="Утро", count=4, avg="1,5") == "Утро: 4 встречи × 1,5 мДж"
-    assert en("partner-network", people=1, names="Ann", l1_people=1, l1_paying=0, l2_people=0, l2_paying=0,
-              l3_people=0, l3_paying=0).startswith("👥 Your network: 1 person")
+    assert en("partner-network", people=1, names="Ann", levels="").startswith("👥 Your network: 1 person")
+    assert ru("partner-network-level", level=4, people=1334, paying=1) == f"Уровень 4: {count(1334, 'ru')}, платят 1"
     reminder = ru("renew-reminder", name="Вера", until="05.12.2026", days=5)
     assert reminder.endswith("(через 5 дней). Продлить: /subscription")

@@ -60,3 +60,17 @@ async def test_migrations_build_every_index_and_unique_key_the_models_declare(tm
     finally:
         await Tortoise.close_connections()
     assert _sqlite_keys(migrated) == _sqlite_keys(generated)
+
+
+def test_the_migrations_are_one_chain_each_after_the_one_numbered_before_it():
+    """Branches merged side by side each add a migration after the same parent; left so, the
+    chain forks, and which of two heads runs first is up to the runner."""
+    import importlib
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "models" / "migrations"
+    names = sorted(p.stem for p in folder.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    assert [int(n[:4]) for n in names] == list(range(1, len(names) + 1)), names
+    for before, name in zip(names, names[1:], strict=False):
+        migration = importlib.import_module(f"models.migrations.{name}").Migration
+        assert migration.dependencies == [("models", before)], f"{name} depends on {migration.dependencies}"

@@ -3,7 +3,7 @@ per role and month, the forecast of the open periods and the balance (`earnings`
 that add this money to referral's funnels (`cabinet`).
 
     earnings(tracker_id | None, user_id, schedule=None) -> Earnings   .settled / .forecast: LevelAmounts
-    settled_by_level(tracker_id | None, user_id) -> LevelAmounts   author, l1, l2, l3, .total
+    settled_by_level(tracker_id | None, user_id) -> LevelAmounts   author, l1..l6, .total, .levels(depth)
     forecast_by_level(tracker_id | None, user_id, schedule=None) -> LevelAmounts
     monthly_earnings_by_level(tracker_id | None, user_id, months=12, now=None, tz=...)
         -> list[MonthEarnings]                                    oldest first, zero months included
@@ -19,6 +19,13 @@ that add this money to referral's funnels (`cabinet`).
     programs(user_id, schedule=None, tz=None) -> list[Program]
         every tracker the user promotes (may invite, owns links or earned), with the settled and
         forecast earnings there and their live links; biggest earnings first; [] = empty state
+    statement.settled_page(tracker_id, user_id, window=None, page=0, per_page=10) -> StatementPage
+        the partner's accruals on the tracker, newest first, one per settled period and role (client's
+        first name, role, margin, share, when), with the count and sum of the whole statement
+    statement.settled_lines(tracker_id, user_id, window=None, before=None, limit=10) -> list[StatementLine]
+        the same lines by an entry-id cursor (the API)
+    statement.movements(tracker_id, user_id, window=None) / statement.payouts(user_id, window=None)
+        the same with clawbacks and holds, and the payout requests: the CSV's rows
     refresh_earnings(user_ids, tz=None) -> dict[user_id, (account_id, cursor, zone)]
         folds new ledger accruals; reads do it themselves, the scheduler may call it after a
         settlement for its beneficiaries so that no cabinet view waits for a big fold
@@ -26,7 +33,7 @@ that add this money to referral's funnels (`cabinet`).
         the same for every account: the settle job runs it after each settlement and at start-up
 """
 
-from billing.partner import totals
+from billing.partner import statement, totals
 from billing.partner.cabinet import PartnersPage, PartnerSummary, link_stats, links_stats, tracker_partners
 from billing.partner.earnings import (
     Earnings,
@@ -38,6 +45,7 @@ from billing.partner.earnings import (
     latest_accrual,
     monthly_earnings_by_level,
     settled_by_level,
+    shown_depth,
 )
 from billing.partner.programs import Program, programs
 from billing.partner.totals import refresh_all as refresh_all_earnings
@@ -61,6 +69,8 @@ __all__ = [
     "refresh_all_earnings",
     "refresh_earnings",
     "settled_by_level",
+    "shown_depth",
+    "statement",
     "totals",
     "tracker_partners",
 ]

@@ -26,31 +26,57 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from billing.ledger import Balance
 from billing.ledger import balance as account_balance
 from billing.partner import totals
-from billing.split import ROLE_ORDER, ScheduleLike, compile_schedule, role_amounts
+from billing.split import DEFAULT_LEVELS, LEVEL_ROLES, ScheduleLike, compile_schedule, role_amounts
 from models import sql as db
-from models.enums import EntryKind, PeriodStatus, Role
+from models.enums import EntryKind, PeriodStatus
 
 DEFAULT_TIMEZONE = totals.DEFAULT_TIMEZONE
-LEVEL_ROLES = (Role.L1, Role.L2, Role.L3)
 _OPEN = PeriodStatus.OPEN.value
+
+
+_ROLES = ("author", *(role.value for role in LEVEL_ROLES))
 
 
 @dataclass(frozen=True, slots=True)
 class LevelAmounts:
-    """Kopecks per role. `author` is non-zero only for the tracker's author."""
+    """Kopecks per role. `author` is non-zero only for the tracker's author; levels 4..6 only
+    under a schedule that deep."""
 
     author: int = 0
     l1: int = 0
     l2: int = 0
     l3: int = 0
+    l4: int = 0
+    l5: int = 0
+    l6: int = 0
+
+    @property
+    def by_level(self) -> tuple[int, ...]:
+        """Level 1 first, all six."""
+        return (self.l1, self.l2, self.l3, self.l4, self.l5, self.l6)
 
     @property
     def total(self) -> int:
-        return self.author + self.l1 + self.l2 + self.l3
+        return self.author + sum(self.by_level)
+
+    @property
+    def deepest(self) -> int:
+        """The deepest level with money (0: none)."""
+        return max((n for n, amount in enumerate(self.by_level, start=1) if amount), default=0)
+
+    def levels(self, depth: int) -> list[tuple[int, int]]:
+        """(level, kopecks) for levels 1..depth."""
+        return list(enumerate(self.by_level[:depth], start=1))
 
     @classmethod
     def from_roles(cls, amounts: dict[str, int]) -> LevelAmounts:
-        return cls(**{role: int(amounts.get(role, 0)) for role in ("author", "l1", "l2", "l3")})
+        return cls(**{role: int(amounts.get(role, 0)) for role in _ROLES})
+
+
+def shown_depth(*amounts: LevelAmounts) -> int:
+    """How many levels a screen lists: the three of the default schedule, or as many as the
+    partner has money at (the ledger's roles, the forecast's)."""
+    return max(DEFAULT_LEVELS, *(a.deepest for a in amounts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +132,15 @@ GROUP BY o.revenue_kopecks
 def role_share(schedule: ScheduleLike) -> Callable[[str, int], int]:
     """`share(role, amount)`: the role's kopecks of `amount`, rounded exactly as settlement does."""
     weights = compile_schedule(schedule)
+    index = {r.value: i for i, r in enumerate(weights.roles)}
     cache: dict[int, list[int]] = {}
 
     def share(role: str, amount: int) -> int:
-        if amount <= 0:
+        if amount <= 0 or role not in index:  # a level deeper than the schedule earns nothing
             return 0
         if amount not in cache:
             cache[amount] = role_amounts(amount, weights)
-        return cache[amount][ROLE_ORDER.index(Role(role))]
+        return cache[amount][index[role]]
 
     return share
 
@@ -126,7 +153,8 @@ async def forecast_by_level(
     parts: list[str] = []
     params: list[Any] = []
     period_where, period_params = _tracker_filter("o.tracker_id", tracker_id)
-    for n, role in enumerate(LEVEL_ROLES, start=1):
+    # Levels past the schedule's depth earn nothing: not even looked up.
+    for n, role in enumerate(LEVEL_ROLES[: compile_schedule(schedule).depth], start=1):
         parts.append(_FORECAST_LEVEL.format(level=role.value, n=n, tracker=period_where))
         params += [user_id, *period_params]
     author_where, author_params = _tracker_filter("t.id", tracker_id)

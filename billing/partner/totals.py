@@ -250,6 +250,42 @@ async def earned(
     return found[user_id]
 
 
+async def counted(
+    user_id: int,
+    tracker_id: int,
+    *,
+    tz: str | None = None,
+    first_month: str | None = None,
+    last_month: str | None = None,
+    using_db: BaseDBAsyncClient | None = None,
+) -> tuple[int, int]:
+    """How many accruals the user has on the tracker and their sum, over all months or those from
+    `first_month` to `last_month`, exact like `earned_many`: a partner's statement counts a big
+    account's lines without reading them."""
+    conn = db.conn_or_default(using_db)
+    state = await refresh(user_id, tz=tz, using_db=conn)
+    if state is None:
+        return 0, 0
+    account_id, cursor, zone = state
+    where, params = "", []
+    if first_month is not None:
+        where, params = " AND month >= ?", [first_month]
+    if last_month is not None:
+        where, params = where + " AND month <= ?", [*params, last_month]
+    found = await db.rows(
+        conn,
+        "SELECT COALESCE(SUM(entries), 0), COALESCE(SUM(amount_kopecks), 0) FROM earnings_rollup "
+        f"WHERE account_id = ? AND tracker_id = ?{where}",
+        [account_id, tracker_id, *params],
+    )
+    entries, kopecks = (int(found[0][0]), int(found[0][1])) if found else (0, 0)
+    late = await _new_entries(conn, account_id, user_id, cursor, 1_000_000_000)
+    for (t, _, _, month), (amount, n) in aggregate(late, _Months(zone)).items():
+        if t == tracker_id and (first_month or month) <= month <= (last_month or month):
+            entries, kopecks = entries + n, kopecks + amount
+    return entries, kopecks
+
+
 async def earned_by_tracker(
     user_id: int, *, tz: str | None = None, using_db: BaseDBAsyncClient | None = None
 ) -> dict[int, dict[str, int]]:

@@ -63,6 +63,7 @@ from billing.payments.renewals import (
     renewal_failed,
     renewal_terms,
     set_auto_renew,
+    stars_renewal_amount,
     subscription_state,
 )
 from billing.payments.yookassa import ConfirmResult, RenewalResult, YooKassaNotConfigured, YooKassaPayments
@@ -77,5 +78,5 @@ __all__ = [
     "collector_for", "notify_once", "decode_payload", "due_reminders", "due_yookassa_renewals", "encode_payload",
     "expected_amount", "record_payment", "record_telegram_payment", "refund_payment", "refund_recorded",
     "renewal_failed",
-    "set_auto_renew", "stars_for", "subscription_state",
+    "set_auto_renew", "stars_for", "stars_renewal_amount", "subscription_state",
 ]

@@ -80,6 +80,18 @@ async def renewal_terms(renewal: AutoRenewal, latest: Subscription | None = None
     return RenewalTerms(agreed, int(plan.price_kopecks) if plan is not None else None)
 
 
+async def stars_renewal_amount(renewal: AutoRenewal) -> int | None:
+    """The Stars Telegram will take at a Stars subscription's next renewal: a subscription renews at
+    the price of its first charge (`method_id`), so that payment's amount; None if none is known."""
+    if renewal.provider != PaymentProvider.STARS:
+        return None
+    first = await Payment.filter(provider=PaymentProvider.STARS, external_id=renewal.method_id).first()
+    if first is None:  # the first charge was never recorded: the client's latest Stars payment here
+        first = await Payment.filter(tracker_id=renewal.tracker_id, user_id=renewal.user_id,
+                                     provider=PaymentProvider.STARS).order_by("-id").first()
+    return int(first.amount_minor) if first is not None else None
+
+
 async def agree_to_price(tracker_id: int, user_id: int, price_kopecks: int) -> AutoRenewal | None:
     """The client's "renew at the new price" button: taken only while it is the plan's price (a
     button under an older notice does not agree to a price raised again since). Returns the

@@ -7,6 +7,9 @@ outside the platform whose `refunded_payment` was lost still took them back. Bot
 `getStarTransactions` and recorded through the usual paths, which are idempotent by charge id, so a
 transaction seen again on the next day's run changes nothing.
 
+Each bot's history is read once: a `StarsCursor` keeps how many of its transactions are recorded
+and which was the last, and the next run reads only what came after (services.stars_reconcile).
+
 Domain code: the service layer reads the Bot API and hands over plain `StarTransaction`s.
 """
 
@@ -19,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from billing.payments.invoices import XTR, InvalidPayload, Signer, decode_payload
 from billing.payments.recording import record_telegram_payment, refund_recorded
-from models import Membership, Payment, PaymentProvider, Tracker
+from models import Membership, Payment, PaymentProvider, StarsCursor, Tracker
 
 log = logging.getLogger("billing.payments")
 
@@ -43,11 +46,37 @@ class ReconcileReport:
     charges: int = 0     # payments recorded now that the platform had missed
     refunds: int = 0     # refunds recorded now that the platform had missed
     foreign: int = 0     # transactions with a payload that is not ours (not this platform's invoice)
+    read: int = 0        # transactions read from Telegram (new ones, and the one each run re-checks)
+    rescans: int = 0     # bots whose history no longer lined up with the cursor, read again from the start
 
     def add(self, other: ReconcileReport) -> None:
         self.charges += other.charges
         self.refunds += other.refunds
         self.foreign += other.foreign
+        self.read += other.read
+        self.rescans += other.rescans
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """How far a bot's history is recorded: `read` transactions, the last of them named `last_key`."""
+
+    read: int = 0
+    last_key: str = ""
+
+
+async def cursor_for(tracker_id: int) -> Cursor:
+    row = await StarsCursor.get_or_none(tracker_id=tracker_id)
+    return Cursor(row.read, row.last_key) if row is not None else Cursor()
+
+
+async def advance(tracker_id: int, cursor: Cursor) -> None:
+    """Called only after the transactions up to `cursor` are recorded: a run that stops earlier
+    leaves the cursor behind them, and the next one reads them again (recording is idempotent)."""
+    updated = await StarsCursor.filter(tracker_id=tracker_id).update(read=cursor.read, last_key=cursor.last_key)
+    if not updated:
+        await StarsCursor.update_or_create(defaults={"read": cursor.read, "last_key": cursor.last_key},
+                                           tracker_id=tracker_id)
 
 
 async def reconcile_stars(signer: Signer, tracker: Tracker, transactions: list[StarTransaction], *,

@@ -25,7 +25,11 @@ notification (`notify.events.payout_changed`):
   final.
 
 Destinations are kept encrypted (the secret box of `bot.crypto`, passed in: no `bot` import here);
-screens show them masked, the admin's payout card shows them in full to pay by hand. An SBP payout
+screens show them masked, the admin's payout card shows a phone or a wallet in full to pay by hand.
+A card is never a number: YooKassa's payout widget (the Mini App) gives a card synonym and its mask
+(`cards`), paid to with `payout_token`; a card number kept before the widget is shown masked only
+and never paid to again (the partner adds the card again). Without the YooKassa payout account no
+card is offered at all: nothing else could pay to a synonym. An SBP payout
 through YooKassa needs the bank's SBP id, which people do not know, so SBP requests are paid by hand.
 
 A request can get stuck in `approved`: YooKassa never answered its creation and the retry window
@@ -35,7 +39,17 @@ hand: failed (the reservation comes back) or paid with a reference. While YooKas
 payout pending, or cannot be reached, nothing is offered: the money may still be on its way.
 """
 
-from billing.payouts.common import PENDING, REASON_MAX, REFERENCE_MAX, Outcome, PayoutError, SecretBoxLike
+from billing.payouts.cards import current_card, forget_card, save_card, scrub_card_numbers
+from billing.payouts.common import (
+    PENDING,
+    REASON_MAX,
+    REFERENCE_MAX,
+    YOOKASSA_REASON,
+    Outcome,
+    PayoutError,
+    SecretBoxLike,
+    reason_text,
+)
 from billing.payouts.decisions import mark_paid, reject
 from billing.payouts.desk import (
     RETRY_CREATE_FOR,
@@ -51,9 +65,8 @@ from billing.payouts.destinations import (
     SBP,
     YOOMONEY,
     Destination,
-    luhn_ok,
+    check_card,
     parse_bank,
-    parse_card,
     parse_phone,
     parse_rubles,
     parse_wallet,
@@ -78,6 +91,7 @@ __all__ = [
     "STUCK_NOT_FOUND",
     "STUCK_NO_ANSWER",
     "STUCK_NO_GATEWAY",
+    "YOOKASSA_REASON",
     "YOOMONEY",
     "Destination",
     "Outcome",
@@ -85,18 +99,22 @@ __all__ = [
     "PayoutView",
     "Payouts",
     "SecretBoxLike",
+    "check_card",
+    "current_card",
+    "forget_card",
     "idempotence_key",
-    "luhn_ok",
     "mark_paid",
     "my_payouts",
     "parse_bank",
-    "parse_card",
     "parse_phone",
     "parse_rubles",
     "parse_wallet",
     "payout_card",
     "pending_payouts",
+    "reason_text",
     "reject",
     "request_payout",
+    "save_card",
+    "scrub_card_numbers",
     "reserved_total",
 ]

@@ -19,6 +19,17 @@ from notify import events
 PENDING = (PayoutStatus.REQUESTED, PayoutStatus.APPROVED)  # the admin's queue
 REFERENCE_MAX = 255
 REASON_MAX = 500
+# A failure YooKassa gave a reason code for is kept as this prefix and the code, so every screen
+# can say it in its reader's language (`reason_text`).
+YOOKASSA_REASON = "yookassa:"
+
+
+def reason_text(t: Callable[..., str], reason: str) -> str:
+    """A failure reason as a sentence in `t`'s language: YooKassa's codes through the locales
+    (payouts-yookassa-reason), an admin's own words as they wrote them."""
+    if reason.startswith(YOOKASSA_REASON):
+        return t("payouts-yookassa-reason", reason=reason[len(YOOKASSA_REASON):])
+    return reason
 
 
 class SecretBoxLike(Protocol):

@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 from billing import ledger
 from billing.payouts import decisions
-from billing.payouts.common import REASON_MAX, Outcome, PayoutError, SecretBoxLike, move
+from billing.payouts.cards import current_card, forget_card, save_card
+from billing.payouts.common import REASON_MAX, YOOKASSA_REASON, Outcome, PayoutError, SecretBoxLike, move
 from billing.payouts.destinations import CARD, YOOMONEY, Destination
 from billing.payouts.requests import (
     PayoutView,
@@ -104,6 +105,19 @@ class Payouts:
     def can_pay_automatically(self, method: str) -> bool:
         return self.gateway is not None and method in (CARD, YOOMONEY)
 
+    @property
+    def cards_enabled(self) -> bool:
+        """Cards are offered only with the YooKassa payout account: its widget takes the number
+        (the platform never does), and only YooKassa can pay to the synonym it gives."""
+        return self.gateway is not None
+
+    async def saved_card(self, user_id: int) -> Destination | None:
+        """The person's payout card from the widget, or None: they add one in the Mini App."""
+        return await current_card(self.box, user_id)
+
+    async def save_card(self, user_id: int, *, token: str, first6: str, last4: str, issuer: str = "") -> Destination:
+        return await save_card(self.box, user_id, token=token, first6=first6, last4=last4, issuer=issuer)
+
     # -- the partner's side
 
     async def request(self, *, user_id: int, amount_kopecks: int, destination: Destination, request_key: str,
@@ -138,6 +152,9 @@ class Payouts:
             raise PayoutError("payouts-not-found")
         if not self.can_pay_automatically(payout.method):
             raise PayoutError("payouts-no-yookassa")
+        dest = read_destination(self.box, payout)
+        if dest is not None and dest.needs_new_card:
+            raise PayoutError("admin-payouts-card-add-again")
         claimed = await move(payout_id, [PayoutStatus.REQUESTED], PayoutStatus.APPROVED,
                               decided_by=admin_id, decided_at=datetime.now(UTC))
         if not claimed.changed:
@@ -149,14 +166,17 @@ class Payouts:
         request and record what YooKassa says. No transaction is open during the call."""
         assert self.gateway is not None
         dest = read_destination(self.box, payout)
-        data = dest.yookassa() if dest else None
-        if data is None:
+        source = dest.yookassa() if dest else None
+        if source is None:
             return (await self._failed(payout.id, "destination not payable through YooKassa")).payout
         try:
             info = await self.gateway.create_payout(
-                int(payout.amount_kopecks), data, f"GPTitor payout #{payout.id}", idempotence_key(payout.id),
+                int(payout.amount_kopecks), source, f"GPTitor payout #{payout.id}", idempotence_key(payout.id),
                 metadata={"payout_id": str(payout.id)})
         except GatewayRejected as exc:  # YooKassa refused it: nothing was paid
+            if exc.parameter == "payout_token":  # YooKassa does not know this card: it must be added again
+                await forget_card(payout.account_id)
+                return (await self._failed(payout.id, YOOKASSA_REASON + "payout_token")).payout
             return (await self._failed(payout.id, exc.description or str(exc))).payout
         except GatewayError as exc:  # unknown outcome: the polling job asks again with the same key
             log.warning("payout %s: YooKassa did not answer: %s", payout.id, exc)
@@ -168,10 +188,31 @@ class Payouts:
             return (await move(payout_id, [PayoutStatus.APPROVED], PayoutStatus.PAID,
                                 ledger_step=ledger.mark_payout_paid, external_id=info.id, reference=info.id)).payout
         if info.status == "canceled":
-            return (await self._failed(payout_id, info.cancellation_reason or "canceled", external_id=info.id)).payout
+            return (await self._failed(payout_id, YOOKASSA_REASON + (info.cancellation_reason or "canceled"),
+                                       external_id=info.id)).payout
         await PayoutRequest.filter(id=payout_id, status=PayoutStatus.APPROVED, external_id=None).update(
             external_id=info.id)
         return await PayoutRequest.get(id=payout_id)
+
+    async def notified(self, external_id: str) -> PayoutRequest | None:
+        """YooKassa's `payout.succeeded` / `payout.canceled`: the notification is unsigned, so the
+        payout is fetched again and only what YooKassa answers counts. Returns the request it
+        belongs to as it is now, or None when it is not one of ours. Raises GatewayError when
+        YooKassa cannot be asked (the notification comes again). A repeat changes nothing."""
+        if self.gateway is None:
+            return None
+        info = await self.gateway.get_payout(external_id)
+        payout = await PayoutRequest.get_or_none(external_id=info.id)
+        if payout is None:  # the creation's answer was lost: our id is in its metadata
+            raw = info.metadata.get("payout_id", "")
+            payout = await PayoutRequest.get_or_none(id=int(raw)) if raw.isdigit() else None
+            if payout is None or (payout.external_id and payout.external_id != info.id):
+                return None
+        if int(payout.amount_kopecks) != info.amount_kopecks:
+            log.error("payout %s: YooKassa's payout %s is for %s kopecks, not %s: left to the admin",
+                      payout.id, info.id, info.amount_kopecks, payout.amount_kopecks)
+            return payout
+        return await self._apply(payout.id, info)
 
     async def _failed(self, payout_id: int, reason: str, **fields: Any) -> Outcome:
         return await move(payout_id, [PayoutStatus.APPROVED], PayoutStatus.FAILED,

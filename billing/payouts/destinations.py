@@ -1,11 +1,17 @@
-"""Where a payout goes: a card, an SBP phone with its bank, or a YooMoney wallet, parsed from what
-the person typed and checked (Luhn for cards), and the amount in rubles they asked for."""
+"""Where a payout goes: a card, an SBP phone with its bank, or a YooMoney wallet, and the amount in
+rubles the person asked for.
+
+A card is never typed into the chat and its number never reaches the platform: YooKassa's payout
+widget (in the Mini App, `services.web.card`) keeps the number and gives back a card synonym
+(`payout_token`) with the card's first six and last four digits; that is all a card destination
+holds. Rows written before the widget held the full number: reading one keeps only its last four
+and first six digits, and it cannot be paid through YooKassa (the partner adds the card again)."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from billing.amounts import plain_decimal
@@ -22,27 +28,6 @@ _JUNK = re.compile(r"[\s()+\-.]")
 
 def _digits(text: str) -> str:
     return _JUNK.sub("", text or "")
-
-
-def luhn_ok(number: str) -> bool:
-    if not number.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def parse_card(text: str) -> str:
-    number = _digits(text)
-    if not number.isdigit() or not 13 <= len(number) <= 19 or not luhn_ok(number):
-        raise PayoutError("payouts-bad-card")
-    return number
 
 
 def parse_phone(text: str) -> str:
@@ -71,60 +56,103 @@ def parse_bank(text: str) -> str:
     return bank
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_.:=+/-]{8,256}")
+
+
+def check_card(token: str, first6: str, last4: str, issuer: str = "") -> tuple[str, str, str, str]:
+    """What the widget's page sent, checked: a card synonym of YooKassa's alphabet, six and four
+    digits, an issuer's name of sane length. Anything else is PayoutError("payouts-card-invalid")."""
+    issuer = " ".join(str(issuer or "").split())[:64]
+    if not (isinstance(token, str) and _TOKEN.fullmatch(token) and isinstance(first6, str)
+            and re.fullmatch(r"[0-9]{6}", first6) and isinstance(last4, str) and re.fullmatch(r"[0-9]{4}", last4)):
+        raise PayoutError("payouts-card-invalid")
+    return token, first6, last4, issuer
+
+
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """Where to pay: a card number, an SBP phone and bank, or a YooMoney wallet."""
+    """Where to pay: a card (its YooKassa synonym and mask), an SBP phone and bank, or a YooMoney
+    wallet."""
 
     method: str
-    number: str  # the card number, the phone (7XXXXXXXXXX) or the wallet
+    number: str = ""  # the phone (7XXXXXXXXXX) or the wallet; never a card number
     bank: str = ""  # SBP only
+    token: str = field(default="", repr=False)  # a card's payout_token; "" for a card kept before the widget
+    first6: str = ""
+    last4: str = ""
+    issuer: str = ""
 
     @classmethod
     def parse(cls, method: str, text: str, bank: str = "") -> Destination:
-        if method == CARD:
-            return cls(CARD, parse_card(text))
+        """What the person typed: an SBP phone or a wallet. A card is added in the Mini App only."""
         if method == SBP:
             return cls(SBP, parse_phone(text), parse_bank(bank))
         if method == YOOMONEY:
             return cls(YOOMONEY, parse_wallet(text))
         raise PayoutError("payouts-bad-method")
 
+    @classmethod
+    def card(cls, token: str, first6: str, last4: str, issuer: str = "") -> Destination:
+        token, first6, last4, issuer = check_card(token, first6, last4, issuer)
+        return cls(CARD, token=token, first6=first6, last4=last4, issuer=issuer)
+
     def to_json(self) -> str:
-        data = {"method": self.method, "number": self.number}
-        if self.bank:
-            data["bank"] = self.bank
+        if self.method == CARD:
+            data = {"method": CARD, "token": self.token, "first6": self.first6, "last4": self.last4}
+            if self.issuer:
+                data["issuer"] = self.issuer
+        else:
+            data = {"method": self.method, "number": self.number}
+            if self.bank:
+                data["bank"] = self.bank
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Destination:
         data = json.loads(text)
-        return cls(str(data["method"]), str(data["number"]), str(data.get("bank", "")))
+        method = str(data["method"])
+        if method == CARD:
+            if "number" in data:  # kept before the widget: only its mask leaves this function
+                number = str(data["number"])
+                return cls(CARD, first6=number[:6], last4=number[-4:])
+            # No token: a card kept before the widget, its number already scrubbed to the mask.
+            return cls(CARD, token=str(data.get("token", "")), first6=str(data.get("first6", "")),
+                       last4=str(data["last4"]), issuer=str(data.get("issuer", "")))
+        return cls(method, str(data["number"]), str(data.get("bank", "")))
+
+    @property
+    def needs_new_card(self) -> bool:
+        """A card kept as a number before the widget: it cannot be paid through YooKassa."""
+        return self.method == CARD and not self.token
 
     @property
     def masked(self) -> str:
         """What a list may show: the last four digits only."""
-        tail = self.number[-4:]
         if self.method == CARD:
-            return f"•••• {tail}"
+            return f"•••• {self.last4}"
+        tail = self.number[-4:]
         if self.method == SBP:
             return f"+7 ••• •••-{tail[:2]}-{tail[2:]}, {self.bank}"
         return f"{self.number[:4]} •••• {tail}"
 
     @property
     def full(self) -> str:
-        """What the admin needs to pay by hand."""
+        """What the admin needs to pay by hand: a phone or a wallet in full; of a card, only what
+        YooKassa itself shows (first six, last four, the issuer), never the number."""
         if self.method == CARD:
-            return " ".join(self.number[i:i + 4] for i in range(0, len(self.number), 4))
+            head = f"{self.first6[:4]} {self.first6[4:]}•• •••• " if self.first6 else "•••• "
+            return head + self.last4 + (f", {self.issuer}" if self.issuer else "")
         if self.method == SBP:
             return f"+{self.number}, {self.bank}"
         return self.number
 
     def yookassa(self) -> dict[str, Any] | None:
-        """YooKassa's `payout_destination_data`, or None when YooKassa cannot pay it (SBP)."""
+        """What tells YooKassa where to pay (`payout_token`, or `payout_destination_data`), or None
+        when YooKassa cannot pay it: SBP (it needs the bank's SBP id), a card kept before the widget."""
         if self.method == CARD:
-            return {"type": "bank_card", "card": {"number": self.number}}
+            return {"payout_token": self.token} if self.token else None
         if self.method == YOOMONEY:
-            return {"type": "yoo_money", "account_number": self.number}
+            return {"payout_destination_data": {"type": "yoo_money", "account_number": self.number}}
         return None
 
 

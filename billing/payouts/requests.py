@@ -43,6 +43,7 @@ class PayoutView:
     failure_reason: str | None = None
     external_id: str | None = None
     decided_by: int | None = None
+    needs_new_card: bool = False  # a card kept as a number before the widget: not payable through YooKassa
     full: str = field(default="", repr=False)  # filled only for the admin's card
 
 
@@ -67,7 +68,8 @@ async def _views(box: SecretBoxLike, payouts: Sequence[PayoutRequest], *, full: 
             masked=dest.masked if dest else "?", created_at=p.created_at, user_id=int(uid),
             first_name=(user.first_name if user else "") or "", username=user.username if user else None,
             tracker_id=p.tracker_id, reference=p.reference, failure_reason=p.failure_reason,
-            external_id=p.external_id, decided_by=p.decided_by, full=(dest.full if dest and full else ""),
+            external_id=p.external_id, decided_by=p.decided_by,
+            needs_new_card=bool(dest and dest.needs_new_card), full=(dest.full if dest and full else ""),
         ))
     return out
 
@@ -95,7 +97,8 @@ async def pending_payouts(box: SecretBoxLike, *, limit: int = 30) -> tuple[list[
 
 
 async def payout_card(box: SecretBoxLike, payout_id: int) -> PayoutView | None:
-    """One request with its destination in full (the admin pays by hand from it)."""
+    """One request with its destination in full (the admin pays by hand from it); of a card, only
+    its mask."""
     payout = await PayoutRequest.get_or_none(id=payout_id)
     return (await _views(box, [payout], full=True))[0] if payout else None
 
@@ -135,6 +138,8 @@ async def request_payout(
         return Outcome(existing, False)
     if amount_kopecks < min_kopecks:
         raise PayoutError("payouts-below-minimum", minimum=min_kopecks)
+    if destination.needs_new_card:  # a card number from before the widget is never paid to again
+        raise PayoutError("payouts-card-add-again")
     encrypted = box.encrypt(destination.to_json())
     account_id = await user_account_id(user_id)
     async with in_transaction() as conn:

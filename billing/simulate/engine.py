@@ -20,7 +20,17 @@ from billing.periods import DEFAULT_TIMEZONE
 from billing.rates import MICRO
 from billing.settlement import settle_due_periods
 from billing.simulate.report import Report, monthly_income, read_report
-from billing.simulate.scenario import AUTHOR, PLATFORM, Cohort, Scenario, ScenarioError, load_scenario, positive_int
+from billing.simulate.scenario import (
+    AUTHOR,
+    PLATFORM,
+    Cohort,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    positive_int,
+    with_levels,
+)
+from billing.split import MAX_LEVELS, compile_schedule
 from billing.subscriptions import SubscriptionPlan, plan_subscription
 from models import Membership, Tracker, User
 from models.enums import PlanKind
@@ -32,21 +42,29 @@ Database = Callable[[str], AbstractAsyncContextManager[None]]
 
 
 async def run(spec: str, *, database: Database, months: int | None = None, per_month: int = 1,
-              tz: str = DEFAULT_TIMEZONE) -> Report:
+              tz: str = DEFAULT_TIMEZONE, levels: str | None = None) -> Report:
     """Run a scenario on a fresh temporary SQLite database and report what the ledger holds.
     `database(url)` connects to a new database with the production schema, and closes it: the
-    caller's (`bot.db.database`), since how the platform builds its schema is the app's business."""
+    caller's (`bot.db.database`), since how the platform builds its schema is the app's business.
+    `levels` ("30,20,10,5") replaces the scenario's referral levels (`scenario.with_levels`)."""
     if spec == "snowball":
         months = positive_int(months if months is not None else 18, "--months")
         per_month = positive_int(per_month, "--per-month")
         scenario = Scenario(name="snowball", months=months)
     else:
         scenario = load_scenario(spec, months=months)
+    if levels is not None:
+        scenario = with_levels(scenario, levels)
     with tempfile.TemporaryDirectory(prefix="gptitor-simulate-") as tmp:
         async with database(f"sqlite://{Path(tmp) / 'simulate.sqlite3'}"):
             if spec == "snowball":
                 return await run_snowball(scenario, per_month, ZoneInfo(tz))
             return await run_cohorts(scenario, ZoneInfo(tz))
+
+
+def full_chain(chain: tuple[int | None, ...]) -> tuple[int | None, ...]:
+    """A chain cut or padded to the six levels a membership and a period carry."""
+    return (*chain[:MAX_LEVELS], *[None] * (MAX_LEVELS - len(chain[:MAX_LEVELS])))
 
 
 class World:
@@ -66,7 +84,8 @@ class World:
         self.periods: list[list[Any]] = []
         self.usage: list[list[Any]] = []
         self.period_month: dict[int, int] = {}  # period id -> month number (1, 2, ...)
-        self.chains: dict[int, tuple[int | None, ...]] = {}  # user id -> (l1, l2, l3), copied onto their periods
+        self.chains: dict[int, tuple[int | None, ...]] = {}  # user id -> (l1, .., l6), copied onto their periods
+        self.depth = compile_schedule(scenario.commission).depth
         self.tracker_id = 0
 
     async def create_people(
@@ -78,11 +97,12 @@ class World:
         )
         self.tracker_id = tracker.id
         await User.bulk_create([User(id=uid, first_name=name) for uid, name in users], batch_size=5000)
-        self.chains = {uid: chain for uid, chain, _ in members}
+        self.chains = {uid: full_chain(chain) for uid, chain, _ in members}
         await Membership.bulk_create(
             [
-                Membership(tracker_id=tracker.id, user_id=uid, l1_id=l1, l2_id=l2, l3_id=l3, is_partner=partner)
-                for uid, (l1, l2, l3), partner in members
+                Membership(tracker_id=tracker.id, user_id=uid, is_partner=partner,
+                           **{f"l{level}_id": holder for level, holder in enumerate(self.chains[uid], start=1)})
+                for uid, _, partner in members
             ],
             batch_size=5000,
         )
@@ -91,7 +111,7 @@ class World:
         self, user_id: int, first_month: int, weight: int, cost_month_kopecks: int, conn: BaseDBAsyncClient
     ) -> None:
         """`user_id` pays for every month from `first_month` on, for `weight` people at once."""
-        l1, l2, l3 = self.chains.get(user_id, (None, None, None))
+        chain = self.chains.get(user_id, full_chain(()))
         for month, plan in enumerate(self.plans, start=1):
             if month < first_month:
                 continue
@@ -125,9 +145,7 @@ class World:
                         ts(conn, span.ends_at),
                         span.revenue_kopecks * weight,
                         "open",
-                        l1,
-                        l2,
-                        l3,
+                        *chain,
                     ]
                 )
             cost_ukop = cost_month_kopecks * weight * MICRO
@@ -167,7 +185,8 @@ class World:
                 sql(
                     conn,
                     "INSERT INTO accounting_periods (id, subscription_id, tracker_id, user_id, seq, starts_at, ends_at,"
-                    " revenue_kopecks, status, l1_id, l2_id, l3_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " revenue_kopecks, status, l1_id, l2_id, l3_id, l4_id, l5_id, l6_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ),
                 self.periods,
             )
@@ -190,16 +209,15 @@ async def run_cohorts(scenario: Scenario, tz: ZoneInfo) -> Report:
     world = World(scenario, tz)
     conn = default_connection()
     ids = {AUTHOR: 1}
-    chains: dict[str, tuple[int | None, int | None, int | None]] = {AUTHOR: (None, None, None)}
+    chains: dict[str, tuple[int | None, ...]] = {AUTHOR: full_chain(())}
     users: list[tuple[int, str]] = []
     members: list[tuple[int, tuple[int | None, ...], bool]] = []
 
-    def chain_below(inviter: str | None) -> tuple[int | None, int | None, int | None]:
-        # Whoever `inviter` brings has the inviter as L1, the inviter's L1 as L2, its L2 as L3.
+    def chain_below(inviter: str | None) -> tuple[int | None, ...]:
+        # Whoever `inviter` brings has the inviter as level 1 and the inviter's level k as level k+1.
         if inviter is None:
-            return (None, None, None)
-        above = chains[inviter]
-        return (ids[inviter], above[0], above[1])
+            return full_chain(())
+        return full_chain((ids[inviter], *chains[inviter]))
 
     for number, partner in enumerate(scenario.partners, start=2):
         ids[partner.name] = number
@@ -223,40 +241,42 @@ async def run_cohorts(scenario: Scenario, tz: ZoneInfo) -> Report:
     await world.settle()
     names = {1: AUTHOR, **{ids[p.name]: p.name for p in scenario.partners}}
     parties = [AUTHOR, *(p.name for p in scenario.partners), PLATFORM]
-    return await read_report(scenario.name, len(subscribers), parties, names)
+    return await read_report(scenario.name, len(subscribers), parties, names, levels=world.depth)
 
 
 async def run_snowball(scenario: Scenario, per_month: int, tz: ZoneInfo) -> Report:
     """Month 1: the first subscriber (brought by the author). Every following month each
     subscriber brings `per_month` new ones; nobody leaves. One database subscriber per cohort:
-    (month joined, own position, L1/L2/L3 position), where a position is the author, the first
-    subscriber, or "others" (anyone else, counted together)."""
+    (month joined, own position, the position of each level the schedule pays), where a position
+    is the author, the first subscriber, or "others" (anyone else, counted together)."""
     world = World(scenario, tz)
     conn = default_connection()
     FIRST, OTHERS = 2, 3  # user ids; the author is 1
-    Signature = tuple[int, int | None, int | None, int | None]  # (own, l1, l2, l3)
-    active: dict[Signature, int] = {(FIRST, 1, None, None): 1}
-    joined: list[tuple[int, Signature, int]] = [(1, (FIRST, 1, None, None), 1)]
+    depth = world.depth
+    Signature = tuple[int | None, ...]  # (own, l1, .., l<depth>): deeper levels earn nothing
+    first: Signature = (FIRST, *(1, *[None] * depth)[:depth])
+    active: dict[Signature, int] = {first: 1}
+    joined: list[tuple[int, Signature, int]] = [(1, first, 1)]
     monthly_counts = [(1, 1)]
     for month in range(2, scenario.months + 1):
         new: dict[Signature, int] = defaultdict(int)
-        for (own, l1, l2, _l3), count in active.items():
-            new[(OTHERS, own, l1, l2)] += count * per_month
+        for signature, count in active.items():
+            new[(OTHERS, *signature[:depth])] += count * per_month
         for signature, count in new.items():
             joined.append((month, signature, count))
             active[signature] = active.get(signature, 0) + count
         monthly_counts.append((sum(active.values()), sum(new.values())))
 
     users = [(FIRST, "first"), (OTHERS, "others")]
-    members: list[tuple[int, tuple[int | None, ...], bool]] = [(FIRST, (1, None, None), False)]
+    members: list[tuple[int, tuple[int | None, ...], bool]] = [(FIRST, (1,), False)]
     cohort_users: list[tuple[int, int, int]] = []  # (user id, month joined, weight)
     next_id = 1000
-    for month, (own, l1, l2, l3), count in joined:
+    for month, (own, *chain), count in joined:
         if own == FIRST:
             cohort_users.append((FIRST, month, count))
             continue
         users.append((next_id, f"cohort m{month}"))
-        members.append((next_id, (l1, l2, l3), False))
+        members.append((next_id, tuple(chain), False))
         cohort_users.append((next_id, month, count))
         next_id += 1
     await world.create_people(users, members)
@@ -266,7 +286,8 @@ async def run_snowball(scenario: Scenario, per_month: int, tz: ZoneInfo) -> Repo
     await world.settle()
 
     names = {1: AUTHOR, FIRST: "first", OTHERS: "others"}
-    report = await read_report("snowball", monthly_counts[-1][0], [AUTHOR, "first", "others", PLATFORM], names)
+    report = await read_report("snowball", monthly_counts[-1][0], [AUTHOR, "first", "others", PLATFORM], names,
+                               levels=depth)
     income = await monthly_income(conn, FIRST, world.period_month)
     for month, (subscribers, newcomers) in enumerate(monthly_counts, start=1):
         levels = income.get(month, {})
@@ -276,7 +297,7 @@ async def run_snowball(scenario: Scenario, per_month: int, tz: ZoneInfo) -> Repo
                 "subscribers": subscribers,
                 "new": newcomers,
                 "first_income": sum(levels.values()),
-                "first_by_level": {lv: levels.get(lv, 0) for lv in ("l1", "l2", "l3")},
+                "first_by_level": {f"l{k}": levels.get(f"l{k}", 0) for k in range(1, depth + 1)},
             }
         )
     report.notes.append(

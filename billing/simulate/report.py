@@ -27,6 +27,7 @@ class Report:
     parties: list[str]
     by_role: dict[str, dict[str, int]]  # party -> role -> kopecks (LOSS under "loss")
     monthly: list[dict[str, Any]] = field(default_factory=list)  # snowball only
+    levels: int = 3  # the referral levels of the scenario's schedule
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -43,6 +44,7 @@ class Report:
             "token_cost": self.token_cost_kopecks,
             "margin": self.margin_kopecks,
             "loss": self.loss_kopecks,
+            "levels": self.levels,
             "totals": self.totals,
             "by_role": {party: dict(self.by_role.get(party, {})) for party in self.parties},
             **({"monthly": self.monthly} if self.monthly else {}),
@@ -67,7 +69,8 @@ async def monthly_income(
     return out
 
 
-async def read_report(name: str, subscribers: int, parties: list[str], names: dict[int, str]) -> Report:
+async def read_report(name: str, subscribers: int, parties: list[str], names: dict[int, str], *,
+                      levels: int = 3) -> Report:
     conn = default_connection()
     _, rows = await conn.execute_query(
         "SELECT COUNT(*), COALESCE(SUM(revenue_kopecks), 0), COALESCE(SUM(token_cost_kopecks), 0), "
@@ -97,6 +100,7 @@ async def read_report(name: str, subscribers: int, parties: list[str], names: di
         loss_kopecks=loss,
         parties=parties,
         by_role={party: dict(roles) for party, roles in by_role.items()},
+        levels=levels,
     )
 
 
@@ -117,9 +121,10 @@ def format_report(report: Report) -> str:
         f"margin {report_rub(report.margin_kopecks)}",
         "",
     ]
-    columns = [Role.AUTHOR.value, Role.L1.value, Role.L2.value, Role.L3.value, Role.PLATFORM.value]
+    level_names = [f"L{k}" for k in range(1, report.levels + 1)]
+    columns = [Role.AUTHOR.value, *(name.lower() for name in level_names), Role.PLATFORM.value]
     has_loss = any("loss" in roles for roles in report.by_role.values())
-    header = ["party", "as author", "L1", "L2", "L3", "as platform", *(["loss"] if has_loss else []), "total"]
+    header = ["party", "as author", *level_names, "as platform", *(["loss"] if has_loss else []), "total"]
     totals = report.totals
     rows = []
     for party in report.parties:
@@ -133,13 +138,13 @@ def format_report(report: Report) -> str:
     if report.monthly:
         lines += ["", "The first subscriber's income by month (RUB):", ""]
         lines += _table(
-            ["month", "subscribers", "new", "from L1", "from L2", "from L3", "income"],
+            ["month", "subscribers", "new", *(f"from {name}" for name in level_names), "income"],
             (
                 [
                     str(m["month"]),
                     report_count(m["subscribers"]),
                     report_count(m["new"]),
-                    *(report_rub(m["first_by_level"][lv]) for lv in ("l1", "l2", "l3")),
+                    *(report_rub(m["first_by_level"][name.lower()]) for name in level_names),
                     report_rub(m["first_income"]),
                 ]
                 for m in report.monthly

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from billing.split import ROLE_ORDER, compile_schedule
+from billing.split import DEFAULT_SCHEDULE, LEVEL_ROLES, MAX_LEVELS, compile_schedule
 
 SEED_PRICE_MONTH = 200_000  # kopecks: 2,000 RUB
 SEED_COST_MONTH = 60_000  # kopecks: 400 mJ at 1.5 RUB/mJ = 600 RUB
@@ -47,7 +47,8 @@ class Scenario:
     months: int = 1
     partners: tuple[Partner, ...] = ()
     cohorts: tuple[Cohort, ...] = ()
-    commission: dict[str, Decimal] | None = None
+    # platform, author and "levels" (a list of percents, level 1 first); None: the defaults.
+    commission: dict[str, Any] | None = None
     rub_per_mj: Decimal = SEED_RUB_PER_MJ
     start: str = SEED_START  # local date in the platform time zone
 
@@ -124,16 +125,7 @@ def parse_scenario(data: dict[str, Any], *, name: str) -> Scenario:
         )
     if not cohorts:
         raise ScenarioError("a scenario needs at least one [[cohort]] of subscribers.")
-    commission = None
-    if "commission" in data:
-        commission = {
-            role.value: _decimal(data["commission"].get(role.value, 0), f"commission.{role.value}")
-            for role in ROLE_ORDER
-        }
-        try:
-            compile_schedule(commission)
-        except ValueError:
-            raise ScenarioError("[commission] shares must be >= 0 and add up to 100.") from None
+    commission = _commission(data["commission"]) if "commission" in data else None
     return Scenario(
         name=name,
         price_month_kopecks=_kopecks(tracker.get("price_month", "2000.00"), "tracker.price_month"),
@@ -145,6 +137,63 @@ def parse_scenario(data: dict[str, Any], *, name: str) -> Scenario:
         rub_per_mj=_decimal(tracker.get("rub_per_mj", SEED_RUB_PER_MJ), "tracker.rub_per_mj"),
         start=_date(tracker.get("start", SEED_START)),
     )
+
+
+def _commission(table: Any) -> dict[str, Any]:
+    """[commission]: platform, author, and the levels as `levels = [...]` or as keys l1, l2, ..."""
+    if not isinstance(table, dict):
+        raise ScenarioError("[commission] must be a table.")
+    if "levels" in table:
+        raw = table["levels"]
+        if not isinstance(raw, list):
+            raise ScenarioError("commission.levels must be a list of percents, level 1 first, such as [30, 20, 10].")
+        stray = sorted(role.value for role in LEVEL_ROLES if role.value in table)
+        if stray:
+            raise ScenarioError(f"[commission] gives both levels and {', '.join(stray)}: use one of them.")
+    else:
+        raw = [table[role.value] for role in LEVEL_ROLES if role.value in table]
+        expected = [role.value for role in LEVEL_ROLES[: len(raw)]]
+        given = [role.value for role in LEVEL_ROLES if role.value in table]
+        if given != expected:
+            raise ScenarioError(f"[commission] levels must follow one another from l1: {', '.join(given)} has a gap.")
+    if len(raw) > MAX_LEVELS:
+        raise ScenarioError(f"[commission] has {len(raw)} levels; at most {MAX_LEVELS} are allowed.")
+    levels = [_decimal(v, f"commission level {i}") for i, v in enumerate(raw, start=1)]
+    commission = {
+        "platform": _decimal(table.get("platform", 0), "commission.platform"),
+        "author": _decimal(table.get("author", 0), "commission.author"),
+        "levels": levels,
+    }
+    try:
+        compile_schedule(commission)
+    except ValueError:
+        raise ScenarioError("[commission] shares must be >= 0 and add up to 100.") from None
+    return commission
+
+
+def with_levels(scenario: Scenario, text: str) -> Scenario:
+    """The scenario under `--levels 30,20,10,5`: those level percents, the author's share as it
+    was, and the platform the rest (refused if nothing or less is left for it)."""
+    parts = [p.strip() for p in text.split(",")] if text.strip() else []
+    if len(parts) > MAX_LEVELS:
+        raise ScenarioError(f"--levels gives {len(parts)} levels; at most {MAX_LEVELS} are allowed.")
+    levels: list[Decimal] = []
+    for part in parts:
+        try:
+            value = Decimal(part)
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or value < 0 or value > 100:
+            raise ScenarioError(f"--levels: {part!r} is not a percent from 0 to 100.")
+        levels.append(value)
+    author = Decimal(str((scenario.commission or DEFAULT_SCHEDULE)["author"]))
+    platform = 100 - author - sum(levels, Decimal(0))
+    if platform < 0:
+        raise ScenarioError(
+            f"--levels {text} and the author's {author.normalize():f}% add up to more than 100%: "
+            "lower the levels."
+        )
+    return Scenario(**{**scenario.__dict__, "commission": {"platform": platform, "author": author, "levels": levels}})
 
 
 def _decimal(value: Any, what: str) -> Decimal:

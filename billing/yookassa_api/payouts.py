@@ -31,20 +31,22 @@ def _payout_info(data: Mapping[str, Any]) -> PayoutInfo:
     )
 
 
+SOURCES = ("payout_token", "payout_destination_data")
+
 
 class PayoutsAPI(YooKassaClient):
 
-    async def create_payout(self, amount_kopecks: int, destination: Mapping[str, Any],
-                            description: str, idempotence_key: str,
-                            metadata: Mapping[str, str] | None = None) -> PayoutInfo:
-        """``destination`` is YooKassa's ``payout_destination_data``, e.g.
-        ``{"type": "yoo_money", "account_number": "4100..."}`` or
-        ``{"type": "bank_card", "card": {"number": "5555..."}}``."""
-        if not isinstance(destination, Mapping) or not destination.get("type"):
-            raise ValueError("destination needs a 'type'")
+    async def create_payout(self, amount_kopecks: int, source: Mapping[str, Any], description: str,
+                            idempotence_key: str, metadata: Mapping[str, str] | None = None) -> PayoutInfo:
+        """``source`` says where to pay, exactly one of YooKassa's ways: ``{"payout_token": ...}``
+        (a card synonym from the payout widget; the platform never sees a card number) or
+        ``{"payout_destination_data": {"type": "yoo_money", "account_number": "4100..."}}``."""
+        keys = [k for k in SOURCES if source.get(k)] if isinstance(source, Mapping) else []
+        if len(keys) != 1 or len(source) != 1:
+            raise ValueError(f"source needs exactly one of {', '.join(SOURCES)}")
         body: dict[str, Any] = {
             "amount": v.amount(amount_kopecks),
-            "payout_destination_data": dict(destination),
+            keys[0]: source[keys[0]] if keys[0] == "payout_token" else dict(source[keys[0]]),
             "description": v.clip(description),
             "metadata": v.metadata(metadata),
         }

@@ -13,6 +13,7 @@ class PartnerSG(StatesGroup):
     network = State()
     howto = State()
     api = State()  # API tokens (issue 18)
+    statement = State()  # settled periods, paged, and their CSV (issue 17)
 
 
 class PayoutsSG(StatesGroup):
@@ -24,6 +25,7 @@ class PayoutsSG(StatesGroup):
     method = State()
     destination = State()
     bank = State()
+    card = State()  # add a card in the Mini App (YooKassa's payout widget)
     confirm = State()
     history = State()
 

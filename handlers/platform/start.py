@@ -27,8 +27,11 @@ async def on_start(message: Message, dialog_manager: DialogManager) -> None:
 async def on_help(message: Message, i18n: Translator, settings: Any) -> None:
     # The admin changes the schedule (dated): the text shows the one in force, never fixed numbers.
     shares = await commission.schedule_at(fallback=settings.commission)
-    percents = {role: f"{Decimal(shares[role]).normalize():f}" for role in commission.ROLES}
-    await message.answer(i18n("platform-help", **percents))
+    percents = {role: f"{Decimal(percent).normalize():f}" for role, percent in shares.items()}
+    # "30% / 20% / 10%": one per level of the schedule in force, however many it has.
+    levels = " / ".join(f"{percents[role]}%" for role in commission.LEVELS if role in percents)
+    await message.answer(i18n("platform-help", platform=percents["platform"], author=percents["author"],
+                              levels=levels or i18n("commission-no-levels")))
 
 
 async def on_stale_dialog(event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator) -> None:

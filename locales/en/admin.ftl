@@ -5,7 +5,7 @@ admin-btn-close = ← Close
 admin-menu =
     🛠 Platform administration
     Rate: { $rate } RUB per mJ · models with a price: { $models }
-    Commission (platform / author / L1 / L2 / L3): { $shares } %
+    Commission (platform / author{ $level_names }): { $shares } %
     Undelivered events: { $undelivered } · payout requests: { $payouts }
 admin-btn-rate = 💱 mJ rate
 admin-btn-prices = 🧠 Model prices
@@ -56,7 +56,7 @@ admin-price-bad-format = Send two numbers separated by a space: the input price 
 admin-price-new-bad-format = Send the model's name (no spaces) and two numbers, e.g. gpt-4o-mini 0.15 0.6
 
 admin-commission =
-    ➗ Commission now: platform { $platform_pct } %, author { $author_pct } %, L1 { $l1_pct } %, L2 { $l2_pct } %, L3 { $l3_pct } %.
+    ➗ Commission now: platform { $platform_pct } %, author { $author_pct } %, { $levels }.
     A period is split by the schedule in force when it ends. Schedules ({ $tz } time):
     { $history }
 admin-commission-line = { $state ->
@@ -66,11 +66,11 @@ admin-commission-line = { $state ->
 admin-commission-configured = · from the settings: { $shares }
 admin-btn-commission-new = ➕ New schedule
 admin-commission-ask =
-    Send five shares in percent — platform, author, L1, L2, L3 (adding up to 100) — and, unless it starts this minute, its start date and time ({ $tz }):
+    Send the shares in percent — platform, author, then one for each referral level, 0 to 6 levels: L1, L2, … (adding up to 100) — and, unless it starts this minute, its start date and time ({ $tz }):
     20 20 30 20 10
-    15 25 30 20 10 01.12.2026 00:00
+    15 20 30 20 10 5 01.12.2026 00:00
 admin-commission-added = The new schedule applies from { $valid_from }.
-admin-commission-bad-count = Send five shares: platform, author, L1, L2, L3.
+admin-commission-bad-count = Send at least two shares: platform and author, then one for each level (L1, L2, …).
 admin-commission-bad-number = "{ $value }" is not a share: a number from 0 to 100 with at most three decimals.
 admin-commission-bad-total = The shares add up to { $total }, not 100.
 
@@ -93,8 +93,8 @@ admin-totals =
     Revenue: { $revenue }
     Token cost: { $token_cost }
     Margin: { $margin } (losses included)
-    Shares: platform { $platform_role }, author { $author_role }, L1 { $l1_role }, L2 { $l2_role }, L3 { $l3_role }
-    Of them unheld levels (to the platform): L1 { $l1_unheld }, L2 { $l2_unheld }, L3 { $l3_unheld }
+    Shares: platform { $platform_role }, author { $author_role }, { $level_roles }
+    Of them unheld levels (to the platform): { $level_unheld }
     Losses: { $losses }
     The platform keeps: { $platform_kept } · people get: { $to_people }
     Ended this month, waiting for settlement: { $open_due }

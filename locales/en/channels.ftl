@@ -6,6 +6,9 @@ channel-level = { $level ->
     [l1] level 1
     [l2] level 2
     [l3] level 3
+    [l4] level 4
+    [l5] level 5
+    [l6] level 6
    *[author] you are the author
 }
 channel-plan = { $plan ->

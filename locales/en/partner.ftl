@@ -84,7 +84,7 @@ partner-earnings =
     { $months_text }
 partner-level-author = As the author: { $amount }
 partner-level-n = Level { $level }: { $amount }
-partner-month-line = { $month }: { $total } (level 1 — { $l1 } · level 2 — { $l2 } · level 3 — { $l3 })
+partner-month-line = { $month }: { $total } ({ $levels })
 partner-month-author = , as the author { $author }
 partner-months-empty = nothing accrued yet
 partner-chart-title = { $name }: earnings by month
@@ -98,11 +98,11 @@ partner-network =
    *[other] people
 }
 
-    Level 1: { $l1_people }, paying { $l1_paying }
-    Level 2: { $l2_people }, paying { $l2_paying }
-    Level 3: { $l3_people }, paying { $l3_paying }
+    { $levels }
 
     Came through your links: { $names }
+# One line per level the commission schedule pays (1 to 6).
+partner-network-level = Level { $level }: { $people }, paying { $paying }
 partner-network-empty =
     👥 Nobody in your network yet.
     Share your link — the people who come through it, and those they bring, will show up here.
@@ -114,16 +114,14 @@ partner-howto =
     A month costs { $price }. The AI's cost is taken off each payment and the rest is split:
     • the platform — { $platform_pct }% (up to { $platform_amount });
     • the tracker's author — { $author_pct }% (up to { $author_amount });
-    • whoever invited the client (level 1) — { $l1_pct }% (up to { $l1_amount });
-    • whoever invited the inviter (level 2) — { $l2_pct }% (up to { $l2_amount });
-    • level 3 — { $l3_pct }% (up to { $l3_amount }).
+    { $levels }
     A level nobody holds goes to the platform.
     A client's inviter is the first link they opened, fixed for good at their first payment. Nobody can invite themselves.
     The money is accrued when a paid period ends.
 partner-howto-no-price =
     ❓ How the money is split in { $name }
 
-    The AI's cost is taken off each payment and the rest is split: the platform { $platform_pct }%, the author { $author_pct }%, level 1 (the client's inviter) { $l1_pct }%, level 2 { $l2_pct }%, level 3 { $l3_pct }%. A level nobody holds goes to the platform.
+    The AI's cost is taken off each payment and the rest is split: the platform { $platform_pct }%, the author { $author_pct }%, { $levels_inline }. A level nobody holds goes to the platform.
     The author has not set a price yet.
 
 ## Domain errors
@@ -152,7 +150,6 @@ partners-partner =
        *[client] 👤 { $first_name } (client)
     }: brought { $members }, paying { $subscribers }, earned { $total }
     { $levels }
-partners-levels = level 1 — { $l1 } · level 2 — { $l2 } · level 3 — { $l3 }
 partners-link-line = 🔗 { $label }: { $clicks } → { $starts } → { $paying } → { $revenue }
 partners-empty = No partners yet. Create a "become my partner" link and send it to the people who will promote the tracker.
 partners-more = …and { $more } more.

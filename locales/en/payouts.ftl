@@ -26,7 +26,6 @@ payouts-method = { $method ->
     [sbp] ⚡ SBP by phone number
    *[yoomoney] 👛 YooMoney wallet
 }
-payouts-ask-card = Send the card number. I delete the message from the chat at once and keep the number encrypted.
 payouts-ask-phone = Send the phone number your SBP is linked to, e.g. +7 912 345-67-89.
 payouts-ask-bank = Which bank should the SBP transfer go to? Type the bank's name.
 payouts-ask-wallet = Send your YooMoney wallet number (it starts with 4100).
@@ -58,7 +57,6 @@ payouts-line-reference = Payment: { $reference }
 payouts-bad-amount = I did not understand the amount. Type a number of roubles, e.g. 1500 or 1500.50.
 payouts-below-minimum = The minimum payout is { $minimum }.
 payouts-not-enough = Not enough money on the balance: { $available } available.
-payouts-bad-card = The card number did not pass the check. Check the digits and send it again.
 payouts-bad-phone = That does not look like a Russian phone number. Example: +7 912 345-67-89.
 payouts-bad-bank = Type the bank's name (2 to 64 characters).
 payouts-bad-wallet = A YooMoney wallet number has 11 to 20 digits and starts with 4100.

@@ -8,7 +8,7 @@ cmd-tracker-help = Help
 platform-help =
     GPTitor is a platform for AI tracker bots.
     Create a bot with @BotFather, send its token here, and your tracker goes live at once.
-    Clients pay for a subscription inside Telegram; the margin is split: platform { $platform }%, author { $author }%, partners { $l1 }% / { $l2 }% / { $l3 }% (by invitation level; the shares in force now, which may change).
+    Clients pay for a subscription inside Telegram; the margin is split: platform { $platform }%, author { $author }%, partners { $levels } (by invitation level; the shares in force now, which may change).
     /start opens the main menu.
 platform-unknown = I did not understand that. Press /start for the menu, or /help.
 dialog-expired = This menu is out of date, opening it again.

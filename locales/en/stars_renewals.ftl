@@ -6,8 +6,6 @@ tracker-pause-confirm =
     Telegram keeps renewing Stars subscriptions until they are cancelled. For a long pause, cancel them: clients are told and can subscribe again when the tracker is back.
 btn-pause-keep-stars = ⏸ Pause, keep subscriptions
 btn-pause-cancel-stars = ⏸ Pause and cancel Stars subscriptions
-tracker-paused-stars-cancelled = The tracker is paused. Stars subscriptions cancelled: { $count }.
-tracker-stars-cancelled = Stars subscriptions cancelled: { $count }.
 stars-cancelled-tracker-deleted = The author closed the tracker “{ $name }”. Your Stars subscription is cancelled and will not be charged again; the time you paid for stays until it ends.
 stars-cancelled-tracker-paused = The author paused the tracker “{ $name }”. Your Stars subscription is cancelled and will not be charged again. You can subscribe again when the tracker is back.
 renew-reminder-auto-amount = ⏳ Your subscription to { $name } renews automatically on { $until }: { $amount } will be charged. Turn auto-renewal off: /subscription

@@ -5,7 +5,7 @@ admin-btn-close = ← Закрыть
 admin-menu =
     🛠 Администрирование платформы
     Ставка: { $rate } ₽ за мДж · моделей с ценой: { $models }
-    Комиссия (платформа / автор / L1 / L2 / L3): { $shares } %
+    Комиссия (платформа / автор{ $level_names }): { $shares } %
     Недоставленных событий: { $undelivered } · заявок на выплату: { $payouts }
 admin-btn-rate = 💱 Ставка мДж
 admin-btn-prices = 🧠 Цены моделей
@@ -56,7 +56,7 @@ admin-price-bad-format = Нужны два числа через пробел: �
 admin-price-new-bad-format = Нужны название модели (без пробелов) и два числа, например gpt-4o-mini 0.15 0.6
 
 admin-commission =
-    ➗ Комиссия сейчас: платформа { $platform_pct } %, автор { $author_pct } %, L1 { $l1_pct } %, L2 { $l2_pct } %, L3 { $l3_pct } %.
+    ➗ Комиссия сейчас: платформа { $platform_pct } %, автор { $author_pct } %, { $levels }.
     Период делится по схеме, действующей в момент его окончания. Схемы (время { $tz }):
     { $history }
 admin-commission-line = { $state ->
@@ -66,11 +66,11 @@ admin-commission-line = { $state ->
 admin-commission-configured = · из настроек: { $shares }
 admin-btn-commission-new = ➕ Новая схема
 admin-commission-ask =
-    Пришлите пять долей в процентах — платформа, автор, L1, L2, L3 (в сумме 100) — и, если не с этой минуты, дату и время начала ({ $tz }):
+    Пришлите доли в процентах — платформа, автор и по одной на каждый уровень рефералов, от 0 до 6 уровней: L1, L2, … (в сумме 100) — и, если не с этой минуты, дату и время начала ({ $tz }):
     20 20 30 20 10
-    15 25 30 20 10 01.12.2026 00:00
+    15 20 30 20 10 5 01.12.2026 00:00
 admin-commission-added = Новая схема действует с { $valid_from }.
-admin-commission-bad-count = Нужно пять долей: платформа, автор, L1, L2, L3.
+admin-commission-bad-count = Нужны хотя бы две доли: платформа и автор, затем по одной на каждый уровень (L1, L2, …).
 admin-commission-bad-number = «{ $value }» — не доля: нужно число от 0 до 100, не больше трёх знаков после запятой.
 admin-commission-bad-total = Доли в сумме дают { $total }, а должны 100.
 
@@ -93,8 +93,8 @@ admin-totals =
     Выручка: { $revenue }
     Стоимость токенов: { $token_cost }
     Маржа: { $margin } (с убытками)
-    Доли: платформа { $platform_role }, автор { $author_role }, L1 { $l1_role }, L2 { $l2_role }, L3 { $l3_role }
-    Из них свободные уровни (платформе): L1 { $l1_unheld }, L2 { $l2_unheld }, L3 { $l3_unheld }
+    Доли: платформа { $platform_role }, автор { $author_role }, { $level_roles }
+    Из них свободные уровни (платформе): { $level_unheld }
     Убытки: { $losses }
     Платформе итого: { $platform_kept } · людям: { $to_people }
     Закончились в этом месяце и ждут расчёта: { $open_due }

@@ -84,7 +84,7 @@ partner-earnings =
     { $months_text }
 partner-level-author = Как автор: { $amount }
 partner-level-n = Уровень { $level }: { $amount }
-partner-month-line = { $month }: { $total } (уровень 1 — { $l1 } · уровень 2 — { $l2 } · уровень 3 — { $l3 })
+partner-month-line = { $month }: { $total } ({ $levels })
 partner-month-author = , как автор { $author }
 partner-months-empty = пока начислений не было
 partner-chart-title = { $name }: заработок по месяцам
@@ -95,11 +95,11 @@ partner-chart-caption = 📊 Заработок за 12 месяцев по ур
 partner-network =
     👥 Ваша сеть: { $people } чел.
 
-    Уровень 1: { $l1_people }, платят { $l1_paying }
-    Уровень 2: { $l2_people }, платят { $l2_paying }
-    Уровень 3: { $l3_people }, платят { $l3_paying }
+    { $levels }
 
     Пришли по вашим ссылкам: { $names }
+# One line per level the commission schedule pays (1 to 6).
+partner-network-level = Уровень { $level }: { $people }, платят { $paying }
 partner-network-empty =
     👥 В вашей сети пока никого нет.
     Поделитесь своей ссылкой — здесь появятся те, кто придёт по ней, и те, кого приведут уже они.
@@ -111,16 +111,14 @@ partner-howto =
     Месяц подписки стоит { $price }. Из оплаты вычитается стоимость работы ИИ, остаток делится так:
     • платформа — { $platform_pct }% (до { $platform_amount });
     • автор трекера — { $author_pct }% (до { $author_amount });
-    • тот, кто пригласил клиента (уровень 1), — { $l1_pct }% (до { $l1_amount });
-    • тот, кто пригласил пригласившего (уровень 2), — { $l2_pct }% (до { $l2_amount });
-    • уровень 3 — { $l3_pct }% (до { $l3_amount }).
+    { $levels }
     Если какого-то уровня нет, его доля достаётся платформе.
     Приглашающий закрепляется за клиентом по первой ссылке, которую тот открыл, и навсегда — с первой оплаты. Пригласить самого себя нельзя.
     Деньги начисляются, когда оплаченный период заканчивается.
 partner-howto-no-price =
     ❓ Как делятся деньги в трекере «{ $name }»
 
-    Из каждой оплаты вычитается стоимость работы ИИ, остаток делится: платформа — { $platform_pct }%, автор — { $author_pct }%, уровень 1 (кто пригласил клиента) — { $l1_pct }%, уровень 2 — { $l2_pct }%, уровень 3 — { $l3_pct }%. Доля отсутствующего уровня достаётся платформе.
+    Из каждой оплаты вычитается стоимость работы ИИ, остаток делится: платформа — { $platform_pct }%, автор — { $author_pct }%, { $levels_inline }. Доля отсутствующего уровня достаётся платформе.
     Автор пока не назначил цену подписки.
 
 ## Ошибки домена
@@ -149,7 +147,6 @@ partners-partner =
        *[client] 👤 { $first_name } (клиент)
     }: привели { $members }, платят { $subscribers }, заработали { $total }
     { $levels }
-partners-levels = уровень 1 — { $l1 } · уровень 2 — { $l2 } · уровень 3 — { $l3 }
 partners-link-line = 🔗 { $label }: { $clicks } → { $starts } → { $paying } → { $revenue }
 partners-empty = Партнёров пока нет. Создайте ссылку «стать партнёром» и отправьте её тем, кто будет продвигать трекер.
 partners-more = …и ещё { $more }.

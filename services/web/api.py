@@ -14,12 +14,14 @@ import referral
 from billing import partner as partner_money
 from billing.commission import schedule_at
 from billing.payouts import my_payouts
+from billing.split import compile_schedule
 from i18n.format import day, month_of, percent, rub
 from models import Account, LedgerEntry, Membership, Tracker, User
 from models.enums import EntryKind
 from services.web.http import CONFIG, NotFound, Principal, Query, authorized, i18n_of, lang_of, own_tracker, page
 
-ROLES = ("author", "l1", "l2", "l3")
+# Levels 4..6 are non-zero only under a deeper commission schedule; the cabinet shows them then.
+ROLES = ("author", "l1", "l2", "l3", "l4", "l5", "l6")
 
 
 def _money(request: web.Request, name: str, kopecks: int) -> dict[str, Any]:
@@ -118,6 +120,28 @@ async def statements(request: web.Request, who: Principal) -> web.Response:
     return page(items, more, as_csv=as_csv, name="statements")
 
 
+async def periods(request: web.Request, who: Principal) -> web.Response:
+    """The chat cabinet's statement: each settled period the person took a share of, newest first
+    (the client by first name only), over all time or this or last month (`period`)."""
+    q = Query(request, ("cursor", "limit", "format", "period"))
+    cursor, limit, as_csv = q.id_cursor(), q.limit(), q.csv()
+    period = q.choice("period", referral.PERIODS, "all")
+    tracker = await own_tracker(who, request.match_info["tracker_id"])
+    config, lang = request.app[CONFIG], lang_of(request)
+    window = referral.window_for(period, config.timezone)
+    found = await partner_money.statement.settled_lines(tracker.id, who.user_id, window=window, before=cursor,
+                                                        limit=limit + 1)
+    chunk = found[:limit]
+    items = [{"id": line.entry_id, "period_id": line.period_id, "client": line.client, "branch": line.branch,
+              "role": line.role,
+              "period_start": line.period_starts.isoformat() if line.period_starts else None,
+              "period_end": line.period_ends.isoformat() if line.period_ends else None,
+              "accrued_at": line.at.isoformat(), "accrued_text": day(line.at, config.timezone, lang),
+              **_money(request, "revenue", line.revenue_kopecks), **_money(request, "margin", line.margin_kopecks),
+              **_money(request, "share", line.amount_kopecks)} for line in chunk]  # fmt: skip
+    return page(items, str(chunk[-1].entry_id) if len(found) > limit else None, as_csv=as_csv, name="periods")
+
+
 async def accruals(request: web.Request, who: Principal) -> web.Response:
     """The person's ledger accruals, newest first (refund reversals are negative)."""
     q = Query(request, ("cursor", "limit", "format", "tracker_id"))
@@ -159,7 +183,8 @@ async def network(request: web.Request, who: Principal) -> web.Response:
     q = Query(request, ("format",))
     as_csv = q.csv()
     tracker = await own_tracker(who, request.match_info["tracker_id"])
-    net = await referral.network(tracker.id, who.user_id, names_limit=0)
+    schedule = await schedule_at(fallback=request.app[CONFIG].commission)
+    net = await referral.network(tracker.id, who.user_id, depth=compile_schedule(schedule).depth, names_limit=0)
     items = [{"level": lv.level, "people": lv.people, "paying": lv.paying} for lv in net.levels]
     return page(items, None, as_csv=as_csv, name="network")
 
@@ -171,6 +196,7 @@ def add_api_routes(app: web.Application) -> None:
     r.add_get("/api/v1/trackers/{tracker_id}/links/{link_id}", authorized(link))
     r.add_get("/api/v1/trackers/{tracker_id}/earnings", authorized(earnings))
     r.add_get("/api/v1/trackers/{tracker_id}/statements", authorized(statements))
+    r.add_get("/api/v1/trackers/{tracker_id}/periods", authorized(periods))
     r.add_get("/api/v1/trackers/{tracker_id}/network", authorized(network))
     r.add_get("/api/v1/accruals", authorized(accruals))
     r.add_get("/api/v1/payouts", authorized(payouts))

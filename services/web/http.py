@@ -40,6 +40,8 @@ class WebConfig:
     timezone: str
     commission: Any = None  # the configured schedule: the forecast's fallback
     box: Any = None  # the secret box: payout destinations are shown masked
+    payout_widget_url: str = ""  # YooKassa's payout widget script (services.web.card)
+    payout_account_id: str | None = None  # the payout account's agentId; None: cards are off
     extra: dict[str, Any] = field(default_factory=dict)
 
 

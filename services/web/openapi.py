@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_LEVELS = ("author", "l1", "l2", "l3", "total")
+_LEVELS = ("author", "l1", "l2", "l3", "l4", "l5", "l6", "total")  # l4..l6: under a deeper schedule only
 
 
 def _money(*names: str) -> dict[str, Any]:
@@ -44,6 +44,17 @@ SCHEMAS: dict[str, Any] = {
     }),  # fmt: skip
     "Statement": _obj({"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
                        "month_text": {"type": "string"}, **_money(*_LEVELS)}),
+    "Period": _obj({"id": {"type": "integer", "description": "the accrual's ledger entry"},
+                    "period_id": {"type": ["integer", "null"]},
+                    "client": {"type": "string",
+                               "description": "the subscriber's first name (author's and level-1 shares)"},
+                    "branch": {"type": "string", "description": "levels 2 and 3: the first name of the person "
+                               "of the partner's own first level the client came through"},
+                    "role": {"type": "string", "enum": ["author", "l1", "l2", "l3"]},
+                    "period_start": {"type": ["string", "null"], "format": "date-time"},
+                    "period_end": {"type": ["string", "null"], "format": "date-time"},
+                    "accrued_at": {"type": "string", "format": "date-time"}, "accrued_text": {"type": "string"},
+                    **_money("revenue", "margin", "share")}),
     "Accrual": _obj({"id": {"type": "integer"}, "tracker_id": {"type": ["integer", "null"]},
                      "role": {"type": "string"}, "source": {"type": "string"}, "source_id": {"type": "integer"},
                      "created_at": {"type": "string", "format": "date-time"}, **_money("amount")}),
@@ -62,6 +73,29 @@ SCHEMAS: dict[str, Any] = {
             "is_author": {"type": "boolean"}, "can_invite": {"type": "boolean"}})},
         "balance": _obj(_money("accrued", "reserved", "paid", "available")),
     }),  # fmt: skip
+    "DashboardMonth": _obj({
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "month_text": {"type": "string"},
+        "new": {"type": "integer"}, "new_text": {"type": "string"},
+        "churned": {"type": "integer"}, "churned_text": {"type": "string"},
+        **_money("revenue", "token_cost", "margin"),
+    }),
+    "Dashboard": _obj({
+        "tracker_id": {"type": "integer"}, "name": {"type": "string"}, "username": {"type": "string"},
+        "active": {"type": "integer"}, "active_text": {"type": "string"},
+        "clients_with_cost": {"type": "integer"}, "clients_with_cost_text": {"type": "string"},
+        **_money("median_cost", "p90_cost", "settled", "forecast"),
+        "estimate_kopecks": {"type": ["integer", "null"], "description": "the test chat's monthly cost per client"},
+        "estimate_text": {"type": "string"},
+        "top": {"type": "array", "items": _obj({"name": {"type": "string"}, **_money("cost")})},
+        "months": {"type": "array", "description": "this month first",
+                   "items": {"$ref": "#/components/schemas/DashboardMonth"}},
+    }),
+    "Program": _obj({
+        "tracker_id": {"type": "integer"}, "name": {"type": "string"}, "username": {"type": "string"},
+        "status": {"type": "string"}, "is_author": {"type": "boolean"}, "links": {"type": "integer"},
+        "links_text": {"type": "string"}, "cabinet_url": {"type": "string"},
+        **_money(*(f"{kind}_{level}" for kind in ("settled", "forecast") for level in _LEVELS)),
+    }),
     "Earnings": _obj({"tracker_id": {"type": "integer"}, "settled": {"$ref": "#/components/schemas/Levels"},
                       "forecast": {"$ref": "#/components/schemas/Levels"}}),
 }
@@ -121,8 +155,26 @@ def document(server_url: str | None = None) -> dict[str, Any]:
              _param("months", "query", {"type": "integer", "minimum": 1, "maximum": 36, "default": 12}, "the period"),
              _param("nonzero", "query", {"type": "string", "enum": ["0", "1", "true", "false"]}, "skip empty months")],
             _list("Statement"), "statements"),
+        "/api/v1/trackers/{tracker_id}/periods": _get(
+            "Settled periods the person took a share of, newest first (the chat cabinet's statement)",
+            [TRACKER, CURSOR, LIMIT, FORMAT,
+             _param("period", "query", {"type": "string", "enum": ["month", "last_month", "all"], "default": "all"},
+                    "by the month the share was credited, in the platform's time zone")],
+            _list("Period"), "periods"),
         "/api/v1/trackers/{tracker_id}/network": _get(
             "People at each level and how many pay", [TRACKER, FORMAT], _list("NetworkLevel"), "network"),
+        "/api/v1/trackers/{tracker_id}/links/{link_id}/qr": _get(
+            "One link's QR code (PNG)",
+            [TRACKER, _param("link_id", "path", {"type": "integer"}, "a link of the person's")],
+            {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+            "link_qr"),
+        "/api/v1/trackers/{tracker_id}/dashboard": _get(
+            "The author's dashboard of their own tracker (404 for anyone else)",
+            [TRACKER, _param("months", "query", {"type": "integer", "minimum": 2, "maximum": 36, "default": 12},
+                             "the period: months in `months`, this one first")],
+            _one("Dashboard"), "dashboard"),
+        "/api/v1/programs": _get("Every tracker the person promotes, with their earnings there", [FORMAT],
+                                 _list("Program"), "programs"),
         "/api/v1/accruals": _get(
             "Ledger accruals, newest first",
             [CURSOR, LIMIT, FORMAT, _param("tracker_id", "query", {"type": "integer"}, "one tracker only")],

@@ -6,9 +6,12 @@
     GET  /api/openapi.json                     the API's OpenAPI document
     GET  /api/v1/...                           the read-only API (services.web.api)
     GET  /app/{kind}/{bot_id}                  the Mini App page, opened from that bot
+    GET  /app/{kind}/{bot_id}/dashboard/{id}   the author's dashboard of their tracker (platform bot's card)
+    GET  /app/{kind}/{bot_id}/programs         "My partner programs" (the platform bot's screen)
     POST /app/{kind}/{bot_id}/session          initData -> a short-lived session token
     GET  /app/messages/{lang}.json             the page's texts from the locale catalogs
     GET  /app/static/{name}                    the page's script, style and the vendored chart library
+    GET  /app/{kind}/{bot_id}/card             the payout card page: YooKassa's widget (services.web.card)
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from aiohttp import web
 
 from i18n.catalog import LANGS, catalog_keys, translator
 from services.web.api import add_api_routes
+from services.web.api_platform import add_platform_api_routes
+from services.web.card import add_card_routes
 from services.web.http import CONFIG, WebConfig, error
 from services.web.initdata import AuthError, BotRef, check_init_data
 from services.web.openapi import document
@@ -30,8 +35,9 @@ log = logging.getLogger("services.web")
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 MAX_LOGIN_BODY = 16_384
+PAGES = {"": "index.html", "dashboard": "dashboard.html", "programs": "programs.html"}
 # The page runs only its own scripts and talks only to this server; Telegram's web clients may frame it.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "connect-src 'self'; frame-ancestors 'self' https://*.telegram.org")
 
 
@@ -81,9 +87,14 @@ async def messages(request: web.Request) -> web.Response:
 
 
 async def app_page(request: web.Request) -> web.StreamResponse:
+    """A page of the Mini App. Its data comes from the API after the login, so the page itself is
+    the same file for everyone; which tracker it shows is checked there (another's is 404)."""
     if _bot_ref(request) is None:
         raise web.HTTPNotFound()
-    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP,
+    name = PAGES[request.match_info.get("page", "")]
+    if not re.fullmatch(r"[0-9]{0,12}", request.match_info.get("tracker_id", "")):
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP,
                                                             "X-Content-Type-Options": "nosniff"})
 
 
@@ -100,8 +111,12 @@ def add_web_routes(app: web.Application, config: WebConfig) -> None:
     app[CONFIG] = config
     app.router.add_get("/api/openapi.json", openapi)
     add_api_routes(app)
+    add_platform_api_routes(app)
     app.router.add_get("/app/messages/{lang}.json", messages)
     app.router.add_get("/app/static/{name}", static)
+    add_card_routes(app)  # before /app/{kind}/{bot_id}: its config.json would match that too
     app.router.add_get("/app/{kind}/{bot_id}", app_page)
+    app.router.add_get("/app/{kind}/{bot_id}/{page:dashboard}/{tracker_id}", app_page)
+    app.router.add_get("/app/{kind}/{bot_id}/{page:programs}", app_page)
     app.router.add_post("/app/{kind}/{bot_id}/session", login)
 

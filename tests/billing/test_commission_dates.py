@@ -120,7 +120,9 @@ async def test_schedule_at_and_the_admins_rules(database):
 
 def test_shares_are_parsed_and_must_add_up_to_100():
     assert parse_shares(["12,5", "12.5", "50", "25", "0"]) == LAST
-    for bad, key in ((["20", "20", "30", "20"], "admin-commission-bad-count"),
+    for bad, key in ((["20"], "admin-commission-bad-count"),
+                     (["20", "20", "30", "20"], "admin-commission-bad-total"),  # two levels: 90
+                     (["10"] * 9, "commission-too-many-levels"),
                      (["20", "20", "30", "20", "11"], "admin-commission-bad-total"),
                      (["-10", "40", "30", "20", "20"], "admin-commission-bad-number"),
                      (["20.0001", "19.9999", "30", "20", "10"], "admin-commission-bad-number"),

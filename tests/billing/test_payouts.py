@@ -25,12 +25,13 @@ from tests.fakes.yookassa_server import FakeYooKassa
 
 BOX = SecretBox(generate_key())
 MIN = 50_000
-CARD = "4111 1111 1111 1111"  # passes Luhn
+CARD = "4111 1111 1111 1111"  # passes Luhn: typed into YooKassa's widget, never into the platform
+TOKEN = "pt-2f3e0b6c-0001-5000-9000-1d2e3f4a5b6c"  # the card synonym the widget gave for CARD
 PARTNER = 7
 
 
-def card(number: str = CARD) -> po.Destination:
-    return po.Destination.parse(po.CARD, number)
+def card(token: str = TOKEN) -> po.Destination:
+    return po.Destination.card(token, "411111", "1111", "Fake Bank")
 
 
 async def fund(user_id: int, kopecks: int, source_id: int = 1) -> int:
@@ -59,12 +60,22 @@ async def payout_events(payout_id: int) -> list[str]:
 
 
 def test_destinations_are_validated_and_masked():
-    d = card("4111-1111-1111-1111")
-    assert d.number == "4111111111111111" and d.masked == "•••• 1111" and d.full == "4111 1111 1111 1111"
-    assert d.yookassa() == {"type": "bank_card", "card": {"number": "4111111111111111"}}
-    with pytest.raises(po.PayoutError) as bad:
-        card("4111 1111 1111 1112")  # one digit off: Luhn says no
-    assert bad.value.code == "payouts-bad-card"
+    d = card()
+    assert d.masked == "•••• 1111" and d.full == "4111 11•• •••• 1111, Fake Bank" and "TOKEN" not in repr(d)
+    assert d.yookassa() == {"payout_token": TOKEN}
+    assert po.Destination.from_json(d.to_json()) == d and "4111111111111111" not in d.to_json()
+    for bad in [("", "411111", "1111"), ("pt-1", "411111", "1111"), (TOKEN, "41111", "1111"),
+                (TOKEN, "411111", "111a"), ("pt-<script>-0001", "411111", "1111")]:
+        with pytest.raises(po.PayoutError) as refused:
+            po.Destination.card(*bad)
+        assert refused.value.code == "payouts-card-invalid"
+    with pytest.raises(po.PayoutError) as typed:  # a card number typed in the chat is not a destination any more
+        po.Destination.parse(po.CARD, CARD)
+    assert typed.value.code == "payouts-bad-method"
+    # A row kept before the widget: its number never leaves from_json, and it cannot be paid to.
+    legacy = po.Destination.from_json('{"method":"card","number":"4111111111111111"}')
+    assert legacy.needs_new_card and legacy.masked == "•••• 1111" and "4111111111111111" not in legacy.full
+    assert legacy.yookassa() is None and "4111111111111111" not in repr(legacy)
     sbp = po.Destination.parse(po.SBP, "8 (912) 345-67-89", "Тинькофф")
     assert sbp.number == "79123456789" and sbp.masked.endswith("67-89, Тинькофф") and "345" not in sbp.masked
     assert sbp.yookassa() is None  # YooKassa needs an SBP bank id: paid by hand
@@ -73,7 +84,7 @@ def test_destinations_are_validated_and_masked():
     with pytest.raises(po.PayoutError):
         po.Destination.parse(po.SBP, "+79123456789", "")
     wallet = po.Destination.parse(po.YOOMONEY, "4100 1160 7515 6746")
-    assert wallet.yookassa() == {"type": "yoo_money", "account_number": "4100116075156746"}
+    assert wallet.yookassa() == {"payout_destination_data": {"type": "yoo_money", "account_number": "4100116075156746"}}
     with pytest.raises(po.PayoutError):
         po.Destination.parse(po.YOOMONEY, "1234567890123")
     assert po.Destination.from_json(sbp.to_json()) == sbp
@@ -100,8 +111,8 @@ async def test_a_request_reserves_at_once_and_keeps_the_destination_encrypted(da
     b = await balance(account)
     assert (b.reserved, b.paid, b.available) == (70_000, 0, 50_000)
     row = await PayoutRequest.get(id=outcome.payout.id)
-    assert "4111" not in row.destination_encrypted and row.method == po.CARD
-    assert po.Destination.from_json(BOX.decrypt(row.destination_encrypted)).number == "4111111111111111"
+    assert TOKEN not in row.destination_encrypted and row.method == po.CARD
+    assert po.Destination.from_json(BOX.decrypt(row.destination_encrypted)) == card()
     assert await payout_events(row.id) == ["requested"]  # told in the same transaction
     mine = await po.my_payouts(BOX, PARTNER)
     assert [(v.id, v.amount_kopecks, v.masked, v.status) for v in mine] == [(row.id, 70_000, "•••• 1111", "requested")]
@@ -196,6 +207,7 @@ async def test_two_admins_at_once_one_decision_wins(database):
 @pytest.fixture
 async def yk():
     async with FakeYooKassa() as fake:
+        fake.payout_cards.known(TOKEN, CARD)
         yield fake
 
 
@@ -219,7 +231,7 @@ async def test_yookassa_pending_then_paid_by_the_poll(database, yk, desk):
     assert not (await po.reject(payout.id, 1, "late")).changed  # money is moving: no rejection now
     (created,) = [r for r in yk.requests if r.method == "POST" and r.path == "/v3/payouts"]
     assert created.idempotence_key == po.idempotence_key(payout.id)
-    assert created.body["payout_destination_data"] == {"type": "bank_card", "card": {"number": "4111111111111111"}}
+    assert created.body["payout_token"] == TOKEN and "payout_destination_data" not in created.body
     assert created.body["amount"] == {"value": "600.00", "currency": "RUB"}
     external = (await PayoutRequest.get(id=payout.id)).external_id
     assert external in yk.payouts and (await balance(account)).reserved == 60_000
@@ -247,7 +259,7 @@ async def test_yookassa_paid_at_once_and_canceled_releases(database, yk, desk):
     yk.cancel_payout((await PayoutRequest.get(id=second.id)).external_id, "insufficient_funds")
     assert await desk.poll() == 1
     row = await PayoutRequest.get(id=second.id)
-    assert row.status == PayoutStatus.FAILED and row.failure_reason == "insufficient_funds"
+    assert row.status == PayoutStatus.FAILED and row.failure_reason == "yookassa:insufficient_funds"
     b = await balance(account)
     assert (b.reserved, b.paid, b.available) == (0, 60_000, 140_000)
     assert await payout_events(second.id) == ["requested", "approved", "failed"]
@@ -287,9 +299,16 @@ async def test_the_fake_checks_what_we_send(yk, desk):
     from billing.yookassa_gateway import GatewayRejected
 
     with pytest.raises(GatewayRejected):  # the fake refuses a card number YooKassa would refuse
-        await desk.gateway.create_payout(100, {"type": "bank_card", "card": {"number": "4111111111111112"}}, "x", "k1")
-    with pytest.raises(GatewayRejected):
-        await desk.gateway.create_payout(100, {"type": "sbp", "phone": "79123456789"}, "x", "k2")  # no bank id
+        await desk.gateway.create_payout(
+            100, {"payout_destination_data": {"type": "bank_card", "card": {"number": "4111111111111112"}}}, "x", "k1")
+    with pytest.raises(GatewayRejected):  # no bank id
+        await desk.gateway.create_payout(100, {"payout_destination_data": {"type": "sbp", "phone": "79123456789"}},
+                                         "x", "k2")
+    with pytest.raises(GatewayRejected) as unknown:  # a synonym the widget never issued
+        await desk.gateway.create_payout(100, {"payout_token": "pt-never-issued-by-the-widget"}, "x", "k3")
+    assert unknown.value.parameter == "payout_token"
+    with pytest.raises(ValueError):  # one way to say where, never two
+        await desk.gateway.create_payout(100, {"payout_token": TOKEN, "payout_destination_data": {}}, "x", "k4")
 
 
 async def test_the_polling_job_uses_the_bound_desk(database, yk, desk):

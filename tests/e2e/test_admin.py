@@ -130,7 +130,7 @@ async def test_the_admin_runs_the_economics_and_nobody_else_can(tg, database_url
         await admin.click(menu, "➗ Commission")
         schedule = await window(admin, "Commission now: platform 20 %, author 20 %, L1 30 %")
         await admin.click(schedule, "➕ New schedule")
-        await window(admin, "Send five shares")
+        await window(admin, "Send the shares in percent")
         await admin.send(PLATFORM, "20 20 30 20 11")
         await window(admin, "The shares add up to 101, not 100")
         await admin.send(PLATFORM, "10 30 30 20 10")

@@ -296,7 +296,7 @@ async def test_the_whole_story_from_a_channel_to_a_payout(tg, database_url, tmp_
         await settle_due_periods(now=datetime.now(UTC) + timedelta(days=32))
         await tg.wait_for_channel_post(chat, BOT, "💰 Vera: начислено 447,00 ₽ за период клиента Ivan (1-й уровень).")
 
-        done = await withdraw(sasha, "400", "💳 Банковская карта", "4111 1111 1111 1111", bot=BOT)
+        done = await withdraw(sasha, "400", "👛 Кошелёк ЮMoney", "4100 1160 7515 6746", bot=BOT)
         assert "Заявка №1 на 400,00 ₽" in done.plain
         await tg.wait_for_channel_post(chat, BOT, "🕓 Заявка на выплату 400,00 ₽ принята, сумма зарезервирована.")
         card = await open_card(admin, 1)

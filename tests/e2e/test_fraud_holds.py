@@ -49,16 +49,16 @@ async def test_the_admin_releases_one_partners_held_shares_and_forfeits_anothers
         await admin.send(PLATFORM, "/admin")
         await admin.click(await window(admin, "administration"), "🚩 Fraud holds")
         listing = await window(admin, "signs of self-referral")
-        assert rub(42_000) in listing.text
-        await admin.click(listing, f"u{B}: {rub(15_000)} held")
+        assert rub(42_000, 'en') in listing.text
+        await admin.click(listing, f"u{B}: {rub(15_000, 'en')} held")
         card = await window(admin, "Reasons:")
         assert "paid with the same card" in card.text and "built within minutes" in card.text
         await admin.click(card, "✅ Release")
-        listing = await window(admin, f"Released {rub(15_000)}")  # the list again, with the notice
+        listing = await window(admin, f"Released {rub(15_000, 'en')}")  # the list again, with the notice
         assert f"u{B}:" not in str(listing.buttons)  # released: the flags are cleared
-        await admin.click(listing, f"u{C}: {rub(9_000)} held")
+        await admin.click(listing, f"u{C}: {rub(9_000, 'en')} held")
         await admin.click(await window(admin, "Reasons:"), "⛔ Forfeit")
-        listing = await window(admin, f"Forfeited {rub(9_000)} to the platform")
+        listing = await window(admin, f"Forfeited {rub(9_000, 'en')} to the platform")
 
         b, c, a = await user_balance(B), await user_balance(C), await user_balance(A)
         assert (b.held, b.available) == (0, 15_000)
@@ -68,7 +68,7 @@ async def test_the_admin_releases_one_partners_held_shares_and_forfeits_anothers
         assert await FraudFlag.filter(user_id=C, cleared_at=None).exists()
 
         # a forfeited partner stays listed, with nothing held and no buttons to decide again
-        await admin.click(listing, f"u{C}: {rub(0)} held")
+        await admin.click(listing, f"u{C}: {rub(0, 'en')} held")
         card = await window(admin, "Reasons:")
         assert "Forfeit" not in str(card.buttons) and "Release" not in str(card.buttons)
 

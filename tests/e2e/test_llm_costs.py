@@ -119,3 +119,14 @@ async def test_the_author_sees_the_dashboard_from_the_tracker_card(tg, llm_fake,
         assert "Активных подписчиков: 1" in dash.plain
         assert "новых 1, ушло 0" in dash.plain and "выручка 2 000,00 ₽" in dash.plain
         assert "• Lev —" in dash.plain and "клиентов с расходом: 1" in dash.plain
+
+        # The same months as a picture, the dashboard again below it; pressed again at once, a sentence.
+        await author.click(dash, "📊 График за 12 месяцев")
+        chart = await author.wait_for_message(PLATFORM_USERNAME, lambda m: m.content_type == "photo")
+        assert "маржа" in chart.plain and "2 000,00 ₽" not in chart.plain  # the margin is less the tokens
+        dash = await author.wait_for_message(
+            PLATFORM_USERNAME, lambda m: m.message_id > chart.message_id and "показатели" in m.text)
+        query = await author.click(dash, "📊 График за 12 месяцев")
+        answer = await tg.wait_for_callback_answer(PLATFORM_USERNAME, query)
+        assert answer.get("show_alert") and "Нажмите ещё раз через" in answer["text"]
+        assert sum(m.content_type == "photo" for m in author.messages(PLATFORM_USERNAME)) == 1

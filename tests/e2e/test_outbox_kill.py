@@ -90,8 +90,10 @@ class HeldPosts:
 class Platform:
     """One platform process at a time on the same database; each appends its "ready" line."""
 
-    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str], *, main: str = "tests.e2e.outbox_kill_main",
+                 args: list[str] | None = None) -> None:
         self.dir, self.env = workdir, env
+        self.main, self.args = main, args if args is not None else [str(CLAIM_SECONDS), str(CHANNEL_GAP)]
         self.status = workdir / "ready.jsonl"
         self.proc: subprocess.Popen | None = None
         self.runs = 0
@@ -100,8 +102,7 @@ class Platform:
         self.runs += 1
         with (self.dir / f"platform-{self.runs}.log").open("wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.e2e.outbox_kill_main", str(self.status), str(CLAIM_SECONDS),
-                 str(CHANNEL_GAP)],
+                [sys.executable, "-m", self.main, str(self.status), *self.args],
                 env=self.env, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
             )
         pid = self.proc.pid

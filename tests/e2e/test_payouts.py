@@ -1,7 +1,9 @@
 """Payouts end to end: the real platform against the fake Telegram and fake YooKassa servers.
 
-A partner with a settled balance asks for a payout in the tracker bot's cabinet; the admin pays it
-through YooKassa (pending, then succeeded) and another one by hand with a reference; the partner's
+A partner with a settled balance adds a card in the Mini App (YooKassa's payout widget: the platform
+gets a card synonym and its mask, never the number) and asks for a payout in the tracker bot's
+cabinet; the admin pays it through YooKassa (pending, then its payout.succeeded notification) and
+another one by hand with a reference; the partner's
 balance shows it and the partner is told each step. A rejected request gives the money back, and a
 person who is not an admin reaches neither the queue nor its buttons, even with an admin's
 callback data.
@@ -18,7 +20,8 @@ import referral
 from billing.payments import record_payment
 from billing.plans import set_price
 from billing.settlement import settle_due_periods
-from models import LedgerEntry, PaymentProvider, PayoutRequest, PayoutStatus, PlanKind, Tracker
+from models import LedgerEntry, OutboxEvent, PaymentProvider, PayoutCard, PayoutRequest, PayoutStatus, PlanKind, Tracker
+from tests.e2e.card_page import card_in_mini_app
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform, tracker_token
 from tests.e2e.test_platform_core import create_tracker
 from tests.fakes.yookassa_server import FakeYooKassa
@@ -28,8 +31,9 @@ PLATFORM = PLATFORM_USERNAME
 BOT = "vera_pay_bot"
 PRICE = 149000
 L1 = PRICE * 30 // 100  # the partner's share of one settled month: 447,00 ₽
-CARD = "4111 1111 1111 1111"
+CARD = "4111 1111 1111 1111"  # typed into YooKassa's widget only
 ADMIN_ID = 9001
+BASE = "https://cabinet.example.test"
 
 
 @pytest.fixture
@@ -48,8 +52,10 @@ def settings_for(tg, database_url, tmp_path, yk: FakeYooKassa | None = None):
     payments = {}
     if yk is not None:
         payments = {"yookassa_payout_agent_id": yk.shop_id, "yookassa_payout_secret_key": yk.secret_key,
-                    "yookassa_api_url": yk.api_url, "yookassa_timeout": 5.0}
-    return make_settings(tg, database_url, tmp_path, admin_ids=str(ADMIN_ID), payments=payments)
+                    "yookassa_api_url": yk.api_url, "yookassa_timeout": 5.0,
+                    "yookassa_payout_widget_url": yk.widget_url, "yookassa_notify_sources": "127.0.0.1"}
+    return make_settings(tg, database_url, tmp_path, admin_ids=str(ADMIN_ID), payments=payments,
+                         webhook_host="127.0.0.1", webhook_port=0, webapp_base_url=BASE)
 
 
 async def shown(person, text: str, bot: str = BOT):
@@ -85,16 +91,28 @@ async def open_payouts(partner, bot: str = BOT):
     return await shown(partner, "Доступно к выплате", bot)
 
 
-async def withdraw(partner, amount: str, method: str, destination: str, bank: str | None = None, *,
-                   double_tap: bool = False, bot: str = BOT):
+async def withdraw(partner, amount: str, method: str, destination: str = "", bank: str | None = None, *,
+                   double_tap: bool = False, bot: str = BOT, add_card=None):
+    """Ask for a payout; for a card, `add_card()` is the Mini App's part (or None: a card saved before)."""
     screen = await open_payouts(partner, bot)
     await partner.click(screen, "💳 Вывести деньги")
     await shown(partner, "Сколько вывести?", bot)
     await partner.send(bot, amount)
     methods = await shown(partner, "Куда перевести", bot)
     await partner.click(methods, method)
-    await partner.wait_for_message(bot, lambda m: "Пришлите номер" in m.plain)
-    await partner.send(bot, destination)
+    if add_card is not None:
+        asked = await shown(partner, "Карта для выплат добавляется в мини-приложении", bot)
+        tracker = await Tracker.get(username=bot)
+        button = next(b for b in asked.buttons if "web_app" in b)
+        assert button["web_app"]["url"] == f"{BASE}/app/tracker/{tracker.bot_id}/card"
+        assert "Пришлите номер" not in asked.plain  # a card number is never asked for in the chat
+        await partner.click(asked, "✅ Готово")  # back too early: told, nothing else
+        await partner.wait_for_text(bot, "Карта ещё не добавлена")
+        assert await add_card() == "•••• 1111"
+        await partner.click(asked, "✅ Готово")
+    if method != "💳 Банковская карта":
+        await partner.wait_for_message(bot, lambda m: "Пришлите номер" in m.plain)
+        await partner.send(bot, destination)
     if bank is not None:
         await partner.wait_for_text(bot, "В какой банк")
         await partner.send(bot, bank)
@@ -130,7 +148,7 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
     admin = tg.user(ADMIN_ID, "Admin", language_code="ru")
     tg.add_bot(tracker_token(71), BOT, "Vera")
     async with FakeYooKassa() as yk:
-        async with running_platform(settings_for(tg, database_url, tmp_path, yk)):
+        async with running_platform(settings_for(tg, database_url, tmp_path, yk)) as runtime:
             await partner_with_balance(tg, author, partner, clients=3)
             total = 3 * L1
             screen = await open_payouts(partner)
@@ -148,34 +166,46 @@ async def test_partner_withdraws_admin_pays_through_yookassa_and_by_hand(tg, dat
             await partner.wait_for_text(BOT, "Не понял сумму")
             assert await PayoutRequest.all().count() == 0
 
-            # A card payout of 600 ₽, "send" tapped twice: one request, one reservation; the message
-            # with the card number is gone from the chat.
-            done = await withdraw(partner, "600", "💳 Банковская карта", CARD, double_tap=True)
+            # A card payout of 600 ₽: the card added in the Mini App, "send" tapped twice: one
+            # request, one reservation; the chat never shows or asks for the number.
+            done = await withdraw(partner, "600", "💳 Банковская карта", double_tap=True,
+                                  add_card=lambda: card_in_mini_app(runtime, yk, partner, BOT, tracker_token(71), CARD))
             assert "Заявка №1 на 600,00 ₽" in done.plain and "•••• 1111" in done.plain and "ждёт проверки" in done.plain
             conv = tg._conversation(tg.bot(BOT), partner.chat)
-            assert not any("4111" in (s.message.get("text") or "") for s in conv.messages.values())
+            assert not any("4111 1111" in (s.message.get("text") or "") for s in conv.messages.values())
             await partner.wait_for_notice(BOT, "Заявка на выплату 600,00 ₽ принята")
             screen = await open_payouts(partner)
             assert await PayoutRequest.all().count() == 1 and await LedgerEntry.filter(kind="reserve").count() == 1
             assert f"В резерве под выплаты: {rub(60000)}" in screen.plain
             assert f"Доступно к выплате: {rub(total - 60000)}" in screen.plain
 
-            # The admin's queue and card; paid through YooKassa (pending, then succeeded).
+            # The admin's queue and card (the card masked); paid through YooKassa with the synonym,
+            # pending, then YooKassa's payout.succeeded notification (delivered twice) finishes it.
             queue = await open_queue(admin)
             assert "Заявки на выплату (1)" in queue.plain and "Sasha (@sasha_p)" in queue.plain
             assert "•••• 1111" in queue.plain and "4111" not in queue.plain
             card = await open_card(admin, 1)
-            assert "4111 1111 1111 1111" in card.plain and f"@{BOT}" in card.plain
+            assert "4111 11•• •••• 1111, Fake Bank" in card.plain and f"@{BOT}" in card.plain
+            assert "4111 1111 1111 1111" not in card.plain
             await admin.click(card, "💳 Выплатить через ЮKassa")
             card = await admin.wait_for_text(PLATFORM, "ЮKassa приняла выплату по заявке №1")
             (external,) = yk.payouts
             sent = [r for r in yk.requests if r.path == "/v3/payouts" and r.method == "POST"]
-            assert len(sent) == 1 and sent[0].body["payout_destination_data"]["card"]["number"] == "4111111111111111"
+            assert len(sent) == 1 and sent[0].body["payout_token"] in yk.payout_cards.tokens
+            assert "payout_destination_data" not in sent[0].body
+            assert await PayoutCard.filter(user_id=partner.id).exists()
             await partner.wait_for_notice(BOT, "Выплата 600,00 ₽ одобрена")
             yk.succeed_payout(external)
-            await admin.click(card, "🔄 Проверить статус в ЮKassa")
+            notify_url = f"http://127.0.0.1:{runtime.http.port}/yookassa/notify"
+            assert await yk.notify(notify_url, "payout.succeeded", external) == 200
+            assert await yk.notify(notify_url, "payout.succeeded", external) == 200
             await partner.wait_for_notice(BOT, "Выплата 600,00 ₽ отправлена")
             assert (await PayoutRequest.get(id=1)).status == PayoutStatus.PAID
+            assert await OutboxEvent.filter(dedupe_key__startswith="payout:1:paid:").count() == 1
+            assert await LedgerEntry.filter(kind="payout").count() == 1
+            forged = {"id": "po-00000000-0000-5000-a000-000000000000", "status": "succeeded"}
+            assert await yk.notify(notify_url, "payout.succeeded", obj=forged) == 200  # unknown to YooKassa: ignored
+            assert await PayoutRequest.filter(status=PayoutStatus.PAID).count() == 1
 
             # An SBP payout of 500 ₽, paid by hand with a reference.
             done = await withdraw(partner, "500", "⚡ СБП по номеру телефона", "+7 912 345-67-89", bank="Тинькофф")
@@ -275,6 +305,7 @@ async def test_a_rejected_payout_releases_and_a_non_admin_reaches_nothing(tg, da
         await author.wait_for_text(PLATFORM, "Сколько вывести?")
         await author.send(PLATFORM, "500")
         methods = await author.wait_for_text(PLATFORM, "Куда перевести")
+        assert "Банковская карта" not in str(methods.keyboard)  # no payout account: no widget, no card
         await author.click(methods, "👛 Кошелёк ЮMoney")
         await author.wait_for_text(PLATFORM, "Пришлите номер кошелька")
         await author.send(PLATFORM, "4100116075156746")
@@ -293,19 +324,20 @@ async def test_admins_are_told_of_a_request_and_close_one_yookassa_lost(tg, data
     stranger = tg.user(3998, "Petya", language_code="ru")
     tg.add_bot(tracker_token(71), BOT, "Vera")
     async with FakeYooKassa() as yk:
-        async with running_platform(settings_for(tg, database_url, tmp_path, yk)):
+        async with running_platform(settings_for(tg, database_url, tmp_path, yk)) as runtime:
             await partner_with_balance(tg, author, partner, clients=2)
             total = 2 * L1
             await admin.send(PLATFORM, "/start")  # a bot may write only to who started it
             await admin.wait_for_message(PLATFORM, lambda m: bool(m.buttons))
-            await withdraw(partner, "600", "💳 Банковская карта", CARD)
+            await withdraw(partner, "600", "💳 Банковская карта",
+                           add_card=lambda: card_in_mini_app(runtime, yk, partner, BOT, tracker_token(71), CARD))
 
             # The admin hears of it from the platform bot, with a button to the request's card.
             told = await admin.wait_for_message(PLATFORM, lambda m: "Новая заявка на выплату №1" in m.plain)
             assert "600,00 ₽, Dasha" in told.plain and "4111" not in told.plain
             await admin.click(told, "Открыть заявку")
             card = await admin.wait_for_message(PLATFORM, lambda m: "Заявка №1" in m.plain and bool(m.buttons))
-            assert "4111 1111 1111 1111" in card.plain
+            assert "•••• 1111" in card.plain and "4111 1111 1111 1111" not in card.plain
 
             # The same button's data from someone who is not an admin opens nothing.
             await stranger.send(PLATFORM, "/start")

@@ -665,8 +665,10 @@ class FakeUser:
                  and (callback_data is None or b.get("callback_data") == callback_data)]
         if not found:
             listing = [(b.get("text"), b.get("callback_data")) for b in buttons]
+            events = "\n  ".join(str(e) for e in conv.events) or "(nothing)"
             raise AssertionError(f"no button text={text!r} callback_data={callback_data!r} "
-                                 f"in message #{message.message_id}; buttons: {listing}")
+                                 f"in message #{message.message_id}; buttons: {listing}; the chat's sends "
+                                 f"and edits:\n  {events}")
         button = found[0]
         if "callback_data" not in button:
             raise AssertionError(f"button {button!r} is not a callback button")

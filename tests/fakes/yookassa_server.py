@@ -16,7 +16,10 @@ key with the same body replays the first answer, with another body is a 400); th
 What it models: one-stage and two-stage payments (``capture``), redirect confirmation, saved
 payment methods and charges with ``payment_method_id`` (succeed at once, or are ``canceled`` with a
 scripted reason), refunds (``succeeded`` at once unless ``refund_status="pending"``), payouts
-(``pending`` until ``succeed_payout``), 54-FZ receipts (items must add up to the amount).
+(``pending`` until ``succeed_payout`` / ``cancel_payout``; to a card only by a ``payout_token`` the
+payout widget issued (``tests.fakes.yookassa_widget``), an unknown one is a 400; paid from
+``payout_balance``, and one over it comes back ``canceled`` with ``insufficient_funds`` as the real
+API does), 54-FZ receipts (items must add up to the amount).
 Not modelled: other confirmation types, payment tokens, deals, receipts API, list endpoints.
 """
 
@@ -35,6 +38,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from tests.fakes.yookassa_widget import PayoutCards
 
 __all__ = ["FakeYooKassa", "RecordedRequest", "SentNotification"]
 
@@ -104,6 +109,8 @@ class FakeYooKassa:
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.payouts: dict[str, dict[str, Any]] = {}
+        self.payout_cards = PayoutCards(shop_id)  # the widget's card synonyms
+        self.payout_balance = Decimal("1000000.00")  # rubles on the payout account
         self.saved_methods: dict[str, dict[str, Any]] = {}  # id -> payment_method object
         self.declined_methods: dict[str, tuple[str, str]] = {}  # id -> (party, reason)
         self.held_methods: set[str] = set()  # charges with these stay pending (a bank's 3-DS, a slow acquirer)
@@ -142,6 +149,7 @@ class FakeYooKassa:
         r.add_post("/v3/payouts", self._create_payout)
         r.add_get("/v3/payouts/{id}", self._get_payout)
         r.add_get("/checkout/{id}", self._checkout_page)
+        self.payout_cards.add_routes(r)
         # handler_cancellation: a client that gives up (timeout) cancels its hanging handler.
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
                                      handler_cancellation=True, shutdown_timeout=1.0)
@@ -243,16 +251,26 @@ class FakeYooKassa:
             self._book_refund(self.payments[refund["payment_id"]])
         return self._public(refund)
 
+    @property
+    def widget_url(self) -> str:
+        """The payout widget's script, as https://yookassa.ru/payouts-data/3.1.0/widget.js."""
+        return self.base_url + "/payouts-data/widget.js"
+
     def succeed_payout(self, payout_id: str) -> dict[str, Any]:
         payout = self.payouts[payout_id]
+        if payout["status"] != "pending":  # a final status is final at YooKassa
+            raise ValueError(f"payout {payout_id} is {payout['status']}, not pending")
         payout["status"] = "succeeded"
         payout["succeeded_at"] = _now()
         return self._public(payout)
 
     def cancel_payout(self, payout_id: str, reason: str = "general_decline") -> dict[str, Any]:
         payout = self.payouts[payout_id]
+        if payout["status"] != "pending":
+            raise ValueError(f"payout {payout_id} is {payout['status']}, not pending")
         payout["status"] = "canceled"
         payout["cancellation_details"] = {"party": _party(reason), "reason": reason}
+        self.payout_balance += Decimal(payout["amount"]["value"])  # the money comes back to the account
         return self._public(payout)
 
     async def notify(self, url: str, event: str, object_id: str | None = None, *,
@@ -574,16 +592,21 @@ class FakeYooKassa:
             raise _ApiError(400, "invalid_request",
                             "Exactly one of payout_destination_data, payout_token, "
                             "payment_method_id is required", "payout_destination_data")
-        destination = body.get("payout_destination_data") or {"type": "bank_card"}
-        if not isinstance(destination, dict) or destination.get("type") not in (
-                "bank_card", "yoo_money", "sbp"):
-            raise _ApiError(400, "invalid_request", "Invalid payout destination type",
-                            "payout_destination_data.type")
-        _check_payout_destination(destination)
-        shown = copy.deepcopy(destination)
-        number = (shown.get("card") or {}).pop("number", None)
-        if number:  # YooKassa never echoes a full card number
-            shown["card"].update(first6=number[:6], last4=number[-4:], card_type="MasterCard")
+        if "payout_token" in body:
+            shown = self.payout_cards.destination(str(body["payout_token"]))
+            if shown is None:
+                raise _ApiError(400, "invalid_request", "Invalid payout_token", "payout_token")
+        else:
+            destination = body.get("payout_destination_data") or {"type": "bank_card"}
+            if not isinstance(destination, dict) or destination.get("type") not in (
+                    "bank_card", "yoo_money", "sbp"):
+                raise _ApiError(400, "invalid_request", "Invalid payout destination type",
+                                "payout_destination_data.type")
+            _check_payout_destination(destination)
+            shown = copy.deepcopy(destination)
+            number = (shown.get("card") or {}).pop("number", None)
+            if number:  # YooKassa never echoes a full card number
+                shown["card"].update(first6=number[:6], last4=number[-4:], card_type="MasterCard")
         payout: dict[str, Any] = {
             "id": f"po-{uuid.uuid4()}", "amount": amount, "status": self.payout_status,
             "payout_destination": shown, "created_at": _now(), "test": True,
@@ -591,6 +614,11 @@ class FakeYooKassa:
         }
         if isinstance(body.get("description"), str):
             payout["description"] = body["description"]
+        if Decimal(amount["value"]) > self.payout_balance:  # not refused: created, then canceled
+            payout["status"] = "canceled"
+            payout["cancellation_details"] = {"party": "yoo_money", "reason": "insufficient_funds"}
+        elif payout["status"] != "canceled":
+            self.payout_balance -= Decimal(amount["value"])
         self.payouts[payout["id"]] = payout
         return self._ok(payout)
 

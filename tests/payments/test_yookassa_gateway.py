@@ -136,7 +136,8 @@ async def test_a_hung_api_times_out_without_blocking_the_loop(fake, gateway):
 async def test_the_threads_own_http_timeout_is_a_gateway_timeout_too(fake, gateway):
     # Whichever fires first, the HTTP read timeout in the thread or wait_for in the loop, the
     # caller sees GatewayTimeout (requests wraps a read timeout in a ConnectionError otherwise).
-    gateway._client._http_timeout = (TIMEOUT / 3, TIMEOUT / 3)
+    gateway._request()  # the SDK client is made at the first call; shorten its HTTP timeout
+    gateway._sdk._http_timeout = (TIMEOUT / 3, TIMEOUT / 3)
     fake.hang_next()
     started = time.monotonic()
     with pytest.raises(GatewayTimeout):
@@ -307,18 +308,19 @@ async def test_a_method_not_saved_has_no_id(fake, gateway):
 
 
 async def test_payout(fake, gateway):
-    destination = {"type": "bank_card", "card": {"number": "5555555555554477"}}
-    payout = await gateway.create_payout(150_050, destination, "Partner payout #3",
+    given = fake.payout_cards.issue("5555 5555 5555 4477")  # the widget's synonym for the card
+    payout = await gateway.create_payout(150_050, {"payout_token": given["payout_token"]}, "Partner payout #3",
                                          "payout-3", {"payout": "3"})
     assert payout.status == "pending" and payout.amount_kopecks == 150_050
     assert payout.id.startswith("po-") and payout.metadata == {"payout": "3"}
+    assert fake.payouts[payout.id]["payout_destination"]["card"]["last4"] == "4477"
     assert "number" not in fake.payouts[payout.id]["payout_destination"]["card"]
 
     fake.succeed_payout(payout.id)
     assert (await gateway.get_payout(payout.id)).status == "succeeded"
 
-    other = await gateway.create_payout(100, {"type": "yoo_money", "account_number": "41001"},
-                                        "x", "payout-4")
+    other = await gateway.create_payout(
+        100, {"payout_destination_data": {"type": "yoo_money", "account_number": "41001"}}, "x", "payout-4")
     fake.cancel_payout(other.id, "general_decline")
     got = await gateway.get_payout(other.id)
     assert got.status == "canceled" and got.cancellation_reason == "general_decline"

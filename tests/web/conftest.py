@@ -61,11 +61,26 @@ async def seed(start: datetime = PAID_AT, settle_at: list[datetime] | None = Non
                 await pay(tracker.id, uid, 150_000 + n, paid_at=start + timedelta(days=n * 31))
     for moment in settle_at or [start + timedelta(days=200)]:
         await settle_due_periods(moment)
-    await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=1_000, destination=po.Destination.parse(
-        po.CARD, "4111 1111 1111 1111"), request_key="w1", min_kopecks=1)  # fmt: skip
-    await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=2_000, destination=po.Destination.parse(
-        po.CARD, "4111 1111 1111 1111"), request_key="w2", min_kopecks=1)  # fmt: skip
+    await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=1_000, destination=po.Destination.card(
+        "pt-web-seed-0000-0001", "411111", "1111"), request_key="w1", min_kopecks=1)  # fmt: skip
+    await po.request_payout(BOX, user_id=PARTNER, amount_kopecks=2_000, destination=po.Destination.card(
+        "pt-web-seed-0000-0001", "411111", "1111"), request_key="w2", min_kopecks=1)  # fmt: skip
     return World(tracker, other, links, rival_link, {tracker.bot_id: "777:tracker-test-token"})
+
+
+async def seed_recent(now: datetime) -> World:
+    """`seed` five months back, settled month by month up to `now`, and this month two more
+    clients of the tracker with token costs: every figure of the author's dashboard has a value."""
+    from billing.reports import current_month, month_bounds
+
+    start = now - timedelta(days=150)
+    world = await seed(start, [start + timedelta(days=d) for d in (40, 75, 110)] + [now])
+    month_start, _ = month_bounds(current_month(now, "Europe/Moscow"), "Europe/Moscow")
+    paid_at = month_start + (now - month_start) / 2  # its usage a day later is still this month
+    for uid, cost in ((201, 300), (202, 1_200)):
+        await make_user(uid, f"Client {uid}")
+        await pay(world.tracker.id, uid, 100_000, paid_at=paid_at, cost_kopecks=cost)
+    return world
 
 
 async def _codes(tracker_id: int) -> list[tuple[int, str]]:

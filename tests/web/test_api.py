@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from openapi_spec_validator import validate
 
 from billing import partner as partner_money
+from billing.commission import add_schedule
 from billing.payouts import my_payouts
 from referral import network
 from services.web.tokens import active_tokens, create_token, revoke_token
@@ -47,6 +49,19 @@ async def test_links_and_funnel_equal_the_cabinets(world, server, http):
     assert blog["url"] == f"https://t.me/vera_bot?start={blog['code']}"
     status, one, _ = await get(http, server, f"/api/v1/trackers/{world.tracker.id}/links/{blog['id']}", token)
     assert (status, one) == (200, blog)
+
+
+async def test_the_network_lists_the_levels_the_schedule_in_force_pays(world, server, http):
+    _, token = await create_token(PARTNER)
+    path = f"/api/v1/trackers/{world.tracker.id}/network"
+    _, three, _ = await get(http, server, path, token)
+    assert [i["level"] for i in three["items"]] == [1, 2, 3]
+    await add_schedule({"platform": Decimal(15), "author": Decimal(20), "levels": [Decimal(30), Decimal(20),
+                                                                                Decimal(10), Decimal(5)]})
+    _, four, _ = await get(http, server, path, token)
+    deeper = (await network(world.tracker.id, PARTNER, depth=4)).levels
+    assert four["items"] == [{"level": lv.level, "people": lv.people, "paying": lv.paying} for lv in deeper]
+    assert [i["level"] for i in four["items"]] == [1, 2, 3, 4]
 
 
 async def test_cursor_pagination_walks_every_item_once(world, server, http):

@@ -126,7 +126,9 @@ async def test_the_cabinet_page_shows_the_chat_cabinets_figures(database, browse
         total = (await texts(page, '#levels tbody tr[data-level="total"]'))[0]
         assert total[1:] == [earnings["settled_total"], earnings["forecast_total"]]
         months = await texts(page, "#months tbody tr")
-        as_chat = [i18n("partner-month-line", month=m, total=t, l1=a, l2=b, l3=c) for m, t, a, b, c in months]
+        as_chat = [i18n("partner-month-line", month=m, total=t, levels=" · ".join(
+            i18n("partner-month-level", level=n, amount=x) for n, x in enumerate(amounts, start=1)))
+            for m, t, *amounts in months]
         assert "\n".join(as_chat) == earnings["months_text"] and len(months) >= 2
         assert await chart_pixels(page) > 500
 

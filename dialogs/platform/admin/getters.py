@@ -25,7 +25,15 @@ def number(value: Decimal) -> str:
 
 
 def shares_text(shares: dict[str, Decimal]) -> str:
-    return " / ".join(number(shares[role]) for role in commission.ROLES)
+    """platform / author / each level's percent, as many levels as the schedule has."""
+    return " / ".join(number(percent) for percent in shares.values())
+
+
+def levels_text(shares: dict[str, Decimal], i18n: Any) -> str:
+    """"L1 30 %, L2 20 %, ..." for the schedule's levels, or a sentence that it has none."""
+    levels = [i18n("commission-level-pct", level=str(k), pct=number(shares[role]))
+              for k, role in enumerate(commission.LEVELS, start=1) if role in shares]
+    return ", ".join(levels) if levels else i18n("commission-no-levels")
 
 
 async def menu_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
@@ -35,6 +43,8 @@ async def menu_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -
         "rate": number(rate.rub_per_mj) if rate is not None else "—",
         "models": await ModelPrice.filter(active=True).count(),
         "shares": shares_text(shares),
+        # " / L1 / L2 / L3" after "platform / author": as many as the schedule has levels.
+        "level_names": "".join(f" / L{k}" for k, role in enumerate(commission.LEVELS, start=1) if role in shares),
         "undelivered": await outbox.count_undelivered(),
         "payouts": await PayoutRequest.filter(status=PayoutStatus.REQUESTED).count(),
         **flashes(dialog_manager, i18n),
@@ -100,7 +110,9 @@ async def commission_getter(dialog_manager: DialogManager, i18n, settings, **_: 
             lines.append(i18n("admin-commission-line", valid_from=sortable_time(item.valid_from, tz, lang=i18n.lang),
                               shares=shares_text(item.shares), state="future" if item.valid_from > now else "past"))
     return {
-        **{f"{role}_pct": number(in_force[role]) for role in commission.ROLES},
+        "platform_pct": number(in_force["platform"]),
+        "author_pct": number(in_force["author"]),
+        "levels": levels_text(in_force, i18n),
         "history": "\n".join(lines),
         "rule": await commission.rule_at(now, settings.commission),
         "tz": tz,
@@ -132,6 +144,11 @@ async def events_getter(dialog_manager: DialogManager, i18n, **_: Any) -> dict:
     }
 
 
+def _level_amounts(i18n: Any, amounts: dict[str, int]) -> str:
+    return ", ".join(i18n("admin-totals-level", level=str(n), amount=rub(amounts[role], i18n.lang))
+                     for n, role in enumerate(commission.LEVELS, start=1) if role in amounts)
+
+
 async def totals_getter(dialog_manager: DialogManager, i18n, settings, **_: Any) -> dict:
     tz = settings.timezone
     month = dialog_manager.dialog_data.setdefault("month", reports.current_month(datetime.now(UTC), tz))
@@ -145,12 +162,9 @@ async def totals_getter(dialog_manager: DialogManager, i18n, settings, **_: Any)
         "losses": rub(t.loss_kopecks, i18n.lang),
         "platform_role": rub(t.by_role["platform"], i18n.lang),
         "author_role": rub(t.by_role["author"], i18n.lang),
-        "l1_role": rub(t.by_role["l1"], i18n.lang),
-        "l2_role": rub(t.by_role["l2"], i18n.lang),
-        "l3_role": rub(t.by_role["l3"], i18n.lang),
-        "l1_unheld": rub(t.unheld["l1"], i18n.lang),
-        "l2_unheld": rub(t.unheld["l2"], i18n.lang),
-        "l3_unheld": rub(t.unheld["l3"], i18n.lang),
+        # L1..L3 always; a deeper level when the month's periods paid it.
+        "level_roles": _level_amounts(i18n, t.by_role),
+        "level_unheld": _level_amounts(i18n, t.unheld),
         "platform_kept": rub(t.platform_kopecks, i18n.lang),
         "to_people": rub(t.paid_to_people_kopecks, i18n.lang),
         "open_due": t.open_due,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from datetime import UTC, datetime
 from typing import Any
@@ -166,10 +167,16 @@ async def on_deactivate(callback: CallbackQuery, _: Button, manager: DialogManag
 # --- the commission schedule -------------------------------------------------------------------
 
 
+# A word of a start date or time ("01.12.2026", "2026-12-01", "00:00"), never a share ("12.5").
+_DATE_WORD = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}")
+
+
 async def on_commission_entered(message: Message, _: MessageInput, manager: DialogManager) -> None:
     words = _words(message)
     tz = manager.middleware_data["settings"].timezone
-    count = len(commission.ROLES)
+    # The shares come first, as many as the schedule has levels (+ platform and author); the
+    # start date, if any, is the first word that reads as a date or a time.
+    count = next((i for i, word in enumerate(words) if _DATE_WORD.fullmatch(word)), len(words))
     try:
         shares = commission.parse_shares(words[:count])
         valid_from = parse_when(words[count:], tz)

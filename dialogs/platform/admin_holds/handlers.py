@@ -34,5 +34,6 @@ async def _decide(callback: CallbackQuery, manager: DialogManager, *, forfeit: b
         manager.dialog_data["notice"] = {"key": "holds-nothing-held", "params": {}}
     else:
         key = "holds-forfeited" if forfeit else "holds-released"
-        manager.dialog_data["notice"] = {"key": key, "params": {"amount": rub(done.kopecks)}}
+        lang = manager.middleware_data["i18n"].lang
+        manager.dialog_data["notice"] = {"key": key, "params": {"amount": rub(done.kopecks, lang)}}
     await manager.switch_to(AdminHoldsSG.list)

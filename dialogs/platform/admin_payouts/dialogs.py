@@ -46,7 +46,8 @@ def admin_payouts_dialog() -> Dialog:
         screen_window(
             (Tr("admin-payouts-card", when="found"),
              Format("{extra}", when="extra"),
-             Format("\n{stuck_text}", when="stuck")),
+             Format("\n{stuck_text}", when="stuck"),
+             Tr("admin-payouts-card-add-again", when="card_again")),
             Column(
                 Button(Tr("admin-payouts-btn-yookassa"), id="yk", on_click=h.on_yookassa, when="can_yookassa"),
                 SwitchTo(Tr("admin-payouts-btn-paid"), id="paid", state=AdminPayoutsSG.reference, when="requested",

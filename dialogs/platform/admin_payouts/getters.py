@@ -1,5 +1,6 @@
 """What the admin's payout queue shows: pending requests with the person and a masked
-destination; the payout's card with the destination in full, to pay by hand."""
+destination; the payout's card with a phone or a wallet in full, to pay by hand, and a card only
+masked (the platform never holds a card number)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
-from billing.payouts import Payouts
+from billing.payouts import Payouts, reason_text
 from dialogs.tracker.payouts.getters import method_name
 from dialogs.widgets import flashes
 from i18n.format import day_time, rub
@@ -45,7 +46,7 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
     common = flashes(dialog_manager, i18n)
     if view is None:
         return {"found": False, "missing": True, "requested": False, "approved": False, "can_yookassa": False,
-                "stuck": False, "deciding": True, "closing": False, **common,
+                "card_again": False, "stuck": False, "deciding": True, "closing": False, **common,
                 "error": common["error"] or i18n("payouts-not-found")}
     source = i18n("admin-payouts-source-platform")
     if view.tracker_id:
@@ -64,7 +65,7 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
     if view.reference:
         extra += "\n" + i18n("payouts-line-reference", reference=view.reference)
     if view.failure_reason:
-        extra += "\n" + i18n("payouts-line-reason", reason=view.failure_reason)
+        extra += "\n" + i18n("payouts-line-reason", reason=reason_text(i18n, view.failure_reason))
     return {
         "found": True,
         "missing": False,
@@ -80,7 +81,8 @@ async def payout_getter(dialog_manager: DialogManager, payouts: Payouts, i18n, *
         "extra": extra,
         "requested": requested,
         "approved": view.status == PayoutStatus.APPROVED.value and payouts.gateway is not None,
-        "can_yookassa": requested and payouts.can_pay_automatically(view.method),
+        "can_yookassa": requested and payouts.can_pay_automatically(view.method) and not view.needs_new_card,
+        "card_again": requested and view.needs_new_card,
         "stuck": bool(stuck),
         "stuck_text": i18n(f"admin-payouts-stuck-{stuck}") if stuck else "",
         "closing": closing,

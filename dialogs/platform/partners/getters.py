@@ -23,8 +23,9 @@ TEXT_BUDGET = 3_300
 
 
 def _levels(i18n, amounts: partner_money.LevelAmounts) -> str:
-    return i18n("partners-levels", l1=rub(amounts.l1, i18n.lang), l2=rub(amounts.l2, i18n.lang),
-                l3=rub(amounts.l3, i18n.lang))
+    """Level 1 — X · level 2 — Y · ...: the default three, or as deep as this partner earned."""
+    return " · ".join(i18n("partner-month-level", level=n, amount=rub(amount, i18n.lang))
+                      for n, amount in amounts.levels(partner_money.shown_depth(amounts)))
 
 
 def _partners_text(i18n, partners: list[partner_money.PartnerSummary], links_shown: int) -> str:
@@ -85,7 +86,7 @@ async def partners_getter(dialog_manager: DialogManager, trackers: TrackerServic
         "pages": pages,
         "paged": pages > 1,
         "as_author": rub(own.settled.author, i18n.lang),
-        "as_partner": rub(own.settled.l1 + own.settled.l2 + own.settled.l3, i18n.lang),
+        "as_partner": rub(sum(own.settled.by_level), i18n.lang),
         "forecast": rub(own.forecast.total, i18n.lang),
         "own_clients": sum(s.starts for s in own_links if not s.makes_partner),
         "partner_links": len(partner_links),

@@ -5,7 +5,7 @@ each tracker's cabinet, and the platform-wide balance once, with the way to with
 from __future__ import annotations
 
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import Cancel, Start
+from aiogram_dialog.widgets.kbd import Cancel, Start, WebApp
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
@@ -23,6 +23,7 @@ def programs_dialog() -> Dialog:
             Tr("programs-empty", when="no_programs"),
             Tr("programs-balance"),
             LinkPreview(is_disabled=True),
+            WebApp(Tr("programs-btn-webapp"), Format("{webapp_programs}"), id="webapp", when="webapp_programs"),
             Start(Tr("payouts-btn-open"), id="wallet", state=PayoutsSG.main),
             Cancel(Tr("btn-back")),
             state=ProgramsSG.main,

@@ -8,6 +8,7 @@ from aiogram_dialog import DialogManager
 
 from billing import partner as partner_money
 from billing.commission import schedule_in_force
+from dialogs.platform.webapp import programs_page_url
 from dialogs.tracker.partner.dialogs import cabinet_url
 from i18n.format import count, rub
 from models import User
@@ -42,4 +43,5 @@ async def programs_getter(dialog_manager: DialogManager, user: User, i18n: Any, 
         "reserved": rub(b.reserved, i18n.lang),
         "paid": rub(b.paid, i18n.lang),
         "available": rub(b.available, i18n.lang),
+        "webapp_programs": programs_page_url(settings),
     }

@@ -4,7 +4,7 @@ replace token, delete."""
 from __future__ import annotations
 
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Start, SwitchTo, Url
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Row, ScrollingGroup, Start, SwitchTo, Url, WebApp
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
@@ -14,7 +14,7 @@ from dialogs.platform.plans.handlers import on_open_plans
 from dialogs.platform.scenarios.handlers import on_open_ai
 from dialogs.platform.states import ProgramsSG, TrackerSG, TrackersSG
 from dialogs.platform.trackers import handlers as h
-from dialogs.platform.trackers.dashboard import dashboard_getter
+from dialogs.platform.trackers.dashboard import dashboard_getter, on_dashboard_chart
 from dialogs.platform.trackers.getters import tracker_getter, trackers_getter
 from dialogs.tracker.states import PayoutsSG
 from dialogs.widgets import ERROR, Tr, labelled_select, prompt_window, screen_window
@@ -62,6 +62,8 @@ def tracker_dialog() -> Dialog:
                 SwitchTo(Tr("btn-edit-name"), id="name", state=TrackerSG.edit_name),
                 SwitchTo(Tr("btn-edit-description"), id="descr", state=TrackerSG.edit_description),
                 SwitchTo(Tr("btn-dashboard"), id="dashboard", state=TrackerSG.dashboard),
+                WebApp(Tr("tracker-btn-webapp-dashboard"), Format("{webapp_dashboard}"), id="webapp_dashboard",
+                       when="webapp_dashboard"),
                 Button(Tr("btn-plans"), id="plans", on_click=on_open_plans),
                 Button(Tr("btn-ai-settings"), id="ai", on_click=on_open_ai),
                 Button(Tr("btn-partners"), id="partners", on_click=on_open_partners),
@@ -85,6 +87,9 @@ def tracker_dialog() -> Dialog:
         Window(
             Format("{dashboard}", when="found"),
             ERROR,
+            Button(Tr("btn-dashboard-chart"), id="dashboard_chart", on_click=on_dashboard_chart, when="found"),
+            WebApp(Tr("tracker-btn-webapp-dashboard"), Format("{webapp_dashboard}"), id="webapp_dashboard",
+                   when="webapp_dashboard"),
             back,
             state=TrackerSG.dashboard,
             getter=dashboard_getter,

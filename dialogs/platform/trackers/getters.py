@@ -4,6 +4,7 @@ from typing import Any
 
 from aiogram_dialog import DialogManager
 
+from dialogs.platform.webapp import dashboard_page_url
 from dialogs.tracker.partner.getters import share_url
 from dialogs.widgets import flash, flashes
 from models import TrackerStatus, User
@@ -23,13 +24,14 @@ async def trackers_getter(dialog_manager: DialogManager, trackers: TrackerServic
     }
 
 
-async def tracker_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, **_: Any) -> dict:
+async def tracker_getter(dialog_manager: DialogManager, trackers: TrackerService, user: User, i18n, settings=None,
+                         **_: Any) -> dict:
     tracker_id = (dialog_manager.start_data or {}).get("tracker_id")
     try:
         tracker = await trackers.owned(user.id, int(tracker_id))
     except (TrackerError, TypeError, ValueError):
         return {"missing": True, "name": "", "username": "", "link": "", "share": "", "status": "", "description": "",
-                "error": i18n("tracker-not-found")}
+                "webapp_dashboard": "", "error": i18n("tracker-not-found")}
     share = await trackers.share_link(tracker, i18n("tracker-link-label"))
     return {
         "missing": False,
@@ -43,6 +45,7 @@ async def tracker_getter(dialog_manager: DialogManager, trackers: TrackerService
         "is_paused": tracker.status == TrackerStatus.PAUSED,
         "is_revoked": tracker.status == TrackerStatus.REVOKED,
         "partners_recruit": "yes" if tracker.partners_recruit else "no",
+        "webapp_dashboard": dashboard_page_url(settings, tracker.id),
         "created": bool(dialog_manager.dialog_data.get("created", (dialog_manager.start_data or {}).get("created"))),
         **flashes(dialog_manager, i18n),
     }

@@ -117,8 +117,8 @@ async def on_pause_cancel_stars(_: CallbackQuery, __: Button, manager: DialogMan
     except TrackerError as exc:
         _fail(manager, exc)
     else:
-        cancelled = count(stopped.stars_cancelled, manager.middleware_data["i18n"].lang)
-        manager.dialog_data["notice"] = {"key": "tracker-paused-stars-cancelled", "params": {"count": cancelled}}
+        cancelling = count(stopped.stars_cancelling, manager.middleware_data["i18n"].lang)
+        manager.dialog_data["notice"] = {"key": "tracker-paused-stars-cancelling", "params": {"count": cancelling}}
     await manager.switch_to(TrackerSG.card)
 
 
@@ -149,7 +149,7 @@ async def on_delete_confirmed(callback: CallbackQuery, __: Button, manager: Dial
         return
     i18n = manager.middleware_data["i18n"]
     text = i18n("tracker-deleted")
-    if stopped.stars_cancelled:
-        text += "\n" + i18n("tracker-stars-cancelled", count=count(stopped.stars_cancelled, i18n.lang))
+    if stopped.stars_cancelling:  # under way in the background: the press does not wait for them
+        text += "\n" + i18n("tracker-stars-cancelling", count=count(stopped.stars_cancelling, i18n.lang))
     await callback.answer(text, show_alert=True)
     await manager.done(show_mode=ShowMode.EDIT)

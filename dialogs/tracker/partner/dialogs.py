@@ -28,7 +28,7 @@ from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
 import referral
-from dialogs.tracker.partner import api_tokens
+from dialogs.tracker.partner import api_tokens, statement
 from dialogs.tracker.partner import getters as g
 from dialogs.tracker.partner import handlers as h
 from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG, PrivateEventsSG
@@ -61,6 +61,7 @@ def partner_dialog() -> Dialog:
             Column(
                 SwitchTo(Tr("partner-btn-links"), id="links", state=PartnerSG.links),
                 SwitchTo(Tr("partner-btn-earnings"), id="earnings", state=PartnerSG.earnings),
+                SwitchTo(Tr("partner-btn-statement"), id="statement", state=PartnerSG.statement),
                 SwitchTo(Tr("partner-btn-network"), id="network", state=PartnerSG.network),
                 Button(Tr("partner-btn-chart"), id="chart", on_click=h.on_chart),
                 WebApp(Tr("partner-btn-webapp"), Format("{webapp_url}"), id="webapp", when="webapp_url"),
@@ -139,6 +140,7 @@ def partner_dialog() -> Dialog:
             getter=g.howto_getter,
         ),
         api_tokens.tokens_window(_back()),
+        statement.statement_window(_back()),
     )
 
 

@@ -11,7 +11,7 @@ import referral
 from billing import partner as partner_money
 from billing.commission import rule_at, schedule_at, schedule_in_force
 from billing.plans import plan_on_sale
-from billing.split import ROLE_ORDER, compile_schedule, role_amounts
+from billing.split import compile_schedule, role_amounts
 from dialogs.tracker.partner.api_tokens import webapp_url
 from dialogs.widgets import flashes
 from i18n import format as fmt
@@ -122,12 +122,17 @@ async def link_getter(dialog_manager: DialogManager, tracker: Tracker, user: Use
     }
 
 
-def _levels(i18n, amounts: partner_money.LevelAmounts, *, with_author: bool) -> str:
+def _levels(i18n, amounts: partner_money.LevelAmounts, *, with_author: bool, depth: int) -> str:
     parts = []
     if with_author:
         parts.append(i18n("partner-level-author", amount=rub(amounts.author, i18n.lang)))
-    parts += [i18n("partner-level-n", level=n, amount=rub(getattr(amounts, f"l{n}"), i18n.lang)) for n in (1, 2, 3)]
+    parts += [i18n("partner-level-n", level=n, amount=rub(amount, i18n.lang)) for n, amount in amounts.levels(depth)]
     return "\n".join(parts)
+
+
+def _month_levels(i18n, amounts: partner_money.LevelAmounts, depth: int) -> str:
+    return " · ".join(i18n("partner-month-level", level=n, amount=rub(amount, i18n.lang))
+                      for n, amount in amounts.levels(depth))
 
 
 async def earnings_getter(
@@ -138,41 +143,52 @@ async def earnings_getter(
     e = await partner_money.earnings(
         tracker.id, user.id, schedule=await schedule_in_force(fallback=settings.commission))
     months = await partner_money.monthly_earnings_by_level(tracker.id, user.id, months=12, tz=settings.timezone)
+    # As many levels as the partner has money at (at least the default three), the same on every line.
+    depth = partner_money.shown_depth(e.settled, e.forecast, *(m.amounts for m in months))
     month_lines = [
         i18n("partner-month-line", month=fmt.month_of(m.month, i18n.lang), total=rub(m.amounts.total, i18n.lang),
-             l1=rub(m.amounts.l1, i18n.lang), l2=rub(m.amounts.l2, i18n.lang), l3=rub(m.amounts.l3, i18n.lang))
+             levels=_month_levels(i18n, m.amounts, depth))
         + (i18n("partner-month-author", author=rub(m.amounts.author, i18n.lang)) if is_author else "")
         for m in reversed(months) if m.amounts.total
     ]
     return {
         "settled_total": rub(e.settled.total, i18n.lang),
         "forecast_total": rub(e.forecast.total, i18n.lang),
-        "settled_levels": _levels(i18n, e.settled, with_author=is_author),
-        "forecast_levels": _levels(i18n, e.forecast, with_author=is_author),
+        "settled_levels": _levels(i18n, e.settled, with_author=is_author, depth=depth),
+        "forecast_levels": _levels(i18n, e.forecast, with_author=is_author, depth=depth),
         "months_text": "\n".join(month_lines) or i18n("partner-months-empty"),
     }
 
 
-async def network_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, **_: Any) -> dict:
-    net = await referral.network(tracker.id, user.id)
-    data: dict[str, Any] = {"people": net.people, "names": ", ".join(net.first_names) or "—",
-                            "empty": net.people == 0, "has_people": net.people > 0}
-    for level in net.levels:
-        data[f"l{level.level}_people"] = level.people
-        data[f"l{level.level}_paying"] = level.paying
-    return data
+async def network_getter(dialog_manager: DialogManager, tracker: Tracker, user: User, i18n, settings,
+                         **_: Any) -> dict:
+    # As many levels as the schedule in force pays (level 1 always: the people the partner brought).
+    depth = compile_schedule(await schedule_in_force(fallback=settings.commission)).depth
+    net = await referral.network(tracker.id, user.id, depth=depth)
+    return {"people": net.people, "names": ", ".join(net.first_names) or "—",
+            "empty": net.people == 0, "has_people": net.people > 0,
+            "levels": "\n".join(i18n("partner-network-level", level=lv.level, people=lv.people, paying=lv.paying)
+                                for lv in net.levels)}
 
 
 async def howto_getter(dialog_manager: DialogManager, tracker: Tracker, i18n, settings, **_: Any) -> dict:
     schedule = await schedule_at(fallback=settings.commission)
     plan = await plan_on_sale(tracker.id, PlanKind.MONTH)
     price = plan.price_kopecks if plan else 0
-    amounts = dict(zip((r.value for r in ROLE_ORDER), role_amounts(price, compile_schedule(schedule)), strict=True)) \
-        if price > 0 else {r.value: 0 for r in ROLE_ORDER}
+    weights = compile_schedule(schedule)
+    amounts = dict(zip((r.value for r in weights.roles), role_amounts(price, weights), strict=True)) \
+        if price > 0 else {r.value: 0 for r in weights.roles}
     data: dict[str, Any] = {"name": tracker.name, "has_price": price > 0, "no_price": price <= 0,
                             "price": rub(price, i18n.lang),
                             "unattributed_to_author": await rule_at(fallback=settings.commission) == "author"}
     for role, percent in schedule.items():
         data[f"{role}_pct"] = f"{percent.normalize():f}"
         data[f"{role}_amount"] = rub(amounts.get(role, 0), i18n.lang)
+    # One line per level of the schedule in force (0 to 6 of them).
+    levels = [(n, data[f"{r.value}_pct"], data[f"{r.value}_amount"])
+              for n, r in enumerate(weights.roles[2:], start=1)]
+    data["levels"] = "\n".join(i18n("partner-howto-level", level=n, pct=pct, amount=amount)
+                                for n, pct, amount in levels) or i18n("partner-howto-no-levels")
+    data["levels_inline"] = ", ".join(i18n("partner-howto-level-inline", level=n, pct=pct)
+                                      for n, pct, _ in levels) or i18n("commission-no-levels")
     return data

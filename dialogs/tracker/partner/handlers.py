@@ -143,8 +143,9 @@ async def on_qr(callback: CallbackQuery, _: Button, manager: DialogManager) -> N
 
 
 def chart_text(i18n: Any, tracker: Any) -> ChartText:
+    # All six levels named: the chart draws only those with money (deeper ones under a deeper schedule).
     roles = (("author", i18n("partner-chart-author")),
-             *((f"l{n}", i18n("partner-chart-level", level=n)) for n in (1, 2, 3)))
+             *((f"l{n}", i18n("partner-chart-level", level=n)) for n in range(1, 7)))
     return ChartText(lang=i18n.lang, title=i18n("partner-chart-title", name=tracker.name),
                      currency=i18n("partner-chart-currency"), roles=roles)
 
@@ -165,7 +166,7 @@ async def on_chart(callback: CallbackQuery, _: Button, manager: DialogManager) -
             else i18n("partner-chart-empty")
         await callback.answer(message, show_alert=True)
         return
-    await callback.message.answer_photo(BufferedInputFile(result.png, "earnings.png"),
-                                        caption=i18n("partner-chart-caption", total=rub(result.total_kopecks)))
+    caption = i18n("partner-chart-caption", total=rub(result.total_kopecks, i18n.lang))
+    await callback.message.answer_photo(BufferedInputFile(result.png, "earnings.png"), caption=caption)
     await callback.answer()
     manager.show_mode = ShowMode.SEND

@@ -6,7 +6,7 @@ fresh Dialog (a Router with one parent) for each."""
 from __future__ import annotations
 
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Cancel, Column, SwitchTo, WebApp
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.tracker.payouts import getters as g
@@ -22,6 +22,7 @@ def payouts_dialog() -> Dialog:
     return Dialog(
         screen_window(
             (Tr("payouts-main"),
+             Tr("payouts-own-usage", when="has_own_usage"),
              Tr("payouts-main-too-little", when="too_little")),
             Column(
                 Button(Tr("payouts-btn-withdraw"), id="withdraw", on_click=h.on_withdraw, when="can_withdraw"),
@@ -42,9 +43,20 @@ def payouts_dialog() -> Dialog:
             state=sg.method,
             getter=g.method_getter,
         ),
+        Window(
+            Tr("payouts-card-add"),
+            Tr("payouts-card-again", when="card_again"),
+            Tr("payouts-card-current", when="has_card"),
+            Tr("payouts-card-no-webapp", when="no_webapp"),
+            ERROR,
+            WebApp(Tr("payouts-btn-add-card"), Format("{card_url}"), id="add_card", when="card_url"),
+            Button(Tr("payouts-btn-card-done"), id="card_done", on_click=h.on_card_done, when="card_url"),
+            SwitchTo(Tr("payouts-btn-back"), id="card_to_method", state=sg.method),
+            state=sg.card,
+            getter=g.card_getter,
+        ),
         prompt_window(
-            (Tr("payouts-ask-card", when="is_card"),
-             Tr("payouts-ask-phone", when="is_sbp"),
+            (Tr("payouts-ask-phone", when="is_sbp"),
              Tr("payouts-ask-wallet", when="is_wallet")),
             h.on_destination_entered,
             SwitchTo(Tr("payouts-btn-back"), id="to_method", state=sg.method),
@@ -57,6 +69,7 @@ def payouts_dialog() -> Dialog:
             Tr("payouts-confirm"),
             ERROR,
             Button(Tr("payouts-btn-confirm"), id="confirm", on_click=h.on_confirm),
+            SwitchTo(Tr("payouts-btn-change-card"), id="change_card", state=sg.card, when="is_card"),
             cancel_form,
             state=sg.confirm,
             getter=g.confirm_getter,

@@ -1,6 +1,7 @@
-"""The withdrawal form: amount → where to pay → confirm. The destination is encrypted before it
-is kept in the dialog's data (which lives in the FSM storage), and the message that carried it
-is deleted from the chat. The form's `request_key` is made when it opens, so a double tap on
+"""The withdrawal form: amount → where to pay → confirm. A card is never typed here: it is the one
+the person added through YooKassa's widget in the Mini App (its synonym and mask). A phone or a
+wallet is encrypted before it is kept in the dialog's data (which lives in the FSM storage), and
+the message that carried it is deleted from the chat. The form's `request_key` is made when it opens, so a double tap on
 "send" is one request."""
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from billing import partner as partner_money
-from billing.payouts import METHODS, SBP, Destination, PayoutError, parse_bank, parse_phone, parse_rubles
+from billing.payouts import CARD, SBP, Destination, PayoutError, parse_bank, parse_phone, parse_rubles
+from dialogs.tracker.payouts.getters import offered_methods
 from dialogs.tracker.states import PayoutsSG
 from dialogs.widgets import reader_lang
 from i18n.format import rub
@@ -70,14 +72,40 @@ async def on_all(callback: CallbackQuery, _: Button, manager: DialogManager) -> 
 
 
 async def on_method(callback: CallbackQuery, _: Any, manager: DialogManager, item_id: str) -> None:
-    if item_id not in METHODS:
+    payouts, _user = _ctx(manager)
+    if item_id not in offered_methods(payouts):
         return
     manager.dialog_data["method"] = item_id
+    if item_id == CARD:  # never typed: the saved card from YooKassa's widget, or the Mini App to add one
+        if await _use_saved_card(manager):
+            return
+        await manager.switch_to(PayoutsSG.card)
+        return
     await manager.switch_to(PayoutsSG.destination)
 
 
+async def _use_saved_card(manager: DialogManager) -> bool:
+    payouts, user = _ctx(manager)
+    card = await payouts.saved_card(user.id)
+    if card is None:
+        return False
+    manager.dialog_data["dest"] = payouts.box.encrypt(card.to_json())
+    await manager.switch_to(PayoutsSG.confirm)
+    return True
+
+
+async def on_card_done(callback: CallbackQuery, _: Button, manager: DialogManager) -> None:
+    """Back from the Mini App: the card it saved, or a word that none came."""
+    if manager.dialog_data.get("amount") and await _use_saved_card(manager):
+        return
+    if not manager.dialog_data.get("amount"):
+        await manager.switch_to(PayoutsSG.main)
+        return
+    manager.dialog_data["error"] = {"key": "payouts-card-missing", "params": {}}
+
+
 async def _forget(message: Message) -> None:
-    """The chat should not keep a card number or a phone in plain sight."""
+    """The chat should not keep a phone or a wallet in plain sight."""
     try:
         await message.delete()
     except TelegramAPIError as exc:

@@ -3,75 +3,9 @@
    (i18n.format); this page only lays them out. */
 (function () {
   "use strict";
-  const launch = new URLSearchParams(location.hash.slice(1));
-  const tg = window.Telegram && window.Telegram.WebApp;
-  const initData = (tg && tg.initData) || launch.get("tgWebAppData") || "";
-  const base = location.pathname.replace(/\/+$/, "");
-  let session = null, T = {}, me = null, trackerId = null, months = 12, chart = null;
-
-  function $(sel) { return document.querySelector(sel); }
-  function el(tag, text, attrs) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = text;
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    return node;
-  }
-  function row(cells, attrs) {
-    const tr = el("tr", null, attrs);
-    for (const c of cells) tr.appendChild(c instanceof Node ? c : el("td", c));
-    return tr;
-  }
-  function state(value) { document.body.dataset.state = value; }
-
-  function theme() {
-    let params = (tg && tg.themeParams) || null;
-    if (!params) { try { params = JSON.parse(launch.get("tgWebAppThemeParams") || "null"); } catch (e) { params = null; } }
-    for (const [key, value] of Object.entries(params || {})) {
-      document.documentElement.style.setProperty("--tg-theme-" + key.replace(/_/g, "-"), value);
-    }
-  }
-
-  function tellTelegram(event) {  // what telegram-web-app.js would post, without loading it from telegram.org
-    const proxy = window.TelegramWebviewProxy;
-    if (proxy && proxy.postEvent) { proxy.postEvent(event, ""); return; }
-    if (window.parent !== window) window.parent.postMessage(JSON.stringify({ eventType: event, eventData: "" }), "*");
-  }
-
-  function unsafeLang() {
-    try { return (JSON.parse(new URLSearchParams(initData).get("user")).language_code || "").slice(0, 2); }
-    catch (e) { return ""; }
-  }
-
-  async function api(path, params) {
-    const query = new URLSearchParams(params || {}).toString();
-    const r = await fetch(path + (query ? "?" + query : ""), { headers: { Authorization: "Bearer " + session.token, "Accept-Language": session.lang } });
-    if (!r.ok) throw new Error((await r.json()).message || r.status);
-    return r.json();
-  }
-
-  function refuse(message) {
-    $("#status").hidden = true;
-    $("#cabinet").hidden = true;
-    const box = $("#refused");
-    box.textContent = message;
-    box.hidden = false;
-    state("refused");
-  }
-
-  async function login() {
-    const lang = unsafeLang() === "en" ? "en" : "ru";
-    const r = await fetch(base + "/session?lang=" + lang, { method: "POST", headers: { "Content-Type": "application/json" },
-                                                            body: JSON.stringify({ init_data: initData }) });
-    const body = await r.json().catch(() => ({}));
-    if (!r.ok) { refuse(body.message || "401"); return false; }
-    session = { token: body.session, lang: body.lang };
-    T = await (await fetch("/app/messages/" + body.lang + ".json")).json();
-    document.documentElement.lang = body.lang;
-    for (const node of document.querySelectorAll("[data-t]")) node.textContent = T[node.dataset.t] || "";
-    return true;
-  }
-
-  function fill(key, text) { const node = document.querySelector('[data-k="' + key + '"]'); if (node) node.textContent = text; }
+  const M = window.MiniApp;
+  const { $, el, row, state, api, fill } = M;
+  let T = {}, me = null, trackerId = null, months = 12, chart = null;
 
   function renderBalance(b) {
     for (const k of ["available", "accrued", "reserved", "paid"]) fill("balance." + k, b[k + "_text"]);
@@ -89,7 +23,20 @@
   function shareButton(url) {
     const b = el("button", T["webapp-share"], { type: "button" });
     const share = "https://t.me/share/url?url=" + encodeURIComponent(url);
-    b.addEventListener("click", () => (tg && tg.openTelegramLink ? tg.openTelegramLink(share) : window.open(share, "_blank")));
+    b.addEventListener("click", () => (M.tg && M.tg.openTelegramLink ? M.tg.openTelegramLink(share) : window.open(share, "_blank")));
+    return b;
+  }
+
+  // The link's QR code (the chat cabinet's image), fetched with the session when first asked for.
+  function qrButton(link, card) {
+    const b = el("button", T["webapp-qr"], { type: "button", class: "ghost", "data-qr": link.id });
+    b.addEventListener("click", async () => {
+      let img = card.querySelector("img.qr");
+      if (img) { img.hidden = !img.hidden; return; }
+      img = el("img", null, { class: "qr", alt: T["webapp-qr-alt"] + " " + link.url, width: "200", height: "200" });
+      card.appendChild(img);
+      img.src = await M.image("/api/v1/trackers/" + trackerId + "/links/" + link.id + "/qr");
+    });
     return b;
   }
 
@@ -113,10 +60,17 @@
                     figure("webapp-paying", l.paying, "paying"), figure("webapp-conversion", l.conversion_text, "conversion"),
                     figure("webapp-revenue", l.revenue_text, "revenue"), figure("webapp-earned", l.earned_text, "earned"));
       const actions = el("div", null, { class: "actions" });
-      actions.append(copyButton(l.url), shareButton(l.url));
+      actions.append(copyButton(l.url), shareButton(l.url), qrButton(l, card));
       card.append(head, funnel, actions);
       box.appendChild(card);
     }
+  }
+
+  // Levels 1..3 always; 4..6 once the partner has money there (a deeper commission schedule).
+  function shownLevels(rows) {
+    let depth = 3;
+    for (const r of rows) for (let n = 4; n <= 6; n++) if (r["l" + n + "_kopecks"]) depth = Math.max(depth, n);
+    return Array.from({ length: depth }, (_, i) => i + 1);
   }
 
   async function renderEarnings(isAuthor) {
@@ -124,7 +78,7 @@
     const body = $("#levels tbody");
     body.replaceChildren();
     const levels = (isAuthor ? [["author", "webapp-author"]] : []).concat(
-      [["l1", "webapp-level-1"], ["l2", "webapp-level-2"], ["l3", "webapp-level-3"], ["total", "webapp-total"]]);
+      shownLevels([e.settled, e.forecast]).map((n) => ["l" + n, "webapp-level-" + n]), [["total", "webapp-total"]]);
     for (const [key, label] of levels) {
       body.appendChild(row([T[label], e.settled[key + "_text"], e.forecast[key + "_text"]], { "data-level": key }));
     }
@@ -137,15 +91,16 @@
     const rub = (key) => ordered.map((m) => m[key + "_kopecks"] / 100);
     const css = getComputedStyle(document.documentElement);
     const colour = (name, fallback) => (css.getPropertyValue(name).trim() || fallback);
-    const series = [{ label: T["webapp-month"], value: (u, v) => (v === null || !ordered[v] ? "—" : ordered[v].month_text) }, { label: T["webapp-level-1"], stroke: colour("--button", "#2481cc"), width: 2 },
-                    { label: T["webapp-level-2"], stroke: "#e8912d", width: 2 },
-                    { label: T["webapp-level-3"], stroke: "#8e5cd9", width: 2 }];
-    const data = [x, rub("l1"), rub("l2"), rub("l3")];
+    const strokes = [colour("--button", "#2481cc"), "#e8912d", "#8e5cd9", "#e74c3c", "#16a085", "#7f8c8d"];
+    const levels = shownLevels(items);
+    const series = [{ label: T["webapp-month"], value: (u, v) => (v === null || !ordered[v] ? "—" : ordered[v].month_text) }]
+      .concat(levels.map((n) => ({ label: T["webapp-level-" + n], stroke: strokes[n - 1], width: 2 })));
+    const data = [x].concat(levels.map((n) => rub("l" + n)));
     if (isAuthor) { series.push({ label: T["webapp-author"], stroke: "#3aa757", width: 2 }); data.push(rub("author")); }
     const opts = {
       width: Math.max(280, box.clientWidth || 320), height: 220, series: series, legend: { show: true },
       scales: { x: { time: false } },
-      axes: [{ stroke: colour("--hint", "#7d8791"), values: (u, ticks) => ticks.map((t) => (ordered[t] ? ordered[t].month_text : "")) },
+      axes: [{ stroke: colour("--hint", "#7d8791"), space: 90, values: (u, ticks) => ticks.map((t) => (ordered[t] ? ordered[t].month_text : "")) },
              { stroke: colour("--hint", "#7d8791") }],
     };
     if (chart) chart.destroy();
@@ -162,8 +117,10 @@
     const shown = items.filter((m) => m.total_kopecks !== 0);  // as the chat cabinet: months with money only
     $("#no-months").hidden = shown.length > 0;
     for (const th of document.querySelectorAll("#months .author")) th.hidden = !isAuthor;
+    const levels = shownLevels(items);
+    for (const th of document.querySelectorAll("#months .deep")) th.hidden = !levels.includes(+th.dataset.level);
     for (const m of shown) {
-      const cells = [m.month_text, m.total_text, m.l1_text, m.l2_text, m.l3_text];
+      const cells = [m.month_text, m.total_text, ...levels.map((n) => m["l" + n + "_text"])];
       if (isAuthor) cells.push(m.author_text);
       body.appendChild(row(cells, { "data-month": m.month }));
     }
@@ -197,35 +154,28 @@
   function pickTracker() {
     const select = $("#tracker");
     const choices = me.scope_tracker_id ? me.trackers.filter((t) => t.id === me.scope_tracker_id) : me.trackers;
-    trackerId = choices.length ? choices[0].id : null;
+    // "My partner programs" opens this page on the tracker it was asked for (?tracker=<id>).
+    const wanted = Number(new URLSearchParams(location.search).get("tracker"));
+    const first = choices.find((t) => t.id === wanted) || choices[0];
+    trackerId = first ? first.id : null;
     select.replaceChildren(...choices.map((t) => el("option", t.name + " (@" + t.username + ")", { value: t.id })));
+    select.value = String(trackerId);
     select.hidden = choices.length < 2;
     select.addEventListener("change", () => { trackerId = Number(select.value); renderTracker(); });
   }
 
-  async function main() {
-    theme();
-    tellTelegram("web_app_ready");
-    tellTelegram("web_app_expand");
-    if (!(await login())) return;
+  M.start(async () => {
+    T = M.T;
     me = await api("/api/v1/me");
     renderBalance(me.balance);
     pickTracker();
-    $("#status").hidden = true;
     $("#cabinet").hidden = false;
-    for (const b of document.querySelectorAll(".period button")) {
-      b.addEventListener("click", async () => {
-        months = Number(b.dataset.months);
-        for (const other of document.querySelectorAll(".period button")) other.classList.toggle("on", other === b);
-        state("loading");
-        const tracker = me.trackers.find((t) => t.id === trackerId);
-        await renderStatements(!!(tracker && tracker.is_author));
-        state("ready");
-      });
-    }
+    M.periodButtons(async (picked) => {
+      months = picked;
+      const tracker = me.trackers.find((t) => t.id === trackerId);
+      await renderStatements(!!(tracker && tracker.is_author));
+    });
     if (trackerId === null) { state("ready"); return; }
     await renderTracker();
-  }
-
-  main().catch((e) => { refuse(String(e.message || e)); });
+  });
 })();

@@ -25,7 +25,7 @@ async def _remove(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0011_agreed_renewal_price")]
+    dependencies = [("models", "0016_network_depth")]
 
     initial = False
 

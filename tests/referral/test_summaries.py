@@ -129,7 +129,7 @@ async def _direct_checks(conn, trackers) -> None:
                     [link.link_id] * 4,
                 )
                 assert (link.clicks, link.starts, link.paying, link.revenue_kopecks) == tuple(rows[0])
-            net = await stats.network(t, user)
+            net = await stats.network(t, user, depth=6)  # every level the chain can carry
             for level in net.levels:
                 rows = await db.rows(
                     conn,

@@ -67,9 +67,10 @@ period's usage once per history row (up to 60 times) and over every client's usa
 (`llm.state`); these runs are too small for that to show (a fresh client has no history, and the
 concurrent run below ends with 5 turns a client and 500 usage records in all). Since the author's
 dashboard keeps running totals (issue 16, `billing.dashboard_rollup`), a subscriber's answer also
-adds to them in the transaction that records it, reading the totals before it writes them: that
-transaction is a dozen hops again, and the pipeline measured +1.61 and +1.75 ms (2026-12-05, load average
-1.5), above the target; making the totals' update one job with the answer's writes is what is left."""
+adds to them: first in a transaction that read the totals before it wrote them, a dozen hops again,
++1.61 and +1.75 ms (2026-12-05, load average 1.5); since the totals' update became plain statements
+in the answer's one job (`dashboard_rollup.usage_steps`, the zone read with the answer's state),
++1.14 and +1.12 ms in two runs (2026-12-05, load average 0.9)."""
 
 
 async def bare_answer(sdk: openai.AsyncOpenAI) -> tuple[str, object]:

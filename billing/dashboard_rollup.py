@@ -37,7 +37,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.enums import PeriodStatus, SubscriptionStatus
-from models.sql import default_connection, is_postgres, parse_ts, rows, sql, ts, utc, write_first
+from models.sql import Step, default_connection, is_postgres, parse_ts, rows, sql, ts, utc, write_first
 
 MICRO = 1_000_000
 CHARGED_TO_SUBSCRIPTION = "subscription"  # billing.rates's name for it (rates imports this module)
@@ -241,21 +241,65 @@ async def usage_metered(conn: BaseDBAsyncClient, tracker_id: int, user_id: int, 
     state = await state_of(conn, tracker_id)
     if state is None:
         return
-    hour = [0] * len(COLUMNS)
-    hour[COST] = cost_ukop
-    await _write_hours(conn, tracker_id, {hour_of(at, state.zone): hour})
-    await conn.execute_query(sql(conn, _UPSERT_CLIENT), [tracker_id, month_of(at, state.zone), user_id, cost_ukop])
+    for query, params in usage_steps(conn, tracker_id, user_id, at, cost_ukop, state.zone.key):
+        await conn.execute_query(sql(conn, query), list(params[0]))
+
+
+# An answer's cost, as plain statements: the conversation writes them in the one job that records
+# the answer (models.sql.write_together), with the zone read before the call. Each applies only
+# while the totals exist (cut in that zone, for its hour and month); a rebuild reads the raw rows.
+_IN_ZONE = "EXISTS (SELECT 1 FROM dashboard_states WHERE tracker_id = ? AND timezone = ?)"
+_ANSWER_HOUR = (
+    "INSERT INTO dashboard_hours (tracker_id, hour, started, ended, firsts, lasts, revenue_kopecks, cost_ukop) "
+    "SELECT {int}, {time}, 0, 0, 0, 0, 0, {int} WHERE " + _IN_ZONE + " ON CONFLICT (tracker_id, hour) "
+    "DO UPDATE SET cost_ukop = dashboard_hours.cost_ukop + excluded.cost_ukop"
+)
+_ANSWER_CLIENT = (
+    "INSERT INTO dashboard_client_months (tracker_id, month, user_id, cost_ukop) "
+    "SELECT {int}, {text}, {int}, {int} WHERE " + _IN_ZONE + " ON CONFLICT (tracker_id, month, user_id) "
+    "DO UPDATE SET cost_ukop = dashboard_client_months.cost_ukop + excluded.cost_ukop"
+)
+# The client's open periods at that moment (one, as subscriptions never overlap).
+_OPEN_NOW = (
+    "SELECT p.id FROM accounting_periods p WHERE p.tracker_id = ? AND p.user_id = ? AND p.status = ?"
+    " AND p.starts_at <= ? AND p.ends_at > ?"
+)
+# A period's margin estimate max(0, revenue - cost) falls by min(cost added, the estimate before):
+# the forecasts move by that, read before the period's cost grows (the statement after this one).
+_SHARE = (
+    "COALESCE((SELECT SUM({least}({int}, {greatest}(0, d.revenue_kopecks * 1000000 - d.cost_ukop)))"
+    " FROM dashboard_periods d WHERE d.period_id IN (" + _OPEN_NOW + "){bit}), 0)"
+)
+_ANSWER_OPEN = (
+    "UPDATE dashboard_states SET open_all_ukop = open_all_ukop - {all}, open_l1_ukop = open_l1_ukop - {l1},"
+    " open_l2_ukop = open_l2_ukop - {l2}, open_l3_ukop = open_l3_ukop - {l3} WHERE tracker_id = ?"
+)
+_ANSWER_PERIOD = "UPDATE dashboard_periods SET cost_ukop = cost_ukop + ? WHERE period_id IN (" + _OPEN_NOW + ")"
+
+
+def usage_steps(conn: BaseDBAsyncClient, tracker_id: int, user_id: int, at: datetime, cost_ukop: int,
+                zone: str) -> list[Step]:
+    """The statements that count an answer's cost in the totals cut in `zone` (`usage_metered`'s
+    work without a read): its hour, the client's month, its open period and the forecasts."""
+    pg = is_postgres(conn)
+    # PostgreSQL types a SELECT's parameters only with a cast; SQLite would turn the time to a number.
+    kinds = {"int": "?::bigint", "time": "?::timestamptz", "text": "?::text"} if pg else \
+        {"int": "?", "time": "?", "text": "?"}
+    least, greatest = ("LEAST", "GREATEST") if pg else ("MIN", "MAX")
+    local = ZoneInfo(zone)
     moment = ts(conn, at)
-    for pid, revenue, cost, levels in await rows(
-            conn, "SELECT d.period_id, d.revenue_kopecks, d.cost_ukop, d.levels FROM accounting_periods p"
-                  " JOIN dashboard_periods d ON d.period_id = p.id WHERE p.tracker_id = ? AND p.user_id = ?"
-                  " AND p.status = ? AND p.starts_at <= ? AND p.ends_at > ?",
-            [tracker_id, user_id, PeriodStatus.OPEN.value, moment, moment]):
-        await conn.execute_query(
-            sql(conn, "UPDATE dashboard_periods SET cost_ukop = cost_ukop + ? WHERE period_id = ?"), [cost_ukop, pid])
-        old = open_sums([(int(revenue), int(cost), int(levels))])
-        new = open_sums([(int(revenue), int(cost) + cost_ukop, int(levels))])
-        await _move_open(conn, tracker_id, [a - b for a, b in zip(new, old, strict=True)])
+    window = [tracker_id, user_id, PeriodStatus.OPEN.value, moment, moment]
+    shares = {name: _SHARE.format(least=least, greatest=greatest, bit=bit, **kinds)
+              for name, bit in (("all", ""), ("l1", " AND (d.levels & 1) <> 0"), ("l2", " AND (d.levels & 2) <> 0"),
+                                ("l3", " AND (d.levels & 4) <> 0"))}
+    return [
+        (_ANSWER_HOUR.format(**kinds),
+         [[tracker_id, ts(conn, hour_of(at, local)), cost_ukop, tracker_id, zone]]),
+        (_ANSWER_CLIENT.format(**kinds),
+         [[tracker_id, month_of(at, local), user_id, cost_ukop, tracker_id, zone]]),
+        (_ANSWER_OPEN.format(**shares), [[*([cost_ukop, *window] * 4), tracker_id]]),
+        (_ANSWER_PERIOD, [[cost_ukop, *window]]),
+    ]
 
 
 async def periods_settled(conn: BaseDBAsyncClient, period_ids: list[int]) -> None:

@@ -334,6 +334,7 @@ class ConversationService(Alerts):
         _, missing = await records.record_answer(
             turn.tracker.id, request.user_id, turn.model, usage, turn.payer, turn.access,
             meeting_id=turn.meeting_id, question=request.text, answer=text, test=request.test,
+            dashboard_zone=turn.state.dashboard_zone,
         )
         if missing is not None:
             log.error("a partial answer of %s was not metered: no %s", turn.model, missing)
@@ -347,6 +348,7 @@ class ConversationService(Alerts):
         mj_micro, missing = await records.record_answer(
             tracker.id, request.user_id, turn.model, result.usage, turn.payer, turn.access,
             meeting_id=meeting_id, question=request.text, answer=text, test=request.test,
+            dashboard_zone=turn.state.dashboard_zone,
         )
         if missing == "price":
             log.error("no price for model %s: the call was not metered", turn.model)

@@ -43,10 +43,11 @@ _METER_MEETING = "UPDATE meetings SET mj_micro = mj_micro + ?, last_activity_at 
 
 async def record_answer(
     tracker_id: int, user_id: int, model: str, usage: Usage, payer: Payer, access: Access, *,
-    meeting_id: int | None, question: str | None, answer: str, test: bool,
+    meeting_id: int | None, question: str | None, answer: str, test: bool, dashboard_zone: str | None = None,
 ) -> tuple[int, str | None]:
     """Meter the call and remember the exchange in one transaction, one commit and (on SQLite) one
     round trip for the usage record, the history and the meeting's mJ (`models.sql.write_together`).
+    `dashboard_zone`: the author's dashboard totals' zone (`AnswerState.dashboard_zone`).
     Returns the call's mJ in millionths and what was missing: a missing price or rate meters
     nothing (the history is still written) and the caller alerts the admins once; the client still
     got the answer, the platform bears that call. The price and the rate come from
@@ -78,13 +79,17 @@ async def record_answer(
     if meeting_id is not None:
         steps.append((_METER_MEETING, [(mj_micro, created, meeting_id)]))
     if missing is None and payer is Payer.SUBSCRIPTION:
-        # The author's dashboard counts a subscriber's answer in the same transaction (its running
-        # totals read before they write, so this answer takes a transaction, not one job).
-        async with in_transaction() as tx:
-            await write_together(tx, steps)
-            await dashboard_rollup.usage_metered(tx, tracker_id, user_id, now, cost.cost_ukop)
-    else:
-        await write_together(conn, steps)
+        # The author's dashboard counts a subscriber's answer with it: in the same one job, in the
+        # zone its totals were cut in as read with the answer's state; with no totals then, in a
+        # transaction that looks again (the author may have opened the dashboard meanwhile).
+        if dashboard_zone is not None:
+            steps += dashboard_rollup.usage_steps(conn, tracker_id, user_id, now, cost.cost_ukop, dashboard_zone)
+        else:
+            async with in_transaction() as tx:
+                await write_together(tx, steps)
+                await dashboard_rollup.usage_metered(tx, tracker_id, user_id, now, cost.cost_ukop)
+            return mj_micro, missing
+    await write_together(conn, steps)
     return mj_micro, missing
 
 

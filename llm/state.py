@@ -52,6 +52,7 @@ SELECT s.id AS sub_id,
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
                    AND u.charged_to || '' = '{CHARGED_TO_SUBSCRIPTION}'), 0) AS spent_ukop,
        (SELECT ms.messages_used FROM memberships ms WHERE ms.tracker_id = ? AND ms.user_id = ?) AS messages_used,
+       (SELECT ds.timezone FROM dashboard_states ds WHERE ds.tracker_id = ?) AS dashboard_zone,
        m.id AS meeting_id, m.last_activity_at, sc.prompt, sc.end_marker, sc.timeout_minutes
 FROM (SELECT 1 AS one) AS one
 LEFT JOIN subscriptions s ON s.id = (
@@ -103,6 +104,7 @@ class AnswerState:
     history: list[tuple[str, str, int]] | None  # (role, text, tokens), oldest first; None: not read
     _period: Period | None  # (id, starts_at, ends_at, revenue_kopecks, spent) as read
     _spent_ukop: int = 0  # what the period's tokens cost so far (millionths of a kopeck)
+    dashboard_zone: str | None = None  # the zone the author's dashboard totals are cut in, if built
 
     def budget(self, tracker: Tracker, rate: MjRate | None, policy: CostPolicy = DEFAULTS) -> Budget | None:
         """As `billing.budget.budget_for` would give it for the subscription in force."""
@@ -120,6 +122,7 @@ async def answer_state(
     at = ts(conn, utc(now))
     params = [
         tracker.id, user_id,
+        tracker.id,
         tracker.id, user_id, at, at,
         at, at,
         tracker.id, user_id, test,
@@ -129,10 +132,10 @@ async def answer_state(
     _, found = await conn.execute_query(sql(conn, _STATE_AND_HISTORY if with_history else _STATE), params)
     rows = [tuple(row) for row in found]
     history: list[tuple[str, str, int]] | None = None
-    if with_history:  # columns 13..16: the message's id, role, text and tokens
-        history = [(r[14], r[15], r[16]) for r in sorted((r for r in rows if r[13] is not None), key=lambda r: r[13])]
-    (sub_id, period_id, starts_at, ends_at, revenue, spent, spent_ukop, messages_used,
-     meeting_id, last_activity_at, prompt, end_marker, timeout_minutes) = rows[0][:13]  # fmt: skip
+    if with_history:  # columns 14..17: the message's id, role, text and tokens
+        history = [(r[15], r[16], r[17]) for r in sorted((r for r in rows if r[14] is not None), key=lambda r: r[14])]
+    (sub_id, period_id, starts_at, ends_at, revenue, spent, spent_ukop, messages_used, dashboard_zone,
+     meeting_id, last_activity_at, prompt, end_marker, timeout_minutes) = rows[0][:14]  # fmt: skip
     access = decide_access(tracker, user_id, sub_id, messages_used or 0, policy=policy)
     meeting = None
     if meeting_id is not None:
@@ -142,4 +145,4 @@ async def answer_state(
     period: Period | None = None
     if period_id is not None and access.subscription_id is not None:
         period = (period_id, starts_at, ends_at, revenue, int(spent))
-    return AnswerState(access, meeting, history, period, int(spent_ukop or 0))
+    return AnswerState(access, meeting, history, period, int(spent_ukop or 0), dashboard_zone)

@@ -76,7 +76,7 @@ class LevelAmounts:
 def shown_depth(*amounts: LevelAmounts) -> int:
     """How many levels a screen lists: the three of the default schedule, or as many as the
     partner has money at (the ledger's roles, the forecast's)."""
-    return max(DEFAULT_LEVELS, *(a.deepest for a in amounts))
+    return max((DEFAULT_LEVELS, *(a.deepest for a in amounts)))  # none given: the default
 
 
 @dataclass(frozen=True, slots=True)

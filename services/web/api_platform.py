@@ -24,7 +24,6 @@ from i18n.format import count, month_of, rub
 from models import InviteLink
 from services.web.http import CONFIG, NotFound, Principal, Query, authorized, lang_of, own_tracker, page
 
-LEVELS = ("author", "l1", "l2", "l3", "total")
 QR_SCALE, QR_BORDER, QR_CACHE = 8, 2, 1024
 
 
@@ -75,6 +74,10 @@ async def programs(request: web.Request, who: Principal) -> web.Response:
         who.user_id, schedule=await schedule_in_force(fallback=config.commission), tz=config.timezone)
     if who.tracker_id is not None:
         found = [p for p in found if p.tracker_id == who.tracker_id]
+    # Levels 1-3, or as deep as any of them has money (l4..l6 under a deeper schedule): one set
+    # of columns for the whole list, so its CSV has one header.
+    depth = partner_money.shown_depth(*(a for p in found for a in (p.settled, p.forecast)))
+    roles = ("author", *(f"l{n}" for n in range(1, depth + 1)), "total")
     items = []
     for p in found:
         item: dict[str, Any] = {
@@ -83,7 +86,7 @@ async def programs(request: web.Request, who: Principal) -> web.Response:
             "cabinet_url": referral.deep_link(p.username, "partner"),
         }  # fmt: skip
         for kind, amounts in (("settled", p.settled), ("forecast", p.forecast)):
-            for role in LEVELS:
+            for role in roles:
                 item.update(_money(lang, f"{kind}_{role}", int(getattr(amounts, role))))
         items.append(item)
     return page(items, None, as_csv=as_csv, name="programs")

@@ -132,9 +132,11 @@ async def test_the_cabinet_page_shows_the_chat_cabinets_figures(database, browse
         assert "\n".join(as_chat) == earnings["months_text"] and len(months) >= 2
         assert await chart_pixels(page) > 500
 
-        network = await chat.network_getter(manager, world.tracker, user, i18n)
-        assert [r[1:] for r in await texts(page, "#network tbody tr")] == \
-            [[str(network[f"l{n}_people"]), str(network[f"l{n}_paying"])] for n in (1, 2, 3)]
+        network = await chat.network_getter(manager, world.tracker, user, i18n, settings)
+        levels = await texts(page, "#network tbody tr")  # level, people, paying
+        assert [i18n("partner-network-level", level=n, people=int(people), paying=int(paying))
+                for n, (_, people, paying) in enumerate(levels, start=1)] == network["levels"].splitlines()
+        assert len(levels) == 3
         assert len(await texts(page, "#payouts tbody tr")) == 2
         await page.screenshot(path=str(artifacts / "cabinet.png"), full_page=True)
 

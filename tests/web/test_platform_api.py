@@ -75,6 +75,7 @@ async def test_programs_are_the_chat_screens_read_model(world, server, http):
         [(p.tracker_id, p.is_author, p.links, p.settled.total, p.forecast.total, p.settled.l1) for p in expected]
     assert body["items"][0]["tracker_id"] == world.tracker.id and body["items"][0]["links"] == 2
     assert body["items"][0]["cabinet_url"] == "https://t.me/vera_bot?start=partner"
+    assert "settled_l3_kopecks" in body["items"][0] and "settled_l4_kopecks" not in body["items"][0]  # no money there
     status, body, _ = await get(http, server, "/api/v1/programs", await platform_session(http, server, STRANGER))
     assert (status, body["items"]) == (200, [])
     status, text, kind = await get(http, server, "/api/v1/programs", partner, format="csv")

@@ -28,7 +28,7 @@ from billing.ledger import balance as account_balance
 from billing.partner import totals
 from billing.split import DEFAULT_LEVELS, LEVEL_ROLES, ScheduleLike, compile_schedule, role_amounts
 from models import sql as db
-from models.enums import EntryKind, PeriodStatus
+from models.enums import EntryKind, PeriodStatus, Role
 
 DEFAULT_TIMEZONE = totals.DEFAULT_TIMEZONE
 _OPEN = PeriodStatus.OPEN.value

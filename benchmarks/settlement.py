@@ -61,8 +61,8 @@ def populate(path: Path, periods: int, partners: int, usage_per_period: int, see
     )
     con.execute(
         "INSERT INTO trackers (id, bot_id, username, name, description, author_id, token_encrypted, status, "
-        "system_prompt, free_messages, created_at, updated_at) "
-        "VALUES (1, 1, 'bench_bot', 'Bench', '', 1, '-', 'active', '', 0, ?, ?)",
+        "system_prompt, free_messages, registered, created_at, updated_at) "
+        "VALUES (1, 1, 'bench_bot', 'Bench', '', 1, '-', 'active', '', 0, '', ?, ?)",
         (created, created),
     )
     # Partner chains: p1 by the author, p2 by p1, every later partner by some partner >= p2, so

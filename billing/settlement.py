@@ -45,6 +45,7 @@ from billing import commission, dashboard_rollup, fraud
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
 from billing.split import LEVEL_ROLES, ScheduleLike, Weights, split_margin
+from models import summaries
 from models.enums import Collector, EntryKind, Role, SourceType
 from models.sql import bulk_writes, default_connection, is_postgres, parse_ts, sql, ts, write_first
 from notify import events as notify_events
@@ -142,7 +143,9 @@ async def settle_due_periods(
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
                     raise SettlementInterrupted(f"interrupted after {result.batches} batches")
                 await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
-                await dashboard_rollup.periods_settled(tx, [row[0] for row in rows])  # out of the forecasts
+                settled = [row[0] for row in rows]
+                await dashboard_rollup.periods_settled(tx, settled)  # out of the forecasts
+                await summaries.periods_settled(tx, settled)  # and out of the cabinet's open totals
                 # the posts commit with the entries
                 await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)
             # Committed: only now may the accounts created in this batch be trusted.

@@ -91,7 +91,10 @@ async def _run(history, trackers) -> None:
             k, status = args
             periods = await AccountingPeriod.filter(status=PeriodStatus.OPEN).order_by("id")
             if periods:
-                await AccountingPeriod.filter(id=periods[k % len(periods)].id).update(status=status)
+                period_id = periods[k % len(periods)].id
+                await AccountingPeriod.filter(id=period_id).update(status=status)
+                if status == "settled":  # as billing.settlement does after marking its batch
+                    await summaries.periods_settled(connections.get("default"), [period_id])
         elif action == "name":
             user, t, named = args
             await Membership.filter(tracker_id=trackers[t].id, user_id=user).update(is_partner=named)

@@ -4,7 +4,8 @@ Both databases are first brought to the current schema by the migrations; the ta
 rows. Tables are copied parents first (by their foreign keys), in batches ordered by primary key,
 with their ids. Each value goes through its model field (stored form → Python → stored form), so a
 datetime kept as text in SQLite arrives in PostgreSQL as a timestamp and a JSON text as JSON.
-PostgreSQL's id sequences are then moved past the copied ids, so new rows do not collide.
+PostgreSQL's id sequences are then moved past the copied ids, so new rows do not collide. The
+cabinet's summary tables are not copied: they are sums of the copied rows, recomputed at the end.
 
 The copy is one transaction on the target: a copy that fails leaves the target empty, ready for
 another try. At the end the rows of every table are counted on both sides.
@@ -27,6 +28,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from bot import db
+from models import summaries
 from models.sql import is_postgres, sql
 
 BATCH = 1000
@@ -76,6 +78,12 @@ def models_in_dependency_order() -> list[type[Model]]:
             raise CopyError(f"the foreign keys of {stuck} form a cycle: no order to copy them in")
         ordered.extend(ready)
     return ordered
+
+
+def copied_models() -> list[type[Model]]:
+    """Every model but the cabinet's summaries (models/summaries.py): those are sums of the copied
+    rows, kept by the target's triggers as the rows arrive and recomputed once at the end."""
+    return [m for m in models_in_dependency_order() if m._meta.db_table not in summaries.TABLES]
 
 
 def _quote(name: str) -> str:
@@ -167,8 +175,8 @@ async def copy_data(
     await Tortoise.init(config=config)
     try:
         source, target = connections.get(SOURCE), connections.get("default")
-        models = models_in_dependency_order()
-        not_empty = [m._meta.db_table for m in models if await _count(target, m._meta.db_table)]
+        not_empty = [m._meta.db_table for m in models_in_dependency_order() if await _count(target, m._meta.db_table)]
+        models = copied_models()
         if not_empty:
             raise CopyError(
                 f"the target already holds rows (in {', '.join(not_empty)}): copy into an empty database only"
@@ -178,6 +186,7 @@ async def copy_data(
                 n = await _copy_table(model, source, tx)
                 await _reset_sequences(model, tx)
                 progress(f"{model._meta.db_table}: {n} rows")
+            await summaries.backfill(tx)  # exactly the sums of what was copied
         counts = [
             TableCount(m._meta.db_table, await _count(source, m._meta.db_table), await _count(target, m._meta.db_table))
             for m in models

@@ -280,7 +280,10 @@ async def test_two_workers_settle_deliver_and_hand_over_the_jobs(tg, database, t
         assert took < 2 * LEASE_SECONDS + LEASE_SECONDS / 3, took  # a loaded machine answers late, never early
         assert new_pid
         await eventually(lambda: _settled(period.id), "the new leader's settlement job", timeout=30)
-        assert len([r for r in workers.reports(follower) if r.get("job") == "settle-due-periods"]) > jobs_before
+        # The job reports when it ends, after the accounts' fold that follows the settlement itself.
+        await eventually(
+            lambda: len([r for r in workers.reports(follower) if r.get("job") == "settle-due-periods"]) > jobs_before,
+            "the new leader's settle job to report", timeout=30)
         assert late == [200_000]
 
         # The survivor answers the updates alone, each once.

@@ -9,12 +9,20 @@ set, aiogram's RedisStorage is used instead (see bot.app).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
 
 from models import FsmRecord
+from models.sql import default_connection, sql, ts
+
+_DATA = FsmRecord._meta.fields_map["data"]
+_UPSERT = (
+    "INSERT INTO fsm_records (key, state, data, updated_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET {part} = excluded.{part}, updated_at = excluded.updated_at"
+)
 
 
 class DbStorage(BaseStorage):
@@ -48,4 +56,10 @@ class DbStorage(BaseStorage):
         if not fields.get(part):
             await FsmRecord.filter(key=record_key).delete()
             return
-        await FsmRecord.update_or_create(key=record_key, defaults=fields)
+        # One upsert, not update_or_create's read and then write: on SQLite a transaction that
+        # reads first cannot take the write lock once another process has written meanwhile
+        # ("database is locked" at once, busy_timeout or not), and the dialog's state was lost.
+        conn = default_connection()
+        state, data = (fields[part], {}) if part == "state" else (None, fields[part])
+        await conn.execute_query(sql(conn, _UPSERT.format(part=part)), [
+            record_key, state, _DATA.to_db_value(data, FsmRecord), ts(conn, datetime.now(UTC))])

@@ -1,8 +1,16 @@
+import asyncio
+import sqlite3
+import threading
+import time
+from contextlib import closing
+
+import pytest
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.storage import DbStorage
 from models import FsmRecord
+from tests.conftest import ON_POSTGRES
 
 
 class Form(StatesGroup):
@@ -39,3 +47,32 @@ async def test_empty_records_are_deleted_not_kept_forever(database):
     await storage.set_state(key, None)
     await storage.set_data(key, {})
     assert await FsmRecord.all().count() == 0
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock between processes")
+async def test_a_save_while_another_process_writes_waits_and_keeps_the_dialog(database, database_url):
+    """Another process (`gptitor settle`, a second worker) holds the write lock and commits while a
+    dialog's state is saved: the save waits for the lock and lands. A save that read before it
+    wrote failed at once ("database is locked") and the person's open dialog went stale."""
+    storage = DbStorage()
+    key = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogram_dialog_stack")
+    await storage.set_data(key, {"stack": 1})
+    path = database_url.removeprefix("sqlite://")
+    held = threading.Event()
+
+    def other_process_writes() -> None:
+        with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("UPDATE fsm_records SET updated_at = updated_at")
+            held.set()
+            time.sleep(0.5)  # our save starts meanwhile and must wait, not fail
+            con.execute("COMMIT")
+
+    other = threading.Thread(target=other_process_writes)
+    other.start()
+    try:
+        assert await asyncio.to_thread(held.wait, 30)
+        await storage.set_data(key, {"stack": 2})
+    finally:
+        await asyncio.to_thread(other.join)
+    assert await storage.get_data(key) == {"stack": 2}

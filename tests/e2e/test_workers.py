@@ -382,9 +382,15 @@ async def test_tracker_sync_follows_the_database(tg, database_url, tmp_path):
 # -- `gptitor run --webhook --workers N` -------------------------------------------------------------
 
 
-def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+def _cli(*args: str, env: dict[str, str], cwd: Path, log: Path | None = None) -> subprocess.Popen:
+    # A process that runs a while logs to a file: a pipe nobody reads fills at 64 KiB, and the
+    # workers' next log line would then block them mid-update.
+    if log is None:
+        return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd,
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def _base_env(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -425,17 +431,26 @@ async def test_the_workers_command_runs_n_processes_and_stops_them_cleanly(tg, d
     await User.create(id=1045, first_name="Author")
     await Tracker.create(bot_id=int(token.split(":")[0]), username="pair_bot", name="Pair", author_id=1045,
                          token_encrypted=box.encrypt(token))
-    proc = _cli("run", "--webhook", "--workers", "2", env=env, cwd=tmp_path)
+    log = tmp_path / "workers.log"
+    proc = _cli("run", "--webhook", "--workers", "2", env=env, cwd=tmp_path, log=log)
+
+    def what_happened() -> str:
+        deliveries = "\n".join(map(str, tg.bot("pair_bot").webhook_deliveries))
+        return f"webhook deliveries:\n{deliveries}\nthe workers' log:\n{log.read_text(errors='replace')[-6000:]}"
+
     try:
         # Both workers asked who the platform bot is; only the first set the webhooks.
         await eventually(lambda: len(tg.calls_to("getMe", bot=PLATFORM_USERNAME)) >= 2 or proc.poll() is not None,
                          "two workers", timeout=120)
-        assert proc.poll() is None, proc.stdout.read().decode()[-3000:] if proc.stdout else ""
+        assert proc.poll() is None, what_happened()
         await eventually(lease_holder_pid, "a scheduler leader", timeout=30)
         clients = [tg.user(600_000 + n, f"p{n}", language_code="en") for n in range(8)]
         await asyncio.gather(*(c.send("pair_bot", "/start") for c in clients))
-        for c in clients:
-            await c.wait_for_text("pair_bot", "I am Pair")
+        try:
+            for c in clients:  # a worker's first tracker update loads its handlers: slow when loaded
+                await c.wait_for_text("pair_bot", "I am Pair", timeout=90)
+        except Exception as exc:
+            raise AssertionError(what_happened()) from exc
         await tg.wait_until_delivered("pair_bot")
         for c in clients:
             assert sum("I am Pair" in m.plain for m in c.messages("pair_bot")) == 1

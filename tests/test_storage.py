@@ -11,6 +11,7 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.storage import DbStorage
 from models import FsmRecord
 from tests.conftest import ON_POSTGRES
+from tests.querycount import counting
 
 
 class Form(StatesGroup):
@@ -46,6 +47,74 @@ async def test_empty_records_are_deleted_not_kept_forever(database):
     await storage.set_data(key, {"x": 1})
     await storage.set_state(key, None)
     await storage.set_data(key, {})
+    assert await FsmRecord.all().count() == 0
+
+
+STACK = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogram_dialog_stack")
+
+
+async def in_an_update(work):
+    """Each update runs in a task of its own, as the transport runs them."""
+    return await asyncio.create_task(work())
+
+
+async def test_an_update_without_a_dialog_saves_its_empty_stack_without_a_statement(database):
+    storage = DbStorage()
+
+    async def update():
+        with counting() as queries:
+            assert await storage.get_data(STACK) == {}  # aiogram-dialog's read: no dialog open
+            await storage.set_data(STACK, {})  # and its save of the empty stack afterwards
+        return queries
+
+    queries = await in_an_update(update)
+    assert len(queries) == 1 and "SELECT" in queries.log[0], queries
+
+
+async def test_a_task_the_update_starts_does_not_inherit_what_it_read(database):
+    storage = DbStorage()
+
+    async def update():
+        assert await storage.get_data(STACK) == {}
+        await storage.set_data(STACK, {"stack": 1})  # the update opens a dialog...
+        await storage.set_data(STACK, {})  # ...and closes it: known gone, so no second delete below
+
+        async def started_by_it():  # a task the update started, which closes a dialog later
+            with counting() as queries:
+                await storage.set_data(STACK, {})
+            return queries
+
+        assert await storage.get_data(STACK) == {}
+        return await asyncio.create_task(started_by_it())
+
+    queries = await in_an_update(update)
+    assert len(queries) == 1 and "DELETE" in queries.log[0], queries
+
+
+async def test_a_stack_emptied_is_deleted_whoever_read_it_before(database):
+    storage = DbStorage()
+
+    async def read_none():
+        assert await storage.get_data(STACK) == {}
+
+    async def open_dialog():
+        await storage.set_data(STACK, {"stack": 1})
+
+    async def close_dialog():
+        assert await storage.get_data(STACK) == {"stack": 1}
+        await storage.set_data(STACK, {})
+
+    await in_an_update(read_none)
+    await in_an_update(open_dialog)
+    await in_an_update(close_dialog)
+    assert await FsmRecord.all().count() == 0
+
+    async def open_and_close_in_one_update():
+        assert await storage.get_data(STACK) == {}
+        await storage.set_data(STACK, {"stack": 2})
+        await storage.set_data(STACK, {})
+
+    await in_an_update(open_and_close_in_one_update)
     assert await FsmRecord.all().count() == 0
 
 

@@ -44,7 +44,8 @@ async def on_start(message: Message, command: CommandObject, tracker: Tracker, u
     # malformed or unknown code is an ordinary /start (record_start never raises on a payload).
     became_partner = False
     try:
-        became_partner = (await record_start(tracker.id, user.id, command.args)).became_partner
+        became_partner = (await record_start(tracker.id, user.id, command.args, author_id=tracker.author_id,
+                                             user_saved=True)).became_partner
     except Exception:  # the greeting matters more than the bookkeeping
         log.exception("record_start failed for user %s on tracker %s", user.id, tracker.id)
         await Membership.get_or_create(tracker=tracker, user=user)

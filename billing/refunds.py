@@ -32,9 +32,9 @@ from billing import dashboard_rollup
 from billing.accounts import platform_account_id, user_account_id
 from billing.ledger import INSERT_ENTRY
 from billing.split import ALL_ROLES, Weights, role_amounts
-from models import AccountingPeriod, Clawback, Collector, Payment, Refund, Subscription, Tracker
+from models import AccountingPeriod, Clawback, Collector, Payment, Refund, Subscription, Tracker, summaries
 from models.enums import EntryKind, PeriodStatus, Role, SourceType, SubscriptionStatus
-from models.sql import is_postgres, rows, sql, ts, write_first
+from models.sql import is_postgres, returning, rows, sql, ts, write_first
 from notify import events as notify_events
 from notify import notices
 
@@ -115,6 +115,8 @@ async def _take_unsettled(conn: BaseDBAsyncClient, periods: list[AccountingPerio
         if amount >= period.revenue_kopecks:
             changed = await AccountingPeriod.filter(id=period.id, status=PeriodStatus.OPEN).using_db(conn).update(
                 status=PeriodStatus.CANCELLED)
+            if changed == 1:
+                await summaries.periods_closed(conn, [period.id])  # out of the cabinet's open totals
             amount -= period.revenue_kopecks
             cancelled += 1
         else:
@@ -237,7 +239,10 @@ async def _shorten(conn: BaseDBAsyncClient, subscription: Subscription) -> None:
 
 async def _end_without_payment(conn: BaseDBAsyncClient, subscription: Subscription, settled: int) -> RefundResult:
     already = subscription.status == SubscriptionStatus.REFUNDED
-    cancelled = await AccountingPeriod.filter(
-        subscription_id=subscription.id, status=PeriodStatus.OPEN).using_db(conn).update(status=PeriodStatus.CANCELLED)
+    # RETURNING: exactly the periods this statement closed leave the cabinet's open totals
+    closed = await returning(conn, "UPDATE accounting_periods SET status = ? WHERE subscription_id = ? "
+                             "AND status = ? RETURNING id",
+                             [PeriodStatus.CANCELLED.value, subscription.id, PeriodStatus.OPEN.value])
+    await summaries.periods_closed(conn, [row["id"] for row in closed])
     await _end(conn, subscription, fully_refunded=True)
-    return RefundResult(subscription.id, cancelled, settled, already, ended=True)
+    return RefundResult(subscription.id, len(closed), settled, already, ended=True)

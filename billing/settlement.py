@@ -145,7 +145,7 @@ async def settle_due_periods(
                 await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
                 settled = [row[0] for row in rows]
                 await dashboard_rollup.periods_settled(tx, settled)  # out of the forecasts
-                await summaries.periods_settled(tx, settled)  # and out of the cabinet's open totals
+                await summaries.periods_closed(tx, settled)  # and out of the cabinet's open totals
                 # the posts commit with the entries
                 await notify_events.accruals_settled(tx, rows[0][0], rows[-1][0], now)
             # Committed: only now may the accounts created in this batch be trusted.

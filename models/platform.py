@@ -128,17 +128,14 @@ class Membership(Model):
     class Meta:
         table = "memberships"
         unique_together = (("tracker", "user"),)
-        # "Everyone I brought, at each level" (forecasts, the partner cabinet) without recursion.
-        # Covering: a level's head count and payers (locked = has paid) are index-only, and the
-        # forecast reaches each payer's periods without reading the row. The last one serves a
-        # link's funnel (starts, payers, their payments).
+        # "Everyone I brought, at each level" without recursion. Covering: a level's head count
+        # and payers (locked = has paid) are index-only. The cabinet reads its counts from
+        # network_totals (models/summaries.py), so levels 4-6 have no index to keep up on every
+        # start; the last one serves a link's funnel (starts, payers, their payments).
         indexes = (
             ("l1_id", "tracker_id", "locked_at", "user_id"),
             ("l2_id", "tracker_id", "locked_at", "user_id"),
             ("l3_id", "tracker_id", "locked_at", "user_id"),
-            ("l4_id", "tracker_id", "locked_at", "user_id"),
-            ("l5_id", "tracker_id", "locked_at", "user_id"),
-            ("l6_id", "tracker_id", "locked_at", "user_id"),
             ("invite_link_id", "tracker_id", "user_id", "locked_at"),
             ("tracker_id", "is_partner", "user_id"),  # the partners an author named
             ("user_id", "tracker_id"),  # a person's trackers (the web cabinet's GET /api/v1/me)

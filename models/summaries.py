@@ -9,9 +9,11 @@ sees every one of them, commits or rolls back with it, and fires once per row th
 changed: a retried step that inserts nothing (ON CONFLICT DO NOTHING, an existing key) changes
 no total, so the totals are idempotent for free.
 
-One change is left to the code that makes it: a period going from open to settled. Settlement
-marks thousands a batch and takes them out of the open totals with a grouped statement a level
-(`periods_settled`); any other way to settle a period must call it too.
+One change is left to the code that makes it: a period leaving "open" (settled, or cancelled by a
+refund). The periods' trigger does not watch `status` at all, so SQLite does not even enter it for
+settlement's UPDATE of thousands of rows a batch; the code that closes periods takes them out of
+the open totals with one grouped statement a level (`periods_closed`). Any other way to close a
+period must call it too, and must not change a period's status together with a watched column.
 
 Each trigger applies a row's contribution with the sign of the change: -1 for the OLD row, +1 for
 the NEW one, computed against the other tables as they are at that moment. So after every
@@ -129,21 +131,25 @@ WATCHED = {
     "payments": (("tracker_id", "user_id", "amount_kopecks", "refunded"), _payment),
     "invite_clicks": (("link_id",), _click),
     "invite_links": (("tracker_id", "owner_id"), _link),
-    "accounting_periods": (("tracker_id", "status", "revenue_kopecks", *_CHAIN), _period),
+    # not `status`: a period leaving "open" is reported by the code that closes it (periods_closed)
+    "accounting_periods": (("tracker_id", "revenue_kopecks", *_CHAIN), _period),
 }
-# Updates the triggers leave to the code that makes them: settlement marks thousands of periods
-# settled a batch and takes them out of the open totals with one grouped statement a level
-# (`periods_settled`), instead of a dozen row writes each in the trigger.
-_LEFT_TO_CODE = {"accounting_periods": "OLD.status = 'open' AND NEW.status = 'settled'"}
+# The form migration 0017 installed (status watched, only open -> settled left to the code), for a
+# downgrade past 0018.
+_WATCHED_0017 = {**WATCHED, "accounting_periods": (("tracker_id", "status", "revenue_kopecks", *_CHAIN), _period)}
+_SKIPPED_0017 = {"accounting_periods": "OLD.status = 'open' AND NEW.status = 'settled'"}
 
 
-def _sqlite_install() -> list[str]:
+def _changed(table: str, columns: Sequence[str], differ: str, skipped: dict[str, str]) -> str:
+    changed = " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in columns)
+    return f"({changed}) AND NOT ({skipped[table]})" if table in skipped else changed
+
+
+def _sqlite_install(watched: dict, skipped: dict[str, str]) -> list[str]:
     out = []
-    for table, (columns, rows) in WATCHED.items():
+    for table, (columns, rows) in watched.items():
         name = f"summaries_{table}"
-        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
-        if table in _LEFT_TO_CODE:
-            changed = f"({changed}) AND NOT ({_LEFT_TO_CODE[table]})"
+        changed = _changed(table, columns, "IS NOT", skipped)
         for event, body in (
             ("INSERT", rows("NEW", "1")),
             ("DELETE", rows("OLD", "-1")),
@@ -163,15 +169,13 @@ def _sqlite_remove() -> list[str]:
     return [f"DROP TRIGGER IF EXISTS summaries_{t}_{e}" for t in WATCHED for e in ("insert", "delete", "update")]
 
 
-def _postgres_install() -> list[str]:
+def _postgres_install(watched: dict, skipped: dict[str, str]) -> list[str]:
     out = []
-    for table, (columns, rows) in WATCHED.items():
+    for table, (columns, rows) in watched.items():
         name = f"summaries_{table}"
         old = " ".join(f"{statement};" for statement in rows("OLD", "-1"))
         new = " ".join(f"{statement};" for statement in rows("NEW", "1"))
-        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
-        if table in _LEFT_TO_CODE:
-            changed = f"({changed}) AND NOT ({_LEFT_TO_CODE[table]})"
+        changed = _changed(table, columns, "IS DISTINCT FROM", skipped)
         out += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"IF TG_OP <> 'INSERT' THEN {old} END IF; IF TG_OP <> 'DELETE' THEN {new} END IF; RETURN NULL; END $$",
@@ -233,9 +237,10 @@ def _backfill() -> list[str]:
     return out
 
 
-async def periods_settled(conn: BaseDBAsyncClient, period_ids: Sequence[int]) -> None:
-    """Periods just marked settled (open before) leave the open-period totals: in the settlement
-    batch's transaction, one grouped statement a level for each 500 of them."""
+async def periods_closed(conn: BaseDBAsyncClient, period_ids: Sequence[int]) -> None:
+    """Periods just taken out of "open" (settled, or cancelled by a refund) leave the open-period
+    totals: in the transaction that closed them, one grouped statement a level for each 500 of
+    them. Pass only ids this transaction changed (a period passed twice would leave twice)."""
     for start in range(0, len(period_ids), 500):
         chunk = list(period_ids[start:start + 500])
         marks = ", ".join("?" * len(chunk))
@@ -245,7 +250,7 @@ async def periods_settled(conn: BaseDBAsyncClient, period_ids: Sequence[int]) ->
             await conn.execute_query(sql(conn,
                 "INSERT INTO open_period_totals (holder_id, level, tracker_id, revenue_kopecks, periods) "
                 f"SELECT {holder}, {n}, tracker_id, revenue_kopecks, -COUNT(*) FROM accounting_periods "
-                f"WHERE id IN ({marks}) AND status = 'settled'{somebody} "
+                f"WHERE id IN ({marks}) AND status <> 'open'{somebody} "
                 f"GROUP BY {'' if n == 0 else holder + ', '}tracker_id, revenue_kopecks "
                 + _upsert("open_period_totals", "holder_id, level, tracker_id, revenue_kopecks", "periods")), chunk)
 
@@ -257,8 +262,10 @@ def _dialect(conn: BaseDBAsyncClient) -> str:
     return dialect
 
 
-async def install(conn: BaseDBAsyncClient) -> None:
-    statements = _sqlite_install() if _dialect(conn) == "sqlite" else _postgres_install()
+async def install(conn: BaseDBAsyncClient, *, as_in_0017: bool = False) -> None:
+    watched, skipped = (_WATCHED_0017, _SKIPPED_0017) if as_in_0017 else (WATCHED, {})
+    build = _sqlite_install if _dialect(conn) == "sqlite" else _postgres_install
+    statements = build(watched, skipped)
     for statement in statements:
         await conn.execute_script(statement)
 

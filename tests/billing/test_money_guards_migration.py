@@ -129,7 +129,7 @@ async def test_upgrading_a_database_with_money_keeps_every_row_and_index(empty_d
     monkeypatch.setattr(dashboard_rollup, "state_of", no_totals)
     monkeypatch.setattr(dashboard_rollup, "periods_settled", no_forecasts)
     # Nor the cabinet's summaries (migration 0017), which settlement keeps with its batches.
-    monkeypatch.setattr(summaries, "periods_settled", no_forecasts)
+    monkeypatch.setattr(summaries, "periods_closed", no_forecasts)
     await migrate_api(config=db.tortoise_config(empty_database_url), target=f"models.{_before_money_guards()}")
     await db.init(empty_database_url, run_migrations=False)
     try:

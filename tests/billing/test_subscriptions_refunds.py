@@ -8,6 +8,7 @@ from billing.ledger import settled_total, user_balance
 from billing.refunds import refund_subscription
 from billing.settlement import settle_due_periods
 from billing.subscriptions import create_subscription
+from models import sql as db
 from models import AccountingPeriod, Membership, Payment, Subscription, User
 from models.enums import PaymentProvider, PeriodStatus, SubscriptionStatus
 from tests.billing.helpers import MSK, at, join, make_tracker
@@ -84,8 +85,10 @@ async def test_a_refund_cancels_the_unsettled_periods_and_settled_ones_stand(dat
     accrued = (await user_balance(1)).accrued
     assert accrued == 3 * 50_000
 
+    assert await open_period_totals() == {(0, 100_000, 9), (1, 100_000, 9)}  # level 0: everyone's
     result = await refund_subscription(sub.id)
     assert (result.cancelled_periods, result.settled_periods, result.already_refunded) == (9, 3, False)
+    assert await open_period_totals() == set()  # the cabinet's forecast lost the cancelled periods
     assert (await Subscription.get(id=sub.id)).status == SubscriptionStatus.REFUNDED
     assert (await Payment.get(id=payment.id)).refunded is True
     assert await AccountingPeriod.filter(subscription=sub, status=PeriodStatus.CANCELLED).count() == 9
@@ -102,3 +105,21 @@ async def test_a_refund_cancels_the_unsettled_periods_and_settled_ones_stand(dat
     # refunded time does not delay a new purchase
     fresh = await create_subscription(tracker.id, 5, "month", 200_000, T0 + timedelta(days=120), tz=MSK)
     assert fresh.starts_at == T0 + timedelta(days=120)
+
+
+async def open_period_totals() -> set[tuple[int, int, int]]:
+    """The cabinet's open-period counts (models/summaries.py) that are not zero: (level, revenue,
+    periods)."""
+    found = await db.rows(db.default_connection(), "SELECT level, revenue_kopecks, periods FROM open_period_totals "
+                          "WHERE periods <> 0", [])
+    return {tuple(row) for row in found}
+
+
+async def test_a_subscription_without_a_payment_ends_and_leaves_the_open_totals(database):
+    tracker = await make_tracker()
+    await join(tracker, 5, inviter=1)
+    sub = await create_subscription(tracker.id, 5, "quarter", 300_000, T0, tz=MSK)
+    assert await open_period_totals() == {(0, 100_000, 3), (1, 100_000, 3)}
+    result = await refund_subscription(sub.id)
+    assert (result.cancelled_periods, result.ended) == (3, True)
+    assert await open_period_totals() == set()

@@ -93,8 +93,8 @@ async def _run(history, trackers) -> None:
             if periods:
                 period_id = periods[k % len(periods)].id
                 await AccountingPeriod.filter(id=period_id).update(status=status)
-                if status == "settled":  # as billing.settlement does after marking its batch
-                    await summaries.periods_settled(connections.get("default"), [period_id])
+                # as billing.settlement and billing.refunds do after closing periods
+                await summaries.periods_closed(connections.get("default"), [period_id])
         elif action == "name":
             user, t, named = args
             await Membership.filter(tracker_id=trackers[t].id, user_id=user).update(is_partner=named)

@@ -8,8 +8,8 @@ from billing.ledger import settled_total, user_balance
 from billing.refunds import refund_subscription
 from billing.settlement import settle_due_periods
 from billing.subscriptions import create_subscription
-from models import sql as db
 from models import AccountingPeriod, Membership, Payment, Subscription, User
+from models import sql as db
 from models.enums import PaymentProvider, PeriodStatus, SubscriptionStatus
 from tests.billing.helpers import MSK, at, join, make_tracker
 

@@ -115,7 +115,7 @@ async def test_a_retry_after_beyond_the_bound_gives_up_at_once(fake, llm):
     with pytest.raises(LLMUnavailable) as caught:
         await llm.stream_chat(MODEL, MESSAGES)
 
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 30  # not the 60 s it was told: half of it, for a slow machine
     assert caught.value.kind == "rate_limited" and caught.value.attempts == 1
     assert isinstance(caught.value.__cause__, openai.RateLimitError)
     assert len(fake.chat_requests) == 1
@@ -144,8 +144,9 @@ async def test_a_hanging_server_times_out_within_the_bound(fake):
     assert caught.value.kind == "timeout" and caught.value.attempts == 3
     assert isinstance(caught.value.__cause__, openai.APITimeoutError)
     assert len(fake.chat_requests) == 3
-    # 3 read timeouts of 0.2 s plus at most 2 backoffs of 0.05 s (0.7 s), with slack for a busy machine.
-    assert 0.6 <= elapsed < 2.0
+    # 3 read timeouts of 0.2 s plus at most 2 backoffs of 0.05 s (0.7 s); the bound only tells it
+    # from a client that waits for the server (a loaded machine can stall for seconds).
+    assert 0.6 <= elapsed < 20
 
 
 async def test_the_deadline_bounds_all_attempts(fake):
@@ -156,7 +157,7 @@ async def test_the_deadline_bounds_all_attempts(fake):
         with pytest.raises(LLMUnavailable) as caught:
             await llm.stream_chat(MODEL, MESSAGES)
 
-    assert 0.4 <= time.monotonic() - started < 1.5  # not 3 x 30 s
+    assert 0.4 <= time.monotonic() - started < 20  # not 3 x 30 s, nor one 30 s timeout
     assert caught.value.kind == "timeout" and caught.value.attempts == 1
     assert isinstance(caught.value.__cause__, TimeoutError)
 

@@ -31,22 +31,23 @@ _UPSERT = (
 # read saw no row. Reads always go to the database: only a delete of nothing is saved, so no state
 # comes from a stale copy. Each update runs in a task of its own; the knowledge is its task's
 # (a task it starts copies the context, not the knowledge) and kept for a few dozen keys at most.
-_absent: ContextVar[tuple[int, frozenset[str]]] = ContextVar("fsm_keys_absent", default=(0, frozenset()))
+# The task itself, not its id(): a finished task's id can come back for another task.
+_absent: ContextVar[tuple[object, frozenset[str]]] = ContextVar("fsm_keys_absent", default=(None, frozenset()))
 _ABSENT_KEPT = 64
 
 
 def _known_absent() -> frozenset[str]:
     task, keys = _absent.get()
-    return keys if task == id(asyncio.current_task()) else frozenset()
+    return keys if task is not None and task is asyncio.current_task() else frozenset()
 
 
 def _seen(key: str, *, exists: bool) -> None:
     known = _known_absent()
     if exists:
         if key in known:
-            _absent.set((id(asyncio.current_task()), known - {key}))
+            _absent.set((asyncio.current_task(), known - {key}))
     elif key not in known:
-        _absent.set((id(asyncio.current_task()), known | {key} if len(known) < _ABSENT_KEPT else frozenset({key})))
+        _absent.set((asyncio.current_task(), known | {key} if len(known) < _ABSENT_KEPT else frozenset({key})))
 
 
 class DbStorage(BaseStorage):

@@ -134,8 +134,9 @@ WATCHED = {
     # not `status`: a period leaving "open" is reported by the code that closes it (periods_closed)
     "accounting_periods": (("tracker_id", "revenue_kopecks", *_CHAIN), _period),
 }
-# The form migration 0017 installed (status watched, only open -> settled left to the code), for a
-# downgrade past 0018.
+# The form migration 0017 installed (status watched, only open -> settled left to the code), which
+# 0017 keeps and a downgrade past 0018 puts back. When another table's columns change, a migration
+# must install the new form and this one must keep the old columns.
 _WATCHED_0017 = {**WATCHED, "accounting_periods": (("tracker_id", "status", "revenue_kopecks", *_CHAIN), _period)}
 _SKIPPED_0017 = {"accounting_periods": "OLD.status = 'open' AND NEW.status = 'settled'"}
 

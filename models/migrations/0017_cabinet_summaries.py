@@ -17,7 +17,7 @@ from models import summaries
 
 async def _fill_and_install(apps, schema_editor) -> None:
     await summaries.backfill(schema_editor.client)
-    await summaries.install(schema_editor.client)
+    await summaries.install(schema_editor.client, as_in_0017=True)  # 0018 changes the periods' trigger
 
 
 async def _remove(apps, schema_editor) -> None:

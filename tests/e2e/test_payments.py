@@ -266,10 +266,15 @@ async def test_stars_subscription_renews_by_telegram_and_a_refund_ends_access(tg
 # --------------------------------------------------------------------------- YooKassa
 
 
+# Long enough for a local answer on a loaded machine (1 s timed out a re-fetch under the stress
+# run); a hung call waits all of it.
+YOOKASSA_TIMEOUT = 4.0
+
+
 def yookassa_settings(tg, database_url, tmp_path, yk):
     return make_settings(tg, database_url, tmp_path, webhook_host="127.0.0.1", webhook_port=0, payments={
         "yookassa_shop_id": yk.shop_id, "yookassa_secret_key": yk.secret_key, "yookassa_api_url": yk.api_url,
-        "yookassa_timeout": 1.0, "yookassa_notify_sources": "127.0.0.1",  # the fake notifies from here
+        "yookassa_timeout": YOOKASSA_TIMEOUT, "yookassa_notify_sources": "127.0.0.1",  # the fake notifies from here
     })
 
 

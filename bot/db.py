@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
-from tortoise.migrations.api import migrate as migrate_api
+from tortoise.migrations.executor import MigrationExecutor
 
 from billing.policy import clear_cache as clear_policy_cache
 from billing.rates import clear_caches
 from bot.private_files import private_file, tighten
-from models import MODEL_MODULES
+from models import MODEL_MODULES, fresh_schema
 from notify.redact import describe_error, hide_password
 
 log = logging.getLogger(__name__)
@@ -91,16 +92,23 @@ def _unreachable(exc: BaseException) -> bool:
 
 
 async def migrate(database_url: str) -> list[str]:
-    """Bring the schema up to date (idempotent); the names of the migrations applied now."""
+    """Bring the schema up to date (idempotent); the names of the migrations applied now. An empty
+    database is built from the models in one step (models/fresh_schema.py says why)."""
     applied: list[str] = []
 
     def progress(event: str, _app: str, name: str) -> None:
         if event == "apply_done":
             applied.append(name)
 
+    config = tortoise_config(database_url)
     try:
         _prepare_sqlite(database_url)
-        await migrate_api(config=tortoise_config(database_url), progress=progress)
+        # what tortoise's `migrate` does, with the empty database's shortcut before it
+        await Tortoise.init(config=config, init_connections=False)
+        connection = connections.get("default")
+        if await fresh_schema.is_empty(connection):
+            return await fresh_schema.build(connection, config["apps"])
+        await MigrationExecutor(connection, config["apps"]).migrate(progress=progress)
     except Exception as exc:
         if not _unreachable(exc):
             raise
@@ -119,15 +127,22 @@ async def init(database_url: str, *, run_migrations: bool = True, global_fallbac
         await migrate(database_url)  # prepares the SQLite file too, and says so when it cannot
     else:
         _prepare_sqlite(database_url)
-    clear_caches()  # the price / rate caches belong to one database, and so does the cost policy
-    clear_policy_cache()
+    _forget_the_last_database()
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
 
 
 async def close() -> None:
+    _forget_the_last_database()
+    await Tortoise.close_connections()
+
+
+def _forget_the_last_database() -> None:
+    """What belongs to one database: the price and rate caches, the cost policy, and tortoise's
+    prepared INSERTs, which it keys by connection name alone (so a process that opens SQLite and
+    then PostgreSQL as "default", as `copy-data` and the tests do, would send one the other's SQL)."""
     clear_caches()
     clear_policy_cache()
-    await Tortoise.close_connections()
+    EXECUTOR_CACHE.clear()
 
 
 @asynccontextmanager

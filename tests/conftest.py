@@ -1,10 +1,10 @@
-"""Shared fixtures: a fresh database per test, built by the real migrations.
+"""Shared fixtures: a fresh database per test, built as `gptitor migrate` builds one.
 
 By default every test gets a SQLite file. With `TEST_DATABASE_URL=postgres://user:pass@host:port/db`
 the same tests run on that PostgreSQL server instead (`.ci/run` does both): each test gets its own
 database there, dropped afterwards. The URL's database is only used to create and drop the others.
 
-The migrations run once per session into a template (a file, or a PostgreSQL template database);
+The schema is built once per session into a template (a file, or a PostgreSQL template database);
 each test gets a copy of it, which is the same schema at a fraction of the cost.
 """
 
@@ -128,6 +128,25 @@ def database_url(tmp_path, migrated_template):
     finally:
         # FORCE: a test that failed may have left its pool open.
         _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def empty_database_urls(tmp_path):
+    """`make(label)`: the URL of a new, empty database (a SQLite file, or a PostgreSQL database
+    dropped after the test), for tests of how a schema is built."""
+    made: list[str] = []
+
+    def make(label: str) -> str:
+        if not ON_POSTGRES:
+            return f"sqlite://{tmp_path / f'{label}.sqlite3'}"
+        name = f"{DB_PREFIX}{os.getpid()}_{label}_{next(_counter)}"
+        _run(_admin(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return postgres_url(name)
+
+    yield make
+    if made:
+        _run(_admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in made)))
 
 
 @pytest.fixture

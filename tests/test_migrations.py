@@ -30,38 +30,6 @@ async def test_generating_migrations_from_the_models_produces_nothing(database_u
     assert pending == [], "models/ differs from models/migrations/; write a migration:\n" + "\n".join(pending)
 
 
-def _sqlite_keys(path) -> set[tuple[str, bool, tuple[str, ...]]]:
-    """Every index and unique constraint of a SQLite file: (table, unique, columns)."""
-    import sqlite3
-
-    with sqlite3.connect(path) as con:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        keys = set()
-        for table in tables:
-            if table.startswith("sqlite_") or table == "tortoise_migrations":
-                continue
-            for _, name, unique, *_ in con.execute(f'PRAGMA index_list("{table}")'):
-                columns = tuple(r[2] for r in con.execute(f'PRAGMA index_info("{name}")'))
-                keys.add((table, bool(unique), columns))
-    return keys
-
-
-async def test_migrations_build_every_index_and_unique_key_the_models_declare(tmp_path):
-    # Some migration operations rebuild a SQLite table; a rebuild that forgot the table's unique
-    # keys or indexes would leave the ledger without the key that makes money steps idempotent.
-    from bot.db import migrate
-
-    migrated, generated = tmp_path / "migrated.sqlite3", tmp_path / "generated.sqlite3"
-    await migrate(f"sqlite://{migrated}")
-    await Tortoise.close_connections()
-    await Tortoise.init(config=tortoise_config(f"sqlite://{generated}"))
-    try:
-        await Tortoise.generate_schemas()
-    finally:
-        await Tortoise.close_connections()
-    assert _sqlite_keys(migrated) == _sqlite_keys(generated)
-
-
 def test_the_migrations_are_one_chain_each_after_the_one_numbered_before_it():
     """Branches merged side by side each add a migration after the same parent; left so, the
     chain forks, and which of two heads runs first is up to the runner."""

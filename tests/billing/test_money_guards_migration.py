@@ -7,7 +7,6 @@ DROP TABLE into the tables below; this test is what would notice if 0007 did the
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from bot import db
 from models import AccountingPeriod, LedgerEntry, Payment, Subscription, Tracker, summaries
 from tests.billing.helpers import ledger_snapshot
 from tests.billing.test_money_guards import T0, settled_world
-from tests.conftest import DB_PREFIX, ON_POSTGRES, _admin, _run, postgres_url
 
 
 def _table_of(index: str, sql: str) -> str:
@@ -45,16 +43,8 @@ def _before_money_guards() -> str:
 
 
 @pytest.fixture
-def empty_database_url(tmp_path):
-    if not ON_POSTGRES:
-        yield f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
-        return
-    name = f"{DB_PREFIX}{os.getpid()}_upgrade"
-    _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres_url(name)
-    finally:
-        _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def empty_database_url(empty_database_urls):
+    return empty_database_urls("upgrade")
 
 
 async def foreign_key_actions() -> dict[tuple[str, str], str]:

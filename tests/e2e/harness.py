@@ -58,3 +58,18 @@ async def running_platform(settings: Settings, *, webhook: bool = False) -> Asyn
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
+
+
+async def forget_claims(redis_url: str, bot_id: int) -> None:
+    """Drop a bot's update claims from a Redis server that outlives the test (the fake Bot API
+    numbers updates from 1 for each bot, so a second run on the same server would find them
+    handled and only acknowledge them)."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    try:
+        stale = [key async for key in client.scan_iter(f"gptitor:update:{bot_id}:*")]
+        if stale:
+            await client.delete(*stale)
+    finally:
+        await client.aclose()

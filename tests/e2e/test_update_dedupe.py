@@ -22,6 +22,7 @@ from tests.conftest import ON_POSTGRES
 from tests.e2e.harness import (
     PLATFORM_TOKEN,
     PLATFORM_USERNAME,
+    forget_claims,
     free_port,
     make_settings,
     running_platform,
@@ -50,18 +51,6 @@ async def serve_new_tracker(runtime, token: str, username: str, author_id: int) 
                                    author_id=author_id, token_encrypted=runtime.box.encrypt(token))
     await runtime.serve_tracker(tracker)
     return tracker
-
-
-async def forget_claims(url: str, bot_id: int) -> None:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(url)
-    try:
-        stale = [key async for key in client.scan_iter(f"gptitor:update:{bot_id}:*")]
-        if stale:
-            await client.delete(*stale)
-    finally:
-        await client.aclose()
 
 
 def greetings(client, bot: str) -> int:

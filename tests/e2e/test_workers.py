@@ -49,6 +49,7 @@ from tests.conftest import ON_POSTGRES
 from tests.e2e.harness import (
     PLATFORM_TOKEN,
     PLATFORM_USERNAME,
+    forget_claims,
     free_port,
     make_settings,
     running_platform,
@@ -423,6 +424,7 @@ def test_several_workers_are_refused_where_they_cannot_work(tmp_path, args, data
 async def test_the_workers_command_runs_n_processes_and_stops_them_cleanly(tg, database, tmp_path):
     token = tracker_token(45)
     tg.add_bot(token, "pair_bot", "Pair")
+    await forget_claims(os.environ["TEST_REDIS_URL"], int(token.split(":")[0]))
     port = free_port()
     env = _base_env(tmp_path, DATABASE_URL=database, TELEGRAM_API_BASE=tg.base_url,
                     REDIS_URL=os.environ["TEST_REDIS_URL"],

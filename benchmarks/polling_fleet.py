@@ -209,7 +209,7 @@ async def measure(args: argparse.Namespace, *, bare: bool, workdir: Path) -> Res
                    "POLLING_TIMEOUT": "30", "PYTHONPATH": str(ROOT)}
             for var in ("REDIS_URL", "YOOKASSA__SHOP_ID", "YOOKASSA__SECRET_KEY"):
                 env.pop(var, None)
-            command = [sys.executable, "-m", "bot.cli", "run"]
+            command = [sys.executable, "-m", "bot", "run"]
             polls = args.bots + 1
         spawned = time.monotonic()
         proc = subprocess.Popen(command, env=env, cwd=workdir, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)

@@ -4,7 +4,7 @@
 
 1. The fake Telegram Bot API server (tests/fakes/telegram.py) runs in this process.
 2. A person's /start to the platform bot is queued on the fake before the process starts, so it
-   is the first update the bot gets. The clock runs from spawning `python -m bot.cli run` (long
+   is the first update the bot gets. The clock runs from spawning `python -m bot run` (long
    polling, SQLite in a fresh directory) to the fake receiving the bot's answer.
 3. Round 1 starts on an empty database (the first start builds the schema); the later rounds are
    restarts on the same database. With `--trackers N`, N tracker bots are served too.
@@ -80,7 +80,7 @@ async def first_answer(tg, env: dict[str, str], workdir: Path, person, log_path:
     seconds the process had used by then."""
     await person.send("bench_platform_bot", "/start")
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=workdir,
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=workdir,
                             stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
     try:
         await person.wait_for_message("bench_platform_bot", timeout=300)

@@ -124,7 +124,7 @@ async def ours(tg, env: dict[str, str], workdir: Path, log_name: str) -> tuple[f
     log_path = workdir / log_name
     calls_before = len(tg.calls)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--webhook"], env=env, cwd=workdir,
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--webhook"], env=env, cwd=workdir,
                             stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 1800

@@ -237,7 +237,7 @@ async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Pa
            "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port), "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
     started_before = len(tg.calls_to("getMe", bot="bench_platform_bot"))
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--webhook", "--workers", str(workers)],
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--webhook", "--workers", str(workers)],
                             env=env, cwd=log_dir, stdout=(log_dir / f"ours-{workers}.log").open("wb"),
                             stderr=subprocess.STDOUT)
     try:

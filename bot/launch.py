@@ -1,0 +1,16 @@
+"""The `gptitor` command (and `python -m bot`): bot/cli.py, with the garbage collector off until
+the platform has started (bot/collector.py says why)."""
+
+from __future__ import annotations
+
+from bot import collector
+
+
+def main() -> int:
+    collector.defer()  # before the first import of the platform
+    try:
+        from bot.cli import main as cli_main
+
+        return cli_main()
+    finally:
+        collector.ready()  # a command that ends, or a start that failed

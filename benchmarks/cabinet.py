@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/cabinet.py [--scenario shared|own|both] [--runs 20] [--no-readme]
 
-Builds a temporary SQLite file: the schema from the real migrations (bot.db.migrate), then rows
+Builds a temporary SQLite file: the schema as `gptitor migrate` builds it (bot.db.migrate), then rows
 bulk-inserted with raw sqlite3 `executemany` (setup speed only). One tracker; its author; the
 partner P (brought by the author) with 5 links; P's network of 100,000 people: 10,000 at level 1
 (through P's links), 30,000 at level 2, 60,000 at level 3, each brought through the link of the

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/chart.py [--entries 100000] [--runs 10]
 
-Builds a temporary SQLite file with the real migrations, one tracker, a partner whose account has
+Builds a temporary SQLite file with the schema `gptitor migrate` builds, one tracker, a partner whose account has
 `--entries` accruals spread over the last 12 months (roles L1..L3, bulk-inserted with raw sqlite3:
 setup speed only), and asks `services.charts.EarningsCharts` for the chart as the cabinet's button
 does (cooldown off, so that every call is timed):
@@ -73,7 +73,7 @@ def timed_ms(samples: list[float]) -> str:
 
 
 async def measure(path: str, entries: int, runs: int) -> None:
-    await db.init(f"sqlite://{path}")  # the real migrations first
+    await db.init(f"sqlite://{path}")  # the schema first, as `gptitor run` builds it
     try:
         started = time.perf_counter()
         fill(path, await people(), entries)

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/dashboard.py [--subscribers 100000] [--runs 21]
 
-Builds a temporary SQLite file (the schema from the real migrations, rows bulk-inserted with raw
+Builds a temporary SQLite file (the schema as `gptitor migrate` builds it, rows bulk-inserted with raw
 sqlite3): one tracker, N subscribers with one month subscription each started within the last
 70 days (one accounting period each, open or settled), two answers metered per subscription, the
 author's accrual for each settled period in the ledger.

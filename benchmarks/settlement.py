@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/settlement.py              # 1,000,000 due periods
     .venv/bin/python benchmarks/settlement.py --periods 100000
 
-1. Builds a temporary SQLite database with the real migrations and fills it with raw sqlite3
+1. Builds a temporary SQLite database as `gptitor migrate` builds one and fills it with raw sqlite3
    (setup is not measured): one tracker, partners in chains, subscribers on year plans paid long
    ago (12 monthly periods each, cut by the production `billing.periods`), every subscriber with a
    full L1/L2/L3 chain (so each period makes 5 ledger rows, the heaviest case) and

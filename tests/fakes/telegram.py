@@ -1265,8 +1265,6 @@ class FakeTelegram:
                redirect: bool = False) -> TelegramError:
         if error_code == 429 and retry_after is None:
             retry_after = 1
-        if error_code == 429 and retry_after is None:
-            retry_after = 1
         if description is None:
             description = (f"Too Many Requests: retry after {retry_after}" if error_code == 429
                            else {400: "Bad Request: injected", 403: "Forbidden: injected",

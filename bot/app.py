@@ -21,7 +21,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
 from billing.payouts import Payouts, scrub_card_numbers
-from bot import collector, db, health, metrics, webapp
+from bot import db, health, metrics, webapp
 from bot.config import Settings
 from bot.coordinator import Coordinator
 from bot.crypto import SecretBox
@@ -252,7 +252,7 @@ class Runtime:
         await self.coordinator.start()  # the jobs run once this worker leads
         # Modules the first answers do not need, imported off the event loop once the bots answer,
         # so the first AI answer neither waits for them nor stalls every bot while they load.
-        self._preload = asyncio.create_task(asyncio.to_thread(_preload_then_collect), name="preload")
+        self._preload = asyncio.create_task(asyncio.to_thread(_import_all, LATER_MODULES), name="preload")
         log.info("platform started: %d tracker bot(s) served", len(self.registry))
 
     async def _listen(self) -> None:
@@ -419,11 +419,6 @@ class Runtime:
 
 
 LATER_MODULES = ("openai",)
-
-
-def _preload_then_collect() -> None:
-    _import_all(LATER_MODULES)
-    collector.ready()  # the start is over (bot/collector.py)
 
 
 def _import_all(names: tuple[str, ...]) -> None:

@@ -18,7 +18,7 @@ import sys
 
 from billing import simulate
 from billing.settlement import settle_due_periods
-from bot import copydata, db
+from bot import collector, copydata, db
 from bot.config import ConfigError, DatabaseSettings, Settings, load_database_settings, load_settings
 from bot.crypto import SecretBox, generate_key
 from bot.logs import install_redaction
@@ -63,9 +63,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
                          "getUpdates caller at a time.")
         from bot.workers import run_workers  # start-up time, see the module's docstring
 
+        collector.ready()  # the imports are done (bot/collector.py)
         return run_workers(settings, args.workers)
     from bot.app import StartupError, run_platform  # start-up time, see the module's docstring
 
+    collector.ready()  # the imports are done: collect from here on (bot/collector.py)
     try:
         asyncio.run(run_platform(settings, webhook=args.webhook))
     except StartupError as exc:
@@ -244,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     install_redaction()
+    if args.func is not _cmd_run:
+        collector.ready()  # only `run` has more to import
     try:
         return args.func(args)
     except db.DatabaseUnavailable as exc:

@@ -107,7 +107,9 @@ async def migrate(database_url: str) -> list[str]:
         await Tortoise.init(config=config, init_connections=False)
         connection = connections.get("default")
         if await fresh_schema.is_empty(connection):
-            return await fresh_schema.build(connection, config["apps"])
+            built = await fresh_schema.build(connection, config["apps"])
+            if built is not None:
+                return built
         await MigrationExecutor(connection, config["apps"]).migrate(progress=progress)
     except Exception as exc:
         if not _unreachable(exc):

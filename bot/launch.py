@@ -1,5 +1,5 @@
-"""The `gptitor` command (and `python -m bot`): bot/cli.py, with the garbage collector off until
-the platform has started (bot/collector.py says why)."""
+"""The `gptitor` command (and `python -m bot`): bot/cli.py, with the garbage collector off while
+it imports the platform (bot/collector.py says why)."""
 
 from __future__ import annotations
 
@@ -13,4 +13,4 @@ def main() -> int:
 
         return cli_main()
     finally:
-        collector.ready()  # a command that ends, or a start that failed
+        collector.ready()  # if the command failed before it said its imports were done

@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 
-from bot import collector, db
+from bot import db
 from bot.app import StartupError, run_platform
 from bot.config import Settings
 
@@ -72,7 +72,6 @@ def run_workers(settings: Settings, count: int) -> int:
         return proc
 
     procs = {index: spawn(index) for index in range(count)}
-    collector.ready()  # this process only supervises from here (bot/collector.py)
     backoff = {index: 1.0 for index in range(count)}
     code = 0
     try:

@@ -14,6 +14,8 @@ tests/test_fresh_schema.py compares the result with a full replay, table by tabl
 PostgreSQL: a migration that makes something new outside the models must add it here too.
 
 All of it is one transaction: a start killed half-way leaves the database empty, not half-built.
+Two processes starting on one empty database take turns (an advisory lock on PostgreSQL, the
+file's write lock on SQLite); the second finds the schema built and migrates as usual.
 """
 
 from __future__ import annotations
@@ -34,17 +36,25 @@ APP = "models"
 
 async def is_empty(client: BaseDBAsyncClient) -> bool:
     """No table at all: a new database, not one whose migrations were recorded somewhere else."""
+    return not await _tables(client)
+
+
+async def _tables(client: BaseDBAsyncClient) -> set[str]:
     if client.capabilities.dialect == "sqlite":
-        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1"
+        query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     else:
-        query = "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() LIMIT 1"
-    _, rows = await client.execute_query(query)
-    return not rows
+        query = "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+    return {row["name"] for row in await client.execute_query_dict(query)}
 
 
-async def build(client: BaseDBAsyncClient, apps_config: dict[str, dict[str, Any]]) -> list[str]:
+class _BuiltMeanwhile(Exception):
+    """Another process built the schema while this one waited for the database."""
+
+
+async def build(client: BaseDBAsyncClient, apps_config: dict[str, dict[str, Any]]) -> list[str] | None:
     """Build the schema of an empty database (tortoise initialised with the models); the names
-    of the migrations recorded as applied, in order."""
+    of the migrations recorded as applied, in order. None if another process (a second worker,
+    `gptitor migrate` beside `run`) built it first: the caller migrates as on any database."""
     # the graph is read before the transaction: its loader asks for the applied migrations from a
     # table not made yet, and a failed query would abort a PostgreSQL transaction
     loader = MigrationExecutor(client, apps_config).loader
@@ -53,18 +63,26 @@ async def build(client: BaseDBAsyncClient, apps_config: dict[str, dict[str, Any]
     for leaf in loader.graph.leaf_nodes():
         names += [key.name for key in loader.graph.forwards_plan(leaf) if key.app_label == APP]
     names = list(dict.fromkeys(names))
-    async with in_transaction(client.connection_name) as transaction:
-        conn: Any = _OneStatementAtATime(transaction)  # a client to every caller below
-        # tortoise's table of applied migrations, made by its recorder as its `migrate` makes it
-        editor = MigrationExecutor(transaction, apps_config)._schema_editor(atomic=False)
-        editor.client = conn
-        recorder = MigrationRecorder(conn)
-        await recorder.ensure_schema(editor)
-        await conn.execute_script(get_schema_sql(transaction, safe=False))
-        await ledger_guard.install(conn)
-        await summaries.install(conn)
-        for name in names:
-            await recorder.record_applied(APP, name)
+    try:
+        async with in_transaction(client.connection_name) as transaction:
+            conn: Any = _OneStatementAtATime(transaction)  # a client to every caller below
+            if client.capabilities.dialect == "postgres":  # one builder at a time; SQLite: see below
+                await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext('gptitor fresh schema'))")
+            # tortoise's table of applied migrations, made by its recorder as its `migrate` makes it;
+            # on SQLite this first write waits for, and then holds, the file's one write lock
+            editor = MigrationExecutor(transaction, apps_config)._schema_editor(atomic=False)
+            editor.client = conn
+            recorder = MigrationRecorder(conn)
+            await recorder.ensure_schema(editor)
+            if await _tables(conn) != {recorder.table_name} or await recorder.applied_migrations():
+                raise _BuiltMeanwhile
+            await conn.execute_script(get_schema_sql(transaction, safe=False))
+            await ledger_guard.install(conn)
+            await summaries.install(conn)
+            for name in names:
+                await recorder.record_applied(APP, name)
+    except _BuiltMeanwhile:
+        return None
     return names
 
 

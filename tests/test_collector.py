@@ -1,5 +1,5 @@
-"""The `gptitor` command starts with the garbage collector off and turns it on once the platform
-has started (bot/collector.py); a program that only imports the platform keeps its own setting."""
+"""The `gptitor` command imports the platform with the garbage collector off and turns it on
+before any work (bot/collector.py); a program that only imports the platform keeps its own setting."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import gc
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot import collector
-from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform
-from tests.waiting import eventually
+from bot import cli, collector, db
+from tests.e2e.harness import PLATFORM_TOKEN
+from tests.test_cli import here  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,15 +46,41 @@ def test_a_program_that_turned_the_collector_off_keeps_it_off(collector_restored
     assert not gc.isenabled() and gc.get_freeze_count() == 0
 
 
-async def test_the_platform_turns_the_deferred_collector_on_once_it_has_started(
-    collector_restored, fake_telegram, database_url, tmp_path
+def test_run_collects_again_once_imported_before_the_platform_touches_the_database(
+    collector_restored, here, monkeypatch
 ):
-    fake_telegram.add_bot(PLATFORM_TOKEN, PLATFORM_USERNAME, "GPTitor")
-    settings = make_settings(fake_telegram, database_url, tmp_path)
+    import bot.app
+
+    seen = []
+
+    async def platform(settings, *, webhook):
+        seen.append(gc.isenabled())
+
+    monkeypatch.setattr(bot.app, "run_platform", platform)
+    monkeypatch.setenv("BOT_TOKEN", PLATFORM_TOKEN)
     gc.enable()
     collector.defer()
-    async with running_platform(settings):
-        await eventually(gc.isenabled, "the collector to be on again after the start")
+    assert cli.main(["run"]) == 0
+    assert seen == [True]
+
+
+def test_other_commands_collect_again_before_they_start(collector_restored, here, monkeypatch):
+    seen = []
+
+    async def migrate(database_url):
+        seen.append(gc.isenabled())
+        return []
+
+    monkeypatch.setattr(db, "migrate", migrate)
+    gc.enable()
+    collector.defer()
+    assert cli.main(["migrate"]) == 0
+    assert seen == [True]
+
+
+def test_the_gptitor_command_is_the_launcher():
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        assert tomllib.load(f)["project"]["scripts"]["gptitor"] == "bot.launch:main"
 
 
 def test_python_dash_m_bot_is_the_command(tmp_path):

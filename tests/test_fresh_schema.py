@@ -8,6 +8,11 @@ makes money steps idempotent).
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +21,8 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from bot import db
 from models import fresh_schema, summaries
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def _replay_every_migration(url: str) -> None:
@@ -51,7 +58,30 @@ async def _sqlite_schema() -> dict[str, Any]:
         (name, table, " ".join(sql.split()))
         for name, table, sql in await _query("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
     ]
+    # every object (views, AUTOINCREMENT's sqlite_sequence included), and each table's definitions
+    # (columns with CHECK, COLLATE, AUTOINCREMENT and the rest, table constraints) in any order
+    out["objects"] = [row for row in await _query("SELECT type, name, tbl_name FROM sqlite_master")
+                      if not row[1].startswith("sqlite_autoindex_")]
+    for table, create in await _query("SELECT name, sql FROM sqlite_master WHERE type = 'table'"):
+        if table in out:
+            out[table]["definitions"] = _definitions(create)
     return out
+
+
+def _definitions(create: str) -> list[str]:
+    """The parts of a CREATE TABLE between its outer parentheses, split at the top-level commas
+    (a column added later is appended to the text, so the order is not the models')."""
+    body = re.sub(r"/\*.*?\*/", "", create, flags=re.S)  # comments: enum descriptions (not compared)
+    body = body[body.index("(") + 1:body.rindex(")")]
+    parts, depth, current = [], 0, ""
+    for char in body:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return sorted(" ".join(part.split()) for part in [*parts, current])
 
 
 async def _postgres_schema() -> dict[str, Any]:
@@ -73,6 +103,13 @@ async def _postgres_schema() -> dict[str, Any]:
             "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal"
         ),
         "functions": await _query(f"SELECT proname, pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = {here}"),
+        "relations": await _query(f"SELECT relname, relkind::text FROM pg_class WHERE relnamespace = {here}"),
+        "sequences": await _query(
+            "SELECT sequencename, data_type::text, increment_by, min_value, max_value FROM pg_sequences"
+            " WHERE schemaname = current_schema()"
+        ),
+        "types": await _query(f"SELECT typname, typtype::text FROM pg_type WHERE typnamespace = {here}"),
+        "extensions": await _query("SELECT extname FROM pg_extension"),
     }
 
 
@@ -149,3 +186,39 @@ async def test_a_build_that_fails_half_way_leaves_the_database_empty_for_the_nex
     monkeypatch.undo()
     assert len(await db.migrate(url)) >= 18
     await db.close()
+
+
+async def test_a_builder_that_finds_the_schema_built_while_it_waited_leaves_it_alone(empty_database_urls):
+    # What the second of two processes starting on one empty database sees once the first has
+    # committed: it had found no table, then waited for the lock.
+    url = empty_database_urls("raced")
+    names = await db.migrate(url)
+    await db.close()
+    before = await _schema(url)
+    config = db.tortoise_config(url)
+    await Tortoise.init(config=config)
+    try:
+        assert await fresh_schema.build(connections.get("default"), config["apps"]) is None
+    finally:
+        await db.close()
+    assert await _schema(url) == before and before["applied"] == names
+
+
+async def test_two_commands_migrating_one_empty_database_at_once_both_succeed(empty_database_urls):
+    url = empty_database_urls("shared")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"PYTHONPATH": str(ROOT), "DATABASE_URL": url}
+
+    async def migrate() -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "migrate", env=env, cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        return proc.returncode or 0, out.decode()
+
+    results = await asyncio.gather(migrate(), migrate())
+    assert [code for code, _ in results] == [0, 0], results
+    said = sorted("applied 1" in out or "applied 2" in out for _, out in results)
+    assert said == [False, True], results  # one built it, the other found it up to date
+    schema = await _schema(url)
+    assert len(schema["applied"]) == len(set(schema["applied"])) >= 18

@@ -37,7 +37,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.enums import PeriodStatus, SubscriptionStatus
-from models.sql import Step, default_connection, is_postgres, parse_ts, rows, sql, ts, utc, write_first
+from models.sql import Step, default_connection, id_chunks, is_postgres, parse_ts, rows, sql, ts, utc, write_first
 
 MICRO = 1_000_000
 CHARGED_TO_SUBSCRIPTION = "subscription"  # billing.rates's name for it (rates imports this module)
@@ -305,9 +305,7 @@ def usage_steps(conn: BaseDBAsyncClient, tracker_id: int, user_id: int, at: date
 async def periods_settled(conn: BaseDBAsyncClient, period_ids: list[int]) -> None:
     """Settled periods leave their trackers' forecasts, in the settlement batch's transaction."""
     by_tracker: dict[int, list[tuple[int, int, int]]] = {}
-    for start in range(0, len(period_ids), 500):
-        chunk = period_ids[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
+    for chunk, marks in id_chunks(period_ids):
         for tracker_id, revenue, cost, levels in await rows(
                 conn, f"SELECT tracker_id, revenue_kopecks, cost_ukop, levels FROM dashboard_periods"
                       f" WHERE period_id IN ({marks})", chunk):

@@ -23,7 +23,7 @@ Nothing here imports our other packages: `models/` is the bottom layer.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, overload
@@ -57,6 +57,14 @@ def sql(conn: BaseDBAsyncClient, query: str) -> str:
 def marks(n: int) -> str:
     """`n` placeholders for an IN (...) list."""
     return ", ".join("?" * n)
+
+
+def id_chunks(ids: Sequence[int], size: int = 500) -> Iterator[tuple[list[int], str]]:
+    """`ids` in chunks of `size`, each with its `?, ?, ...` for an `IN (...)`: one statement per
+    chunk stays under every driver's limit on bound parameters."""
+    for start in range(0, len(ids), size):
+        chunk = list(ids[start:start + size])
+        yield chunk, marks(len(chunk))
 
 
 async def rows(conn: BaseDBAsyncClient, query: str, params: Sequence[Any]) -> list[Any]:

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.sql import sql
+from models.sql import id_chunks, sql
 
 LEVELS = 6
 TABLES = ("link_totals", "network_totals", "open_period_totals", "refund_totals", "partner_roster")
@@ -242,9 +242,7 @@ async def periods_closed(conn: BaseDBAsyncClient, period_ids: Sequence[int]) -> 
     """Periods just taken out of "open" (settled, or cancelled by a refund) leave the open-period
     totals: in the transaction that closed them, one grouped statement a level for each 500 of
     them. Pass only ids this transaction changed (a period passed twice would leave twice)."""
-    for start in range(0, len(period_ids), 500):
-        chunk = list(period_ids[start:start + 500])
-        marks = ", ".join("?" * len(chunk))
+    for chunk, marks in id_chunks(period_ids):
         for n in range(0, LEVELS + 1):
             holder = "0" if n == 0 else f"COALESCE(l{n}_id, 0)"
             somebody = f" AND l{n}_id IS NOT NULL" if n > 1 else ""

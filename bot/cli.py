@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     install_redaction()
     if args.func is not _cmd_run:
-        collector.ready()  # only `run` has more to import
+        collector.ready()  # `run` imports the platform first (refund imports a little, with it on)
     try:
         return args.func(args)
     except db.DatabaseUnavailable as exc:

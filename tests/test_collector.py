@@ -35,7 +35,7 @@ def test_deferred_collection_comes_back_once_and_freezes_what_the_start_built(co
     collector.ready()
     assert gc.isenabled() and gc.get_freeze_count() > 0
     gc.unfreeze()
-    collector.ready()  # a second call (the preload, then the command's end) changes nothing
+    collector.ready()  # a second call (the command's, then the launcher's) changes nothing
     assert gc.get_freeze_count() == 0
 
 

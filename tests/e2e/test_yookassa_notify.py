@@ -13,7 +13,7 @@ import pytest
 from billing.plans import set_price
 from models import Payment, PlanKind
 from tests.e2e.harness import PLATFORM_TOKEN, PLATFORM_USERNAME, make_settings, running_platform
-from tests.e2e.test_payments import choose, new_tracker
+from tests.e2e.test_payments import YOOKASSA_TIMEOUT, choose, new_tracker
 from tests.fakes.yookassa_server import FakeYooKassa
 from tests.waiting import eventually
 
@@ -29,7 +29,7 @@ async def tg(fake_telegram):
 def settings(tg, database_url, tmp_path, yk, **payments):
     return make_settings(tg, database_url, tmp_path, webhook_host="127.0.0.1", webhook_port=0, payments={
         "yookassa_shop_id": yk.shop_id, "yookassa_secret_key": yk.secret_key, "yookassa_api_url": yk.api_url,
-        "yookassa_timeout": 4.0, **payments,  # a local answer on a loaded machine can take over 1 s
+        "yookassa_timeout": YOOKASSA_TIMEOUT, **payments,
     })
 
 

@@ -52,11 +52,11 @@ def connection_config(database_url: str) -> Any:
             "engine": "models.sqlite_engine",  # trigger-safe row counts: see the module
             "credentials": {
                 "file_path": str(path),
+                "busy_timeout": 10000,  # first: the PRAGMAs after it wait for a lock instead of failing
                 "journal_mode": "WAL",
                 "journal_size_limit": 64 * 1024 * 1024,
                 "foreign_keys": "ON",
                 "synchronous": "NORMAL",
-                "busy_timeout": 10000,
             },
         }
     else:

@@ -1,15 +1,24 @@
-"""Tortoise's SQLite backend, counting the rows a statement changed the way SQLite does.
+"""Tortoise's SQLite backend, counting the rows a statement changed the way SQLite does, and
+opening a new file beside another connection without "database is locked".
 
 Tortoise's own client reports `connection.total_changes` before and after a statement, which
 includes every row a trigger wrote. The cabinet's summaries are kept by triggers
 (models/summaries.py), so an `UPDATE ... WHERE status = 'open'` that changed one period would
 report several, and every "did exactly one row change?" check (refunds, claims, leases) would go
 wrong. The cursor's rowcount is sqlite3_changes(): the statement's own rows only.
+
+A new file's first `PRAGMA journal_mode=WAL` takes an exclusive lock, and when two connections ask
+for it together SQLite refuses one at once, without waiting out the busy timeout: two processes
+starting on one new database (`gptitor migrate` beside `run`) then failed. The client retries the
+opening within the busy timeout, as SQLite itself would have waited.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 import sqlite3
+import time
 from collections.abc import Sequence
 
 from tortoise.backends.base.client import TransactionContext
@@ -50,6 +59,17 @@ class TransactionWrapper(SqliteTransactionWrapper):
 
 class Client(SqliteClient):
     execute_query = _execute_query
+
+    async def create_connection(self, with_db: bool) -> None:
+        deadline = time.monotonic() + int(self.pragmas.get("busy_timeout", 5000)) / 1000
+        while True:
+            try:
+                return await super().create_connection(with_db)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                await self.close()  # half-configured: opened again from the start
+                await asyncio.sleep(random.uniform(0.001, 0.02))  # noqa: S311 - jitter, not a secret
 
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(TransactionWrapper(self), self._lock)

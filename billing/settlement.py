@@ -8,7 +8,8 @@ For each due period (status open, ends_at <= now):
     margin     = revenue - token cost
     entries    = billing.split.split_margin(margin, author, chain l1..l6), by the commission
                  schedule in force at the period's end (billing.commission; each batch is split
-                 group by group, one group per schedule)
+                 group by group, one group per schedule), computed in the database by
+                 billing.split_sql
 
 For a period whose money the author collected (Stars, their own shop: `collector`), one more entry
 debits the author's account with its revenue (kind `collected`, source `collection`): the author's
@@ -21,8 +22,10 @@ settlement neither recurses nor joins the memberships.
 
 How it stays fast: periods are read in primary-key order in batches (5,000 by default), each batch
 is one short transaction of raw set-based SQL through tortoise's connection (one SELECT with the
-cost as a correlated aggregate, one executemany of ledger rows, one executemany marking the periods
-settled). The ORM would build a model object per row and is ~7x slower (ARCHITECTURE.md).
+cost as a correlated aggregate, one executemany marking the periods settled with their margins,
+one INSERT ... SELECT of the ledger rows per 1,000 periods that makes the shares from those
+margins). The ORM would build a model object per row and is ~7x slower (ARCHITECTURE.md); sending
+each share from Python as an executemany row cost about twice the ledger insert itself.
 
 Why it is exactly-once: the ledger rows and the "settled" mark are written in the same
 transaction, the mark only applies to a period still open, and the ledger's unique key
@@ -41,7 +44,7 @@ from typing import Any, cast
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from billing import commission, dashboard_rollup, fraud
+from billing import commission, dashboard_rollup, fraud, split_sql
 from billing.accounts import platform_account_id, user_account_ids
 from billing.ledger import INSERT_ENTRY
 from billing.split import LEVEL_ROLES, ScheduleLike, Weights, split_margin
@@ -136,13 +139,19 @@ async def settle_due_periods(
                 if not rows:
                     break
                 new_accounts = await _accounts_for(tx, rows, accounts)
+                now_ts = ts(tx, now)
+                marks, by_schedule, outliers, batch = _compute(rows, schedules, now_ts)
+                # the marks first: the split reads each period's margin from its row
+                await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
                 held = await fraud.flagged_users(tx)  # read in the batch's transaction: no flag slips by
-                entries, marks, batch = _compute(rows, schedules, platform, accounts | new_accounts, ts(tx, now), held)
-                # Tuples, not lists: the drivers take any sequence per row (tortoise annotates lists).
-                await tx.execute_many(sql(tx, INSERT_ENTRY), cast("list[list[Any]]", entries))
+                for weights, period_ids in by_schedule.items():
+                    batch.entries += await split_sql.write_entries(tx, period_ids, weights, platform, now_ts, held)
+                if outliers:
+                    entries = _split_in_python(outliers, platform, accounts | new_accounts, now_ts, held)
+                    await tx.execute_many(sql(tx, INSERT_ENTRY), cast("list[list[Any]]", entries))
+                    batch.entries += len(entries)
                 if interrupt_after_batches is not None and result.batches >= interrupt_after_batches:
                     raise SettlementInterrupted(f"interrupted after {result.batches} batches")
-                await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
                 settled = [row[0] for row in rows]
                 await dashboard_rollup.periods_settled(tx, settled)  # out of the forecasts
                 await summaries.periods_closed(tx, settled)  # and out of the cabinet's open totals
@@ -188,39 +197,49 @@ def _by_schedule(rows: list[Any], schedules: commission.Schedules) -> dict[Weigh
 
 
 def _compute(
-    rows: list[Any], schedules: commission.Schedules, platform: int, accounts: dict[int, int], now_ts: Any,
-    held: set[int] | frozenset[int] = frozenset(),
-) -> tuple[list[tuple], list[tuple], SettlementResult]:
-    """Ledger rows and period marks for one batch, with the split in pure Python. A referral
-    share of a partner in `held` (flagged, billing.fraud) is written as `held`, not `accrual`: the
-    same amount, out of the available balance until an admin decides (billing.holds)."""
-    source = SourceType.PERIOD.value
-    entries: list[tuple] = []
+    rows: list[Any], schedules: commission.Schedules, now_ts: Any
+) -> tuple[list[tuple], dict[Weights, list[int]], list[tuple[Any, Weights]], SettlementResult]:
+    """A batch's period marks (cost, margin), its period ids by schedule for the split in the
+    database, and the rare periods whose margin is too large for the database's integers
+    (billing.split_sql.fits), each with its schedule, for the split in Python."""
     marks: list[tuple] = []
+    by_schedule: dict[Weights, list[int]] = {}
+    outliers: list[tuple[Any, Weights]] = []
     batch = SettlementResult()
     for weights, group in _by_schedule(rows, schedules).items():
-        for period_id, tracker_id, revenue, author, *rest in group:
-            chain, (cost_ukop, _, collector) = rest[:6], rest[6:]
+        for row in group:
+            period_id, revenue, cost_ukop = row[0], row[2], row[10]
             cost = token_cost_kopecks(cost_ukop)
             margin = int(revenue) - cost
-            for share in split_margin(margin, author=author, chain=chain, schedule=weights):
-                account = platform if share.beneficiary is None else accounts[share.beneficiary]
-                kind = _KIND[share.kind]
-                if held and share.beneficiary in held and share.role in _REFERRAL:
-                    kind = _HELD
-                entries.append(
-                    (account, kind, _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts)
-                )
-            if collector == _AUTHOR_COLLECTED:
-                # The author holds this period's revenue (Stars in their bot, their own shop): their
-                # account gives it back, so what they keep is their share and the rest is what
-                # they owe: the platform's share, the partners' and the token cost.
-                entries.append((accounts[author], _COLLECTED, _AUTHOR_ROLE, -int(revenue), _COLLECTION, period_id,
-                                tracker_id, now_ts))
             marks.append((cost, margin, now_ts, period_id))
+            if split_sql.fits(margin, weights):
+                by_schedule.setdefault(weights, []).append(period_id)
+            else:
+                outliers.append((row, weights))
             batch.periods += 1
             batch.margin_kopecks += margin
             if margin < 0:
                 batch.loss_kopecks += margin
-    batch.entries = len(entries)
-    return entries, marks, batch
+    return marks, by_schedule, outliers, batch
+
+
+def _split_in_python(
+    outliers: list[tuple[Any, Weights]], platform: int, accounts: dict[int, int], now_ts: Any,
+    held: set[int] | frozenset[int] = frozenset(),
+) -> list[tuple]:
+    """The ledger rows of periods the database cannot split exactly, by `split_margin` itself. A
+    referral share of a partner in `held` (flagged, billing.fraud) is written as `held`, not
+    `accrual`: the same amount, out of the available balance until an admin decides
+    (billing.holds). Their `collected` entries are the database's (billing.split_sql)."""
+    source = SourceType.PERIOD.value
+    entries: list[tuple] = []
+    for (period_id, tracker_id, revenue, author, *rest), weights in outliers:
+        chain, cost_ukop = rest[:6], rest[6]
+        margin = int(revenue) - token_cost_kopecks(cost_ukop)
+        for share in split_margin(margin, author=author, chain=chain, schedule=weights):
+            account = platform if share.beneficiary is None else accounts[share.beneficiary]
+            kind = _KIND[share.kind]
+            if held and share.beneficiary in held and share.role in _REFERRAL:
+                kind = _HELD
+            entries.append((account, kind, _ROLE[share.role], share.amount, source, period_id, tracker_id, now_ts))
+    return entries

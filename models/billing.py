@@ -188,15 +188,13 @@ class AccountingPeriod(Model):
         unique_together = (("subscription", "seq"),)
         # Settlement walks open periods in primary-key order (status, id): in end-date order the
         # same work was 1.5-2x slower (ARCHITECTURE.md). Forecasts and the token-cost window
-        # look periods up by subscriber. The last one covers a partner's forecast (referral.stats):
-        # each payer's open periods and their revenue without reading the rows.
+        # look periods up by subscriber. No index by l1..l6: the cabinet reads a partner's open
+        # periods from the summaries (models/summaries.py), and each index holding `status` is
+        # rewritten for every period settled (three of them cost settlement 15%, migration 0019).
         indexes = (
             ("status", "id"),
             ("tracker_id", "user_id", "starts_at"),
             ("tracker_id", "user_id", "status", "revenue_kopecks"),
-            ("l1_id", "status", "tracker_id", "revenue_kopecks"),
-            ("l2_id", "status", "tracker_id", "revenue_kopecks"),
-            ("l3_id", "status", "tracker_id", "revenue_kopecks"),
         )
 
 
@@ -385,13 +383,16 @@ class LedgerEntry(Model):
     class Meta:
         table = "ledger_entries"
         unique_together = (("source_type", "source_id", "account", "role", "kind"),)
-        # Covering index: a balance is an index-only sum per account (ARCHITECTURE.md).
+        # Covering index: a balance is an index-only sum per account (ARCHITECTURE.md). The id
+        # before the amount makes a new entry land at the end of its (account, kind, role) run
+        # rather than at a random place among the amounts: settlement's inserts touch the index's
+        # last pages only (benchmarks/README.md, "settlement").
         # The second: an account's entries after a given id, for the partner cabinet's running
         # totals (billing.partner.totals folds only what is new).
         # The third: an account's accruals without a tracker, which the running totals do not
         # fold (billing.ledger.balance adds them directly; settlement never writes one).
         indexes = (
-            ("account_id", "kind", "role", "amount_kopecks"),
+            ("account_id", "kind", "role", "id", "amount_kopecks"),
             ("account_id", "kind", "id"),
             ("account_id", "tracker_id", "kind"),
         )

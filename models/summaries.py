@@ -35,6 +35,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from models.sql import id_chunks, sql
 
 LEVELS = 6
+# Ids bound in one statement of periods_closed: a whole settlement batch at once (SQLite since 3.32
+# and PostgreSQL take 32,766 parameters), seven statements a batch rather than seventy.
+BATCH_IDS = 5_000
 TABLES = ("link_totals", "network_totals", "open_period_totals", "refund_totals", "partner_roster")
 
 
@@ -240,9 +243,9 @@ def _backfill() -> list[str]:
 
 async def periods_closed(conn: BaseDBAsyncClient, period_ids: Sequence[int]) -> None:
     """Periods just taken out of "open" (settled, or cancelled by a refund) leave the open-period
-    totals: in the transaction that closed them, one grouped statement a level for each 500 of
-    them. Pass only ids this transaction changed (a period passed twice would leave twice)."""
-    for chunk, marks in id_chunks(period_ids):
+    totals: in the transaction that closed them, one grouped statement a level for each
+    BATCH_IDS of them. Pass only ids this transaction changed (a period passed twice would leave twice)."""
+    for chunk, marks in id_chunks(period_ids, BATCH_IDS):
         for n in range(0, LEVELS + 1):
             holder = "0" if n == 0 else f"COALESCE(l{n}_id, 0)"
             somebody = f" AND l{n}_id IS NOT NULL" if n > 1 else ""

@@ -3,22 +3,43 @@
 aiogram's MemoryStorage keeps a record per (bot, chat, user) forever and forgets every open dialog
 on restart (aiogram-dialog then raises UnknownIntent). This storage keeps state in the `fsm_records`
 table and deletes a record as soon as it is empty, so it neither leaks nor forgets. With REDIS_URL
-set, aiogram's RedisStorage is used instead (see bot.app).
+set, aiogram's RedisStorage is used instead (see bot.app), so this storage serves one process.
+
+Every update reads the person's FSM state (aiogram) and then their dialog stack (aiogram-dialog):
+two round trips. The state's read fetches the stack's row too, and aiogram-dialog's read of that
+stack, later in the same update, takes it without a query if nothing in this process wrote the
+row in between. aiogram-dialog locks the stack only after the state is read, so the copy is
+checked rather than trusted: each write bumps a counter for its key (striped, so memory stays
+flat), and a copy whose counter moved is dropped for a fresh read. A write made inside a
+database transaction would commit after its bump; none is made (aiogram, aiogram-dialog and the
+handlers write outside any), and if one ever is, the copies are switched off for good.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.base import (
+    DEFAULT_DESTINY,
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StateType,
+    StorageKey,
+)
+from aiogram_dialog.api.entities import DEFAULT_STACK_ID
+from tortoise.backends.base.client import TransactionalDBClient
 
 from models import FsmRecord
 from models.sql import default_connection, sql, ts
+
+log = logging.getLogger(__name__)
 
 _DATA = FsmRecord._meta.fields_map["data"]
 _UPSERT = (
@@ -50,6 +71,30 @@ def _seen(key: str, *, exists: bool) -> None:
         _absent.set((asyncio.current_task(), known | {key} if len(known) < _ABSENT_KEPT else frozenset({key})))
 
 
+_STRIPES = 4096
+_writes = [0] * _STRIPES  # finished writes per stripe of record keys, in this process
+# The stack row the current update's state read brought along: (task, record key, row, counter).
+_stack_copy: ContextVar[tuple[object, str, FsmRecord | None, int] | None] = ContextVar("fsm_stack_copy", default=None)
+_copies = {"on": True}
+
+
+def _stripe(record_key: str) -> int:
+    return hash(record_key) % _STRIPES
+
+
+def stack_key_of(key: StorageKey) -> StorageKey | None:
+    """The key under which aiogram-dialog keeps the default stack of the chat an FSM state key
+    belongs to (as its StorageProxy builds it); None for a key that is not an FSM state's."""
+    if key.destiny != DEFAULT_DESTINY:
+        return None
+    own_chat = key.user_id in (None, key.chat_id) and key.business_connection_id is None
+    stack_id = DEFAULT_STACK_ID if own_chat else f"<{key.user_id}>"
+    return StorageKey(
+        bot_id=key.bot_id, chat_id=key.chat_id, user_id=key.chat_id, thread_id=key.thread_id,
+        business_connection_id=key.business_connection_id, destiny=f"aiogd:stack:{stack_id}",
+    )
+
+
 class DbStorage(BaseStorage):
     def __init__(self, key_builder: KeyBuilder | None = None) -> None:
         # Many bots share this storage: the bot id must be part of the key, and aiogram-dialog
@@ -61,14 +106,32 @@ class DbStorage(BaseStorage):
         await self._save(key, state=value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        record = await self._read(self.key_builder.build(key, "state"))
+        state_key = self.key_builder.build(key, "state")
+        stack = stack_key_of(key) if _copies["on"] else None
+        if stack is None:
+            record = await self._read(state_key)
+            return record.state if record else None
+        stack_key = self.key_builder.build(stack, "data")
+        counter = _writes[_stripe(stack_key)]  # before the read: a write that ends after it is seen
+        found = {r.key: r for r in await FsmRecord.filter(key__in=[state_key, stack_key])}
+        _seen(state_key, exists=state_key in found)
+        _seen(stack_key, exists=stack_key in found)
+        _stack_copy.set((asyncio.current_task(), stack_key, found.get(stack_key), counter))
+        record = found.get(state_key)
         return record.state if record else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._save(key, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        record = await self._read(self.key_builder.build(key, "data"))
+        record_key = self.key_builder.build(key, "data")
+        copy = _stack_copy.get()
+        if (copy is not None and copy[0] is asyncio.current_task() and copy[1] == record_key
+                and copy[3] == _writes[_stripe(record_key)] and _copies["on"]):
+            _stack_copy.set(None)  # taken once: any later read in this update asks the database
+            record = copy[2]
+        else:
+            record = await self._read(record_key)
         return dict(record.data) if record else {}
 
     @staticmethod
@@ -82,8 +145,17 @@ class DbStorage(BaseStorage):
 
     async def _save(self, key: StorageKey, **fields: Any) -> None:
         # State and data live in separate rows so that writing one never races the other.
-        part = "state" if "state" in fields else "data"
+        part: Literal["state", "data"] = "state" if "state" in fields else "data"
         record_key = self.key_builder.build(key, part)
+        if isinstance(default_connection(), TransactionalDBClient) and _copies["on"]:
+            _copies["on"] = False  # this write commits later than its bump below: see the module
+            log.warning("an FSM write inside a database transaction: stack copies are off from now on")
+        try:
+            await self._write(record_key, part, fields)
+        finally:
+            _writes[_stripe(record_key)] += 1  # after the write: a copy read before it is dropped
+
+    async def _write(self, record_key: str, part: str, fields: dict[str, Any]) -> None:
         if not fields.get(part):
             if record_key not in _known_absent():
                 await FsmRecord.filter(key=record_key).delete()

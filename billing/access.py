@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from billing.plans import PriceTag, on_sale_subquery, read_price_tags
 from billing.policy import DEFAULTS, CostPolicy, load_policy
 from models import Membership, Subscription, SubscriptionStatus, Tracker
 from models.sql import default_connection, execute_count, parse_ts, rows, ts, utc
@@ -106,7 +107,8 @@ SELECT
   (SELECT m.messages_used FROM memberships m WHERE m.tracker_id = ? AND m.user_id = ?),
   EXISTS (SELECT 1 FROM memberships m WHERE m.tracker_id = ? AND m.user_id = ? AND m.is_partner),
   EXISTS (SELECT 1 FROM payments p WHERE p.tracker_id = ? AND p.user_id = ? AND NOT p.refunded),
-  EXISTS (SELECT 1 FROM subscriptions s WHERE s.tracker_id = ? AND s.user_id = ? AND s.status = ?)
+  EXISTS (SELECT 1 FROM subscriptions s WHERE s.tracker_id = ? AND s.user_id = ? AND s.status = ?),
+  {plans}
 """
 
 
@@ -115,19 +117,23 @@ class ClientFacts:
     access: Access
     subscription_ends_at: datetime | None  # of the subscription in force
     may_invite: bool                       # referral.can_invite's answer
+    plans: list[PriceTag]                  # the tracker's plans on sale, in PLAN_ORDER
 
 
 async def client_facts(tracker: Tracker, user_id: int, at: datetime | None = None) -> ClientFacts:
-    """Access, the subscription's end and whether the client may invite: one round trip."""
+    """Access, the subscription's end, whether the client may invite and the plans on sale: one
+    round trip."""
     conn = default_connection()
     moment = ts(conn, utc(at or datetime.now(UTC)))
     active = SubscriptionStatus.ACTIVE.value
     subscription = [tracker.id, user_id, active, moment, moment]
     pair = [tracker.id, user_id]
-    found = await rows(conn, _CLIENT_FACTS, [*subscription, *subscription, *pair, *pair, *pair, *pair, active])
-    sub_id, ends_at, used, partner, paid, subscribed = found[0]
+    query = _CLIENT_FACTS.format(plans=on_sale_subquery(conn))
+    found = await rows(conn, query, [*subscription, *subscription, *pair, *pair, *pair, *pair, active, tracker.id])
+    sub_id, ends_at, used, partner, paid, subscribed, plans = found[0]
     access = decide_access(tracker, user_id, sub_id, used or 0, policy=await load_policy())
     is_author = user_id == tracker.author_id
     return ClientFacts(access, parse_ts(ends_at) if sub_id is not None else None,
                        invites_allowed(is_author=is_author, is_partner=bool(partner), paid=bool(paid),
-                                       subscribed=bool(subscribed)))
+                                       subscribed=bool(subscribed)),
+                       read_price_tags(plans))

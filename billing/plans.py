@@ -6,9 +6,13 @@ A plan with no row, `on_sale=False` or a price of 0 is not on sale. Prices are i
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from billing.amounts import plain_decimal
 from models import Plan, PlanKind
+from models.sql import is_postgres
 
 PLAN_ORDER = [PlanKind.DAY, PlanKind.MONTH, PlanKind.QUARTER, PlanKind.YEAR]
 
@@ -44,6 +48,32 @@ def parse_price(text: str | None) -> int:
     if kopecks_int > MAX_PRICE_KOPECKS:
         raise PriceError("plans-price-too-large", max=MAX_PRICE_KOPECKS // 100)
     return kopecks_int
+
+
+class PriceTag(NamedTuple):
+    """A plan on sale as a screen shows it."""
+
+    kind: PlanKind
+    price_kopecks: int
+
+
+def on_sale_subquery(conn: BaseDBAsyncClient) -> str:
+    """A scalar subquery (one `?`: the tracker's id) giving the tracker's plans on sale as
+    "kind:price,..." (read_price_tags parses it), for statements that read the prices along with
+    a client's other facts in the same round trip. The same plans as plans_on_sale's."""
+    concat = "string_agg" if is_postgres(conn) else "group_concat"
+    return (f"(SELECT {concat}(pl.kind || ':' || pl.price_kopecks, ',') FROM plans pl"
+            " WHERE pl.tracker_id = ? AND pl.on_sale AND pl.price_kopecks > 0)")
+
+
+def read_price_tags(text: str | None) -> list[PriceTag]:
+    """on_sale_subquery's column as the plans on sale, in PLAN_ORDER."""
+    found: dict[PlanKind, int] = {}
+    for item in (text or "").split(","):
+        if item:
+            kind, _, price = item.partition(":")
+            found[PlanKind(kind)] = int(price)
+    return [PriceTag(kind, found[kind]) for kind in PLAN_ORDER if kind in found]
 
 
 async def plans_on_sale(tracker_id: int) -> list[Plan]:

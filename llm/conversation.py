@@ -189,7 +189,7 @@ class ConversationService(Alerts):
             policy=policy,
         )
         if not state.access.allowed:
-            await request.sink.paywall()
+            await request.sink.paywall(state.plans)
             return Outcome.PAYWALL
         turn = _Turn(request, tracker, state, state.access, policy=policy)
         stopped = await self._fixed_opening(turn) or await self._take_allowance(turn)
@@ -225,7 +225,7 @@ class ConversationService(Alerts):
         request, tracker = turn.request, turn.tracker
         if turn.payer is Payer.PLATFORM:
             if not await take_free_message(tracker, request.user_id, turn.policy):
-                await request.sink.paywall()
+                await request.sink.paywall(turn.state.plans)
                 return Outcome.PAYWALL
             turn.free_taken = True
         if turn.payer is Payer.SUBSCRIPTION:

@@ -4,10 +4,12 @@ goes to, and the outcome (llm.conversation)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from billing.plans import PriceTag
 from models import Tracker
 
 
@@ -24,7 +26,8 @@ class Sink(Protocol):
 
     async def notice(self, key: str, **params: Any) -> None: ...
 
-    async def paywall(self) -> None: ...
+    async def paywall(self, plans: Sequence[PriceTag] | None = None) -> None:
+        """Access ran out: show the plans (`plans`: those on sale, if already read)."""
 
 
 

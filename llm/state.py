@@ -20,11 +20,14 @@ from a clean slate).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from billing.access import Access, decide_access
 from billing.budget import Budget, budget_of
+from billing.plans import PriceTag, on_sale_subquery, read_price_tags
 from billing.policy import DEFAULTS, CostPolicy
 from billing.rates import CHARGED_TO_SUBSCRIPTION
 from llm.meetings import timed_out
@@ -53,7 +56,8 @@ SELECT s.id AS sub_id,
                    AND u.charged_to || '' = '{CHARGED_TO_SUBSCRIPTION}'), 0) AS spent_ukop,
        (SELECT ms.messages_used FROM memberships ms WHERE ms.tracker_id = ? AND ms.user_id = ?) AS messages_used,
        (SELECT ds.timezone FROM dashboard_states ds WHERE ds.tracker_id = ?) AS dashboard_zone,
-       m.id AS meeting_id, m.last_activity_at, sc.prompt, sc.end_marker, sc.timeout_minutes
+       m.id AS meeting_id, m.last_activity_at, sc.prompt, sc.end_marker, sc.timeout_minutes,
+       {{plans}} AS plans_on_sale
 FROM (SELECT 1 AS one) AS one
 LEFT JOIN subscriptions s ON s.id = (
     SELECT s1.id FROM subscriptions s1
@@ -105,6 +109,7 @@ class AnswerState:
     _period: Period | None  # (id, starts_at, ends_at, revenue_kopecks, spent) as read
     _spent_ukop: int = 0  # what the period's tokens cost so far (millionths of a kopeck)
     dashboard_zone: str | None = None  # the zone the author's dashboard totals are cut in, if built
+    plans: list[PriceTag] = field(default_factory=list)  # on sale now, for the paywall
 
     def budget(self, tracker: Tracker, rate: MjRate | None, policy: CostPolicy = DEFAULTS) -> Budget | None:
         """As `billing.budget.budget_for` would give it for the subscription in force."""
@@ -123,19 +128,20 @@ async def answer_state(
     params = [
         tracker.id, user_id,
         tracker.id,
+        tracker.id,
         tracker.id, user_id, at, at,
         at, at,
         tracker.id, user_id, test,
     ]  # fmt: skip
     if with_history:
         params += [tracker.id, user_id, test]
-    _, found = await conn.execute_query(sql(conn, _STATE_AND_HISTORY if with_history else _STATE), params)
+    _, found = await conn.execute_query(_statement(conn, with_history), params)
     rows = [tuple(row) for row in found]
     history: list[tuple[str, str, int]] | None = None
-    if with_history:  # columns 14..17: the message's id, role, text and tokens
-        history = [(r[15], r[16], r[17]) for r in sorted((r for r in rows if r[14] is not None), key=lambda r: r[14])]
+    if with_history:  # columns 15..18: the message's id, role, text and tokens
+        history = [(r[16], r[17], r[18]) for r in sorted((r for r in rows if r[15] is not None), key=lambda r: r[15])]
     (sub_id, period_id, starts_at, ends_at, revenue, spent, spent_ukop, messages_used, dashboard_zone,
-     meeting_id, last_activity_at, prompt, end_marker, timeout_minutes) = rows[0][:14]  # fmt: skip
+     meeting_id, last_activity_at, prompt, end_marker, timeout_minutes, plans) = rows[0][:15]  # fmt: skip
     access = decide_access(tracker, user_id, sub_id, messages_used or 0, policy=policy)
     meeting = None
     if meeting_id is not None:
@@ -145,4 +151,16 @@ async def answer_state(
     period: Period | None = None
     if period_id is not None and access.subscription_id is not None:
         period = (period_id, starts_at, ends_at, revenue, int(spent))
-    return AnswerState(access, meeting, history, period, int(spent_ukop or 0), dashboard_zone)
+    return AnswerState(access, meeting, history, period, int(spent_ukop or 0), dashboard_zone, read_price_tags(plans))
+
+
+_STATEMENTS: dict[tuple[str, bool], str] = {}
+
+
+def _statement(conn: BaseDBAsyncClient, with_history: bool) -> str:
+    """The statement in the connection's dialect, built once per dialect."""
+    key = (conn.capabilities.dialect, with_history)
+    if key not in _STATEMENTS:
+        text = (_STATE_AND_HISTORY if with_history else _STATE).format(plans=on_sale_subquery(conn))
+        _STATEMENTS[key] = sql(conn, text)
+    return _STATEMENTS[key]

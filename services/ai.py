@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from tortoise.exceptions import IntegrityError
 
 from billing.access import active_subscription
 from billing.default_prices import seed_default_prices
+from billing.plans import PriceTag
 from billing.rates import add_rate
 from i18n.catalog import Translator, for_user
 from i18n.format import day
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
 SEED_RATE = (datetime(2025, 1, 1, tzinfo=UTC), Decimal("1.5"))  # the seed: 400 mJ = 600 RUB, Jan 2025
+# What shows the plans when access runs out: given the plans on sale when the conversation read
+# them with the client's access, None to read them itself.
+Paywall = Callable[[Sequence[PriceTag] | None], Awaitable[Any]]
 TYPING_EVERY = 4.5  # Telegram shows "typing" for ~5 s
 
 
@@ -65,7 +69,7 @@ class TelegramSink:
         chat_id: int,
         i18n: Translator,
         *,
-        paywall: Callable[[], Awaitable[Any]] | None = None,
+        paywall: Paywall | None = None,
         interval: float = 1.0,
     ) -> None:
         self.bot, self.chat_id, self.i18n = bot, chat_id, i18n
@@ -153,10 +157,10 @@ class TelegramSink:
         except TelegramAPIError as exc:
             log.info("chat %s: notice not sent: %s", self.chat_id, exc)
 
-    async def paywall(self) -> None:
+    async def paywall(self, plans: Sequence[PriceTag] | None = None) -> None:
         self._stop_typing()
         if self._paywall is not None:
-            await self._paywall()
+            await self._paywall(plans)
 
 
 class AIRuntime:
@@ -193,7 +197,7 @@ class AIRuntime:
     # -- helpers for handlers ----------------------------------------------------------------
 
     def sink(
-        self, bot: Bot, chat_id: int, i18n: Translator, paywall: Callable[[], Awaitable[Any]] | None = None
+        self, bot: Bot, chat_id: int, i18n: Translator, paywall: Paywall | None = None
     ) -> TelegramSink:
         return TelegramSink(bot, chat_id, i18n, paywall=paywall, interval=self.edit_interval)
 

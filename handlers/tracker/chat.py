@@ -7,24 +7,35 @@ current meeting, /tz sets the client's time zone for scheduled meetings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from billing.plans import PriceTag
 from handlers.tracker.paywall import show_paywall
 from i18n.catalog import Translator
 from llm import meetings as mt
 from llm.conversation import Request, fmt_mj
 from models import MeetingEnd, Scenario, ScenarioTrigger, Tracker, User
-from services.ai import AIRuntime
+from services.ai import AIRuntime, Paywall
 
 MEET_PREFIX = "meet:"
 
 
+def _paywall(message: Message, tracker: Tracker, user: User, i18n: Translator) -> Paywall:
+    """The conversation's paywall for this chat, with the plans it read along with the access."""
+
+    async def show(plans: Sequence[PriceTag] | None) -> None:
+        await show_paywall(message, tracker, user, i18n, plans=plans)
+
+    return show
+
+
 async def on_text(message: Message, tracker: Tracker, user: User, i18n: Translator, ai: AIRuntime) -> None:
-    sink = ai.sink(message.bot, message.chat.id, i18n, paywall=lambda: show_paywall(message, tracker, user, i18n))
+    sink = ai.sink(message.bot, message.chat.id, i18n, paywall=_paywall(message, tracker, user, i18n))
     # A sticker is a reaction the model can read: its emoji stands for it.
     text = message.text if message.text is not None else (message.sticker.emoji if message.sticker else None) or "🙂"
     ai.conversations.submit(Request(tracker.id, user.id, text, sink, tracker=tracker))
@@ -59,7 +70,7 @@ async def on_meet_pick(callback: CallbackQuery, tracker: Tracker, user: User, i1
     if scenario is None or callback.message is None:
         return
     message = callback.message
-    sink = ai.sink(callback.bot, message.chat.id, i18n, paywall=lambda: show_paywall(message, tracker, user, i18n))
+    sink = ai.sink(callback.bot, message.chat.id, i18n, paywall=_paywall(message, tracker, user, i18n))
     ai.conversations.submit(Request(tracker.id, user.id, None, sink, open_scenario_id=scenario.id))
 
 

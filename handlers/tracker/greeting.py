@@ -14,7 +14,6 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from billing.access import client_facts
-from billing.plans import plans_on_sale
 from dialogs.tracker.partner.dialogs import OPEN_CABINET
 from handlers.tracker.paywall import BuyPlan
 from i18n.catalog import Translator
@@ -44,12 +43,12 @@ async def greeting(tracker: Tracker, user: User, i18n: Translator, *, tz: str) -
                   description=_description(tracker, user, i18n))]
     rows: list[list[InlineKeyboardButton]] = []
     is_author = user.id == tracker.author_id
-    facts = await client_facts(tracker, user.id)  # one round trip: access, the subscription, may invite
+    facts = await client_facts(tracker, user.id)  # one round trip: access, the subscription, invites, plans
     access = facts.access
     subscribed_until = None if is_author else facts.subscription_ends_at
     if subscribed_until is not None:
         parts.append(i18n("greeting-subscribed", until=day(subscribed_until, tz, lang=i18n.lang)))
-    elif not is_author and (plans := await plans_on_sale(tracker.id)):
+    elif not is_author and (plans := facts.plans):
         lines = [i18n("paywall-plan-line", **plan_args(i18n, p.kind.value), price=price(p.price_kopecks, i18n.lang))
                  for p in plans]
         parts.append(i18n("greeting-plans-title") + "\n" + "\n".join(lines))

@@ -7,11 +7,13 @@ pay that are switched on (handlers.tracker.payments).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from billing.access import access_for
-from billing.plans import PLAN_ORDER, plans_on_sale
+from billing.plans import PLAN_ORDER, PriceTag, plans_on_sale
 from i18n.catalog import Translator
 from i18n.format import price
 from models import Plan, Tracker, User
@@ -24,7 +26,7 @@ class BuyPlan(CallbackData, prefix="buy"):
     plan: str
 
 
-def plans_keyboard(plans: list[Plan], i18n: Translator) -> InlineKeyboardMarkup:
+def plans_keyboard(plans: Sequence[Plan | PriceTag], i18n: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[
         [InlineKeyboardButton(text=i18n("btn-plan", **plan_args(i18n, p.kind.value),
                                         price=price(p.price_kopecks, i18n.lang)),
@@ -34,9 +36,12 @@ def plans_keyboard(plans: list[Plan], i18n: Translator) -> InlineKeyboardMarkup:
 
 
 async def show_paywall(message: Message, tracker: Tracker, user: User, i18n: Translator, *,
-                       extend: bool = False) -> None:
-    """The plans with their prices and a button each; `extend`: for a client who already pays."""
-    plans = await plans_on_sale(tracker.id)
+                       extend: bool = False, plans: Sequence[Plan | PriceTag] | None = None) -> None:
+    """The plans with their prices and a button each; `extend`: for a client who already pays.
+    `plans`: the plans on sale if the caller read them already (the conversation reads them with
+    the client's access)."""
+    if plans is None:
+        plans = await plans_on_sale(tracker.id)
     if not plans:
         await message.answer(i18n("paywall-nothing-on-sale", name=tracker.name))
         return

@@ -52,3 +52,27 @@ async def test_client_facts_agree_with_the_separate_queries(database):
     await create_subscription(tracker.id, 9, "month", 200_000, datetime.now(UTC) - timedelta(days=90))
     await Subscription.filter(tracker_id=tracker.id, user_id=9).update(status=SubscriptionStatus.REFUNDED)
     await same_answers(tracker, 9)  # every subscription refunded: no access, no invites
+
+
+async def test_the_plans_come_with_the_facts_as_plans_on_sale_gives_them(database):
+    from billing.plans import PriceTag, plans_on_sale, set_price, stop_selling
+    from llm.state import answer_state
+    from models import Plan, PlanKind
+
+    tracker = await make_tracker()
+
+    async def both_agree() -> list[PriceTag]:
+        facts = await client_facts(tracker, 7)
+        state = await answer_state(tracker, 7, test=False, now=datetime.now(UTC), with_history=True)
+        expected = [PriceTag(p.kind, p.price_kopecks) for p in await plans_on_sale(tracker.id)]
+        assert facts.plans == state.plans == expected
+        return facts.plans
+
+    assert await both_agree() == []  # nothing on sale yet
+    await set_price(tracker.id, PlanKind.YEAR, 1_490_000)
+    await set_price(tracker.id, PlanKind.DAY, 9_900)
+    await set_price(tracker.id, PlanKind.MONTH, 149_000)
+    assert await both_agree() == [(PlanKind.DAY, 9_900), (PlanKind.MONTH, 149_000), (PlanKind.YEAR, 1_490_000)]
+    await stop_selling(tracker.id, PlanKind.DAY)
+    await Plan.filter(tracker_id=tracker.id, kind=PlanKind.YEAR).update(price_kopecks=0)  # not on sale either
+    assert await both_agree() == [(PlanKind.MONTH, 149_000)]

@@ -46,7 +46,7 @@ class Sink:
     async def notice(self, key: str, **params: object) -> None:
         self.notices.append(key)
 
-    async def paywall(self) -> None:
+    async def paywall(self, plans=None) -> None:
         self.paywalls += 1
 
     async def done(self, text: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 from billing import dashboard_rollup
 from llm import meetings as mt
 from llm.conversation import Outcome, Request
-from llm.state import _STATE_AND_HISTORY
+from llm.state import _statement
 from models import ChatMessage, DashboardClientMonth, Meeting, Scenario, UsageRecord
 from models.sql import default_connection, rows
 from tests.billing.helpers import join
@@ -116,7 +116,8 @@ async def test_a_free_message_adds_only_the_take_of_the_allowance(service, fake)
 async def test_the_read_sums_the_period_once_over_this_clients_rows(database):
     """The state read joined to the history: SQLite once ran the period's two sums once per history
     row (up to 60) and over every client's usage of the month (the charged_to index)."""
-    plan = [r[3] for r in await rows(default_connection(), "EXPLAIN QUERY PLAN " + _STATE_AND_HISTORY, [1] * 15)]
+    conn = default_connection()
+    plan = [r[3] for r in await rows(conn, "EXPLAIN QUERY PLAN " + _statement(conn, with_history=True), [1] * 16)]
     usage = [n for n, step in enumerate(plan) if "SEARCH u " in step]
     assert len(usage) == 2 and all("(tracker_id=? AND user_id=?" in plan[n] for n in usage), plan
     history_scan = next(n for n, step in enumerate(plan) if step.startswith("SCAN h"))

@@ -108,7 +108,8 @@ SELECT
   EXISTS (SELECT 1 FROM memberships m WHERE m.tracker_id = ? AND m.user_id = ? AND m.is_partner),
   EXISTS (SELECT 1 FROM payments p WHERE p.tracker_id = ? AND p.user_id = ? AND NOT p.refunded),
   EXISTS (SELECT 1 FROM subscriptions s WHERE s.tracker_id = ? AND s.user_id = ? AND s.status = ?),
-  {plans}
+  {plans},
+  EXISTS (SELECT 1 FROM memberships m WHERE m.tracker_id = ? AND m.user_id = ?)
 """
 
 
@@ -118,22 +119,23 @@ class ClientFacts:
     subscription_ends_at: datetime | None  # of the subscription in force
     may_invite: bool                       # referral.can_invite's answer
     plans: list[PriceTag]                  # the tracker's plans on sale, in PLAN_ORDER
+    member: bool                           # has a membership of the tracker (started it before)
 
 
 async def client_facts(tracker: Tracker, user_id: int, at: datetime | None = None) -> ClientFacts:
-    """Access, the subscription's end, whether the client may invite and the plans on sale: one
-    round trip."""
+    """Access, the subscription's end, whether the client may invite, the plans on sale and
+    whether they are a member yet: one round trip."""
     conn = default_connection()
     moment = ts(conn, utc(at or datetime.now(UTC)))
     active = SubscriptionStatus.ACTIVE.value
     subscription = [tracker.id, user_id, active, moment, moment]
     pair = [tracker.id, user_id]
     query = _CLIENT_FACTS.format(plans=on_sale_subquery(conn))
-    found = await rows(conn, query, [*subscription, *subscription, *pair, *pair, *pair, *pair, active, tracker.id])
-    sub_id, ends_at, used, partner, paid, subscribed, plans = found[0]
+    params = [*subscription, *subscription, *pair, *pair, *pair, *pair, active, tracker.id, *pair]
+    sub_id, ends_at, used, partner, paid, subscribed, plans, member = (await rows(conn, query, params))[0]
     access = decide_access(tracker, user_id, sub_id, used or 0, policy=await load_policy())
     is_author = user_id == tracker.author_id
     return ClientFacts(access, parse_ts(ends_at) if sub_id is not None else None,
                        invites_allowed(is_author=is_author, is_partner=bool(partner), paid=bool(paid),
                                        subscribed=bool(subscribed)),
-                       read_price_tags(plans))
+                       read_price_tags(plans), bool(member))

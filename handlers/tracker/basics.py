@@ -15,6 +15,7 @@ from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram_dialog import DialogManager
 
+from billing.access import client_facts
 from dialogs.tracker.partner.dialogs import CABINET_START, OPEN_CABINET
 from dialogs.tracker.partner.handlers import start_cabinet
 from handlers.tracker.greeting import help_text, send_greeting
@@ -40,15 +41,19 @@ async def on_paused_callback(callback: CallbackQuery, tracker: Tracker, i18n: Tr
 
 async def on_start(message: Message, command: CommandObject, tracker: Tracker, user: User, i18n: Translator,
                    dialog_manager: DialogManager, settings: Any) -> None:
-    # Every /start goes through the referral domain: it counts the click and sets the inviter; a
-    # malformed or unknown code is an ordinary /start (record_start never raises on a payload).
+    # A /start with a code goes through the referral domain: it counts the click and sets the
+    # inviter; a malformed or unknown code is an ordinary /start (record_start never raises on a
+    # payload). A plain /start needs it only to make a newcomer's membership: the greeting's facts,
+    # read first, say whether there is one (a member's plain /start costs no statement of its own).
     became_partner = False
-    try:
-        became_partner = (await record_start(tracker.id, user.id, command.args, author_id=tracker.author_id,
-                                             user_saved=True)).became_partner
-    except Exception:  # the greeting matters more than the bookkeeping
-        log.exception("record_start failed for user %s on tracker %s", user.id, tracker.id)
-        await Membership.get_or_create(tracker=tracker, user=user)
+    facts = None if command.args else await client_facts(tracker, user.id)
+    if facts is None or not facts.member:
+        try:
+            became_partner = (await record_start(tracker.id, user.id, command.args, author_id=tracker.author_id,
+                                                 user_saved=True)).became_partner
+        except Exception:  # the greeting matters more than the bookkeeping
+            log.exception("record_start failed for user %s on tracker %s", user.id, tracker.id)
+            await Membership.get_or_create(tracker=tracker, user=user)
     if dialog_manager.has_context():
         await dialog_manager.reset_stack()
     # "My partner programs" in the platform bot links here; someone who may not invite (yet) gets
@@ -56,7 +61,7 @@ async def on_start(message: Message, command: CommandObject, tracker: Tracker, u
     if (command.args or "").strip() == CABINET_START and await can_invite(tracker.id, user.id):
         await start_cabinet(dialog_manager)
         return
-    await send_greeting(message, tracker, user, i18n, tz=settings.timezone)
+    await send_greeting(message, tracker, user, i18n, tz=settings.timezone, facts=facts)
     if became_partner:
         menu = InlineKeyboardMarkup(inline_keyboard=[[
             InlineKeyboardButton(text=i18n("partner-btn-open"), callback_data=OPEN_CABINET)]])

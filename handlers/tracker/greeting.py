@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from billing.access import client_facts
+from billing.access import ClientFacts, client_facts
 from dialogs.tracker.partner.dialogs import OPEN_CABINET
 from handlers.tracker.paywall import BuyPlan
 from i18n.catalog import Translator
@@ -38,12 +38,14 @@ def _description(tracker: Tracker, user: User, i18n: Translator) -> str:
     return i18n("greeting-neutral")
 
 
-async def greeting(tracker: Tracker, user: User, i18n: Translator, *, tz: str) -> tuple[str, InlineKeyboardMarkup]:
+async def greeting(tracker: Tracker, user: User, i18n: Translator, *, tz: str,
+                   facts: ClientFacts | None = None) -> tuple[str, InlineKeyboardMarkup]:
     parts = [i18n("tracker-greeting", name=tracker.name, first_name=user.first_name,
                   description=_description(tracker, user, i18n))]
     rows: list[list[InlineKeyboardButton]] = []
     is_author = user.id == tracker.author_id
-    facts = await client_facts(tracker, user.id)  # one round trip: access, the subscription, invites, plans
+    if facts is None:
+        facts = await client_facts(tracker, user.id)  # one round trip: access, the subscription, invites, plans
     access = facts.access
     subscribed_until = None if is_author else facts.subscription_ends_at
     if subscribed_until is not None:
@@ -65,6 +67,7 @@ async def greeting(tracker: Tracker, user: User, i18n: Translator, *, tz: str) -
     return "\n\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def send_greeting(message: Message, tracker: Tracker, user: User, i18n: Translator, *, tz: str) -> None:
-    text, markup = await greeting(tracker, user, i18n, tz=tz)
+async def send_greeting(message: Message, tracker: Tracker, user: User, i18n: Translator, *, tz: str,
+                        facts: ClientFacts | None = None) -> None:
+    text, markup = await greeting(tracker, user, i18n, tz=tz, facts=facts)
     await message.answer(text, reply_markup=markup if markup.inline_keyboard else None)

@@ -34,7 +34,9 @@ async def test_client_facts_agree_with_the_separate_queries(database):
     await same_answers(tracker, tracker.author_id)  # the author
     await same_answers(tracker, 7)  # nobody yet: no membership at all
 
+    assert not (await client_facts(tracker, 8)).member  # a newcomer: /start makes the membership
     member = await join(tracker, 8)
+    assert (await client_facts(tracker, 8)).member
     await Membership.filter(id=member.id).update(messages_used=2)
     await same_answers(tracker, 8)  # one free message left
     assert (await client_facts(tracker, 8)).access.free_left == 1

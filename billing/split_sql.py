@@ -10,7 +10,8 @@ it to `split_margin` for any margin and schedule, and the settlement tests to th
 
 - each of the schedule's roles (platform, author, l1 .. l<depth>) gets
   `margin * weight / total` rounded down; the kopecks left over go one each to the largest
-  remainders `margin * weight % total`, ties to the earlier role (ROW_NUMBER over the period);
+  remainders `margin * weight % total`, ties to the earlier role (each role's place counted with
+  the schedule's weights as constants: no window function, no sort);
 - the holders: the platform's share and every level nobody holds go to the platform's account;
   the author is the tracker's; level 1 of a client nobody invited is the author's when the
   schedule says so; a zero share is not written;
@@ -20,7 +21,9 @@ it to `split_margin` for any margin and schedule, and the settlement tests to th
 
 Exactness: the database's integers are 64-bit (SQLite turns an overflowing product into a float),
 so a period whose margin times the schedule's total could reach 2^62 is left to the Python split
-(`fits`); none does at any real price.
+(`fits`); none does at any real price: a plan costs at most billing.plans.MAX_PRICE_KOPECKS
+(10^8), a margin never exceeds the revenue, and a schedule's total is 100 scaled by its percents'
+decimal places (1,000 for 12.5%): the products stay below 2^62 up to 8 decimal places.
 """
 
 from __future__ import annotations

@@ -183,17 +183,23 @@ class Runtime:
 
     # -- dispatchers -------------------------------------------------------------------------
 
+    def _dispatcher(self, services: dict[str, Any]) -> Dispatcher:
+        # aiogram's FSM middleware registered by hand after ours: the user's upsert reads the FSM
+        # records along, before aiogram reads the state (bot.middlewares.UserMiddleware).
+        dp = Dispatcher(storage=self.storage, events_isolation=self.isolation, disable_fsm=True, **services)
+        dp.update.outer_middleware(UserMiddleware(dp.fsm))
+        dp.update.outer_middleware(dp.fsm)
+        return dp
+
     def _build_platform_dispatcher(self, services: dict[str, Any]) -> Dispatcher:
-        dp = Dispatcher(storage=self.storage, events_isolation=self.isolation, **services)
-        dp.update.outer_middleware(UserMiddleware())
+        dp = self._dispatcher(services)
         dp.include_routers(*platform_handlers.get_routers())
         setup_platform_dialogs(dp)
         dp.include_routers(*platform_handlers.get_fallback_routers())
         return dp
 
     def _build_tracker_dispatcher(self, services: dict[str, Any]) -> Dispatcher:
-        dp = Dispatcher(storage=self.storage, events_isolation=self.isolation, **services)
-        dp.update.outer_middleware(UserMiddleware())
+        dp = self._dispatcher(services)
         dp.update.outer_middleware(TenantMiddleware())
         dp.include_routers(*tracker_handlers.get_routers())
         setup_tracker_dialogs(dp)

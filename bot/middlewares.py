@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
+from bot.storage import DbStorage
 from i18n.catalog import for_user
-from models import User
-from models.sql import default_connection, now, returning
+from models import FsmRecord, User
+from models.sql import default_connection, is_postgres, marks, now, returning
 from services import tracker_cache
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -24,17 +26,47 @@ ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, username = excl
     language_code = excluded.language_code
 RETURNING id, first_name, username, language_code, timezone, created_at
 """
+_FSM_RECORDS = "SELECT key, state, data, updated_at FROM fsm_records WHERE key IN ({marks})"
+# PostgreSQL: the same upsert with the FSM records read beside it, one statement.
+_UPSERT_USER_READING = """
+WITH person AS ({upsert})
+SELECT person.*, r.key AS fsm_key, r.state AS fsm_state, r.data AS fsm_data, r.updated_at AS fsm_updated_at
+FROM person LEFT JOIN fsm_records r ON r.key IN ({marks})
+"""
+_FSM_COLUMNS = {"fsm_key": "key", "fsm_state": "state", "fsm_data": "data", "fsm_updated_at": "updated_at"}
 
 
-async def upsert_user(user_id: int, profile: dict[str, Any]) -> User:
+async def upsert_user(user_id: int, profile: dict[str, Any],
+                      fsm_keys: Sequence[str] = ()) -> tuple[User, dict[str, FsmRecord]]:
+    """The person's row, upserted, and the FSM records under `fsm_keys` that exist: one round
+    trip (on SQLite two statements in one hop to the database thread)."""
     conn = default_connection()
-    found = await returning(conn, _UPSERT_USER, [user_id, profile["first_name"], profile["username"],
-                                                 profile["language_code"], now(conn)])
-    return User._init_from_db(**found[0])
+    params = [user_id, profile["first_name"], profile["username"], profile["language_code"], now(conn)]
+    if not fsm_keys:
+        return User._init_from_db(**(await returning(conn, _UPSERT_USER, params))[0]), {}
+    marks_ = marks(len(fsm_keys))
+    if is_postgres(conn):
+        query = _UPSERT_USER_READING.format(upsert=_UPSERT_USER.strip(), marks=marks_)
+        found = await returning(conn, query, [*params, *fsm_keys])
+        person = {k: v for k, v in found[0].items() if k not in _FSM_COLUMNS}
+        records = [{_FSM_COLUMNS[k]: row[k] for k in _FSM_COLUMNS} for row in found if row["fsm_key"] is not None]
+    else:
+        people, records = await conn.execute_batch([  # type: ignore[attr-defined]  # models.sqlite_engine
+            (_UPSERT_USER, params), (_FSM_RECORDS.format(marks=marks_), list(fsm_keys))])
+        person = people[0]
+    return User._init_from_db(**person), {r["key"]: FsmRecord._init_from_db(**r) for r in records}
 
 
 class UserMiddleware(BaseMiddleware):
-    """Puts `user` (our row, kept in step with Telegram's profile) and `i18n` into handler data."""
+    """Puts `user` (our row, kept in step with Telegram's profile) and `i18n` into handler data.
+
+    Runs before aiogram's FSM middleware (`fsm`, registered after it by bot.app): with the
+    database's storage, the upsert reads the person's FSM state and dialog stack along, and the
+    storage takes them from there (bot.storage), so an update's first reads are one round trip.
+    """
+
+    def __init__(self, fsm: FSMContextMiddleware | None = None) -> None:
+        self.fsm = fsm
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
@@ -46,7 +78,15 @@ class UserMiddleware(BaseMiddleware):
             "username": tg_user.username,
             "language_code": tg_user.language_code,
         }
-        data["user"] = await upsert_user(tg_user.id, profile)
+        context = self.fsm.resolve_event_context(data["bot"], data) if self.fsm is not None else None
+        storage = context.storage if context is not None else None
+        if context is None or not isinstance(storage, DbStorage):  # Redis keeps the state (REDIS_URL)
+            data["user"], _ = await upsert_user(tg_user.id, profile)
+        else:
+            keys = storage.read_ahead_keys(context.key)
+            counters = storage.counters(keys)
+            data["user"], records = await upsert_user(tg_user.id, profile, keys)
+            storage.keep_read(keys, counters, records)
         data["i18n"] = for_user(tg_user.language_code)
         return await handler(event, data)
 

@@ -6,13 +6,15 @@ table and deletes a record as soon as it is empty, so it neither leaks nor forge
 set, aiogram's RedisStorage is used instead (see bot.app), so this storage serves one process.
 
 Every update reads the person's FSM state (aiogram) and then their dialog stack (aiogram-dialog):
-two round trips. The state's read fetches the stack's row too, and aiogram-dialog's read of that
-stack, later in the same update, takes it without a query if nothing in this process wrote the
-row in between. aiogram-dialog locks the stack only after the state is read, so the copy is
-checked rather than trusted: each write bumps a counter for its key (striped, so memory stays
-flat), and a copy whose counter moved is dropped for a fresh read. A write made inside a
-database transaction would commit after its bump; none is made (aiogram, aiogram-dialog and the
-handlers write outside any), and if one ever is, the copies are switched off for good.
+two round trips, and a third for the person's row (bot.middlewares). The user's upsert reads both
+records along (`read_ahead`), and the state's and the stack's reads later in the same update take
+them without a query if nothing in this process wrote the record in between. aiogram locks the
+state, and aiogram-dialog the stack, only after that read, so a copy is checked rather than
+trusted: each write bumps a counter for its key (striped, so memory stays flat), and a copy whose
+counter moved is dropped for a fresh read. A write made inside a database transaction would commit
+after its bump; none is made (aiogram, aiogram-dialog and the handlers write outside any), and if
+one ever is, the copies are switched off for good. Without a read ahead (an update with no
+person), the state's read brings the stack's record along the same way.
 """
 
 from __future__ import annotations
@@ -73,8 +75,10 @@ def _seen(key: str, *, exists: bool) -> None:
 
 _STRIPES = 4096
 _writes = [0] * _STRIPES  # finished writes per stripe of record keys, in this process
-# The stack row the current update's state read brought along: (task, record key, row, counter).
-_stack_copy: ContextVar[tuple[object, str, FsmRecord | None, int] | None] = ContextVar("fsm_stack_copy", default=None)
+# The records this update read ahead: (task, {record key: (record or None, its stripe's counter
+# before the read)}); each is taken once.
+_copies_read: ContextVar[tuple[object, dict[str, tuple[FsmRecord | None, int]]] | None] = ContextVar(
+    "fsm_copies_read", default=None)
 _copies = {"on": True}
 
 
@@ -105,19 +109,55 @@ class DbStorage(BaseStorage):
         value = state.state if isinstance(state, State) else state
         await self._save(key, state=value)
 
+    def read_ahead_keys(self, key: StorageKey) -> list[str]:
+        """The records an update of FSM state key `key` reads: its state's and its dialog stack's,
+        for a caller that fetches them along with another statement (see `keep_read`); none while
+        copies are off."""
+        if not _copies["on"]:
+            return []
+        stack = stack_key_of(key)
+        state_key = self.key_builder.build(key, "state")
+        return [state_key] if stack is None else [state_key, self.key_builder.build(stack, "data")]
+
+    @staticmethod
+    def counters(record_keys: list[str]) -> list[int]:
+        """Taken before the read whose records go to `keep_read`: a write that ends after it is seen."""
+        return [_writes[_stripe(k)] for k in record_keys]
+
+    @staticmethod
+    def keep_read(record_keys: list[str], counters: list[int], found: Mapping[str, FsmRecord]) -> None:
+        """Keeps what one read of `record_keys` found for this update's later reads, each taken once."""
+        for record_key in record_keys:
+            _seen(record_key, exists=record_key in found)
+        _copies_read.set((asyncio.current_task(), {
+            k: (found.get(k), counter) for k, counter in zip(record_keys, counters, strict=True)}))
+
+    @staticmethod
+    def _take(record_key: str) -> tuple[bool, FsmRecord | None]:
+        """(True, the record or None) if this update read `record_key` ahead and nothing in this
+        process wrote it since; (False, None) otherwise. A copy is taken once: any later read in the
+        update asks the database."""
+        copies = _copies_read.get()
+        if copies is None or copies[0] is not asyncio.current_task() or record_key not in copies[1]:
+            return False, None
+        record, counter = copies[1].pop(record_key)
+        if counter != _writes[_stripe(record_key)] or not _copies["on"]:
+            return False, None
+        return True, record
+
     async def get_state(self, key: StorageKey) -> str | None:
         state_key = self.key_builder.build(key, "state")
-        stack = stack_key_of(key) if _copies["on"] else None
-        if stack is None:
-            record = await self._read(state_key)
-            return record.state if record else None
-        stack_key = self.key_builder.build(stack, "data")
-        counter = _writes[_stripe(stack_key)]  # before the read: a write that ends after it is seen
-        found = {r.key: r for r in await FsmRecord.filter(key__in=[state_key, stack_key])}
-        _seen(state_key, exists=state_key in found)
-        _seen(stack_key, exists=stack_key in found)
-        _stack_copy.set((asyncio.current_task(), stack_key, found.get(stack_key), counter))
-        record = found.get(state_key)
+        taken, record = self._take(state_key)
+        if not taken:
+            record_keys = self.read_ahead_keys(key)
+            if len(record_keys) < 2:
+                record = await self._read(state_key)
+            else:  # the stack's record comes along for aiogram-dialog's read
+                counters = self.counters(record_keys[1:])
+                found = {r.key: r for r in await FsmRecord.filter(key__in=record_keys)}
+                _seen(state_key, exists=state_key in found)
+                self.keep_read(record_keys[1:], counters, found)
+                record = found.get(state_key)
         return record.state if record else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
@@ -125,12 +165,8 @@ class DbStorage(BaseStorage):
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         record_key = self.key_builder.build(key, "data")
-        copy = _stack_copy.get()
-        if (copy is not None and copy[0] is asyncio.current_task() and copy[1] == record_key
-                and copy[3] == _writes[_stripe(record_key)] and _copies["on"]):
-            _stack_copy.set(None)  # taken once: any later read in this update asks the database
-            record = copy[2]
-        else:
+        taken, record = self._take(record_key)
+        if not taken:
             record = await self._read(record_key)
         return dict(record.data) if record else {}
 

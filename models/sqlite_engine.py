@@ -41,6 +41,18 @@ def _run(db: sqlite3.Connection, query: str, values: list | None) -> tuple[int, 
         cursor.close()
 
 
+def _run_all(db: sqlite3.Connection, statements: Sequence[tuple[str, list]]) -> list[list[dict]]:
+    """In aiosqlite's thread: each statement in turn, its rows as dicts, in one hop."""
+    out = []
+    for query, values in statements:
+        cursor = db.execute(query, values)
+        try:
+            out.append([dict(row) for row in cursor.fetchall()])
+        finally:
+            cursor.close()
+    return out
+
+
 @translate_exceptions
 async def _execute_query(self: SqliteClient, query: str, values: list | None = None) -> tuple[int, Sequence[dict]]:
     query = query.replace("\x00", "'||CHAR(0)||'")
@@ -59,6 +71,14 @@ class TransactionWrapper(SqliteTransactionWrapper):
 
 class Client(SqliteClient):
     execute_query = _execute_query
+
+    @translate_exceptions
+    async def execute_batch(self, statements: Sequence[tuple[str, list]]) -> list[list[dict]]:
+        """The rows of each statement, run one after another in one round trip to the database
+        thread (each in autocommit, as `execute_query` runs them): where an update's first
+        statements do not depend on each other's answers (bot.middlewares)."""
+        async with self.acquire_connection() as connection:
+            return await connection._execute(_run_all, connection._conn, statements)
 
     async def create_connection(self, with_db: bool) -> None:
         deadline = time.monotonic() + int(self.pragmas.get("busy_timeout", 5000)) / 1000

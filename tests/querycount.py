@@ -14,7 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
+# execute_batch: models.sqlite_engine's statements in one hop to the database thread, one round trip.
+_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script",
+            "execute_batch")
 _log: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("querycount_log", default=None)
 _inside: contextvars.ContextVar[bool] = contextvars.ContextVar("querycount_inside", default=False)
 
@@ -49,7 +51,8 @@ def _wrap(original: Any) -> Any:
         log = _log.get()
         if log is None or _inside.get():
             return await original(self, query, *args, **kwargs)
-        log.append(" ".join(query.split()))
+        texts = [query] if isinstance(query, str) else [statement for statement, _ in query]
+        log.append(" ; ".join(" ".join(text.split()) for text in texts))
         token = _inside.set(True)
         try:
             return await original(self, query, *args, **kwargs)

@@ -10,7 +10,9 @@ a bare aiogram webhook echo bot measured in the same run.
 2. Ours: `gptitor run --webhook --workers N` (the real command, N = 1 and 2) on a fresh
    PostgreSQL database holding one tracker with prices. Half the updates are `/start` from a new
    person (the greeting), half are a text from a person with no subscription and no free
-   messages (the paywall, through the conversation queue).
+   messages (the paywall, through the conversation queue). Then the same people send the same
+   again: known people, whose row, membership and state already exist (most of a live bot's
+   traffic).
 3. Bare: aiogram's own `SimpleRequestHandler` and one handler that echoes the text with
    `message.answer`, one process, no database.
 4. The load: this process plays Telegram and POSTs the updates to the webhook (secret token
@@ -181,13 +183,17 @@ async def load(tg, bot_ref: str, url: str, secret: str, updates: list[dict], tim
     return wall
 
 
-def updates_for(first_user: int, count: int, mix: bool) -> list[dict]:
-    """`mix`: half /start, half a text that meets the paywall; else texts for the echo bot."""
+KNOWN_UPDATE_IDS = 50_000_000  # the known people's second updates: ids apart from every first one
+
+
+def updates_for(first_user: int, count: int, mix: bool, update_ids_from: int = 0) -> list[dict]:
+    """`mix`: half /start, half a text that meets the paywall; else texts for the echo bot.
+    `update_ids_from`: for the same people's later updates (Telegram never repeats an id)."""
     out = []
     for n in range(count):
         uid = first_user + n
         text = ("/start" if n % 2 == 0 else "How do I start?") if mix else f"hello {n}"
-        out.append(update(uid, uid, text))
+        out.append(update(update_ids_from + uid, uid, text))
     return out
 
 
@@ -220,7 +226,10 @@ async def measure_bare(tg, count: int, log_dir: Path) -> float:
         proc.wait(30)
 
 
-async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Path, base_user: int) -> float:
+async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Path,
+                       base_user: int) -> tuple[float, float]:
+    """Updates per second of new people (each update someone's first), then of the same people
+    again (known: a returning client's /start or text)."""
     from bot.crypto import SecretBox, generate_key
 
     name = f"bench_webhook_{os.getpid()}_{workers}"
@@ -253,8 +262,11 @@ async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Pa
         url_hook = f"http://127.0.0.1:{port}/webhook/tracker/{bot_id}"
         secret = SecretBox(key).webhook_secret(bot_id)
         await load(tg, "bench_tracker_bot", url_hook, secret, updates_for(base_user, WARMUP, mix=True))
-        wall = await load(tg, "bench_tracker_bot", url_hook, secret, updates_for(base_user + 100_000, count, mix=True))
-        return count / wall
+        people = base_user + 100_000
+        wall = await load(tg, "bench_tracker_bot", url_hook, secret, updates_for(people, count, mix=True))
+        known = await load(tg, "bench_tracker_bot", url_hook, secret,
+                           updates_for(people, count, mix=True, update_ids_from=KNOWN_UPDATE_IDS))
+        return count / wall, count / known
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -282,10 +294,12 @@ async def main_async(args: argparse.Namespace) -> None:
             # SQLite has one writer: the platform runs one worker on it (bot.workers).
             for n, workers in enumerate((1,) if sqlite else (1, 2), start=1):
                 results[workers] = await measure_ours(tg, args.database_url, workers, args.updates, logs, n * 1_000_000)
-                print(f"gptitor, {workers} worker(s) on {'SQLite' if sqlite else 'PostgreSQL'}: "
-                      f"{results[workers]:7.0f} updates/s ({results[workers] / bare:.2f}x the bare bot)", flush=True)
+                for people, rate in zip(("new", "known"), results[workers], strict=True):
+                    print(f"gptitor, {workers} worker(s) on {'SQLite' if sqlite else 'PostgreSQL'}, {people} people: "
+                          f"{rate:7.0f} updates/s ({rate / bare:.2f}x the bare bot)", flush=True)
             if 2 in results:
-                print(f"2 workers / 1 worker: {results[2] / results[1]:.2f}x")
+                print(f"2 workers / 1 worker: new people {results[2][0] / results[1][0]:.2f}x, "
+                      f"known people {results[2][1] / results[1][1]:.2f}x")
             print(f"({args.updates} updates each after {WARMUP} warm-up; {os.cpu_count()} CPUs, "
                   f"load average {os.getloadavg()[0]:.1f}; Python {platform.python_version()})")
 

@@ -184,10 +184,10 @@ class Runtime:
     # -- dispatchers -------------------------------------------------------------------------
 
     def _dispatcher(self, services: dict[str, Any]) -> Dispatcher:
-        # aiogram's FSM middleware registered by hand after ours: the user's upsert reads the FSM
-        # records along, before aiogram reads the state (bot.middlewares.UserMiddleware).
+        # Our FSM middleware in place of aiogram's: it upserts the person and reads their FSM
+        # records in one round trip, under the same lock (bot.middlewares.UserMiddleware).
         dp = Dispatcher(storage=self.storage, events_isolation=self.isolation, disable_fsm=True, **services)
-        dp.update.outer_middleware(UserMiddleware(dp.fsm))
+        dp.fsm = UserMiddleware(storage=self.storage, events_isolation=self.isolation, strategy=dp.fsm.strategy)
         dp.update.outer_middleware(dp.fsm)
         return dp
 

@@ -21,7 +21,7 @@ from billing.settlement import settle_due_periods
 from bot import collector, copydata, db
 from bot.config import ConfigError, DatabaseSettings, Settings, load_database_settings, load_settings
 from bot.crypto import SecretBox, generate_key
-from bot.logs import install_redaction
+from bot.logs import install_redaction, quiet_per_update_logs
 from i18n.format import report_rub
 from notify.redact import hide_password, redact
 
@@ -241,10 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_per_update_logs(level)
     install_redaction()
     if args.func is not _cmd_run:
         collector.ready()  # `run` imports the platform first (refund imports a little, with it on)

@@ -59,3 +59,16 @@ def install_redaction() -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactTokens) for f in handler.filters):
             handler.addFilter(RedactTokens())
+
+
+# One INFO line per handled update ("Update id=... is handled", aiogram's dispatcher): at a busy
+# platform that is most of the log and a record to format and redact per update; /metrics counts
+# the updates and their latency instead. `--verbose` keeps it.
+PER_UPDATE_LOGGERS = ("aiogram.event",)
+
+
+def quiet_per_update_logs(level: int) -> None:
+    """Per-update INFO lines off unless the run logs at DEBUG."""
+    if level > logging.DEBUG:
+        for name in PER_UPDATE_LOGGERS:
+            logging.getLogger(name).setLevel(max(level, logging.WARNING))

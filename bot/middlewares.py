@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
@@ -57,38 +58,46 @@ async def upsert_user(user_id: int, profile: dict[str, Any],
     return User._init_from_db(**person), {r["key"]: FsmRecord._init_from_db(**r) for r in records}
 
 
-class UserMiddleware(BaseMiddleware):
-    """Puts `user` (our row, kept in step with Telegram's profile) and `i18n` into handler data.
+class UserMiddleware(FSMContextMiddleware):
+    """aiogram's FSM middleware, which also puts `user` (our row, kept in step with Telegram's
+    profile) and `i18n` into handler data.
 
-    Runs before aiogram's FSM middleware (`fsm`, registered after it by bot.app): with the
-    database's storage, the upsert reads the person's FSM state and dialog stack along, and the
-    storage takes them from there (bot.storage), so an update's first reads are one round trip.
+    One middleware, because the person's upsert reads their FSM state and dialog stack along
+    (with the database's storage), so an update's first reads are one round trip, and it must
+    run where aiogram reads the state: after the person's lock is taken. Updates take that lock in
+    the order they came, so a person's updates keep their order (an upsert before the lock, on
+    PostgreSQL's pool, answered out of order and reordered a burst of messages).
     """
 
-    def __init__(self, fsm: FSMContextMiddleware | None = None) -> None:
-        self.fsm = fsm
-
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        context = self.resolve_event_context(cast(Bot, data["bot"]), data)
+        data["fsm_storage"] = self.storage
+        if context is None:
+            await self._person(data, None)
+            return await handler(event, data)
+        async with self.events_isolation.lock(key=context.key):  # as aiogram's, before any read
+            await self._person(data, context)
+            data.update({"state": context, "raw_state": await context.get_state()})
+            return await handler(event, data)
+
+    async def _person(self, data: dict[str, Any], context: FSMContext | None) -> None:
         tg_user: TgUser | None = data.get("event_from_user")
         if tg_user is None or tg_user.is_bot:
             data["i18n"] = for_user(None)
-            return await handler(event, data)
+            return
         profile = {
             "first_name": (tg_user.first_name or "")[:128],
             "username": tg_user.username,
             "language_code": tg_user.language_code,
         }
-        context = self.fsm.resolve_event_context(data["bot"], data) if self.fsm is not None else None
-        storage = context.storage if context is not None else None
-        if context is None or not isinstance(storage, DbStorage):  # Redis keeps the state (REDIS_URL)
+        if context is None or not isinstance(self.storage, DbStorage):  # Redis keeps the state (REDIS_URL)
             data["user"], _ = await upsert_user(tg_user.id, profile)
         else:
-            keys = storage.read_ahead_keys(context.key)
-            counters = storage.counters(keys)
+            keys = self.storage.read_ahead_keys(context.key)
+            counters = self.storage.counters(keys)
             data["user"], records = await upsert_user(tg_user.id, profile, keys)
-            storage.keep_read(keys, counters, records)
+            self.storage.keep_read(keys, counters, records)
         data["i18n"] = for_user(tg_user.language_code)
-        return await handler(event, data)
 
 
 class TenantMiddleware(BaseMiddleware):

@@ -19,6 +19,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Update
 from aiohttp import web
+from aiohttp.web_log import AccessLogger
 
 from bot.crypto import SecretBox
 from bot.updates import Outcome, UpdateGate
@@ -113,6 +114,16 @@ def describe_error(exc: BaseException) -> str:
     return redact_error(exc)
 
 
+class FailedRequestsLog(AccessLogger):
+    """The webhook server's access log, for the requests that failed only: Telegram's deliveries
+    that were answered 200 are one line per update (counted in /metrics instead); a refused
+    secret, an unknown bot or an error is still logged."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if response.status >= 400:
+            super().log(request, response, time)
+
+
 class WebhookServer:
     """One aiohttp server: `/webhook/platform` and `/webhook/tracker/{bot_id}`.
 
@@ -162,7 +173,7 @@ class WebhookServer:
         return self._base_url + path
 
     async def start(self) -> None:
-        self._site_runner = web.AppRunner(self.app)
+        self._site_runner = web.AppRunner(self.app, access_log_class=FailedRequestsLog)
         await self._site_runner.setup()
         site = web.TCPSite(self._site_runner, self._host, self._port, reuse_port=self._reuse_port or None)
         await site.start()

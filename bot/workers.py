@@ -17,6 +17,7 @@ import time
 from bot import db
 from bot.app import StartupError, run_platform
 from bot.config import Settings
+from bot.logs import quiet_per_update_logs
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ CONFIG_EXIT = 2  # a worker that cannot start because of the settings: restartin
 
 def _worker_main(settings: Settings, index: int, level: int) -> None:
     logging.basicConfig(level=level, format=f"%(asctime)s %(levelname)s [worker {index}] %(name)s: %(message)s")
+    quiet_per_update_logs(level)
 
     try:
         asyncio.run(run_platform(settings, webhook=True, primary=index == 0))

@@ -16,6 +16,7 @@ from billing import commission
 from dialogs.platform.states import TrackersSG
 from dialogs.widgets import tell_stale
 from i18n.catalog import Translator
+from services.filters import on_loop
 
 log = logging.getLogger(__name__)
 
@@ -55,5 +56,5 @@ def router() -> Router:
 
 def fallback_router() -> Router:
     r = Router(name="platform-fallback")
-    r.message.register(on_anything_else, F.chat.type == "private")
+    r.message.register(on_anything_else, on_loop(F.chat.type == "private"))
     return r

@@ -22,6 +22,7 @@ from handlers.tracker.greeting import help_text, send_greeting
 from i18n.catalog import Translator
 from models import Membership, Tracker, User
 from referral import can_invite, record_start
+from services.filters import on_loop
 
 log = logging.getLogger(__name__)
 
@@ -91,5 +92,5 @@ def router() -> Router:
 def fallback_router() -> Router:
     """Anything no other handler took gets help, in private chats (channels and groups stay quiet)."""
     r = Router(name="tracker-fallback")
-    r.message.register(on_help, F.chat.type == "private")
+    r.message.register(on_help, on_loop(F.chat.type == "private"))
     return r

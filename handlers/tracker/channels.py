@@ -16,6 +16,7 @@ from aiogram.types import ChatMember, ChatMemberUpdated
 from i18n.catalog import Translator
 from models import Tracker
 from notify import channels
+from services.filters import on_loop
 from services.outbox import channel_lost
 
 log = logging.getLogger(__name__)
@@ -58,5 +59,5 @@ async def on_my_chat_member(update: ChatMemberUpdated, bot: Bot, tracker: Tracke
 
 def router() -> Router:
     r = Router(name="tracker-channels")
-    r.my_chat_member.register(on_my_chat_member, F.chat.type == "channel")
+    r.my_chat_member.register(on_my_chat_member, on_loop(F.chat.type == "channel"))
     return r

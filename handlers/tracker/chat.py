@@ -21,6 +21,7 @@ from llm import meetings as mt
 from llm.conversation import Request, fmt_mj
 from models import MeetingEnd, Scenario, ScenarioTrigger, Tracker, User
 from services.ai import AIRuntime, Paywall
+from services.filters import on_loop
 
 MEET_PREFIX = "meet:"
 
@@ -87,11 +88,11 @@ async def on_tz(message: Message, command: CommandObject, user: User, i18n: Tran
 
 def router() -> Router:
     r = Router(name="tracker-chat")
-    r.message.filter(F.chat.type == "private")
+    r.message.filter(on_loop(F.chat.type == "private"))
     r.message.register(on_end, Command("end"))
     r.message.register(on_meet, Command("meet"))
     r.message.register(on_tz, Command("tz"))
-    r.message.register(on_text, F.text, ~F.text.startswith("/"))
-    r.message.register(on_text, F.sticker)
-    r.callback_query.register(on_meet_pick, F.data.startswith(MEET_PREFIX))
+    r.message.register(on_text, on_loop(F.text), on_loop(~F.text.startswith("/")))
+    r.message.register(on_text, on_loop(F.sticker))
+    r.callback_query.register(on_meet_pick, on_loop(F.data.startswith(MEET_PREFIX)))
     return r

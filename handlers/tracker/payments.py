@@ -40,6 +40,7 @@ from handlers.tracker.paywall import BuyPlan, show_paywall
 from i18n import format as fmt
 from i18n.catalog import Translator
 from models import Membership, Payment, PaymentProvider, Plan, PlanKind, Tracker, User
+from services.filters import on_loop
 from services.payments import METHOD_YOOKASSA, PaymentService, plan_args
 
 log = logging.getLogger(__name__)
@@ -304,8 +305,8 @@ def money_router() -> Router:
     """Before the paused gate: Telegram has taken the money, so it is always recorded."""
     r = Router(name="tracker-money")
     r.pre_checkout_query.register(on_pre_checkout)
-    r.message.register(on_successful_payment, F.successful_payment)
-    r.message.register(on_refunded_payment, F.refunded_payment)
+    r.message.register(on_successful_payment, on_loop(F.successful_payment))
+    r.message.register(on_refunded_payment, on_loop(F.refunded_payment))
     return r
 
 

@@ -11,6 +11,7 @@ from billing.payments import RENEW_PRICE_CALLBACK, agree_to_price, subscription_
 from i18n import format as fmt
 from i18n.catalog import Translator
 from models import Tracker, User
+from services.filters import on_loop
 from services.payments import PaymentService
 
 
@@ -34,5 +35,5 @@ async def on_agree_to_price(callback: CallbackQuery, tracker: Tracker, user: Use
 
 def router() -> Router:
     r = Router(name="tracker-renewal-price")
-    r.callback_query.register(on_agree_to_price, F.data.startswith(RENEW_PRICE_CALLBACK))
+    r.callback_query.register(on_agree_to_price, on_loop(F.data.startswith(RENEW_PRICE_CALLBACK)))
     return r

@@ -7,6 +7,8 @@ tracker; webhook requests with a wrong secret are rejected.
 
 from __future__ import annotations
 
+import logging
+
 import aiohttp
 import pytest
 
@@ -213,7 +215,8 @@ async def test_replace_token_brings_a_revoked_tracker_back(tg, database_url, tmp
 
 
 async def test_webhook_mode_serves_trackers_and_answers_a_wrong_secret_as_for_an_unknown_bot(
-        tg, database_url, tmp_path):
+        tg, database_url, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
     token = tracker_token(9)
     tg.add_bot(token, "hook_bot", "Hook")
     author = tg.user(1008, "Vlad", language_code="ru")
@@ -247,6 +250,9 @@ async def test_webhook_mode_serves_trackers_and_answers_a_wrong_secret_as_for_an
                     assert await answer(path, headers) == unknown, (path, headers)
             assert await answer("/webhook/tracker/424242", {"X-Telegram-Bot-Api-Secret-Token": "wrong"}) == unknown
         await client.expect_no_message("hook_bot", timeout=1.0)
+    # The access log has the six refused requests and none of Telegram's deliveries answered 200.
+    access = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(access) == 6 and all('" 404 ' in line for line in access), access
 
 
 async def test_an_open_menu_still_works_after_a_restart(tg, database_url, tmp_path):

@@ -16,6 +16,7 @@ from dialogs.platform.admin_payouts import getters as g
 from dialogs.platform.admin_payouts import handlers as h
 from dialogs.platform.states import AdminPayoutsSG
 from dialogs.widgets import Tr, labelled_select, prompt_window, screen_window
+from services.filters import on_loop
 from services.outbox import OPEN_CARD
 
 
@@ -24,7 +25,7 @@ def open_card_router() -> Router:
     outside any dialog). Include it before the dialogs: a dialog answers every callback that
     comes while its window is the chat's open one, and would swallow this one."""
     router = admin_only(Router(name="admin-payouts-open"))
-    router.callback_query.register(h.on_open_card, F.data.startswith(OPEN_CARD))
+    router.callback_query.register(h.on_open_card, on_loop(F.data.startswith(OPEN_CARD)))
     return router
 
 

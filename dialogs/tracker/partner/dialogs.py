@@ -34,6 +34,7 @@ from dialogs.tracker.partner import handlers as h
 from dialogs.tracker.states import ChannelsSG, PartnerSG, PayoutsSG, PrivateEventsSG
 from dialogs.widgets import Tr, prompt_window, screen_window, tell_stale
 from i18n.catalog import Translator
+from services.filters import on_loop
 
 log = logging.getLogger(__name__)
 OPEN_CABINET = "partner:open"  # the greeting's button
@@ -164,6 +165,6 @@ def partner_router() -> Router:
     """/partner and the greeting's button open the cabinet."""
     r = Router(name="tracker-partner")
     r.message.register(on_partner_command, Command("partner"))
-    r.callback_query.register(on_open_cabinet, F.data == OPEN_CABINET)
+    r.callback_query.register(on_open_cabinet, on_loop(F.data == OPEN_CABINET))
     r.errors.register(on_stale_dialog, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
     return r

@@ -7,13 +7,14 @@ pool each. The session is closed once, at shutdown, never when one tracker goes 
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+
+from bot.session import Session
 
 
 class BotRegistry:
     def __init__(self, api_base: str) -> None:
-        self.session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        self.session = Session(api=TelegramAPIServer.from_base(api_base))
         self._bots: dict[int, Bot] = {}
 
     def make(self, token: str) -> Bot:

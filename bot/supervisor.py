@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramConflictError, TelegramRetryAfter, TelegramUnauthorizedError
 from aiogram.methods import DeleteWebhook, GetUpdates, GetWebhookInfo
 
 from bot import transport
+from bot.session import Session
 from bot.transport import UnauthorizedCallback, describe_error
 from bot.updates import UpdateGate
 
@@ -75,7 +75,7 @@ class PollingSupervisor:
         self._stopping = False
         # No cap: each loop has at most one request in flight, so the pool is exactly the number
         # of polling bots; a cap below it would make the bots above it wait a whole poll.
-        self.session = AiohttpSession(api=api, limit=0) if api is not None else AiohttpSession(limit=0)
+        self.session = Session(api=api, limit=0) if api is not None else Session(limit=0)
         self.restarts_total = 0  # loops restarted since start (for health and metrics)
 
     # -- the transport interface -------------------------------------------------------------

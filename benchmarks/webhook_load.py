@@ -1,7 +1,8 @@
 """Webhook throughput end to end: updates per second the platform's webhook workers handle, beside
 a bare aiogram webhook echo bot measured in the same run.
 
-    .venv/bin/python benchmarks/webhook_load.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python benchmarks/webhook_load.py --database-url postgres://postgres@127.0.0.1:5432/postgres \
+        --redis-url redis://127.0.0.1:6379/0
     (or TEST_DATABASE_URL in the environment; --updates 1000 per measurement by default)
     .venv/bin/python benchmarks/webhook_load.py --sqlite   (one worker on a fresh SQLite file)
 
@@ -227,7 +228,7 @@ async def measure_bare(tg, count: int, log_dir: Path) -> float:
 
 
 async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Path,
-                       base_user: int) -> tuple[float, float]:
+                       base_user: int, redis_url: str = "") -> tuple[float, float]:
     """Updates per second of new people (each update someone's first), then of the same people
     again (known: a returning client's /start or text)."""
     from bot.crypto import SecretBox, generate_key
@@ -245,12 +246,18 @@ async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Pa
            "TELEGRAM_API_BASE": tg.base_url, "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
            "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port), "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
+    if workers > 1:  # the workers share the FSM, the locks and the update ids through Redis (bot.workers)
+        env["REDIS_URL"] = redis_url
     started_before = len(tg.calls_to("getMe", bot="bench_platform_bot"))
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--webhook", "--workers", str(workers)],
                             env=env, cwd=log_dir, stdout=(log_dir / f"ours-{workers}.log").open("wb"),
                             stderr=subprocess.STDOUT)
     try:
-        await wait_port(port)
+        try:
+            await wait_port(port)
+        except OSError:
+            log_tail = (log_dir / f"ours-{workers}.log").read_text(errors="replace")[-2000:]
+            raise SystemExit(f"gptitor run --workers {workers} did not start; its log ends:\n{log_tail}") from None
         # every worker is up once each asked Telegram who its platform bot is
         deadline = time.monotonic() + 120
         while len(tg.calls_to("getMe", bot="bench_platform_bot")) < started_before + workers:
@@ -293,7 +300,8 @@ async def main_async(args: argparse.Namespace) -> None:
             sqlite = args.database_url.startswith("sqlite://")
             # SQLite has one writer: the platform runs one worker on it (bot.workers).
             for n, workers in enumerate((1,) if sqlite else (1, 2), start=1):
-                results[workers] = await measure_ours(tg, args.database_url, workers, args.updates, logs, n * 1_000_000)
+                results[workers] = await measure_ours(tg, args.database_url, workers, args.updates, logs, n * 1_000_000,
+                                                      args.redis_url)
                 for people, rate in zip(("new", "known"), results[workers], strict=True):
                     print(f"gptitor, {workers} worker(s) on {'SQLite' if sqlite else 'PostgreSQL'}, {people} people: "
                           f"{rate:7.0f} updates/s ({rate / bare:.2f}x the bare bot)", flush=True)
@@ -311,11 +319,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="a PostgreSQL server's URL (its database is used to create and drop the benchmark's own)")
+    parser.add_argument("--redis-url", default=os.environ.get("TEST_REDIS_URL"),
+                        help="a Redis server for the 2-worker run (or TEST_REDIS_URL)")
     parser.add_argument("--sqlite", action="store_true", help="one worker on a fresh SQLite file instead")
     parser.add_argument("--updates", type=int, default=1000, help="updates per measurement")
     args = parser.parse_args()
     if args.sqlite:
         args.database_url = "sqlite://"
+    if not args.sqlite and not args.redis_url:
+        parser.error("two workers need Redis: --redis-url redis://host:port/0 (or TEST_REDIS_URL)")
     if not args.database_url:
         parser.error("needs PostgreSQL: --database-url postgres://user@host:port/postgres (or TEST_DATABASE_URL)")
     asyncio.run(main_async(args))

@@ -6,10 +6,11 @@ table and deletes a record as soon as it is empty, so it neither leaks nor forge
 set, aiogram's RedisStorage is used instead (see bot.app), so this storage serves one process.
 
 Every update reads the person's FSM state (aiogram) and then their dialog stack (aiogram-dialog):
-two round trips, and a third for the person's row (bot.middlewares). The user's upsert reads both
-records along (`read_ahead`), and the state's and the stack's reads later in the same update take
-them without a query if nothing in this process wrote the record in between. aiogram locks the
-state, and aiogram-dialog the stack, only after that read, so a copy is checked rather than
+two round trips, and a third for the person's row. bot.middlewares.UserMiddleware, aiogram's FSM
+middleware with the person's step, reads both records along with the person's upsert under the
+FSM lock (`read_ahead_keys`, `counters`, `keep_read`), and the state's and the stack's reads later
+in the same update take them without a query if nothing in this process wrote the record in
+between. aiogram-dialog locks the stack only after that read, so a copy is checked rather than
 trusted: each write bumps a counter for its key (striped, so memory stays flat), and a copy whose
 counter moved is dropped for a fresh read. A write made inside a database transaction would commit
 after its bump; none is made (aiogram, aiogram-dialog and the handlers write outside any), and if

@@ -43,14 +43,7 @@ def _run(db: sqlite3.Connection, query: str, values: list | None) -> tuple[int, 
 
 def _run_all(db: sqlite3.Connection, statements: Sequence[tuple[str, list]]) -> list[list[dict]]:
     """In aiosqlite's thread: each statement in turn, its rows as dicts, in one hop."""
-    out = []
-    for query, values in statements:
-        cursor = db.execute(query, values)
-        try:
-            out.append([dict(row) for row in cursor.fetchall()])
-        finally:
-            cursor.close()
-    return out
+    return [[dict(row) for row in _run(db, query, values)[1]] for query, values in statements]
 
 
 @translate_exceptions

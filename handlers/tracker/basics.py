@@ -55,6 +55,7 @@ async def on_start(message: Message, command: CommandObject, tracker: Tracker, u
         except Exception:  # the greeting matters more than the bookkeeping
             log.exception("record_start failed for user %s on tracker %s", user.id, tracker.id)
             await Membership.get_or_create(tracker=tracker, user=user)
+        facts = None  # read before the bookkeeping: the greeting reads them again (may invite now)
     if dialog_manager.has_context():
         await dialog_manager.reset_stack()
     # "My partner programs" in the platform bot links here; someone who may not invite (yet) gets

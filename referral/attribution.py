@@ -80,6 +80,32 @@ class StartResult:
     became_partner: bool        # a "become my partner" link named them a partner just now
 
 
+@dataclass(frozen=True, slots=True)
+class _Joined:
+    id: int
+    new: bool
+    l1_id: int | None
+    locked_at: object | None
+
+
+async def _join(conn: BaseDBAsyncClient, tracker_id: int, user_id: int) -> _Joined:
+    """The person's membership of the tracker, created if missing. A newcomer's takes one
+    statement (tortoise's get_or_create takes a read, a transaction and an insert); the key
+    (tracker, user) makes two /starts at once create one row, and the loser reads it."""
+    created = await db.returning(
+        conn,
+        "INSERT INTO memberships (tracker_id, user_id, is_partner, messages_used, created_at) "
+        "VALUES (?, ?, ?, 0, ?) ON CONFLICT (tracker_id, user_id) DO NOTHING RETURNING id",
+        [tracker_id, user_id, False, db.ts(conn, datetime.now(UTC))],
+    )
+    if created:
+        return _Joined(int(created[0]["id"]), True, None, None)
+    (row,) = await db.rows(
+        conn, "SELECT id, l1_id, locked_at FROM memberships WHERE tracker_id = ? AND user_id = ?", [tracker_id, user_id]
+    )
+    return _Joined(int(row[0]), False, row[1], row[2])
+
+
 def parse_payload(payload: str | None) -> str | None:
     """The invite code in a /start payload, or None when it cannot be one."""
     if not payload:
@@ -125,7 +151,8 @@ async def record_start(
 
     if not user_saved:
         await User.get_or_create(id=user_id, using_db=conn)
-    member, new_member = await Membership.get_or_create(tracker_id=tracker_id, user_id=user_id, using_db=conn)
+    member = await _join(conn, tracker_id, user_id)
+    new_member = member.new
     if link is None:
         return StartResult(member.id, new_member, None, None, False, member.l1_id, False, False)
 

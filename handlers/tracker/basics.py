@@ -8,6 +8,7 @@ open, so the next message goes to the AI again.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from aiogram import F, Router
@@ -55,7 +56,10 @@ async def on_start(message: Message, command: CommandObject, tracker: Tracker, u
         except Exception:  # the greeting matters more than the bookkeeping
             log.exception("record_start failed for user %s on tracker %s", user.id, tracker.id)
             await Membership.get_or_create(tracker=tracker, user=user)
-        facts = None  # read before the bookkeeping: the greeting reads them again (may invite now)
+        # A code may have made them a partner: the greeting reads the facts again. A plain /start
+        # only made the membership, which changes nothing else the facts say (a new one has used
+        # no message and names no partner).
+        facts = replace(facts, member=True) if facts is not None else None
     if dialog_manager.has_context():
         await dialog_manager.reset_stack()
     # "My partner programs" in the platform bot links here; someone who may not invite (yet) gets

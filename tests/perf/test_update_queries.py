@@ -30,7 +30,7 @@ BOT = "count_bot"
 # (billing.access.client_facts; a member's plain /start makes none). Paywall: the same first round
 # trip and the conversation's one read, which brings the plans on sale along (llm.state). The
 # empty stack's save costs nothing when the update read no stack (bot.storage).
-BUDGET = {"start": 2, "paywall": 2}
+BUDGET = {"start": 2, "paywall": 2, "newcomer start": 3}
 
 
 @pytest.fixture
@@ -102,3 +102,25 @@ async def test_a_known_clients_start_and_paywall_take_two_round_trips(tg, llm_fa
         assert sum("INTO users" in q for q in update.log) == 1
         assert "INTO users" in update.log[0] and "fsm_records" in update.log[0]
         assert not any('FROM "users"' in q or 'FROM "fsm_records"' in q for q in update.log)
+
+
+async def test_a_newcomers_start_creates_the_membership_in_one_statement(tg, llm_fake, database_url, tmp_path):
+    """A newcomer's plain /start: the person's upsert, the greeting's facts, and the membership
+    made by one insert (referral.attribution; tortoise's get_or_create took a read, a transaction
+    and the insert). Nothing else the facts say changes, so they are not read again."""
+    first, person = tg.user(2303, "Ira", language_code="en"), tg.user(2302, "Noa", language_code="en")
+    async with running_platform(ai_settings(tg, database_url, tmp_path, llm_fake)) as runtime:
+        tracker = await add_tracker(runtime, tg, 94, BOT, free_messages=0)
+        await set_price(tracker.id, PlanKind.MONTH, 149_000)
+        bot = runtime.registry.get(tracker.bot_id)
+        await first.send(BOT, "/start")  # the bot's first update fills its tracker cache
+        await first.wait_for_text(BOT, "Plans")
+        tg._conversation(tg.bot(BOT), person.chat).opened = True  # fed below, not sent through the fake
+        seen = len(tg.calls)
+        start = await feed(runtime, bot, message_update(10_005, person, "/start"))
+        answers = [c.params["text"] for c in tg.calls[seen:] if c.method.lower() == "sendmessage"]
+        assert len(answers) == 1 and "Plans" in answers[0]
+    within("/start of a newcomer", start, BUDGET["newcomer start"])
+    memberships = [q for q in start.log if "memberships" in q.split(" WHERE ")[0]]
+    assert sum("INSERT INTO memberships" in q for q in start.log) == 1
+    assert not any(q.lstrip().startswith("SELECT") and 'FROM "memberships"' in q for q in memberships), start.log

@@ -21,11 +21,12 @@ payment (`referral.attribution.locked_chain`) is copied onto every period of the
 settlement neither recurses nor joins the memberships.
 
 How it stays fast: periods are read in primary-key order in batches (5,000 by default), each batch
-is one short transaction of raw set-based SQL through tortoise's connection (one SELECT with the
-cost as a correlated aggregate, one executemany marking the periods settled with their margins,
-one INSERT ... SELECT of the ledger rows per 1,000 periods that makes the shares from those
-margins). The ORM would build a model object per row and is ~7x slower (ARCHITECTURE.md); sending
-each share from Python as an executemany row cost about twice the ledger insert itself.
+is one short transaction of raw set-based SQL through tortoise's connection (one UPDATE ...
+RETURNING that marks the periods settled with their cost, a correlated aggregate, and margin, and
+hands back what the split needs; one INSERT ... SELECT of the ledger rows per 1,000 periods that
+makes the shares from those margins). The ORM would build a model object per row and is ~7x
+slower (ARCHITECTURE.md); sending each share from Python as an executemany row cost about twice
+the ledger insert itself.
 
 Why it is exactly-once: the ledger rows and the "settled" mark are written in the same
 transaction, the mark only applies to a period still open, and the ledger's unique key
@@ -58,28 +59,35 @@ log = logging.getLogger(__name__)
 UKOP_PER_KOPECK = 1_000_000
 BATCH_SIZE = 5_000
 
-_DUE = """
-SELECT p.id, p.tracker_id, p.revenue_kopecks, t.author_id, p.l1_id, p.l2_id, p.l3_id, p.l4_id, p.l5_id, p.l6_id,
-       COALESCE((SELECT SUM(u.cost_ukop) FROM usage_records u
+# One statement per batch: the due periods (open, ended by `now`, in key order) are marked settled
+# with their token cost and margin, and come back with what the split needs. The cost is the sum
+# of the period's metered calls charged to the subscription, in millionths of a kopeck, rounded
+# half-up to kopecks once ({kopecks}). The author comes from the tracker.
+_SETTLE = """
+UPDATE accounting_periods SET status = 'settled', token_cost_kopecks = due.cost,
+       margin_kopecks = accounting_periods.revenue_kopecks - due.cost, settled_at = ?
+FROM (SELECT p.id, {kopecks} AS cost
+      FROM accounting_periods p
+      WHERE p.status = 'open' AND p.id > ? AND p.ends_at <= ?
+      ORDER BY p.id
+      LIMIT ?{lock}) due
+WHERE accounting_periods.id = due.id AND accounting_periods.status = 'open'
+RETURNING accounting_periods.id, tracker_id, revenue_kopecks,
+          (SELECT t.author_id FROM trackers t WHERE t.id = accounting_periods.tracker_id) AS author_id,
+          l1_id, l2_id, l3_id, l4_id, l5_id, l6_id, margin_kopecks, ends_at, collector
+"""
+_COST_UKOP = """COALESCE((SELECT SUM(u.cost_ukop) FROM usage_records u
                  WHERE u.tracker_id = p.tracker_id AND u.user_id = p.user_id
                    AND u.created_at >= p.starts_at AND u.created_at < p.ends_at
-                   AND u.charged_to = 'subscription'), 0),
-       p.ends_at, p.collector
-FROM accounting_periods p
-JOIN trackers t ON t.id = p.tracker_id
-WHERE p.status = 'open' AND p.id > ? AND p.ends_at <= ?
-ORDER BY p.id
-LIMIT ?
-"""
-_ENDS_AT = 11  # the column of p.ends_at in _DUE: picks the commission schedule
-_AUTHOR_COLLECTED = Collector.AUTHOR.value
+                   AND u.charged_to = 'subscription'), 0)"""
+# Half-up to kopecks (costs are never negative). PostgreSQL's SUM of bigints is a numeric, which
+# `/` would not truncate.
+_KOPECKS_SQLITE = f"({_COST_UKOP} + {UKOP_PER_KOPECK // 2}) / {UKOP_PER_KOPECK}"
+_KOPECKS_PG = f"CAST(div({_COST_UKOP} + {UKOP_PER_KOPECK // 2}, {UKOP_PER_KOPECK}) AS BIGINT)"
 # PostgreSQL: two settlers at once split the work instead of waiting on each other.
 _LOCK_PG = " FOR UPDATE OF p SKIP LOCKED"
-
-_MARK = (
-    "UPDATE accounting_periods SET status = 'settled', token_cost_kopecks = ?, margin_kopecks = ?, "
-    "settled_at = ? WHERE id = ? AND status = 'open'"
-)
+_MARGIN, _ENDS_AT = 10, 11  # columns of _SETTLE's rows: the split's input, and what picks the schedule
+_AUTHOR_COLLECTED = Collector.AUTHOR.value
 
 
 # Plain text for the drivers: binding an enum member costs sqlite3 an adapter lookup per value
@@ -135,14 +143,13 @@ async def settle_due_periods(
         while True:
             async with in_transaction() as tx:
                 await write_first(tx, "accounting_periods")
-                rows = await _due_batch(tx, last_id, now, batch_size)
+                now_ts = ts(tx, now)
+                # marked first: the split reads each period's margin from its row
+                rows = await _settle_batch(tx, last_id, now, now_ts, batch_size)
                 if not rows:
                     break
                 new_accounts = await _accounts_for(tx, rows, accounts)
-                now_ts = ts(tx, now)
-                marks, by_schedule, outliers, batch = _compute(rows, schedules, now_ts)
-                # the marks first: the split reads each period's margin from its row
-                await tx.execute_many(sql(tx, _MARK), cast("list[list[Any]]", marks))
+                by_schedule, outliers, batch = _compute(rows, schedules)
                 held = await fraud.flagged_users(tx)  # read in the batch's transaction: no flag slips by
                 for weights, period_ids in by_schedule.items():
                     batch.entries += await split_sql.write_entries(tx, period_ids, weights, platform, now_ts, held)
@@ -173,10 +180,14 @@ async def settle_due_periods(
     return result
 
 
-async def _due_batch(tx: BaseDBAsyncClient, last_id: int, now: datetime, limit: int) -> list[Any]:
-    query = _DUE + (_LOCK_PG if is_postgres(tx) else "")
-    _, rows = await tx.execute_query(sql(tx, query), [last_id, ts(tx, now), limit])
-    return list(rows)
+async def _settle_batch(tx: BaseDBAsyncClient, last_id: int, now: datetime, now_ts: Any, limit: int) -> list[Any]:
+    """Marks the next batch of due periods settled; their rows in key order."""
+    pg = is_postgres(tx)
+    query = _SETTLE.format(kopecks=_KOPECKS_PG if pg else _KOPECKS_SQLITE, lock=_LOCK_PG if pg else "")
+    if pg:  # tortoise's asyncpg client answers a bare UPDATE with its count alone, never the rows
+        query = f"WITH settled AS ({query}) SELECT * FROM settled"
+    _, rows = await tx.execute_query(sql(tx, query), [now_ts, last_id, ts(tx, now), limit])
+    return sorted(rows, key=lambda row: row[0])  # RETURNING promises no order
 
 
 async def _accounts_for(tx: BaseDBAsyncClient, rows: list[Any], known: dict[int, int]) -> dict[int, int]:
@@ -197,21 +208,17 @@ def _by_schedule(rows: list[Any], schedules: commission.Schedules) -> dict[Weigh
 
 
 def _compute(
-    rows: list[Any], schedules: commission.Schedules, now_ts: Any
-) -> tuple[list[tuple], dict[Weights, list[int]], list[tuple[Any, Weights]], SettlementResult]:
-    """A batch's period marks (cost, margin), its period ids by schedule for the split in the
-    database, and the rare periods whose margin is too large for the database's integers
-    (billing.split_sql.fits), each with its schedule, for the split in Python."""
-    marks: list[tuple] = []
+    rows: list[Any], schedules: commission.Schedules
+) -> tuple[dict[Weights, list[int]], list[tuple[Any, Weights]], SettlementResult]:
+    """A batch's period ids by schedule for the split in the database, and the rare periods whose
+    margin is too large for the database's integers (billing.split_sql.fits), each with its
+    schedule, for the split in Python."""
     by_schedule: dict[Weights, list[int]] = {}
     outliers: list[tuple[Any, Weights]] = []
     batch = SettlementResult()
     for weights, group in _by_schedule(rows, schedules).items():
         for row in group:
-            period_id, revenue, cost_ukop = row[0], row[2], row[10]
-            cost = token_cost_kopecks(cost_ukop)
-            margin = int(revenue) - cost
-            marks.append((cost, margin, now_ts, period_id))
+            period_id, margin = row[0], int(row[_MARGIN])
             if split_sql.fits(margin, weights):
                 by_schedule.setdefault(weights, []).append(period_id)
             else:
@@ -220,7 +227,7 @@ def _compute(
             batch.margin_kopecks += margin
             if margin < 0:
                 batch.loss_kopecks += margin
-    return marks, by_schedule, outliers, batch
+    return by_schedule, outliers, batch
 
 
 def _split_in_python(
@@ -233,9 +240,8 @@ def _split_in_python(
     (billing.holds). Their `collected` entries are the database's (billing.split_sql)."""
     source = SourceType.PERIOD.value
     entries: list[tuple] = []
-    for (period_id, tracker_id, revenue, author, *rest), weights in outliers:
-        chain, cost_ukop = rest[:6], rest[6]
-        margin = int(revenue) - token_cost_kopecks(cost_ukop)
+    for (period_id, tracker_id, _revenue, author, *rest), weights in outliers:
+        chain, margin = rest[:6], int(rest[6])
         for share in split_margin(margin, author=author, chain=chain, schedule=weights):
             account = platform if share.beneficiary is None else accounts[share.beneficiary]
             kind = _KIND[share.kind]

@@ -21,7 +21,12 @@ a bare aiogram webhook echo bot measured in the same run.
    An update counts when its answer has reached the fake server; the figure is updates over the
    wall time from the first POST to the last answer. A warm-up of 100 updates comes first.
 
-Prints updates per second for each and the ratios to the bare bot.
+Prints updates per second for each and the ratios to the bare bot, and under each figure where the
+machine's CPUs went while it was measured (Linux): CPU seconds per second of the bot's processes,
+of this one (the load and the fake Bot API) and of the rest (the database, Redis), how busy the
+whole machine was, and the bot's CPU per update (steadier from run to run than updates per
+second on a shared machine). A figure taken on a machine that was ~100% busy is a ceiling of the
+machine, not of the bot: a second worker cannot add what no CPU is left to run.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import asyncio
 import logging
 import os
 import platform
+import random
 import signal
 import socket
 import subprocess
@@ -44,7 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PLATFORM_TOKEN = "100000001:" + "P" * 35
-TRACKER_TOKEN = "200000042:" + "T" * 35
+# A new tracker bot id each run: the workers' update claims and FSM keys in Redis outlive a run, and
+# the same bot's same update ids again would only be acknowledged ("handled before").
+TRACKER_TOKEN = f"{random.SystemRandom().randrange(200_000_000, 300_000_000)}:" + "T" * 35
 BARE_TOKEN = "300000007:" + "B" * 35
 CONCURRENCY = 32
 WARMUP = 100
@@ -119,6 +127,78 @@ async def prepare_database(url: str, secret_key: str) -> None:
         await Plan.create(tracker=tracker, kind=PlanKind.MONTH, price_kopecks=200_000)
     finally:
         await db.close()
+
+
+# -- where the CPUs went (Linux /proc; elsewhere the figures are left out) ------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process below it (the workers a supervisor started)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def machine_seconds() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks) - idle) / TICK, sum(ticks) / TICK
+
+
+class CpuShare:
+    """CPU seconds per wall second over a measurement: the bot's processes, this one (the load and
+    the fake Bot API), and the rest of the machine (the database, Redis, anything else)."""
+
+    def __init__(self, bot_pid: int, updates: int) -> None:
+        self.bot_pid = bot_pid
+        self.updates = updates
+        self.line = ""
+
+    def __enter__(self) -> CpuShare:
+        try:
+            self._pids = process_tree(self.bot_pid)
+            self._start = (time.perf_counter(), cpu_seconds(self._pids), time.process_time(), *machine_seconds())
+        except OSError:
+            self._start = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._start is None or exc[0] is not None:
+            return
+        wall0, bot0, own0, busy0, all0 = self._start
+        wall = time.perf_counter() - wall0
+        bot = cpu_seconds(self._pids) - bot0
+        own = time.process_time() - own0
+        busy, every = machine_seconds()
+        busy, every = busy - busy0, every - all0
+        self.line = (f"CPUs in use: the bot {bot / wall:.2f}, the load and the fake Bot API {own / wall:.2f}, "
+                     f"the rest {max(busy - bot - own, 0) / wall:.2f}; the machine {100 * busy / every:.0f}% busy; "
+                     f"{1000 * bot / self.updates:.2f} ms of the bot's CPU per update")
 
 
 # -- the load ----------------------------------------------------------------------------------------
@@ -211,7 +291,7 @@ async def wait_port(port: int, timeout: float = 60) -> None:
             await asyncio.sleep(0.1)
 
 
-async def measure_bare(tg, count: int, log_dir: Path) -> float:
+async def measure_bare(tg, count: int, log_dir: Path) -> tuple[float, str]:
     port = free_port()
     secret = "bare-secret"
     proc = subprocess.Popen([sys.executable, __file__, "--bare", str(port), tg.base_url, secret],
@@ -220,17 +300,18 @@ async def measure_bare(tg, count: int, log_dir: Path) -> float:
         await wait_port(port)
         url = f"http://127.0.0.1:{port}/webhook"
         await load(tg, "bench_bare_bot", url, secret, updates_for(10_000_000, WARMUP, mix=False))
-        wall = await load(tg, "bench_bare_bot", url, secret, updates_for(11_000_000, count, mix=False))
-        return count / wall
+        with CpuShare(proc.pid, count) as cpu:
+            wall = await load(tg, "bench_bare_bot", url, secret, updates_for(11_000_000, count, mix=False))
+        return count / wall, cpu.line
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
 
 
 async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Path,
-                       base_user: int, redis_url: str = "") -> tuple[float, float]:
+                       base_user: int, redis_url: str = "") -> list[tuple[float, str]]:
     """Updates per second of new people (each update someone's first), then of the same people
-    again (known: a returning client's /start or text)."""
+    again (known: a returning client's /start or text), each with where the CPUs went."""
     from bot.crypto import SecretBox, generate_key
 
     name = f"bench_webhook_{os.getpid()}_{workers}"
@@ -270,10 +351,12 @@ async def measure_ours(tg, admin_url: str, workers: int, count: int, log_dir: Pa
         secret = SecretBox(key).webhook_secret(bot_id)
         await load(tg, "bench_tracker_bot", url_hook, secret, updates_for(base_user, WARMUP, mix=True))
         people = base_user + 100_000
-        wall = await load(tg, "bench_tracker_bot", url_hook, secret, updates_for(people, count, mix=True))
-        known = await load(tg, "bench_tracker_bot", url_hook, secret,
-                           updates_for(people, count, mix=True, update_ids_from=KNOWN_UPDATE_IDS))
-        return count / wall, count / known
+        with CpuShare(proc.pid, count) as new_cpu:
+            wall = await load(tg, "bench_tracker_bot", url_hook, secret, updates_for(people, count, mix=True))
+        with CpuShare(proc.pid, count) as known_cpu:
+            known = await load(tg, "bench_tracker_bot", url_hook, secret,
+                               updates_for(people, count, mix=True, update_ids_from=KNOWN_UPDATE_IDS))
+        return [(count / wall, new_cpu.line), (count / known, known_cpu.line)]
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -294,20 +377,24 @@ async def main_async(args: argparse.Namespace) -> None:
         tg.add_bot(BARE_TOKEN, "bench_bare_bot", "Echo")
         with tempfile.TemporaryDirectory(prefix="webhook-load-") as tmp:
             logs = Path(tmp)
-            bare = await measure_bare(tg, args.updates, logs)
+            bare, cpu = await measure_bare(tg, args.updates, logs)
             print(f"bare aiogram echo bot, 1 process:  {bare:7.0f} updates/s", flush=True)
+            if cpu:
+                print(f"    {cpu}", flush=True)
             results = {}
             sqlite = args.database_url.startswith("sqlite://")
             # SQLite has one writer: the platform runs one worker on it (bot.workers).
             for n, workers in enumerate((1,) if sqlite else (1, 2), start=1):
                 results[workers] = await measure_ours(tg, args.database_url, workers, args.updates, logs, n * 1_000_000,
                                                       args.redis_url)
-                for people, rate in zip(("new", "known"), results[workers], strict=True):
+                for people, (rate, cpu) in zip(("new", "known"), results[workers], strict=True):
                     print(f"gptitor, {workers} worker(s) on {'SQLite' if sqlite else 'PostgreSQL'}, {people} people: "
                           f"{rate:7.0f} updates/s ({rate / bare:.2f}x the bare bot)", flush=True)
+                    if cpu:
+                        print(f"    {cpu}", flush=True)
             if 2 in results:
-                print(f"2 workers / 1 worker: new people {results[2][0] / results[1][0]:.2f}x, "
-                      f"known people {results[2][1] / results[1][1]:.2f}x")
+                print(f"2 workers / 1 worker: new people {results[2][0][0] / results[1][0][0]:.2f}x, "
+                      f"known people {results[2][1][0] / results[1][1][0]:.2f}x")
             print(f"({args.updates} updates each after {WARMUP} warm-up; {os.cpu_count()} CPUs, "
                   f"load average {os.getloadavg()[0]:.1f}; Python {platform.python_version()})")
 

@@ -145,7 +145,7 @@ async def settle_due_periods(
                 await write_first(tx, "accounting_periods")
                 now_ts = ts(tx, now)
                 # marked first: the split reads each period's margin from its row
-                rows = await _settle_batch(tx, last_id, now, now_ts, batch_size)
+                rows = await _settle_batch(tx, last_id, now_ts, batch_size)
                 if not rows:
                     break
                 new_accounts = await _accounts_for(tx, rows, accounts)
@@ -180,13 +180,13 @@ async def settle_due_periods(
     return result
 
 
-async def _settle_batch(tx: BaseDBAsyncClient, last_id: int, now: datetime, now_ts: Any, limit: int) -> list[Any]:
-    """Marks the next batch of due periods settled; their rows in key order."""
+async def _settle_batch(tx: BaseDBAsyncClient, last_id: int, now_ts: Any, limit: int) -> list[Any]:
+    """Marks the next batch of periods due at `now_ts` settled at it; their rows in key order."""
     pg = is_postgres(tx)
     query = _SETTLE.format(kopecks=_KOPECKS_PG if pg else _KOPECKS_SQLITE, lock=_LOCK_PG if pg else "")
     if pg:  # tortoise's asyncpg client answers a bare UPDATE with its count alone, never the rows
         query = f"WITH settled AS ({query}) SELECT * FROM settled"
-    _, rows = await tx.execute_query(sql(tx, query), [now_ts, last_id, ts(tx, now), limit])
+    _, rows = await tx.execute_query(sql(tx, query), [now_ts, last_id, now_ts, limit])
     return sorted(rows, key=lambda row: row[0])  # RETURNING promises no order
 
 

@@ -121,6 +121,8 @@ async def test_a_newcomers_start_creates_the_membership_in_one_statement(tg, llm
         answers = [c.params["text"] for c in tg.calls[seen:] if c.method.lower() == "sendmessage"]
         assert len(answers) == 1 and "Plans" in answers[0]
     within("/start of a newcomer", start, BUDGET["newcomer start"])
-    memberships = [q for q in start.log if "memberships" in q.split(" WHERE ")[0]]
+    # In order: the upsert with the FSM records, the facts, the membership's insert and nothing else.
+    assert "INTO users" in start.log[0] and "fsm_records" in start.log[0], start.log
+    assert "EXISTS (SELECT 1 FROM memberships" in start.log[1], start.log
+    assert start.log[2].lstrip().startswith("INSERT INTO memberships"), start.log
     assert sum("INSERT INTO memberships" in q for q in start.log) == 1
-    assert not any(q.lstrip().startswith("SELECT") and 'FROM "memberships"' in q for q in memberships), start.log
